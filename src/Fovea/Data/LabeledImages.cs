@@ -1,0 +1,9 @@
+namespace Fovea.Data;
+
+/// <summary>Images with one integer class label each (Keras's <c>(x_train, y_train)</c>).</summary>
+public sealed record LabeledImages(ImageSet Images, int[] Labels)
+{
+    public int Count => Labels.Length;
+
+    public LabeledImages Take(int count) => new(Images.Take(count), Labels.AsSpan(0, Math.Clamp(count, 0, Labels.Length)).ToArray());
+}

@@ -1,0 +1,11 @@
+namespace Fovea.Kernels;
+
+/// <summary>
+/// A piece of work split into numbered parts. Implementations are long-lived objects (one per layer or kernel
+/// plan) whose fields are set before each run, so handing work to the pool allocates nothing.
+/// Each part must write only its own outputs: results then do not depend on which thread ran which part.
+/// </summary>
+public interface IParallelWork
+{
+    void Execute(int part);
+}

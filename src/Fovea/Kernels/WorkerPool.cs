@@ -1,0 +1,120 @@
+namespace Fovea.Kernels;
+
+/// <summary>
+/// A fixed set of worker threads that run the parts of an <see cref="IParallelWork"/>; the calling thread works too.
+/// Unlike <c>Parallel.For</c> it allocates nothing per call, which keeps a training step allocation-free.
+/// Parts are claimed from a shared counter, so load balances, while each part's result stays the same
+/// whichever thread computes it (determinism needs fixed parts, not fixed threads).
+/// </summary>
+public sealed class WorkerPool : IDisposable
+{
+    private static readonly Lock SharedLock = new();
+    private static WorkerPool? _shared;
+
+    private readonly Thread[] _threads;
+    private readonly SemaphoreSlim _start;
+    private readonly CountdownEvent _done;
+    private IParallelWork? _work;
+    private int _parts;
+    private int _next;
+    private Exception? _error;
+    private volatile bool _disposed;
+
+    public WorkerPool(int threads)
+    {
+        if (threads < 1) throw new ArgumentOutOfRangeException(nameof(threads), $"threads must be at least 1; got {threads}");
+        Threads = threads;
+        _start = new SemaphoreSlim(0);
+        _done = new CountdownEvent(1);
+        _threads = new Thread[threads - 1];
+        for (int i = 0; i < _threads.Length; i++)
+        {
+            _threads[i] = new Thread(WorkerLoop) { IsBackground = true, Name = $"fovea-worker-{i + 1}" };
+            _threads[i].Start();
+        }
+    }
+
+    public int Threads { get; }
+
+    /// <summary>The pool sized by <see cref="Engine.Threads"/>; rebuilt when that setting changes.</summary>
+    public static WorkerPool Shared
+    {
+        get
+        {
+            var pool = _shared;
+            if (pool is not null && pool.Threads == Engine.Threads) return pool;
+            lock (SharedLock)
+            {
+                if (_shared is null || _shared.Threads != Engine.Threads)
+                {
+                    _shared?.Dispose();
+                    _shared = new WorkerPool(Engine.Threads);
+                }
+                return _shared;
+            }
+        }
+    }
+
+    /// <summary>Runs parts 0..parts-1 of <paramref name="work"/> and returns when all are done.</summary>
+    public void Run(IParallelWork work, int parts)
+    {
+        ArgumentNullException.ThrowIfNull(work);
+        if (parts <= 0) return;
+        int helpers = Math.Min(_threads.Length, parts - 1);
+        if (helpers == 0)
+        {
+            for (int p = 0; p < parts; p++) work.Execute(p);
+            return;
+        }
+        lock (_start)
+        {
+            _work = work;
+            _parts = parts;
+            _next = 0;
+            _error = null;
+            _done.Reset(helpers + 1);
+            _start.Release(helpers);
+            Drain();
+            _done.Wait();
+            _work = null;
+            if (_error is not null)
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(_error).Throw();
+        }
+    }
+
+    private void Drain()
+    {
+        try
+        {
+            int p;
+            while ((p = Interlocked.Increment(ref _next) - 1) < _parts)
+                _work!.Execute(p);
+        }
+        catch (Exception e)
+        {
+            Interlocked.CompareExchange(ref _error, e, null);
+            Volatile.Write(ref _next, int.MaxValue / 2);
+        }
+        finally
+        {
+            _done.Signal();
+        }
+    }
+
+    private void WorkerLoop()
+    {
+        while (true)
+        {
+            _start.Wait();
+            if (_disposed) return;
+            Drain();
+        }
+    }
+
+    public void Dispose()
+    {
+        if (_disposed) return;
+        _disposed = true;
+        _start.Release(_threads.Length);
+    }
+}

@@ -1,0 +1,68 @@
+using System.Collections;
+
+namespace Fovea;
+
+/// <summary>An immutable tensor shape, printed the NumPy way: <c>(50000, 32, 32, 3)</c>.</summary>
+public readonly struct Shape : IEquatable<Shape>, IReadOnlyList<int>
+{
+    private readonly int[]? _dims;
+
+    public Shape(params int[] dims)
+    {
+        ArgumentNullException.ThrowIfNull(dims);
+        foreach (int d in dims)
+            if (d < 0) throw new ArgumentOutOfRangeException(nameof(dims), $"dimensions must be non-negative; got ({string.Join(", ", dims)})");
+        _dims = (int[])dims.Clone();
+    }
+
+    public static implicit operator Shape((int, int) t) => new(t.Item1, t.Item2);
+    public static implicit operator Shape((int, int, int) t) => new(t.Item1, t.Item2, t.Item3);
+
+    public int Rank => _dims?.Length ?? 0;
+    public int Count => Rank;
+    public int this[int axis] => (_dims ?? [])[axis];
+
+    /// <summary>Number of elements: the product of all dimensions (1 for a scalar).</summary>
+    public long Size
+    {
+        get
+        {
+            long n = 1;
+            foreach (int d in _dims ?? []) n *= d;
+            return n;
+        }
+    }
+
+    /// <summary>This shape with a leading batch dimension.</summary>
+    public Shape WithBatch(int batch) => new([batch, .. _dims ?? []]);
+
+    /// <summary>This shape without its leading dimension.</summary>
+    public Shape DropFirst() => new((_dims ?? [])[1..]);
+
+    public int[] ToArray() => (int[])(_dims ?? []).Clone();
+
+    public bool Equals(Shape other) => (_dims ?? []).AsSpan().SequenceEqual(other._dims ?? []);
+    public override bool Equals(object? obj) => obj is Shape s && Equals(s);
+    public override int GetHashCode()
+    {
+        var h = new HashCode();
+        foreach (int d in _dims ?? []) h.Add(d);
+        return h.ToHashCode();
+    }
+    public static bool operator ==(Shape a, Shape b) => a.Equals(b);
+    public static bool operator !=(Shape a, Shape b) => !a.Equals(b);
+
+    public override string ToString() => ToString(batchPlaceholder: null);
+
+    /// <summary>Keras prints the batch dimension of a layer's output as <c>None</c>.</summary>
+    public string ToString(string? batchPlaceholder)
+    {
+        var parts = (_dims ?? []).Select(d => d.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        if (batchPlaceholder is not null) parts = parts.Prepend(batchPlaceholder);
+        var list = parts.ToList();
+        return list.Count == 1 ? $"({list[0]},)" : $"({string.Join(", ", list)})";
+    }
+
+    public IEnumerator<int> GetEnumerator() => ((IEnumerable<int>)(_dims ?? [])).GetEnumerator();
+    IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
+}
