@@ -53,6 +53,7 @@ internal sealed class Cifar10ArchiveReader
         try
         {
             using var file = new FileStream(_archive, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1 << 16, FileOptions.SequentialScan);
+            RequireGzipSignature(file);
             using var gzip = new GZipStream(file, CompressionMode.Decompress);
             using var tar = new TarReader(gzip);
             while (tar.GetNextEntry(copyData: false) is { } entry)
@@ -61,17 +62,35 @@ internal sealed class Cifar10ArchiveReader
                 ReadEntry(entry);
                 _currentEntry = null;
             }
+            // Read past the tar end marker to the gzip trailer, so that its CRC is checked: a flipped bit that still
+            // inflates would otherwise pass unnoticed. Only padding is left, so this costs nothing.
+            gzip.CopyTo(Stream.Null);
         }
         catch (Exception ex) when (ex is InvalidDataException or FormatException or EndOfStreamException)
         {
-            // Corrupt gzip, a bad tar header, or an archive cut short.
+            // Corrupt gzip, a bad tar header, or an archive cut short. GZipStream words every inflate failure as
+            // "unsupported compression method", which misleads; say what it means instead.
             string where = _currentEntry is null ? "" : $" (in entry {_currentEntry})";
-            throw new InvalidDataFileException($"{_archive} is not a valid .tar.gz archive{where}: {Cifar10Format.OneLine(ex.Message)}", ex);
+            string reason = ex is InvalidDataException && ex.TargetSite?.DeclaringType?.Namespace == typeof(GZipStream).Namespace
+                ? "the compressed data is corrupt (bad deflate data or gzip checksum)"
+                : Cifar10Format.OneLine(ex.Message);
+            throw new InvalidDataFileException($"{_archive} is not a valid .tar.gz archive{where}: {reason}", ex);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             throw new InvalidDataFileException($"cannot read {_archive}: {Cifar10Format.OneLine(ex.Message)}", ex);
         }
+    }
+
+    // A batch file, a plain .tar or a .zip passed by mistake gets a message that says so, not "corrupt data".
+    private void RequireGzipSignature(FileStream file)
+    {
+        Span<byte> magic = stackalloc byte[2];
+        int got = file.ReadAtLeast(magic, 2, throwOnEndOfStream: false);
+        if (got < 2 || magic[0] != 0x1f || magic[1] != 0x8b)
+            throw new InvalidDataFileException(
+                $"{_archive} is not a gzip file (it does not start with the bytes 1f 8b); pass a {Cifar10.ArchiveFileName} or a {Cifar10.FolderName} folder");
+        file.Position = 0;
     }
 
     private void ReadEntry(TarEntry entry)
