@@ -131,7 +131,7 @@ internal sealed class Cifar10ArchiveReader
 
         if (_layout is null)
         {
-            _layout = _knownCounts is null ? Cifar10TrainLayout.TryUniform(count, _trainLimit) : new Cifar10TrainLayout(_knownCounts, _trainLimit);
+            _layout = _knownCounts is null ? Cifar10TrainLayout.TryUniform(count, _trainLimit, _archive) : new Cifar10TrainLayout(_knownCounts, _trainLimit, _archive);
             if (_layout is null)
             {
                 _layoutBroken = true;

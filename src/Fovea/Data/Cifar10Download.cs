@@ -84,7 +84,7 @@ public static class Cifar10Download
         }
         catch (OperationCanceledException ex) when (!ct.IsCancellationRequested)
         {
-            throw CouldNotDownload(source, $"no answer within {ConnectTimeout.TotalSeconds:0} s", ex);
+            throw CouldNotDownload(source, $"no answer within {ConnectTimeout.TotalSeconds:0.#} s", ex);
         }
 
         using (response)
@@ -133,7 +133,7 @@ public static class Cifar10Download
         }
         catch (OperationCanceledException ex) when (!ct.IsCancellationRequested)
         {
-            throw BrokeOff(source, received, total, $"no data for {IdleTimeout.TotalSeconds:0} s", ex);
+            throw BrokeOff(source, received, total, $"no data for {IdleTimeout.TotalSeconds:0.#} s", ex);
         }
     }
 

@@ -13,7 +13,7 @@ internal static class Cifar10FolderReader
 
         string[] batchPaths = Cifar10Format.DataBatchNames.Select(name => Path.Combine(folder, name)).ToArray();
         int[] counts = batchPaths.Select(path => Cifar10Format.RecordCount(path, Length(path))).ToArray();
-        var layout = new Cifar10TrainLayout(counts, trainLimit);
+        var layout = new Cifar10TrainLayout(counts, trainLimit, folder);
         (byte[] pixels, int[] labels) = layout.Allocate();
         for (int k = 0; k < batchPaths.Length; k++)
         {

@@ -9,7 +9,8 @@ internal sealed class Cifar10TrainLayout
     private readonly int[] _counts;
     private readonly long[] _offsets;
 
-    public Cifar10TrainLayout(IReadOnlyList<int> counts, int? trainLimit)
+    /// <param name="source">The folder or archive, for the message when the images would not fit one array.</param>
+    public Cifar10TrainLayout(IReadOnlyList<int> counts, int? trainLimit, string source)
     {
         if (counts.Count != Cifar10Format.DataBatchNames.Length)
             throw new ArgumentException($"counts must have {Cifar10Format.DataBatchNames.Length} entries; got {counts.Count}", nameof(counts));
@@ -24,7 +25,7 @@ internal sealed class Cifar10TrainLayout
         long images = Math.Min(total, trainLimit ?? long.MaxValue);
         if (images * Cifar10Format.ImageSize > Array.MaxLength)
             throw new InvalidDataFileException(
-                $"CIFAR-10 training batches hold {total} images ({images * Cifar10Format.ImageSize} bytes), more than one array can hold; pass a train limit");
+                $"{source}: CIFAR-10 training batches hold {total} images ({images * Cifar10Format.ImageSize} bytes), more than one array can hold; pass a train limit");
         Images = (int)images;
     }
 
@@ -32,11 +33,11 @@ internal sealed class Cifar10TrainLayout
     /// The official layout as a guess: five batches of <paramref name="perBatch"/> images each; null when that many
     /// would not fit one array (the guess may be wrong, so that is no reason to fail yet).
     /// </summary>
-    public static Cifar10TrainLayout? TryUniform(int perBatch, int? trainLimit)
+    public static Cifar10TrainLayout? TryUniform(int perBatch, int? trainLimit, string source)
     {
         int batches = Cifar10Format.DataBatchNames.Length;
         long images = Math.Min((long)batches * perBatch, trainLimit ?? long.MaxValue);
-        return images * Cifar10Format.ImageSize <= Array.MaxLength ? new(Enumerable.Repeat(perBatch, batches).ToArray(), trainLimit) : null;
+        return images * Cifar10Format.ImageSize <= Array.MaxLength ? new(Enumerable.Repeat(perBatch, batches).ToArray(), trainLimit, source) : null;
     }
 
     /// <summary>Training images kept: all of them, or the first trainLimit.</summary>

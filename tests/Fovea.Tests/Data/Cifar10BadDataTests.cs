@@ -98,6 +98,21 @@ public sealed class Cifar10BadDataTests : IDisposable
     }
 
     [Fact]
+    public void Batches_too_big_for_one_array_need_a_train_limit()
+    {
+        // Five sparse batches of 349,406 zero records: each under the 1 GiB cap, together past Array.MaxLength.
+        string folder = new FakeCifar10().WriteFolder(_temp.Path);
+        foreach (string name in (string[])["data_batch_1.bin", "data_batch_2.bin", "data_batch_3.bin", "data_batch_4.bin", "data_batch_5.bin"])
+            using (var stream = File.Create(Path.Combine(folder, name))) stream.SetLength(349_406L * 3073);
+
+        Assert.Equal(
+            $"{folder}: CIFAR-10 training batches hold 1747030 images (5366876160 bytes), more than one array can hold; pass a train limit",
+            LoadFails(folder));
+        var limited = Cifar10.Load(folder, trainLimit: 10).Train;
+        Assert.Equal(new int[10], limited.Labels);
+    }
+
+    [Fact]
     public void Corrupt_gzip_names_the_archive()
     {
         byte[] bytes = new FakeCifar10().ArchiveBytes();

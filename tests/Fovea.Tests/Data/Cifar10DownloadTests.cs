@@ -91,7 +91,7 @@ public sealed class Cifar10DownloadTests : IDisposable
             var ex = await Assert.ThrowsAsync<FoveaException>(() => Cifar10Download.EnsureAsync(_cache.Path, server.Url, Md5));
 
             Assert.Contains("broke off after 10 of", ex.Message);
-            Assert.Contains("(no data for 0 s)", ex.Message);
+            Assert.Contains("(no data for 0.3 s)", ex.Message);
         }
         finally
         {
