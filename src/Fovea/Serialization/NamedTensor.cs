@@ -46,6 +46,11 @@ public sealed class NamedTensor
         return new NamedTensor(name, shape, new TensorData<T>(data));
     }
 
+    /// <inheritdoc cref="Create{T}(string, Shape, ReadOnlyMemory{T})"/>
+    /// <remarks>An array overload because C# does not infer <typeparamref name="T"/> through the conversion to memory.</remarks>
+    public static NamedTensor Create<T>(string name, Shape shape, T[] data) where T : unmanaged =>
+        Create(name, shape, new ReadOnlyMemory<T>(data ?? throw new ArgumentNullException(nameof(data))));
+
     public string Name { get; }
 
     /// <summary>The dimensions; a scalar has rank 0 and one element.</summary>

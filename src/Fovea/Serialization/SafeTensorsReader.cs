@@ -185,7 +185,8 @@ internal sealed class SafeTensorsReader
         if (!SafeTensorsDTypes.TryParse(dtypeText, out var dtype))
             throw Error($"{tensor} has dtype {Quote(dtypeText)}; supported: {SafeTensorsDTypes.SupportedList}");
 
-        string offsetsText = $"data_offsets [{N(o.Begin)}, {N(o.End)}]";
+        // Plain numbers inside brackets, as in the file: "[0, 999,999]" would read as three numbers.
+        string offsetsText = $"data_offsets [{o.Begin}, {o.End}]";
         if (o.End < o.Begin) throw Error($"{tensor} {offsetsText} end before they begin");
         if (o.End > (ulong)dataLength)
             throw Error($"{tensor} {offsetsText} exceed the data section of {N(dataLength)} bytes");
@@ -261,9 +262,9 @@ internal sealed class SafeTensorsReader
         foreach (var e in entries)
         {
             if (e.Begin < covered)
-                throw Error($"tensor {Quote(e.Name)} data_offsets [{N(e.Begin)}, {N(e.End)}] overlap tensor {Quote(previous!.Value.Name)} [{N(previous.Value.Begin)}, {N(previous.Value.End)}]");
+                throw Error($"tensor {Quote(e.Name)} data_offsets [{e.Begin}, {e.End}] overlap tensor {Quote(previous!.Value.Name)} [{previous.Value.Begin}, {previous.Value.End}]");
             if (e.Begin > covered)
-                throw Error($"data section bytes [{N(covered)}, {N(e.Begin)}) belong to no tensor (a gap before tensor {Quote(e.Name)})");
+                throw Error($"data section bytes [{covered}, {e.Begin}) belong to no tensor (a gap before tensor {Quote(e.Name)})");
             covered = e.End;
             previous = e;
         }
