@@ -20,7 +20,8 @@ internal unsafe interface IFloatVector<TVec> where TVec : unmanaged
     /// <summary>a·b + c, fused wherever the hardware allows.</summary>
     static abstract TVec MultiplyAdd(TVec a, TVec b, TVec c);
     static abstract TVec Add(TVec a, TVec b);
-    /// <summary>max(x, 0) with x86 MAXPS semantics: NaN becomes 0, like <c>x &gt; 0 ? x : 0</c>.</summary>
+    /// <summary><c>x &lt; 0 ? 0 : x</c>: NaN passes through, so a diverging network still shows up as non-finite.
+    /// MAXPS(0, x) returns its second operand unless 0 &gt; x, which is exactly that.</summary>
     static abstract TVec Relu(TVec x);
 }
 
@@ -34,7 +35,7 @@ internal readonly unsafe struct Avx512Ops : IFloatVector<Vector512<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> MultiplyAdd(Vector512<float> a, Vector512<float> b, Vector512<float> c) => Avx512F.FusedMultiplyAdd(a, b, c);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Add(Vector512<float> a, Vector512<float> b) => a + b;
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Relu(Vector512<float> x) => Avx512F.Max(x, Vector512<float>.Zero);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Relu(Vector512<float> x) => Avx512F.Max(Vector512<float>.Zero, x);
 }
 
 internal readonly unsafe struct Avx2Ops : IFloatVector<Vector256<float>>
@@ -47,7 +48,7 @@ internal readonly unsafe struct Avx2Ops : IFloatVector<Vector256<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> MultiplyAdd(Vector256<float> a, Vector256<float> b, Vector256<float> c) => Fma.MultiplyAdd(a, b, c);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Add(Vector256<float> a, Vector256<float> b) => a + b;
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Relu(Vector256<float> x) => Avx.Max(x, Vector256<float>.Zero);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Relu(Vector256<float> x) => Avx.Max(Vector256<float>.Zero, x);
 }
 
 /// <summary>Portable 128-bit path (SSE without FMA on x86, AdvSimd on Arm).</summary>
@@ -62,7 +63,7 @@ internal readonly unsafe struct Vector128Ops : IFloatVector<Vector128<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> MultiplyAdd(Vector128<float> a, Vector128<float> b, Vector128<float> c) => Vector128.MultiplyAddEstimate(a, b, c);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Add(Vector128<float> a, Vector128<float> b) => a + b;
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Relu(Vector128<float> x) => Vector128.MaxNative(x, Vector128<float>.Zero);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Relu(Vector128<float> x) => Vector128.MaxNative(Vector128<float>.Zero, x);
 }
 
 /// <summary>One float as a one-lane "vector": the same driver then serves CPUs without SIMD.</summary>
@@ -76,5 +77,5 @@ internal readonly unsafe struct ScalarOps : IFloatVector<float>
     // Not MathF.FusedMultiplyAdd: without hardware FMA that is a slow software emulation.
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float MultiplyAdd(float a, float b, float c) => a * b + c;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Add(float a, float b) => a + b;
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Relu(float x) => x > 0f ? x : 0f;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Relu(float x) => x < 0f ? 0f : x;
 }

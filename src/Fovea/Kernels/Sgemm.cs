@@ -191,7 +191,7 @@ public static unsafe class Sgemm
             {
                 float v = g.Accumulate ? row[j] : 0f;
                 if (g.Bias != null) v += g.Bias[j];
-                row[j] = g.Relu ? (v > 0f ? v : 0f) : v;
+                row[j] = g.Relu && v < 0f ? 0f : v;
             }
         }
     }

@@ -27,7 +27,7 @@ public static class SgemmReference
                 }
                 if (!bias.IsEmpty) sum += bias[j];
                 float v = (float)sum;
-                c[i * ldc + j] = relu ? (v > 0f ? v : 0f) : v;
+                c[i * ldc + j] = relu && v < 0f ? 0f : v;
             }
         }
     }
