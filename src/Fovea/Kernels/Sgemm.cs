@@ -1,21 +1,210 @@
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
 namespace Fovea.Kernels;
 
-// TEMPORARY stand-in until the packed kernel lands from the kernels branch: same signature, plain loops.
-public static class Sgemm
+/// <summary>
+/// Single-precision matrix multiply, the kernel every layer runs on. Row-major throughout.
+/// <see cref="SgemmReference"/> is the plain version of the same contract.
+/// </summary>
+public static unsafe class Sgemm
 {
-    public static void Multiply(int m, int n, int k, ReadOnlySpan<float> a, int lda, bool transA, ReadOnlySpan<float> b, int ldb, bool transB,
-        Span<float> c, int ldc, bool accumulate = false, ReadOnlySpan<float> bias = default, bool relu = false, int threads = 1)
+    private enum Path { Avx512, Avx2, Vector128, Scalar }
+
+    // Widest first. Vector512.IsHardwareAccelerated is false where the runtime judges 512-bit code slower
+    // (or DOTNET_EnableAVX512=0); the 256-bit path needs FMA, which DOTNET_EnableAVX2=0 also turns off.
+    private static readonly Path ActiveKernel =
+        Vector512.IsHardwareAccelerated && Avx512F.IsSupported ? Path.Avx512
+        : Vector256.IsHardwareAccelerated && Avx2.IsSupported && Fma.IsSupported ? Path.Avx2
+        : Vector128.IsHardwareAccelerated ? Path.Vector128
+        : Path.Scalar;
+
+    /// <summary>The micro-kernel chosen for this CPU: "avx512" (6×32), "avx2" (6×16 FMA), "vector128" (6×8) or "scalar".</summary>
+    public static string ActivePath => ActiveKernel switch
     {
-        for (int i = 0; i < m; i++)
-            for (int j = 0; j < n; j++)
+        Path.Avx512 => "avx512",
+        Path.Avx2 => "avx2",
+        Path.Vector128 => "vector128",
+        _ => "scalar",
+    };
+
+    /// <summary>Blocking, exposed to tests and the benchmark harness; defaults measured on Zen 4 (see Tuning).</summary>
+    internal static class Tuning
+    {
+        /// <summary>k up to this is done as one block: splitting costs an extra pass over C.</summary>
+        public static int KcMax = 384;
+        /// <summary>Target depth of a k block when k is split: the B panel (kc × 32 floats = 32 KB) fits the 48 KB L1.</summary>
+        public static int KcTarget = 256;
+        public static int Mc = 120;
+        public static int Nc = 2048;
+        /// <summary>Below this many multiply-adds a call runs on the calling thread: waking workers costs more.</summary>
+        public static long ParallelMinMacs = 1 << 20;
+        /// <summary>Pack A when n reaches this many columns (A panels are then reused often enough to pay for the copy).</summary>
+        public static int PackAMinN = 1 << 30;
+    }
+
+    /// <summary>
+    /// C[m×n] = (accumulate ? C : 0) + op(A)[m×k] · op(B)[k×n]; then, if given, + bias[j] on every row and ReLU.
+    /// op(A) is A (element [i, p] at a[i*lda + p]) or, when <paramref name="transA"/>, Aᵀ with A stored k×m
+    /// (a[p*lda + i]); likewise B. The work is split over blocks of M or N, never K, so each element's sum is
+    /// ordered the same for any <paramref name="threads"/>: results are bit-identical across thread counts.
+    /// Allocation-free after the first call on a thread (pack buffers are cached per thread).
+    /// </summary>
+    public static void Multiply(
+        int m, int n, int k,
+        ReadOnlySpan<float> a, int lda, bool transA,
+        ReadOnlySpan<float> b, int ldb, bool transB,
+        Span<float> c, int ldc,
+        bool accumulate = false, ReadOnlySpan<float> bias = default, bool relu = false, int threads = 1)
+    {
+        if (m < 0) throw new ArgumentOutOfRangeException(nameof(m), m, $"m must be non-negative; got {m}");
+        if (n < 0) throw new ArgumentOutOfRangeException(nameof(n), n, $"n must be non-negative; got {n}");
+        if (k < 0) throw new ArgumentOutOfRangeException(nameof(k), k, $"k must be non-negative; got {k}");
+        if (threads < 1) throw new ArgumentOutOfRangeException(nameof(threads), threads, $"threads must be at least 1; got {threads}");
+        CheckMatrix(a, nameof(a), lda, nameof(lda), transA ? k : m, transA ? m : k, transA ? "k×m (transA)" : "m×k");
+        CheckMatrix(b, nameof(b), ldb, nameof(ldb), transB ? n : k, transB ? k : n, transB ? "n×k (transB)" : "k×n");
+        CheckMatrix(c, nameof(c), ldc, nameof(ldc), m, n, "m×n");
+        if (!bias.IsEmpty && bias.Length != n)
+            throw new ArgumentException($"bias must be empty or hold n = {n} values; got {bias.Length}", nameof(bias));
+        if (m == 0 || n == 0) return;
+        Span<float> cUsed = c[..Extent(m, n, ldc)];
+        if (cUsed.Overlaps(a)) throw new ArgumentException("c must not overlap a", nameof(c));
+        if (cUsed.Overlaps(b)) throw new ArgumentException("c must not overlap b", nameof(c));
+        if (cUsed.Overlaps(bias)) throw new ArgumentException("c must not overlap bias", nameof(c));
+
+        fixed (float* pa = a, pb = b, pc = c, pbias = bias)
+        {
+            var g = new GemmArgs
             {
-                float s = 0;
-                for (int p = 0; p < k; p++)
-                    s += (transA ? a[p * lda + i] : a[i * lda + p]) * (transB ? b[j * ldb + p] : b[p * ldb + j]);
-                float v = (accumulate ? c[i * ldc + j] : 0) + s;
-                if (!bias.IsEmpty) v += bias[j];
-                if (relu && v < 0) v = 0;
-                c[i * ldc + j] = v;
+                M = m, N = n, K = k,
+                A = pa, Lda = lda, TransA = transA,
+                B = pb, Ldb = ldb, TransB = transB,
+                C = pc, Ldc = ldc,
+                Accumulate = accumulate, Bias = bias.IsEmpty ? null : pbias, Relu = relu,
+                Kc = ChooseKc(k),
+                Mc = Tuning.Mc / MR * MR,
+                Nc = Tuning.Nc,
+                PackA = n >= Tuning.PackAMinN,
+            };
+            if (k == 0) ScaleOnly(in g);
+            else Execute(in g, threads);
+        }
+    }
+
+    private const int MR = 6;
+
+    /// <summary>Depth of a k block, from k alone: whole when short, else equal blocks near KcTarget.</summary>
+    internal static int ChooseKc(int k)
+    {
+        if (k <= Tuning.KcMax) return Math.Max(k, 1);
+        int blocks = (k + Tuning.KcTarget - 1) / Tuning.KcTarget;
+        return (k + blocks - 1) / blocks;
+    }
+
+    private static int NR => ActiveKernel switch
+    {
+        Path.Avx512 => 32,
+        Path.Avx2 => 16,
+        Path.Vector128 => 8,
+        _ => 2,
+    };
+
+    [ThreadStatic] private static SgemmWork? t_work;
+    [ThreadStatic] private static bool t_inPart;
+
+    private static void Execute(in GemmArgs g, int threads)
+    {
+        int nr = NR;
+        int panelsM = (g.M + MR - 1) / MR, panelsN = (g.N + nr - 1) / nr;
+        long macs = (long)g.M * g.N * g.K;
+        // A call made from inside a pool part runs serially: the pool is busy running its caller.
+        int parts = t_inPart || macs < Tuning.ParallelMinMacs ? 1 : threads;
+        if (parts > 1)
+        {
+            // Split the axis that divides most evenly into parts; on a tie, M (each part then reads only its rows of A).
+            bool splitM = Balance(panelsM, parts) >= Balance(panelsN, parts);
+            int panels = splitM ? panelsM : panelsN;
+            parts = Math.Min(parts, panels);
+            if (parts > 1)
+            {
+                var work = t_work ??= new SgemmWork();
+                work.Set(in g, splitM, panels, parts);
+                try { WorkerPool.Shared.Run(work, parts); }
+                finally { work.Clear(); }
+                return;
             }
+        }
+        RunBlock(in g, 0, g.M, 0, g.N);
+    }
+
+    /// <summary>Fraction of the time the busiest of <paramref name="parts"/> parts keeps the others waiting for.</summary>
+    private static double Balance(int panels, int parts) => (double)panels / (parts * ((panels + parts - 1) / parts));
+
+    private static void RunBlock(in GemmArgs g, int i0, int i1, int j0, int j1)
+    {
+        switch (ActiveKernel)
+        {
+            case Path.Avx512: SgemmDriver<Avx512Ops, Vector512<float>>.Run(in g, i0, i1, j0, j1); break;
+            case Path.Avx2: SgemmDriver<Avx2Ops, Vector256<float>>.Run(in g, i0, i1, j0, j1); break;
+            case Path.Vector128: SgemmDriver<Vector128Ops, Vector128<float>>.Run(in g, i0, i1, j0, j1); break;
+            default: SgemmDriver<ScalarOps, float>.Run(in g, i0, i1, j0, j1); break;
+        }
+    }
+
+    /// <summary>Part p of a parallel call: a contiguous run of whole MR-row (or NR-column) panels.</summary>
+    private sealed class SgemmWork : IParallelWork
+    {
+        private GemmArgs _g;
+        private bool _splitM;
+        private int _panels, _parts;
+
+        public void Set(in GemmArgs g, bool splitM, int panels, int parts)
+        {
+            _g = g;
+            _splitM = splitM;
+            _panels = panels;
+            _parts = parts;
+        }
+
+        public void Clear() => _g = default;
+
+        public void Execute(int part)
+        {
+            int first = (int)((long)_panels * part / _parts), end = (int)((long)_panels * (part + 1) / _parts);
+            t_inPart = true;
+            try
+            {
+                if (_splitM) RunBlock(in _g, first * MR, Math.Min(_g.M, end * MR), 0, _g.N);
+                else RunBlock(in _g, 0, _g.M, first * NR, Math.Min(_g.N, end * NR));
+            }
+            finally { t_inPart = false; }
+        }
+    }
+
+    /// <summary>k = 0: the product is empty, so C is just (accumulate ? C : 0) through the epilogue.</summary>
+    private static void ScaleOnly(in GemmArgs g)
+    {
+        for (int i = 0; i < g.M; i++)
+        {
+            float* row = g.C + i * g.Ldc;
+            for (int j = 0; j < g.N; j++)
+            {
+                float v = g.Accumulate ? row[j] : 0f;
+                if (g.Bias != null) v += g.Bias[j];
+                row[j] = g.Relu && v < 0f ? 0f : v;
+            }
+        }
+    }
+
+    private static int Extent(int rows, int cols, int ld) => (int)((long)(rows - 1) * ld + cols);
+
+    private static void CheckMatrix(ReadOnlySpan<float> span, string name, int ld, string ldName, int rows, int cols, string layout)
+    {
+        if (ld < Math.Max(1, cols))
+            throw new ArgumentOutOfRangeException(ldName, ld, $"{ldName} must be at least {Math.Max(1, cols)} for a {layout} matrix of {rows}×{cols}; got {ld}");
+        if (rows == 0 || cols == 0) return;
+        long needed = (long)(rows - 1) * ld + cols;
+        if (span.Length < needed)
+            throw new ArgumentException($"{name} must hold at least {needed} floats for a {layout} matrix of {rows}×{cols} with {ldName} = {ld}; got {span.Length}", name);
     }
 }

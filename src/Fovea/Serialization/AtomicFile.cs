@@ -21,6 +21,10 @@ public static class AtomicFile
     /// </summary>
     public static void Write(string path, Action<Stream> writeContent) => Write(path, writeContent, wrapForTest: null);
 
+    /// <summary>Writes UTF-8 text (no byte order mark) atomically.</summary>
+    public static void WriteAllText(string path, string text) =>
+        Write(path, stream => stream.Write(System.Text.Encoding.UTF8.GetBytes(text)));
+
     /// <param name="wrapForTest">Wraps the temporary file's stream, so tests can make the write fail part-way.</param>
     internal static void Write(string path, Action<Stream> writeContent, Func<Stream, Stream>? wrapForTest)
     {

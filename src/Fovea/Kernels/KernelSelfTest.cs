@@ -1,0 +1,91 @@
+using System.Text;
+
+namespace Fovea.Kernels;
+
+/// <summary>
+/// Compares <see cref="Sgemm"/> with <see cref="SgemmReference"/> on a fixed list of awkward shapes, on whichever
+/// CPU path this process selected. Tests run it in child processes started with DOTNET_EnableAVX512=0 or
+/// DOTNET_EnableAVX2=0, so the AVX2 and 128-bit paths stay correct on an AVX-512 machine.
+/// </summary>
+internal static class KernelSelfTest
+{
+    /// <summary>Returns whether every case passed, and one line per case (failures first) plus the path.</summary>
+    public static (bool Passed, string Report) Run()
+    {
+        var failures = new StringBuilder();
+        int cases = 0, failed = 0;
+        int[] sizes = [1, 3, 7, 17, 33, 65];
+        var rng = new Random(12345);
+        foreach (int m in sizes)
+        foreach (int n in sizes)
+        foreach (int k in sizes)
+        {
+            int flags = cases;   // cycle transposes, accumulate, bias, relu and threads across the shapes
+            var c = new SgemmCase(m, n, k, (flags & 1) != 0, (flags & 2) != 0, (flags & 4) != 0,
+                                  (flags & 8) != 0, (flags & 16) != 0, Threads: 1 + (flags >> 5 & 1), Pad: flags % 3);
+            cases++;
+            if (!c.Check(rng, out string detail)) { failed++; failures.AppendLine(detail); }
+        }
+        // Shapes that cross the k, M and N blocking, and the tutorial's small-k / small-n cases.
+        SgemmCase[] large =
+        [
+            new(130, 70, 1000, false, false, true, true, true, 2, 1),
+            new(61, 45, 777, true, true, true, false, false, 2, 0),
+            new(300, 64, 288, false, false, false, true, true, 2, 0),
+            new(288, 64, 1500, true, false, false, false, false, 2, 0),
+            new(500, 288, 64, false, true, true, true, false, 2, 3),
+            new(27, 32, 2000, true, false, false, false, false, 2, 0),
+            new(9, 2100, 13, false, true, false, true, true, 1, 2),
+        ];
+        foreach (var c in large)
+        {
+            cases++;
+            if (!c.Check(rng, out string detail)) { failed++; failures.AppendLine(detail); }
+        }
+        string report = $"path={Sgemm.ActivePath} cases={cases} failed={failed}{Environment.NewLine}{failures}";
+        return (failed == 0, report);
+    }
+}
+
+/// <summary>One comparison of the fast SGEMM with the reference, with random data and padded leading dimensions.</summary>
+internal readonly record struct SgemmCase(int M, int N, int K, bool TransA, bool TransB, bool Accumulate, bool Bias, bool Relu, int Threads, int Pad)
+{
+    public bool Check(Random rng, out string detail)
+    {
+        int lda = (TransA ? M : K) + Pad, ldb = (TransB ? K : N) + Pad, ldc = N + Pad;
+        var a = Fill(rng, (TransA ? K : M) * lda);
+        var b = Fill(rng, (TransB ? N : K) * ldb);
+        var c0 = Fill(rng, M * ldc);
+        var bias = Bias ? Fill(rng, N) : [];
+        var fast = (float[])c0.Clone();
+        var expected = (float[])c0.Clone();
+        Sgemm.Multiply(M, N, K, a, lda, TransA, b, ldb, TransB, fast, ldc, Accumulate, bias, Relu, Threads);
+        SgemmReference.Multiply(M, N, K, a, lda, TransA, b, ldb, TransB, expected, ldc, Accumulate, bias, Relu);
+        // Error bound for a float sum of K products: a few ulps of Σ|a·b| + |c| + |bias|, which is what the reference
+        // computes when given absolute values.
+        var magnitude = Array.ConvertAll(c0, MathF.Abs);
+        SgemmReference.Multiply(M, N, K, Array.ConvertAll(a, MathF.Abs), lda, TransA, Array.ConvertAll(b, MathF.Abs), ldb, TransB,
+                                magnitude, ldc, Accumulate, Array.ConvertAll(bias, MathF.Abs), relu: false);
+        float tolerance = 2.4e-7f * (K + 3);   // 4·(K+3)·2⁻²⁴: K-deep sum plus the epilogue adds, 4× margin
+        for (int i = 0; i < M * ldc; i++)
+        {
+            bool inside = i % ldc < N;
+            float want = inside ? expected[i] : c0[i];   // padding columns must be left untouched
+            float bound = inside ? tolerance * magnitude[i] + 1e-30f : 0f;
+            if (!(Math.Abs(fast[i] - want) <= bound))
+            {
+                detail = $"FAIL {this}: C[{i / ldc},{i % ldc}] = {fast[i]}, expected {want} (±{bound})";
+                return false;
+            }
+        }
+        detail = $"ok {this}";
+        return true;
+    }
+
+    private static float[] Fill(Random rng, int count)
+    {
+        var x = new float[count];
+        for (int i = 0; i < count; i++) x[i] = (float)(rng.NextDouble() * 2 - 1);
+        return x;
+    }
+}
