@@ -5,10 +5,10 @@ using Fovea.Training;
 namespace Fovea.Cli;
 
 /// <summary>Rewrites <c>history.csv</c> after every epoch, so a stopped run still shows how far it got.</summary>
-internal sealed class HistoryCsvWriter(string path) : Callback
+internal sealed class HistoryCsvWriter(string path, IEnumerable<EpochLog> earlier) : Callback
 {
     public const string Header = "epoch,loss,accuracy,val_loss,val_accuracy,seconds";
-    private readonly List<EpochLog> _logs = [];
+    private readonly List<EpochLog> _logs = [.. earlier];
 
     public override void OnEpochEnd(EpochLog log)
     {

@@ -15,10 +15,36 @@ internal sealed class RunFolder
     public string ModelPath => System.IO.Path.Combine(Path, "model.safetensors");
     public string HistoryPath => System.IO.Path.Combine(Path, "history.csv");
     public string MetricsPath => System.IO.Path.Combine(Path, "metrics.json");
+    public string CheckpointPath => System.IO.Path.Combine(Path, "checkpoint.safetensors");
+    public string BestModelPath => System.IO.Path.Combine(Path, "best.safetensors");
 
-    public static RunFolder Create(string? requested)
+    /// <summary>Files whose presence means the folder already holds a run.</summary>
+    private static readonly string[] RunFiles = ["model.safetensors", "checkpoint.safetensors", "best.safetensors", "history.csv", "metrics.json"];
+
+    /// <summary>A new run's folder: refused if it already holds a run, unless <paramref name="overwrite"/>.</summary>
+    public static RunFolder Create(string? requested, bool overwrite)
     {
         string path = System.IO.Path.GetFullPath(requested ?? System.IO.Path.Combine("runs", DateTime.Now.ToString("yyyyMMdd-HHmmss", System.Globalization.CultureInfo.InvariantCulture)));
+        var existing = RunFiles.Where(f => File.Exists(System.IO.Path.Combine(path, f))).ToList();
+        if (existing.Count > 0 && !overwrite)
+            throw new FoveaException($"{path} already holds a run ({string.Join(", ", existing)}); pass --resume {requested ?? path} to continue it or --overwrite to replace it");
+        var folder = Open(path);
+        // --overwrite: the old run's files go, so none of them can be mistaken for the new run's.
+        foreach (var f in existing) File.Delete(System.IO.Path.Combine(path, f));
+        return folder;
+    }
+
+    /// <summary>The folder of a run to resume; it must hold a checkpoint.</summary>
+    public static RunFolder Existing(string requested)
+    {
+        string path = System.IO.Path.GetFullPath(requested);
+        if (!File.Exists(System.IO.Path.Combine(path, "checkpoint.safetensors")))
+            throw new FoveaException($"cannot resume: {path} holds no checkpoint.safetensors");
+        return Open(path);
+    }
+
+    private static RunFolder Open(string path)
+    {
         try
         {
             Directory.CreateDirectory(path);

@@ -10,7 +10,7 @@ namespace Fovea.Models;
 
 /// <summary>
 /// A linear stack of layers, Keras's <c>Sequential</c>: build, <see cref="Summary"/>, <see cref="Compile"/>,
-/// <see cref="Fit(ImageSet, int[], int, int, ValueTuple{ImageSet, int[]}?, bool, int, IEnumerable{Callback}?, int, History?)"/>,
+/// <c>Fit</c>,
 /// <see cref="Evaluate(ImageSet, int[], int)"/> and <see cref="Predict(ImageSet, int)"/>.
 /// All weights live in one flat block and all gradients in another; activations and their gradients in buffers
 /// sized once per batch size, so a training step allocates nothing.
@@ -238,70 +238,85 @@ public sealed partial class Sequential
     }
 
     public History Fit(ImageSet x, int[] y, int batchSize = 32, int epochs = 1, (ImageSet X, int[] Y)? validationData = null,
-        bool shuffle = true, int verbose = 1, IEnumerable<Callback>? callbacks = null, int initialEpoch = 0, History? history = null) =>
-        Fit(DataSource.From(x), y, batchSize, epochs, validationData is { } v ? (DataSource.From(v.X), v.Y) : null, shuffle, verbose, callbacks, initialEpoch, history);
+        bool shuffle = true, int verbose = 1, IEnumerable<Callback>? callbacks = null, TrainingState? resumeFrom = null) =>
+        Fit(DataSource.From(x), y, batchSize, epochs, validationData is { } v ? (DataSource.From(v.X), v.Y) : null, shuffle, verbose, callbacks, resumeFrom);
 
     public History Fit(Tensor x, int[] y, int batchSize = 32, int epochs = 1, (Tensor X, int[] Y)? validationData = null,
-        bool shuffle = true, int verbose = 1, IEnumerable<Callback>? callbacks = null, int initialEpoch = 0, History? history = null) =>
-        Fit(DataSource.From(x), y, batchSize, epochs, validationData is { } v ? (DataSource.From(v.X), v.Y) : null, shuffle, verbose, callbacks, initialEpoch, history);
+        bool shuffle = true, int verbose = 1, IEnumerable<Callback>? callbacks = null, TrainingState? resumeFrom = null) =>
+        Fit(DataSource.From(x), y, batchSize, epochs, validationData is { } v ? (DataSource.From(v.X), v.Y) : null, shuffle, verbose, callbacks, resumeFrom);
+
+    /// <summary>Where the current (or last) <c>Fit</c> stands; what a checkpoint saves.</summary>
+    public TrainingState State => new(_completedEpochs, _stepInEpoch, _lossSum, _correct, _seen, _history);
+
+    private int _completedEpochs, _stepInEpoch;
+    private double _lossSum;
+    private long _correct, _seen;
+    private History _history = new();
 
     /// <summary>
-    /// Trains for epochs <paramref name="initialEpoch"/>+1 … <paramref name="epochs"/>. Each epoch's shuffle is drawn
-    /// from (<see cref="Seed"/>, epoch) alone, so a run resumed from a checkpoint at an epoch boundary continues exactly.
+    /// Trains up to <paramref name="epochs"/> in total, continuing from <paramref name="resumeFrom"/> if given (even
+    /// mid-epoch). Each epoch's shuffle is drawn from (<see cref="Seed"/>, epoch) alone, so a resumed run matches an
+    /// uninterrupted one bit for bit, given the same thread count.
     /// </summary>
     private History Fit(DataSource x, int[] y, int batchSize, int epochs, (DataSource X, int[] Y)? validation,
-        bool shuffle, int verbose, IEnumerable<Callback>? callbacks, int initialEpoch, History? history)
+        bool shuffle, int verbose, IEnumerable<Callback>? callbacks, TrainingState? resumeFrom)
     {
         RequireCompiled();
         CheckData(x, y, "x");
         if (validation is { } val) CheckData(val.X, val.Y, "validationData");
         if (batchSize <= 0) throw new ArgumentOutOfRangeException(nameof(batchSize), $"batchSize must be positive; got {batchSize}");
         if (epochs < 0) throw new ArgumentOutOfRangeException(nameof(epochs), $"epochs must be non-negative; got {epochs}");
-        if (initialEpoch < 0 || initialEpoch > epochs) throw new ArgumentOutOfRangeException(nameof(initialEpoch), $"initialEpoch must be in [0, {epochs}]; got {initialEpoch}");
         if (x.Count == 0) throw new ArgumentException("x has no samples", nameof(x));
+        int n = x.Count;
+        int steps = (n + batchSize - 1) / batchSize;
+        var state = resumeFrom ?? TrainingState.Start();
+        if (state.CompletedEpochs < 0 || state.CompletedEpochs > epochs || state.StepsIntoEpoch < 0 || state.StepsIntoEpoch >= steps)
+            throw new ArgumentOutOfRangeException(nameof(resumeFrom), $"resumeFrom must be within {epochs} epochs of {steps} steps; got epoch {state.CompletedEpochs}, step {state.StepsIntoEpoch}");
 
         var all = new List<Callback>();
         if (verbose > 0) all.Add(new ProgressLogger());
         all.AddRange(callbacks ?? []);
-        history ??= new History();
-        int n = x.Count;
-        int steps = (n + batchSize - 1) / batchSize;
+        (_completedEpochs, _stepInEpoch, _lossSum, _correct, _seen, _history) =
+            (state.CompletedEpochs, state.StepsIntoEpoch, state.LossSum, state.Correct, state.Seen, state.History);
         EnsureCapacity(Math.Min(batchSize, n));
         var order = new int[n];
-        var run = new TrainingRun(this, epochs, steps, n, batchSize, initialEpoch);
+        var run = new TrainingRun(this, epochs, steps, n, batchSize, state.CompletedEpochs);
         StopTraining = false;
         foreach (var c in all) c.OnTrainBegin(run);
 
-        for (int epoch = initialEpoch + 1; epoch <= epochs && !StopTraining; epoch++)
+        while (_completedEpochs < epochs && !StopTraining)
         {
+            int epoch = _completedEpochs + 1;
+            if (_stepInEpoch == 0) (_lossSum, _correct, _seen) = (0, 0, 0);
             foreach (var c in all) c.OnEpochBegin(epoch);
             var clock = Stopwatch.StartNew();
             for (int i = 0; i < n; i++) order[i] = i;
             if (shuffle) Rng.For(Seed, "shuffle", epoch).Shuffle(order);
-            double lossSum = 0;
-            long correct = 0, seen = 0;
-            for (int step = 1; step <= steps && !StopTraining; step++)
+            while (_stepInEpoch < steps && !StopTraining)
             {
+                int step = _stepInEpoch + 1;
                 int start = (step - 1) * batchSize, batch = Math.Min(batchSize, n - start);
                 var idx = order.AsSpan(start, batch);
                 x.Gather(_activations[0], idx);
                 for (int j = 0; j < batch; j++) _batchLabels[j] = y[idx[j]];
                 var (l, c) = TrainStep(batch);
-                if (!double.IsFinite(l))
-                    throw new NonFiniteLossException(epoch, step, l);
-                lossSum += l;
-                correct += c;
-                seen += batch;
-                foreach (var cb in all) cb.OnBatchEnd(epoch, step, lossSum / seen, (double)correct / seen);
+                // Keras's TerminateOnNaN: the weights are already spoiled, so stop before anyone saves them.
+                if (!double.IsFinite(l)) throw new NonFiniteLossException(epoch, step, l);
+                _lossSum += l;
+                _correct += c;
+                _seen += batch;
+                _stepInEpoch = step;
+                foreach (var cb in all) cb.OnBatchEnd(epoch, step, _lossSum / _seen, (double)_correct / _seen);
             }
-            if (StopTraining && seen < n) break;
+            if (_stepInEpoch < steps) break;
             EvaluationResult? v = validation is { } vd ? Evaluate(vd.X, vd.Y, batchSize) : null;
-            var log = new EpochLog(epoch, lossSum / seen, (double)correct / seen, v?.Loss, v?.Accuracy, clock.Elapsed.TotalSeconds);
-            history.Add(log);
+            var log = new EpochLog(epoch, _lossSum / _seen, (double)_correct / _seen, v?.Loss, v?.Accuracy, clock.Elapsed.TotalSeconds);
+            _history.Add(log);
+            (_completedEpochs, _stepInEpoch) = (epoch, 0);
             foreach (var c in all) c.OnEpochEnd(log);
         }
-        foreach (var c in all) c.OnTrainEnd(history);
-        return history;
+        foreach (var c in all) c.OnTrainEnd(_history);
+        return _history;
     }
 
     public EvaluationResult Evaluate(ImageSet x, int[] y, int batchSize = 32) => Evaluate(DataSource.From(x), y, batchSize);
