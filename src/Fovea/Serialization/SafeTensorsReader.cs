@@ -155,7 +155,10 @@ internal sealed class SafeTensorsReader
         {
             Next(ref reader);
             if (reader.TokenType == JsonTokenType.EndObject) break;
-            if (reader.ValueTextEquals("dtype"u8))
+            // Compared as a string, not with ValueTextEquals: that unescapes too, and throws InvalidOperationException
+            // on a broken \u escape (found by fuzzing) where GetString's failure is already turned into a message.
+            string field = GetString(ref reader, $"a field name of {tensor}");
+            if (field == "dtype")
             {
                 if (dtypeText is not null) throw Error($"{tensor} has 'dtype' twice");
                 Next(ref reader);
@@ -163,19 +166,19 @@ internal sealed class SafeTensorsReader
                     throw Error($"{tensor} dtype must be a string; got {Describe(reader.TokenType)}");
                 dtypeText = GetString(ref reader, $"the dtype of {tensor}");
             }
-            else if (reader.ValueTextEquals("shape"u8))
+            else if (field == "shape")
             {
                 if (shape is not null) throw Error($"{tensor} has 'shape' twice");
                 shape = ReadShape(ref reader, tensor, dims);
             }
-            else if (reader.ValueTextEquals("data_offsets"u8))
+            else if (field == "data_offsets")
             {
                 if (offsets is not null) throw Error($"{tensor} has 'data_offsets' twice");
                 offsets = ReadOffsets(ref reader, tensor);
             }
             else
             {
-                throw Error($"{tensor} has unknown field {Quote(GetString(ref reader, $"a field name of {tensor}"))}");
+                throw Error($"{tensor} has unknown field {Quote(field)}");
             }
         }
 
@@ -367,6 +370,11 @@ internal sealed class SafeTensorsReader
         string reason = e.Message;
         int cut = reason.IndexOf(" LineNumber:", StringComparison.Ordinal);
         if (cut >= 0) reason = reason[..cut];
+        // System.Text.Json quotes the offending text, and for a bad literal ("tru...") that is the whole rest of the
+        // header: kilobytes in one message (found by fuzzing). Keep its start.
+        int open = reason.IndexOf('\'');
+        int close = open < 0 ? -1 : reason.IndexOf("' is ", open + 1, StringComparison.Ordinal);
+        if (close > open + 1 + 32) reason = string.Concat(reason.AsSpan(0, open + 1 + 32), "…", reason.AsSpan(close));
         reason = OneLine(reason).TrimEnd('.');
         if (e.LineNumber is 0 && e.BytePositionInLine is { } b) return $"{reason} (at byte {N(LengthFieldBytes + b)})";
         if (e.LineNumber is { } line && e.BytePositionInLine is { } col) return $"{reason} (header line {N(line + 1)}, byte {N(col)})";

@@ -12,20 +12,23 @@ internal static class SafeTensorsText
     private const int MaxQuotedChars = 64;
 
     /// <summary><c>'dense/kernel'</c>; control characters escaped, long text cut with an ellipsis.</summary>
-    public static string Quote(string text)
+    public static string Quote(string text) => $"'{Escape(text, MaxQuotedChars)}'";
+
+    /// <summary>At most <paramref name="maxChars"/> characters of <paramref name="text"/> (then "…"), control characters as \uXXXX.</summary>
+    public static string Escape(string text, int maxChars)
     {
-        var sb = new StringBuilder(Math.Min(text.Length, MaxQuotedChars) + 8);
-        sb.Append('\'');
-        for (int i = 0; i < text.Length && i < MaxQuotedChars; i++)
+        var sb = new StringBuilder(Math.Min(text.Length, maxChars) + 8);
+        for (int i = 0; i < text.Length && i < maxChars; i++)
         {
             char c = text[i];
-            if (char.IsControl(c) || char.IsSurrogate(c) || c is '\u2028' or '\u2029')
+            if (char.IsHighSurrogate(c) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
+                sb.Append(c).Append(text[++i]); // a whole pair (an emoji) is text; half of one is not
+            else if (char.IsControl(c) || char.IsSurrogate(c) || c is '\u2028' or '\u2029')
                 sb.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture));
             else
                 sb.Append(c);
         }
-        if (text.Length > MaxQuotedChars) sb.Append('…');
-        sb.Append('\'');
+        if (text.Length > maxChars) sb.Append('…');
         return sb.ToString();
     }
 
@@ -38,7 +41,7 @@ internal static class SafeTensorsText
 
     public static string N(ulong value) => value.ToString("N0", CultureInfo.InvariantCulture);
 
-    /// <summary>Another component's message (an exception from the file system) made one line.</summary>
+    /// <summary>Another component's message (the file system's, System.Text.Json's) made one line of bounded length.</summary>
     public static string OneLine(string message) =>
-        message.ReplaceLineEndings(" ").Trim();
+        Escape(message.ReplaceLineEndings(" ").Trim(), 300);
 }

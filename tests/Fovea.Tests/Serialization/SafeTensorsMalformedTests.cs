@@ -66,6 +66,8 @@ public sealed class SafeTensorsMalformedTests
         // text that must not break the one-line message
         { """{"line\nbreak":{"dtype":"X","shape":[],"data_offsets":[0,0]}}""", 0, "tensor 'line\\u000abreak' has dtype 'X'; supported: F64, F32, I64, I32, U8" },
         { """{"\ud800":{"dtype":"F32","shape":[],"data_offsets":[0,4]}}""", 4, "header has a tensor name that is not valid text (a broken \\u escape at byte 9)" },
+        // Found by fuzzing: a broken escape in a field name used to escape as InvalidOperationException.
+        { """{"a":{"\ud800":1}}""", 0, "header has a field name of tensor 'a' that is not valid text (a broken \\u escape at byte 14)" },
     };
 
     [Theory]
@@ -73,6 +75,21 @@ public sealed class SafeTensorsMalformedTests
     public void Malformed_header_is_reported_with_its_reason(string headerJson, int dataBytes, string expected)
     {
         Assert.Equal("m.safetensors: " + expected, ReadError(Build(headerJson, new byte[dataBytes])));
+    }
+
+    [Fact]
+    public void A_bad_literal_does_not_put_the_rest_of_the_header_in_the_message()
+    {
+        // Found by fuzzing: System.Text.Json quotes everything from the bad literal to the end of the input.
+        string message = ReadError(Build("{\"a\":tru\u0001" + new string('x', 5000) + "}"));
+        Assert.Equal("m.safetensors: header is not valid JSON: 'tru\\u0001xxxxxxxxxxxxxxxxxxxxxxxxxxxx…' is an invalid JSON literal. Expected the literal 'true' (at byte 16)", message);
+    }
+
+    [Fact]
+    public void Emoji_stay_readable_in_messages_but_half_surrogates_are_escaped()
+    {
+        Assert.Equal("m.safetensors: tensor '層🎉' has dtype 'X'; supported: F64, F32, I64, I32, U8",
+            ReadError(Build("""{"層🎉":{"dtype":"X","shape":[],"data_offsets":[0,0]}}""")));
     }
 
     [Fact]

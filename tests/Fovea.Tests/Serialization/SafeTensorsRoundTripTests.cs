@@ -40,6 +40,20 @@ public sealed class SafeTensorsRoundTripTests : IDisposable
     }
 
     [Fact]
+    public void A_multi_megabyte_tensor_round_trips_through_a_file()
+    {
+        // Large enough that the file system returns it in several reads; ReadExactly must stitch them together.
+        var data = new float[3_000_000];
+        for (int i = 0; i < data.Length; i++) data[i] = i * 0.5f;
+        string path = Path.Combine(_folder, "big.safetensors");
+
+        SafeTensors.Write(path, [new NamedTensor("w", new Shape(1000, 3000), data)]);
+        var back = SafeTensors.Read(path).GetTensor("w", new Shape(1000, 3000));
+
+        Assert.Equal(data, back.Data);
+    }
+
+    [Fact]
     public void Special_float_values_keep_their_bits()
     {
         float[] data = [float.NaN, float.PositiveInfinity, float.NegativeInfinity, -0f, float.Epsilon, float.MaxValue, BitConverter.Int32BitsToSingle(0x7FC12345)];
