@@ -61,8 +61,14 @@ internal static class ConfusionMatrixChart
         if (rotate) // the first rotated name reaches left of its column; keep it on the canvas
             gridLeft = Math.Max(gridLeft, Margin + labelWidth * diagonal - CellSize / 2f);
         float gridTop = Margin + TextDrawing.LineHeight(title) + TextDrawing.LineHeight(subtitle) + 2 * Gap;
+        float width = gridLeft + grid + 2 * Gap + ColourBarWidth + 6 + label.MeasureText("100%") + Margin;
+        string summary = string.Create(CultureInfo.InvariantCulture,
+            $"accuracy {matrix.Accuracy * 100:0.0}% of {matrix.Total:N0} images · colour: share of the true class");
+        // A matrix of few classes is narrower than its subtitle: widen the canvas and centre the drawing in it.
+        float widen = Math.Max(0, subtitle.MeasureText(summary) + 2 * Margin - width);
+        gridLeft += widen / 2;
+        width += widen;
         float colourBarLeft = gridLeft + grid + 2 * Gap;
-        float width = colourBarLeft + ColourBarWidth + 6 + label.MeasureText("100%") + Margin;
         float height = gridTop + grid + Gap + columnLabelsHeight + Gap + TextDrawing.LineHeight(axisTitle) + Margin;
 
         var info = new SKImageInfo((int)Math.Ceiling(width), (int)Math.Ceiling(height), SKColorType.Rgba8888, SKAlphaType.Opaque);
@@ -77,10 +83,8 @@ internal static class ConfusionMatrixChart
 
             float y = Margin + TextDrawing.Ascent(title);
             canvas.DrawText("Confusion matrix", gridCentreX, y, SKTextAlign.Center, title, ink);
-            string summary = string.Create(CultureInfo.InvariantCulture,
-                $"accuracy {matrix.Accuracy * 100:0.0}% of {matrix.Total:N0} images · colour: share of the true class");
             y += TextDrawing.LineHeight(title) - TextDrawing.Ascent(title) + Gap / 2f + TextDrawing.Ascent(subtitle);
-            canvas.DrawText(TextDrawing.Fit(summary, subtitle, width - 2 * Margin), width / 2f, y, SKTextAlign.Center, subtitle, muted);
+            canvas.DrawText(summary, width / 2f, y, SKTextAlign.Center, subtitle, muted);
 
             for (int t = 0; t < n; t++)
             {
@@ -134,7 +138,9 @@ internal static class ConfusionMatrixChart
                 SKTextAlign.Center, axisTitle, ink);
 
             canvas.Save();
-            canvas.Translate(Margin + TextDrawing.Ascent(axisTitle), gridTop + grid / 2f);
+            // Just left of the longest row name; its glyphs rise leftwards from the baseline.
+            float axisTitleDescent = TextDrawing.LineHeight(axisTitle) - TextDrawing.Ascent(axisTitle);
+            canvas.Translate(gridLeft - 2 * Gap - labelWidth - axisTitleDescent, gridTop + grid / 2f);
             canvas.RotateDegrees(-90);
             canvas.DrawText("True", 0, 0, SKTextAlign.Center, axisTitle, ink);
             canvas.Restore();
