@@ -85,7 +85,9 @@ public static class Report
     private static void AppendMetrics(StringBuilder html, ReportContent content)
     {
         bool hasTest = content.TestLoss.HasValue || content.TestAccuracy.HasValue;
-        bool hasClasses = content.Confusion is not null && content.ClassNames.Count == content.Confusion.ClassCount;
+        if (content.Confusion is { } confusion && content.ClassNames.Count != confusion.ClassCount)
+            throw new ArgumentException($"ClassNames must name the confusion matrix's {confusion.ClassCount} classes; got {content.ClassNames.Count}", nameof(content));
+        bool hasClasses = content.Confusion is not null;
         bool hasEpochs = content.History is { Epochs.Count: > 0 };
         if (!hasTest && !hasClasses && !hasEpochs) return;
         html.Append("<section id=\"metrics\">\n<h2>Metrics</h2>\n");

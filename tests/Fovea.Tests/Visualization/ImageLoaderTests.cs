@@ -78,6 +78,27 @@ public class ImageLoaderTests
     }
 
     [Fact]
+    public void Exif_orientation_is_applied_before_cropping()
+    {
+        using var temp = new TempFolder();
+        // Stored 32x16: left half red, right half blue. EXIF orientation 6 says "rotate 90° clockwise to view",
+        // which puts red on top; the centre crop then keeps red above blue (unrotated it would be red left of blue).
+        var rgb = new byte[32 * 16 * 3];
+        for (int y = 0; y < 16; y++)
+            for (int x = 0; x < 32; x++)
+                (rgb[3 * (y * 32 + x)], rgb[3 * (y * 32 + x) + 2]) = x < 16 ? ((byte)255, (byte)0) : ((byte)0, (byte)255);
+        using SKBitmap bitmap = FromRgb(rgb, 32, 16);
+        using SKData jpeg = bitmap.Encode(SKEncodedImageFormat.Jpeg, 95);
+        string path = temp.Path("phone.jpg");
+        File.WriteAllBytes(path, WithExifOrientation(jpeg.ToArray(), orientation: 6));
+
+        byte[] loaded = ImageLoader.LoadForModel(path, size: 16);
+
+        Assert.True(loaded[3 * (2 * 16 + 8)] > 200 && loaded[3 * (2 * 16 + 8) + 2] < 60, "top middle should be red");
+        Assert.True(loaded[3 * (13 * 16 + 8)] < 60 && loaded[3 * (13 * 16 + 8) + 2] > 200, "bottom middle should be blue");
+    }
+
+    [Fact]
     public void Large_photos_are_area_averaged_not_aliased()
     {
         using var temp = new TempFolder();
@@ -189,6 +210,27 @@ public class ImageLoaderTests
                 bitmap.SetPixel(x, y, new SKColor(rgb[i], rgb[i + 1], rgb[i + 2]));
             }
         return bitmap;
+    }
+
+    /// <summary>
+    /// The JPEG with an EXIF APP1 segment after its SOI marker holding one tag, Orientation (0x0112), as a
+    /// little-endian TIFF structure: header, one IFD with one SHORT entry, no next IFD.
+    /// </summary>
+    private static byte[] WithExifOrientation(byte[] jpeg, ushort orientation)
+    {
+        byte[] tiff =
+        [
+            (byte)'I', (byte)'I', 0x2A, 0x00, 0x08, 0x00, 0x00, 0x00, // little-endian TIFF, first IFD at offset 8
+            0x01, 0x00,                                               // one entry
+            0x12, 0x01, 0x03, 0x00, 0x01, 0x00, 0x00, 0x00,           // tag 0x0112, type SHORT, count 1
+            (byte)orientation, (byte)(orientation >> 8), 0x00, 0x00,  // the value, padded to 4 bytes
+            0x00, 0x00, 0x00, 0x00,                                   // no next IFD
+        ];
+        byte[] payload = [.. "Exif\0\0"u8, .. tiff];
+        int length = payload.Length + 2;
+        byte[] app1 = [0xFF, 0xE1, (byte)(length >> 8), (byte)length, .. payload];
+        Assert.Equal((0xFF, 0xD8), (jpeg[0], jpeg[1]));
+        return [.. jpeg[..2], .. app1, .. jpeg[2..]];
     }
 
     /// <summary>

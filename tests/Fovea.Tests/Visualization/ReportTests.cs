@@ -108,7 +108,7 @@ public partial class ReportTests
     }
 
     [Fact]
-    public void A_title_alone_makes_a_valid_page_and_a_non_png_figure_is_refused()
+    public void A_title_alone_makes_a_valid_page_and_inconsistent_content_is_refused()
     {
         string html = Report.ToHtml(new ReportContent { Title = "Only a title" });
         Assert.Contains("<h1>Only a title</h1>", html);
@@ -117,6 +117,9 @@ public partial class ReportTests
 
         var e = Assert.Throws<ArgumentException>(() => Report.ToHtml(new ReportContent { Figures = [new("Broken", [1, 2, 3])] }));
         Assert.Contains("figure 'Broken' must be PNG bytes", e.Message);
+
+        e = Assert.Throws<ArgumentException>(() => Report.ToHtml(new ReportContent { ClassNames = ["a"], Confusion = new ConfusionMatrix(new int[2, 2]) }));
+        Assert.Contains("ClassNames must name the confusion matrix's 2 classes; got 1", e.Message);
     }
 
     [Fact]
