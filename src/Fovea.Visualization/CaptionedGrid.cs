@@ -4,7 +4,8 @@ using SkiaSharp;
 namespace Fovea.Visualization;
 
 /// <summary>One line of text over or under a grid cell's image.</summary>
-internal readonly record struct CaptionLine(string Text, SKColor Color, bool Bold = false);
+/// <remarks><see cref="KeepEnd"/>: how many trailing characters survive when the line is cut to fit (the "87%").</remarks>
+internal readonly record struct CaptionLine(string Text, SKColor Color, bool Bold = false, int KeepEnd = 0);
 
 /// <summary>One cell of a <see cref="CaptionedGrid"/>: which image, its caption lines, and an optional frame colour.</summary>
 internal sealed record GridCell(int ImageIndex, IReadOnlyList<CaptionLine> Above, IReadOnlyList<CaptionLine> Below, SKColor? Frame = null);
@@ -124,7 +125,7 @@ internal sealed class CaptionedGrid
         {
             SKFont font = lines[l].Bold ? bold : regular;
             using SKPaint paint = TextDrawing.Fill(lines[l].Color);
-            string text = TextDrawing.Fit(lines[l].Text, font, CellWidth);
+            string text = TextDrawing.Fit(lines[l].Text, font, CellWidth, lines[l].KeepEnd);
             canvas.DrawText(text, centreX, top + l * LineHeight + ascent, SKTextAlign.Center, font, paint);
         }
     }

@@ -80,7 +80,7 @@ public static class ImageGrid
             cells[i] = new GridCell(
                 i,
                 [
-                    new CaptionLine($"Pred: {classNames[predicted]} {percent}%", colour, Bold: true),
+                    new CaptionLine($"Pred: {classNames[predicted]} {percent}%", colour, Bold: true, KeepEnd: percent.Length + 2),
                     new CaptionLine($"True: {classNames[trueLabels[i]]}", colour),
                 ],
                 [],

@@ -34,15 +34,18 @@ internal static class TextDrawing
     }
 
     /// <summary>
-    /// The text, cut and ended with an ellipsis if it is wider than <paramref name="maxWidth"/>: a long class name
-    /// must not run into its neighbour's cell.
+    /// The text, cut and marked with an ellipsis if it is wider than <paramref name="maxWidth"/>: a long class name
+    /// must not run into its neighbour's cell. The last <paramref name="keepEnd"/> characters are always kept, so
+    /// "Pred: a very long name 87%" loses part of the name, not the probability.
     /// </summary>
-    public static string Fit(string text, SKFont font, float maxWidth)
+    public static string Fit(string text, SKFont font, float maxWidth, int keepEnd = 0)
     {
         if (font.MeasureText(text) <= maxWidth) return text;
-        const string ellipsis = "…";
-        float room = maxWidth - font.MeasureText(ellipsis);
-        int keep = room <= 0 ? 0 : font.BreakText(text, room);
-        return text[..keep].TrimEnd() + ellipsis;
+        keepEnd = Math.Clamp(keepEnd, 0, text.Length);
+        string head = text[..^keepEnd], tail = text[^keepEnd..];
+        string end = "…" + tail;
+        float room = maxWidth - font.MeasureText(end);
+        int keep = room <= 0 ? 0 : font.BreakText(head, room);
+        return head[..keep].TrimEnd() + end;
     }
 }

@@ -129,6 +129,17 @@ public class ImageGridTests
         Assert.Equal(ImageGrid.Predictions(images, labels, Probabilities(labels), Cifar10Classes), File.ReadAllBytes(predictions));
     }
 
+    [Fact]
+    public void Long_captions_are_cut_in_the_name_keeping_the_probability()
+    {
+        using SKFont font = TextDrawing.Font(15, bold: true);
+        string fitted = TextDrawing.Fit("Pred: an extraordinarily long class name 87%", font, 150, keepEnd: 4);
+        Assert.StartsWith("Pred: an", fitted);
+        Assert.EndsWith("… 87%", fitted);
+        Assert.True(font.MeasureText(fitted) <= 150);
+        Assert.Equal("Pred: cat 87%", TextDrawing.Fit("Pred: cat 87%", font, 150, keepEnd: 4));
+    }
+
     private static SKColor Rgb(ReadOnlySpan<byte> hwc, int x, int y, int width = 32)
     {
         int i = 3 * (y * width + x);
