@@ -12,6 +12,7 @@ namespace Fovea.Benchmarks;
 internal static class SgemmTiming
 {
     private static int _trials = 25;
+    private static int[] _threadCounts = [1, 2];
 
     public static void Run(string[] args)
     {
@@ -27,7 +28,9 @@ internal static class SgemmTiming
                 case "--mc": Sgemm.Tuning.Mc = int.Parse(v); break;
                 case "--nc": Sgemm.Tuning.Nc = int.Parse(v); break;
                 case "--packa": Sgemm.Tuning.PackAMinN = int.Parse(v); break;
+                case "--prefetch": Sgemm.Tuning.PrefetchC = v == "1"; break;
                 case "--trials": _trials = int.Parse(v); break;
+                case "--threads": _threadCounts = v.Split(',').Select(int.Parse).ToArray(); break;
             }
         }
         Console.WriteLine($"path={Sgemm.ActivePath} kcTarget={Sgemm.Tuning.KcTarget} kcMax={Sgemm.Tuning.KcMax} mc={Sgemm.Tuning.Mc} nc={Sgemm.Tuning.Nc} packA(n>=)={Sgemm.Tuning.PackAMinN}");
@@ -37,8 +40,8 @@ internal static class SgemmTiming
         {
             if (only is not null && !only.Split(',').Contains(s.Name)) continue;
             var (a, lda, b, ldb, c, _) = s.Allocate();
-            var (w1, c1) = Best(s, a, lda, b, ldb, c, 1);
-            var (w2, c2) = Best(s, a, lda, b, ldb, c, 2);
+            var (w1, c1) = _threadCounts.Contains(1) ? Best(s, a, lda, b, ldb, c, 1) : (0, 0);
+            var (w2, c2) = _threadCounts.Contains(2) ? Best(s, a, lda, b, ldb, c, 2) : (0, 0);
             Console.WriteLine($"{s.Name,-12} {s.M,6} {s.N,5} {s.K,6} {w1,9:F1} {c1,7:F1} {w2,10:F1} {c2,7:F1}");
         }
     }

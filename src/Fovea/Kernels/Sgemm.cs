@@ -41,6 +41,7 @@ public static unsafe class Sgemm
         public static long ParallelMinMacs = 1 << 20;
         /// <summary>Pack A when n reaches this many columns (A panels are then reused often enough to pay for the copy).</summary>
         public static int PackAMinN = 1 << 30;
+        public static bool PrefetchC = false;
     }
 
     /// <summary>
