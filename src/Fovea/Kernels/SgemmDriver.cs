@@ -237,12 +237,25 @@ internal static unsafe class SgemmDriver<TOps, TVec>
             else
             {
                 if (cols < nr) new Span<float>(dst, kb * nr).Clear();
-                for (int j = 0; j < cols; j++)
+                float* src = g.B + (jc + q) * g.Ldb + pc;   // row j of the stored B is column j of op(B)
+                int j = 0;
+                if (Avx.IsSupported && nr % 8 == 0)
                 {
-                    // Row j of the stored B is column j of op(B): read it contiguously, write it down the panel.
-                    float* src = g.B + (jc + q + j) * g.Ldb + pc;
+                    // 8×8 blocks; for transB with small m (dense dX) a scalar transpose cost a third of the call.
+                    for (; j + 8 <= cols; j += 8)
+                    {
+                        int p = 0;
+                        for (; p + 8 <= kb; p += 8)
+                            Transpose.Block8x8(src + j * g.Ldb + p, g.Ldb, dst + p * nr + j, nr);
+                        for (int jj = j; jj < j + 8; jj++)
+                            for (int pp = p; pp < kb; pp++) dst[pp * nr + jj] = src[jj * g.Ldb + pp];
+                    }
+                }
+                for (; j < cols; j++)
+                {
+                    float* s = src + j * g.Ldb;
                     float* d = dst + j;
-                    for (int p = 0; p < kb; p++) d[p * nr] = src[p];
+                    for (int p = 0; p < kb; p++) d[p * nr] = s[p];
                 }
             }
         }
