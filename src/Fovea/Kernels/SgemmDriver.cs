@@ -28,6 +28,8 @@ internal unsafe struct GemmArgs
     public int Nc;
     /// <summary>Copy A into MR-row panels; otherwise the micro-kernel reads A in place through two strides.</summary>
     public bool PackA;
+    /// <summary>Read full-width panels of a non-transposed B in place (row stride Ldb) instead of packing them.</summary>
+    public bool DirectB;
 }
 
 /// <summary>
@@ -76,7 +78,7 @@ internal static unsafe class SgemmDriver<TOps, TVec>
                 int kb = Math.Min(kcMax, g.K - pc);
                 bool load = g.Accumulate || pc > 0;
                 bool last = pc + kb == g.K;
-                PackB(in g, pc, kb, jc, nb, bPack);
+                if (!g.DirectB || nb % nr != 0) PackB(in g, pc, kb, jc, nb, bPack);
                 for (int ic = i0; ic < i1; ic += mcMax)
                 {
                     int mb = Math.Min(mcMax, i1 - ic);
@@ -84,8 +86,10 @@ internal static unsafe class SgemmDriver<TOps, TVec>
                     else if (mb % MR != 0) PackAPanel(in g, ic + mb / MR * MR, mb % MR, pc, kb, edgeA);
                     for (int jr = 0; jr < nb; jr += nr)
                     {
-                        float* bPanel = bPack + (nint)jr * kb;   // panel jr/NR starts at (jr/NR)·kb·NR
                         int ncur = Math.Min(nr, nb - jr);
+                        float* bPanel = bPack + (nint)jr * kb;   // panel jr/NR starts at (jr/NR)·kb·NR
+                        nint bStride = nr;
+                        if (g.DirectB && ncur == nr) { bPanel = g.B + pc * g.Ldb + jc + jr; bStride = g.Ldb; }
                         float* bias = last && g.Bias != null ? g.Bias + jc + jr : null;
                         bool relu = last && g.Relu;
                         for (int ir = 0; ir < mb; ir += MR)
@@ -100,9 +104,9 @@ internal static unsafe class SgemmDriver<TOps, TVec>
                             else { a = g.A + i * g.Lda + pc; rowStride = g.Lda; depthStride = 1; }
                             float* c = g.C + i * g.Ldc + jc + jr;
                             if (mcur == MR && ncur == nr)
-                                MicroKernel(kb, a, rowStride, depthStride, bPanel, c, g.Ldc, load, bias, relu);
+                                MicroKernel(kb, a, rowStride, depthStride, bPanel, bStride, c, g.Ldc, load, bias, relu);
                             else
-                                EdgeTile(buffers, mcur, ncur, kb, a, rowStride, depthStride, bPanel, c, g.Ldc, load, bias, relu);
+                                EdgeTile(buffers, mcur, ncur, kb, a, rowStride, depthStride, bPanel, bStride, c, g.Ldc, load, bias, relu);
                         }
                     }
                 }
@@ -117,7 +121,7 @@ internal static unsafe class SgemmDriver<TOps, TVec>
     /// about as much as the FMAs. The loop body is 12 FMAs against ~10 scalar ops, well inside Zen 4's width.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void MicroKernel(int kc, float* a, nint rowStride, nint depthStride, float* b,
+    private static void MicroKernel(int kc, float* a, nint rowStride, nint depthStride, float* b, nint bStride,
                                     float* c, nint ldc, bool load, float* bias, bool relu)
     {
         if (Sgemm.Tuning.PrefetchC && Sse.IsSupported)
@@ -149,7 +153,7 @@ internal static unsafe class SgemmDriver<TOps, TVec>
             c40 = TOps.MultiplyAdd(x, b0, c40); c41 = TOps.MultiplyAdd(x, b1, c41);
             x = TOps.Broadcast(a5[off]);
             c50 = TOps.MultiplyAdd(x, b0, c50); c51 = TOps.MultiplyAdd(x, b1, c51);
-            b += 2 * w;
+            b += bStride;
             off += depthStride;
         }
         StoreRow(c, c00, c01, load, bias, relu);
@@ -188,7 +192,7 @@ internal static unsafe class SgemmDriver<TOps, TVec>
     /// zero-padded already), then copy back the part that exists. Same arithmetic as a full tile.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void EdgeTile(PackBuffers buffers, int mcur, int ncur, int kc, float* a, nint rowStride, nint depthStride,
-                                 float* b, float* c, nint ldc, bool load, float* bias, bool relu)
+                                 float* b, nint bStride, float* c, nint ldc, bool load, float* bias, bool relu)
     {
         int nr = NR;
         float* tile = buffers.Tile((MR + 1) * nr);
@@ -203,7 +207,7 @@ internal static unsafe class SgemmDriver<TOps, TVec>
             new Span<float>(tileBias, nr).Clear();
             new ReadOnlySpan<float>(bias, ncur).CopyTo(new Span<float>(tileBias, ncur));
         }
-        MicroKernel(kc, a, rowStride, depthStride, b, tile, nr, load, bias != null ? tileBias : null, relu);
+        MicroKernel(kc, a, rowStride, depthStride, b, bStride, tile, nr, load, bias != null ? tileBias : null, relu);
         for (int r = 0; r < mcur; r++)
             new ReadOnlySpan<float>(tile + r * nr, ncur).CopyTo(new Span<float>(c + r * ldc, ncur));
     }

@@ -37,6 +37,9 @@ public class SgemmTests
     [InlineData(9, 2100, 13, false, true)]      // n beyond one Nc block
     [InlineData(64, 2304, 64, false, true)]     // dense1 dX, N split across threads
     [InlineData(1, 1, 5000, true, true)]
+    [InlineData(50, 32, 300, false, false)]     // n = NR (avx512) with tight ldb: B read in place
+    [InlineData(50, 16, 300, true, false)]      // n = NR (avx2)
+    [InlineData(50, 8, 300, false, false)]      // n = NR (vector128)
     public void Matches_reference_across_blocking(int m, int n, int k, bool transA, bool transB)
     {
         var rng = new Random(m * 31 + n);
