@@ -28,7 +28,6 @@ internal static class SgemmTiming
                 case "--mc": Sgemm.Tuning.Mc = int.Parse(v); break;
                 case "--nc": Sgemm.Tuning.Nc = int.Parse(v); break;
                 case "--packa": Sgemm.Tuning.PackAMinN = int.Parse(v); break;
-                case "--prefetch": Sgemm.Tuning.PrefetchC = v == "1"; break;
                 case "--trials": _trials = int.Parse(v); break;
                 case "--threads": _threadCounts = v.Split(',').Select(int.Parse).ToArray(); break;
             }

@@ -41,7 +41,6 @@ public static unsafe class Sgemm
         public static long ParallelMinMacs = 1 << 20;
         /// <summary>Pack A when n reaches this many columns (A panels are then reused often enough to pay for the copy).</summary>
         public static int PackAMinN = 1 << 30;
-        public static bool PrefetchC = false;
     }
 
     /// <summary>
@@ -115,15 +114,14 @@ public static unsafe class Sgemm
     };
 
     [ThreadStatic] private static SgemmWork? t_work;
-    [ThreadStatic] private static bool t_inPart;
 
     private static void Execute(in GemmArgs g, int threads)
     {
         int nr = NR;
         int panelsM = (g.M + MR - 1) / MR, panelsN = (g.N + nr - 1) / nr;
         long macs = (long)g.M * g.N * g.K;
-        // A call made from inside a pool part runs serially: the pool is busy running its caller.
-        int parts = t_inPart || macs < Tuning.ParallelMinMacs ? 1 : threads;
+        // A call from inside a pool part still splits the same way; the pool then runs the parts inline.
+        int parts = macs < Tuning.ParallelMinMacs ? 1 : threads;
         if (parts > 1)
         {
             // Split the axis that divides most evenly into parts; on a tie, M (each part then reads only its rows of A).
@@ -176,13 +174,8 @@ public static unsafe class Sgemm
         public void Execute(int part)
         {
             int first = (int)((long)_panels * part / _parts), end = (int)((long)_panels * (part + 1) / _parts);
-            t_inPart = true;
-            try
-            {
-                if (_splitM) RunBlock(in _g, first * MR, Math.Min(_g.M, end * MR), 0, _g.N);
-                else RunBlock(in _g, 0, _g.M, first * NR, Math.Min(_g.N, end * NR));
-            }
-            finally { t_inPart = false; }
+            if (_splitM) RunBlock(in _g, first * MR, Math.Min(_g.M, end * MR), 0, _g.N);
+            else RunBlock(in _g, 0, _g.M, first * NR, Math.Min(_g.N, end * NR));
         }
     }
 

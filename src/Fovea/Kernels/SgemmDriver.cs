@@ -124,15 +124,6 @@ internal static unsafe class SgemmDriver<TOps, TVec>
     private static void MicroKernel(int kc, float* a, nint rowStride, nint depthStride, float* b, nint bStride,
                                     float* c, nint ldc, bool load, float* bias, bool relu)
     {
-        if (Sgemm.Tuning.PrefetchC && Sse.IsSupported)
-        {
-            // The C tile is read/written only after the k loop; fetching it now hides an L2/L3 miss behind the FMAs.
-            for (int r = 0; r < MR; r++)
-            {
-                Sse.Prefetch0(c + r * ldc);
-                Sse.Prefetch0(c + r * ldc + 2 * TOps.Count - 1);
-            }
-        }
         TVec c00 = TOps.Zero, c01 = TOps.Zero, c10 = TOps.Zero, c11 = TOps.Zero, c20 = TOps.Zero, c21 = TOps.Zero;
         TVec c30 = TOps.Zero, c31 = TOps.Zero, c40 = TOps.Zero, c41 = TOps.Zero, c50 = TOps.Zero, c51 = TOps.Zero;
         float* a0 = a, a1 = a0 + rowStride, a2 = a1 + rowStride, a3 = a2 + rowStride, a4 = a3 + rowStride, a5 = a4 + rowStride;

@@ -183,3 +183,38 @@ public class SgemmTests
         return x;
     }
 }
+
+public class SgemmNestingTests
+{
+    /// <summary>A layer may call the kernel from inside its own pool parts: that must neither deadlock nor mix up runs.</summary>
+    [Fact]
+    public async Task Parallel_call_from_inside_a_pool_part_runs_inline_and_matches_serial()
+    {
+        var work = new NestedGemms();
+        var expected = new float[NestedGemms.Parts][];
+        for (int p = 0; p < NestedGemms.Parts; p++) expected[p] = NestedGemms.Compute(p, threads: 1);
+        var pool = WorkerPool.Shared;
+        var run = Task.Run(() => pool.Run(work, NestedGemms.Parts));
+        await run.WaitAsync(TimeSpan.FromMinutes(1));   // throws TimeoutException if the nested run deadlocked
+        for (int p = 0; p < NestedGemms.Parts; p++) Assert.Equal(expected[p], work.Results[p]);
+    }
+
+    private sealed class NestedGemms : IParallelWork
+    {
+        public const int Parts = 4;
+        public readonly float[][] Results = new float[Parts][];
+
+        public void Execute(int part) => Results[part] = Compute(part, threads: 2);
+
+        public static float[] Compute(int part, int threads)
+        {
+            const int m = 130, n = 70, k = 300;
+            var rng = new Random(part);
+            float[] a = new float[m * k], b = new float[k * n], c = new float[m * n];
+            for (int i = 0; i < a.Length; i++) a[i] = (float)rng.NextDouble();
+            for (int i = 0; i < b.Length; i++) b[i] = (float)rng.NextDouble();
+            Sgemm.Multiply(m, n, k, a, k, false, b, n, false, c, n, threads: threads);
+            return c;
+        }
+    }
+}
