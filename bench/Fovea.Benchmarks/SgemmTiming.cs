@@ -33,7 +33,7 @@ internal static class SgemmTiming
             }
         }
         Console.WriteLine($"path={Sgemm.ActivePath} kcTarget={Sgemm.Tuning.KcTarget} kcMax={Sgemm.Tuning.KcMax} mc={Sgemm.Tuning.Mc} nc={Sgemm.Tuning.Nc} packA(n>=)={Sgemm.Tuning.PackAMinN}");
-        Console.WriteLine($"GFLOPS, best of {_trials} batches of ~15 ms; 'cpu' = flops per CPU-second the process got (x threads), robust to time-slicing by neighbours");
+        Console.WriteLine($"GFLOPS, best of {_trials} batches of ~15 ms; 'cpu' = flops per CPU-second the process got (per core: ~ the 1-thread figure if 2 threads scale), robust to time-slicing by neighbours");
         Console.WriteLine($"{"shape",-12} {"m",6} {"n",5} {"k",6} {"1 thread",9} {"(cpu)",7} {"2 threads",10} {"(cpu)",7}");
         foreach (var s in SgemmShape.Tutorial)
         {
@@ -60,7 +60,7 @@ internal static class SgemmTiming
             double seconds = sw.Elapsed.TotalSeconds, cpu = ProcessCpuSeconds() - cpu0;
             if (trial == 0) continue;   // warms up JIT and caches
             best = Math.Max(best, s.Flops * reps / seconds / 1e9);
-            bestCpu = Math.Max(bestCpu, s.Flops * reps / cpu / 1e9 * threads);
+            bestCpu = Math.Max(bestCpu, s.Flops * reps / cpu / 1e9);
         }
         return (best, bestCpu);
     }

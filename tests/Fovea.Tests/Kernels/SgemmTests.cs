@@ -129,6 +129,9 @@ public class SgemmTests
         Assert.Equal("bias", e4.ParamName);
         var e5 = Assert.Throws<ArgumentException>(() => Sgemm.Multiply(3, 3, 4, a, 4, false, a, 3, false, a, 3));
         Assert.Equal("c", e5.ParamName);
+        // Operands side by side in one buffer are fine; only the spanned elements must not overlap.
+        float[] arena = new float[12 + 12 + 9];
+        Sgemm.Multiply(3, 3, 4, arena.AsSpan(0, 12), 4, false, arena.AsSpan(12, 12), 3, false, arena.AsSpan(24, 9), 3);
         var e6 = Assert.Throws<ArgumentOutOfRangeException>(() => Sgemm.Multiply(3, 3, 4, a, 4, false, b, 3, false, c, 3, threads: 0));
         Assert.Equal("threads", e6.ParamName);
         var e7 = Assert.Throws<ArgumentOutOfRangeException>(() => Sgemm.Multiply(3, 3, 4, a, 3, true, b, 4, true, c, 2));
