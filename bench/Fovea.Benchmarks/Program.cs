@@ -1,1 +1,15 @@
+using BenchmarkDotNet.Running;
+using Fovea.Benchmarks;
+
+if (args.Length > 0 && args[0] == "--peak")
+{
+    PeakFma.Run();
+    return 0;
+}
+if (args.Length > 0 && args[0] == "--timing")
+{
+    SgemmTiming.Run(args[1..]);
+    return 0;
+}
+BenchmarkSwitcher.FromAssembly(typeof(SgemmShape).Assembly).Run(args);
 return 0;

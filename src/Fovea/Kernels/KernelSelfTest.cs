@@ -36,12 +36,28 @@ internal static class KernelSelfTest
             new(500, 288, 64, false, true, true, true, false, 2, 3),
             new(27, 32, 2000, true, false, false, false, false, 2, 0),
             new(9, 2100, 13, false, true, false, true, true, 1, 2),
+            // n = NR of each path with a tight ldb: B is read in place as one packed panel.
+            new(50, 32, 300, false, false, true, true, false, 2, 0),
+            new(50, 16, 300, true, false, false, false, true, 1, 0),
+            new(50, 8, 300, false, false, true, true, true, 2, 0),
         ];
         foreach (var c in large)
         {
             cases++;
             if (!c.Check(rng, out string detail)) { failed++; failures.AppendLine(detail); }
         }
+        // The same with A packed into panels, which the default blocking leaves to shapes with very wide n.
+        int packAMinN = Sgemm.Tuning.PackAMinN;
+        Sgemm.Tuning.PackAMinN = 0;
+        try
+        {
+            foreach (var c in large)
+            {
+                cases++;
+                if (!c.Check(rng, out string detail)) { failed++; failures.AppendLine("packA " + detail); }
+            }
+        }
+        finally { Sgemm.Tuning.PackAMinN = packAMinN; }
         string report = $"path={Sgemm.ActivePath} cases={cases} failed={failed}{Environment.NewLine}{failures}";
         return (failed == 0, report);
     }

@@ -28,19 +28,26 @@ public static unsafe class Sgemm
         _ => "scalar",
     };
 
-    /// <summary>Blocking, exposed to tests and the benchmark harness; defaults measured on Zen 4 (see Tuning).</summary>
+    /// <summary>
+    /// Blocking, settable by tests and the benchmark harness (<c>--timing --kc/--mc/--nc/--packa</c>). Defaults
+    /// measured on this project's AVX-512 machine (48 KB L1d, 1 MB L2 per core) at the tutorial shapes and 1024³;
+    /// nearby values (kc 384/512, mc 240) measured within noise, kc 128 was slower.
+    /// </summary>
     internal static class Tuning
     {
         /// <summary>k up to this is done as one block: splitting costs an extra pass over C.</summary>
         public static int KcMax = 384;
         /// <summary>Target depth of a k block when k is split: the B panel (kc × 32 floats = 32 KB) fits the 48 KB L1.</summary>
         public static int KcTarget = 256;
+        /// <summary>Rows per A block (mc × kc floats = 120 KB at kc 256, well inside L2).</summary>
         public static int Mc = 120;
+        /// <summary>Columns per packed B block (kc × nc floats = 2 MB at kc 256, in L3).</summary>
         public static int Nc = 2048;
         /// <summary>Below this many multiply-adds a call runs on the calling thread: waking workers costs more.</summary>
         public static long ParallelMinMacs = 1 << 20;
-        /// <summary>Pack A when n reaches this many columns (A panels are then reused often enough to pay for the copy).</summary>
-        public static int PackAMinN = 1 << 30;
+        /// <summary>Pack A into MR-row panels when n reaches this. Off by default: reading A in place through
+        /// strides measured as fast or faster at every shape here, 1024³ included (249 vs 218 GFLOPS).</summary>
+        public static int PackAMinN = int.MaxValue;
     }
 
     /// <summary>
@@ -49,6 +56,8 @@ public static unsafe class Sgemm
     /// (a[p*lda + i]); likewise B. The work is split over blocks of M or N, never K, so each element's sum is
     /// ordered the same for any <paramref name="threads"/>: results are bit-identical across thread counts.
     /// Allocation-free after the first call on a thread (pack buffers are cached per thread).
+    /// <paramref name="threads"/> is how many parts the work is split into; they run on <see cref="WorkerPool.Shared"/>
+    /// (sized by <see cref="Engine.Threads"/>), or inline when called from inside a pool part.
     /// </summary>
     public static void Multiply(
         int m, int n, int k,
@@ -67,9 +76,12 @@ public static unsafe class Sgemm
         if (!bias.IsEmpty && bias.Length != n)
             throw new ArgumentException($"bias must be empty or hold n = {n} values; got {bias.Length}", nameof(bias));
         if (m == 0 || n == 0) return;
+        // Only the elements each operand actually spans count, so slices of one workspace may sit side by side.
         Span<float> cUsed = c[..Extent(m, n, ldc)];
-        if (cUsed.Overlaps(a)) throw new ArgumentException("c must not overlap a", nameof(c));
-        if (cUsed.Overlaps(b)) throw new ArgumentException("c must not overlap b", nameof(c));
+        if (k > 0 && cUsed.Overlaps(a[..(transA ? Extent(k, m, lda) : Extent(m, k, lda))]))
+            throw new ArgumentException("c must not overlap a", nameof(c));
+        if (k > 0 && cUsed.Overlaps(b[..(transB ? Extent(n, k, ldb) : Extent(k, n, ldb))]))
+            throw new ArgumentException("c must not overlap b", nameof(c));
         if (cUsed.Overlaps(bias)) throw new ArgumentException("c must not overlap bias", nameof(c));
 
         fixed (float* pa = a, pb = b, pc = c, pbias = bias)
@@ -85,6 +97,10 @@ public static unsafe class Sgemm
                 Mc = Tuning.Mc / MR * MR,
                 Nc = Tuning.Nc,
                 PackA = n >= Tuning.PackAMinN,
+                // B [k, NR] row-major already is one packed panel (conv1 dW: dY with 32 channels, 150 → 180 GFLOPS).
+                // Wider B read in place measured slower (conv2 fwd, ldb = 64: 256 → 216): rows at a 256-byte stride
+                // use half of each cache set, so the kc×NR panel no longer stays in L1.
+                DirectB = !transB && ldb <= NR,
             };
             if (k == 0) ScaleOnly(in g);
             else Execute(in g, threads);
@@ -110,15 +126,14 @@ public static unsafe class Sgemm
     };
 
     [ThreadStatic] private static SgemmWork? t_work;
-    [ThreadStatic] private static bool t_inPart;
 
     private static void Execute(in GemmArgs g, int threads)
     {
         int nr = NR;
         int panelsM = (g.M + MR - 1) / MR, panelsN = (g.N + nr - 1) / nr;
         long macs = (long)g.M * g.N * g.K;
-        // A call made from inside a pool part runs serially: the pool is busy running its caller.
-        int parts = t_inPart || macs < Tuning.ParallelMinMacs ? 1 : threads;
+        // A call from inside a pool part still splits the same way; the pool then runs the parts inline.
+        int parts = macs < Tuning.ParallelMinMacs ? 1 : threads;
         if (parts > 1)
         {
             // Split the axis that divides most evenly into parts; on a tie, M (each part then reads only its rows of A).
@@ -171,13 +186,8 @@ public static unsafe class Sgemm
         public void Execute(int part)
         {
             int first = (int)((long)_panels * part / _parts), end = (int)((long)_panels * (part + 1) / _parts);
-            t_inPart = true;
-            try
-            {
-                if (_splitM) RunBlock(in _g, first * MR, Math.Min(_g.M, end * MR), 0, _g.N);
-                else RunBlock(in _g, 0, _g.M, first * NR, Math.Min(_g.N, end * NR));
-            }
-            finally { t_inPart = false; }
+            if (_splitM) RunBlock(in _g, first * MR, Math.Min(_g.M, end * MR), 0, _g.N);
+            else RunBlock(in _g, 0, _g.M, first * NR, Math.Min(_g.N, end * NR));
         }
     }
 

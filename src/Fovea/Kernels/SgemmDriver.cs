@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics.X86;
 
 namespace Fovea.Kernels;
 
@@ -27,6 +28,8 @@ internal unsafe struct GemmArgs
     public int Nc;
     /// <summary>Copy A into MR-row panels; otherwise the micro-kernel reads A in place through two strides.</summary>
     public bool PackA;
+    /// <summary>Read full-width panels of a non-transposed B in place (row stride Ldb) instead of packing them.</summary>
+    public bool DirectB;
 }
 
 /// <summary>
@@ -34,14 +37,17 @@ internal unsafe struct GemmArgs
 /// Loops, outside in: jc over Nc columns → pc over Kc depths (pack B block, kc×nc, in NR-column panels) →
 /// ic over Mc rows (A block, mc×kc, stays in L2) → jr over NR panels (B panel, kc×NR, stays in L1) →
 /// ir over MR rows → the MR×NR register-tiled micro-kernel.
+/// Every method is AggressiveOptimization: at tier 0 the TOps calls are real calls and packing crawls, and on a
+/// busy machine the background tier-up took seconds (conv2 forward measured 85 GFLOPS before it, 210 after).
 /// </summary>
 internal static unsafe class SgemmDriver<TOps, TVec>
     where TOps : struct, IFloatVector<TVec>
     where TVec : unmanaged
 {
     /// <summary>Rows of the register tile. 6 rows × 2 vectors = 12 accumulators + 2 B vectors + 1 broadcast
-    /// fit in 16 registers, so the same tile serves AVX2 and SSE; with AVX-512 it is the 6×32 kernel that
-    /// measured the core's FMA peak (115 GFLOPS, data in L1).</summary>
+    /// fit in 16 registers, so the same tile serves AVX2 and SSE. With AVX-512 the 12 independent FMA chains
+    /// cover 2 pipes × 4-cycle latency; on this machine the 6×32 kernel runs at 245–260 GFLOPS per core against
+    /// a 270 GFLOPS register-only FMA loop (bench --peak), so a bigger tile has little left to win.</summary>
     public const int MR = 6;
 
     /// <summary>Columns of the register tile: two vectors.</summary>
@@ -53,6 +59,7 @@ internal static unsafe class SgemmDriver<TOps, TVec>
 
     /// <summary>Computes rows [i0, i1) × columns [j0, j1) of C over the whole k range. i0 is a multiple of MR
     /// and j0 of NR, so every part of a parallel run sees the same panels and edges as a serial run.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Run(in GemmArgs g, int i0, int i1, int j0, int j1)
     {
         int nr = NR;
@@ -72,7 +79,8 @@ internal static unsafe class SgemmDriver<TOps, TVec>
                 int kb = Math.Min(kcMax, g.K - pc);
                 bool load = g.Accumulate || pc > 0;
                 bool last = pc + kb == g.K;
-                PackB(in g, pc, kb, jc, nb, bPack);
+                // DirectB implies n ≤ NR: the one panel is either full (read in place) or an edge (packed, padded).
+                if (!g.DirectB || nb % nr != 0) PackB(in g, pc, kb, jc, nb, bPack);
                 for (int ic = i0; ic < i1; ic += mcMax)
                 {
                     int mb = Math.Min(mcMax, i1 - ic);
@@ -80,8 +88,10 @@ internal static unsafe class SgemmDriver<TOps, TVec>
                     else if (mb % MR != 0) PackAPanel(in g, ic + mb / MR * MR, mb % MR, pc, kb, edgeA);
                     for (int jr = 0; jr < nb; jr += nr)
                     {
-                        float* bPanel = bPack + (nint)jr * kb;   // panel jr/NR starts at (jr/NR)·kb·NR
                         int ncur = Math.Min(nr, nb - jr);
+                        float* bPanel = bPack + (nint)jr * kb;   // panel jr/NR starts at (jr/NR)·kb·NR
+                        nint bStride = nr;
+                        if (g.DirectB && ncur == nr) { bPanel = g.B + pc * g.Ldb + jc + jr; bStride = g.Ldb; }
                         float* bias = last && g.Bias != null ? g.Bias + jc + jr : null;
                         bool relu = last && g.Relu;
                         for (int ir = 0; ir < mb; ir += MR)
@@ -96,9 +106,9 @@ internal static unsafe class SgemmDriver<TOps, TVec>
                             else { a = g.A + i * g.Lda + pc; rowStride = g.Lda; depthStride = 1; }
                             float* c = g.C + i * g.Ldc + jc + jr;
                             if (mcur == MR && ncur == nr)
-                                MicroKernel(kb, a, rowStride, depthStride, bPanel, c, g.Ldc, load, bias, relu);
+                                MicroKernel(kb, a, rowStride, depthStride, bPanel, bStride, c, g.Ldc, load, bias, relu);
                             else
-                                EdgeTile(buffers, mcur, ncur, kb, a, rowStride, depthStride, bPanel, c, g.Ldc, load, bias, relu);
+                                EdgeTile(buffers, mcur, ncur, kb, a, rowStride, depthStride, bPanel, bStride, c, g.Ldc, load, bias, relu);
                         }
                     }
                 }
@@ -107,13 +117,14 @@ internal static unsafe class SgemmDriver<TOps, TVec>
     }
 
     /// <summary>
-    /// C[0..MR, 0..NR) = (load ? C : 0) + Σ_p a[r·rowStride + p·depthStride] · b[p·NR + j], then + bias, ReLU.
+    /// C[0..MR, 0..NR) = (load ? C : 0) + Σ_p a[r·rowStride + p·depthStride] · b[p·bStride + j], then + bias, ReLU.
     /// A is read through two strides so one kernel serves packed panels (1, MR), row-major A (lda, 1) and
     /// transposed A (1, lda) — small-n shapes like conv forward (n = 32) then skip an A copy that would cost
-    /// about as much as the FMAs. The loop body is 12 FMAs against ~10 scalar ops, well inside Zen 4's width.
+    /// about as much as the FMAs. B advances by bStride: NR when packed, ldb when read in place.
+    /// The JIT turns the loop body into 2 loads, 6 broadcasts, 12 FMAs and 4 scalar ops (checked with JitDisasm).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void MicroKernel(int kc, float* a, nint rowStride, nint depthStride, float* b,
+    private static void MicroKernel(int kc, float* a, nint rowStride, nint depthStride, float* b, nint bStride,
                                     float* c, nint ldc, bool load, float* bias, bool relu)
     {
         TVec c00 = TOps.Zero, c01 = TOps.Zero, c10 = TOps.Zero, c11 = TOps.Zero, c20 = TOps.Zero, c21 = TOps.Zero;
@@ -136,7 +147,7 @@ internal static unsafe class SgemmDriver<TOps, TVec>
             c40 = TOps.MultiplyAdd(x, b0, c40); c41 = TOps.MultiplyAdd(x, b1, c41);
             x = TOps.Broadcast(a5[off]);
             c50 = TOps.MultiplyAdd(x, b0, c50); c51 = TOps.MultiplyAdd(x, b1, c51);
-            b += 2 * w;
+            b += bStride;
             off += depthStride;
         }
         StoreRow(c, c00, c01, load, bias, relu);
@@ -173,8 +184,9 @@ internal static unsafe class SgemmDriver<TOps, TVec>
 
     /// <summary>A tile cut by the edge of C: run the full kernel on a padded scratch tile (A and B panels are
     /// zero-padded already), then copy back the part that exists. Same arithmetic as a full tile.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void EdgeTile(PackBuffers buffers, int mcur, int ncur, int kc, float* a, nint rowStride, nint depthStride,
-                                 float* b, float* c, nint ldc, bool load, float* bias, bool relu)
+                                 float* b, nint bStride, float* c, nint ldc, bool load, float* bias, bool relu)
     {
         int nr = NR;
         float* tile = buffers.Tile((MR + 1) * nr);
@@ -189,12 +201,13 @@ internal static unsafe class SgemmDriver<TOps, TVec>
             new Span<float>(tileBias, nr).Clear();
             new ReadOnlySpan<float>(bias, ncur).CopyTo(new Span<float>(tileBias, ncur));
         }
-        MicroKernel(kc, a, rowStride, depthStride, b, tile, nr, load, bias != null ? tileBias : null, relu);
+        MicroKernel(kc, a, rowStride, depthStride, b, bStride, tile, nr, load, bias != null ? tileBias : null, relu);
         for (int r = 0; r < mcur; r++)
             new ReadOnlySpan<float>(tile + r * nr, ncur).CopyTo(new Span<float>(c + r * ldc, ncur));
     }
 
     /// <summary>Packs op(B)[pc.., jc..] (kb × nb) as NR-column panels, each kb rows of NR floats, zero-padded.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void PackB(in GemmArgs g, int pc, int kb, int jc, int nb, float* dst)
     {
         int nr = NR, w = TOps.Count;
@@ -222,18 +235,32 @@ internal static unsafe class SgemmDriver<TOps, TVec>
             else
             {
                 if (cols < nr) new Span<float>(dst, kb * nr).Clear();
-                for (int j = 0; j < cols; j++)
+                float* src = g.B + (jc + q) * g.Ldb + pc;   // row j of the stored B is column j of op(B)
+                int j = 0;
+                if (Avx.IsSupported && nr % 8 == 0)
                 {
-                    // Row j of the stored B is column j of op(B): read it contiguously, write it down the panel.
-                    float* src = g.B + (jc + q + j) * g.Ldb + pc;
+                    // 8×8 blocks; for transB with small m (dense dX) a scalar transpose cost a third of the call.
+                    for (; j + 8 <= cols; j += 8)
+                    {
+                        int p = 0;
+                        for (; p + 8 <= kb; p += 8)
+                            Transpose.Block8x8(src + j * g.Ldb + p, g.Ldb, dst + p * nr + j, nr);
+                        for (int jj = j; jj < j + 8; jj++)
+                            for (int pp = p; pp < kb; pp++) dst[pp * nr + jj] = src[jj * g.Ldb + pp];
+                    }
+                }
+                for (; j < cols; j++)
+                {
+                    float* s = src + j * g.Ldb;
                     float* d = dst + j;
-                    for (int p = 0; p < kb; p++) d[p * nr] = src[p];
+                    for (int p = 0; p < kb; p++) d[p * nr] = s[p];
                 }
             }
         }
     }
 
     /// <summary>Packs op(A)[ic.., pc..] (mb × kb) as MR-row panels.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void PackA(in GemmArgs g, int ic, int mb, int pc, int kb, float* dst)
     {
         for (int t = 0; t < mb; t += MR, dst += (nint)kb * MR)
@@ -241,6 +268,7 @@ internal static unsafe class SgemmDriver<TOps, TVec>
     }
 
     /// <summary>One MR-row panel of op(A): dst[p·MR + r] = op(A)[i + r, pc + p], rows past <paramref name="rows"/> zero.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void PackAPanel(in GemmArgs g, int i, int rows, int pc, int kb, float* dst)
     {
         if (rows < MR) new Span<float>(dst, kb * MR).Clear();

@@ -11,6 +11,11 @@ public sealed class WorkerPool : IDisposable
     private static readonly Lock SharedLock = new();
     private static WorkerPool? _shared;
 
+    // Parts this thread is running, across all pools. A Run from inside a part (a kernel called by a parallel
+    // layer) runs its parts inline: waiting for the pool from one of its own parts would deadlock a worker,
+    // and re-entering the caller's lock would overwrite the run in progress.
+    [ThreadStatic] private static int t_partDepth;
+
     private readonly Thread[] _threads;
     private readonly SemaphoreSlim _start;
     private readonly CountdownEvent _done;
@@ -60,10 +65,15 @@ public sealed class WorkerPool : IDisposable
     {
         ArgumentNullException.ThrowIfNull(work);
         if (parts <= 0) return;
-        int helpers = Math.Min(_threads.Length, parts - 1);
+        int helpers = t_partDepth > 0 ? 0 : Math.Min(_threads.Length, parts - 1);
         if (helpers == 0)
         {
-            for (int p = 0; p < parts; p++) work.Execute(p);
+            t_partDepth++;
+            try
+            {
+                for (int p = 0; p < parts; p++) work.Execute(p);
+            }
+            finally { t_partDepth--; }
             return;
         }
         lock (_start)
@@ -84,6 +94,7 @@ public sealed class WorkerPool : IDisposable
 
     private void Drain()
     {
+        t_partDepth++;
         try
         {
             int p;
@@ -97,6 +108,7 @@ public sealed class WorkerPool : IDisposable
         }
         finally
         {
+            t_partDepth--;
             _done.Signal();
         }
     }

@@ -37,6 +37,9 @@ public class SgemmTests
     [InlineData(9, 2100, 13, false, true)]      // n beyond one Nc block
     [InlineData(64, 2304, 64, false, true)]     // dense1 dX, N split across threads
     [InlineData(1, 1, 5000, true, true)]
+    [InlineData(50, 32, 300, false, false)]     // n = NR (avx512) with tight ldb: B read in place
+    [InlineData(50, 16, 300, true, false)]      // n = NR (avx2)
+    [InlineData(50, 8, 300, false, false)]      // n = NR (vector128)
     public void Matches_reference_across_blocking(int m, int n, int k, bool transA, bool transB)
     {
         var rng = new Random(m * 31 + n);
@@ -126,6 +129,9 @@ public class SgemmTests
         Assert.Equal("bias", e4.ParamName);
         var e5 = Assert.Throws<ArgumentException>(() => Sgemm.Multiply(3, 3, 4, a, 4, false, a, 3, false, a, 3));
         Assert.Equal("c", e5.ParamName);
+        // Operands side by side in one buffer are fine; only the spanned elements must not overlap.
+        float[] arena = new float[12 + 12 + 9];
+        Sgemm.Multiply(3, 3, 4, arena.AsSpan(0, 12), 4, false, arena.AsSpan(12, 12), 3, false, arena.AsSpan(24, 9), 3);
         var e6 = Assert.Throws<ArgumentOutOfRangeException>(() => Sgemm.Multiply(3, 3, 4, a, 4, false, b, 3, false, c, 3, threads: 0));
         Assert.Equal("threads", e6.ParamName);
         var e7 = Assert.Throws<ArgumentOutOfRangeException>(() => Sgemm.Multiply(3, 3, 4, a, 3, true, b, 4, true, c, 2));
@@ -178,5 +184,40 @@ public class SgemmTests
         var x = new float[count];
         for (int i = 0; i < count; i++) x[i] = (float)(rng.NextDouble() * 2 - 1);
         return x;
+    }
+}
+
+public class SgemmNestingTests
+{
+    /// <summary>A layer may call the kernel from inside its own pool parts: that must neither deadlock nor mix up runs.</summary>
+    [Fact]
+    public async Task Parallel_call_from_inside_a_pool_part_runs_inline_and_matches_serial()
+    {
+        var work = new NestedGemms();
+        var expected = new float[NestedGemms.Parts][];
+        for (int p = 0; p < NestedGemms.Parts; p++) expected[p] = NestedGemms.Compute(p, threads: 1);
+        var pool = WorkerPool.Shared;
+        var run = Task.Run(() => pool.Run(work, NestedGemms.Parts));
+        await run.WaitAsync(TimeSpan.FromMinutes(1));   // throws TimeoutException if the nested run deadlocked
+        for (int p = 0; p < NestedGemms.Parts; p++) Assert.Equal(expected[p], work.Results[p]);
+    }
+
+    private sealed class NestedGemms : IParallelWork
+    {
+        public const int Parts = 4;
+        public readonly float[][] Results = new float[Parts][];
+
+        public void Execute(int part) => Results[part] = Compute(part, threads: 2);
+
+        public static float[] Compute(int part, int threads)
+        {
+            const int m = 130, n = 70, k = 300;
+            var rng = new Random(part);
+            float[] a = new float[m * k], b = new float[k * n], c = new float[m * n];
+            for (int i = 0; i < a.Length; i++) a[i] = (float)rng.NextDouble();
+            for (int i = 0; i < b.Length; i++) b[i] = (float)rng.NextDouble();
+            Sgemm.Multiply(m, n, k, a, k, false, b, n, false, c, n, threads: threads);
+            return c;
+        }
     }
 }
