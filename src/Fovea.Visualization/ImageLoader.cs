@@ -30,7 +30,16 @@ public static class ImageLoader
         ArgumentException.ThrowIfNullOrEmpty(path);
         if (size <= 0) throw new ArgumentOutOfRangeException(nameof(size), $"size must be positive; got {size}");
 
-        using SKBitmap decoded = Decode(path);
+        return LoadForModel(ReadFile(path), path, size);
+    }
+
+    /// <summary>
+    /// <see cref="LoadForModel(string, int)"/> on a file's bytes already in memory; messages start with
+    /// <paramref name="source"/>. The seam the fuzz tests use.
+    /// </summary>
+    internal static byte[] LoadForModel(byte[] bytes, string source, int size)
+    {
+        using SKBitmap decoded = Decode(bytes, source);
         using SKBitmap square = CropToSquare(decoded);
         using SKBitmap resized = Resize(square, size);
         return Bitmaps.ToHwcRgb(resized);
@@ -61,9 +70,8 @@ public static class ImageLoader
         return Bitmaps.EncodePng(scaled);
     }
 
-    private static SKBitmap Decode(string path)
+    private static byte[] ReadFile(string path)
     {
-        byte[] bytes;
         try
         {
             var file = new FileInfo(path);
@@ -71,13 +79,16 @@ public static class ImageLoader
                 throw new FoveaException(Directory.Exists(path) ? $"{path}: is a folder, not an image file" : $"{path}: no such file");
             if (file.Length > MaxFileBytes)
                 throw new FoveaException($"{path}: file is {file.Length:N0} bytes; images over {MaxFileBytes:N0} bytes are refused");
-            bytes = File.ReadAllBytes(path);
+            return File.ReadAllBytes(path);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new FoveaException($"{path}: cannot be read ({e.Message})", e);
         }
+    }
 
+    private static SKBitmap Decode(byte[] bytes, string path)
+    {
         using SKData data = SKData.CreateCopy(bytes);
         using SKCodec? codec = SKCodec.Create(data);
         if (codec is null || Array.IndexOf(SupportedFormats, codec.EncodedFormat) < 0)

@@ -13,6 +13,7 @@ namespace Fovea.Data;
 /// </summary>
 internal sealed class Cifar10ArchiveReader
 {
+    private readonly Func<Stream> _open;
     private readonly string _archive;
     private readonly int? _trainLimit;
     private readonly int[]? _knownCounts;
@@ -26,21 +27,29 @@ internal sealed class Cifar10ArchiveReader
     private string[]? _classNames;
     private string? _currentEntry;
 
-    private Cifar10ArchiveReader(string archive, int? trainLimit, int[]? knownCounts)
+    private Cifar10ArchiveReader(Func<Stream> open, string archive, int? trainLimit, int[]? knownCounts)
     {
+        _open = open;
         _archive = archive;
         _trainLimit = trainLimit;
         _knownCounts = knownCounts;
     }
 
-    public static Cifar10Dataset Read(string archive, int? trainLimit)
+    public static Cifar10Dataset Read(string archive, int? trainLimit) =>
+        Read(() => new FileStream(archive, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1 << 16, FileOptions.SequentialScan), archive, trainLimit);
+
+    /// <summary>
+    /// Reads the archive that <paramref name="open"/> returns (a seekable stream, opened once per pass); messages name
+    /// <paramref name="archive"/>. The fuzz tests read from memory through this.
+    /// </summary>
+    internal static Cifar10Dataset Read(Func<Stream> open, string archive, int? trainLimit)
     {
-        var guessed = new Cifar10ArchiveReader(archive, trainLimit, knownCounts: null);
+        var guessed = new Cifar10ArchiveReader(open, archive, trainLimit, knownCounts: null);
         guessed.ReadEntries();
         guessed.ThrowIfIncomplete();
         if (!guessed._layoutBroken) return guessed.Result();
 
-        var measured = new Cifar10ArchiveReader(archive, trainLimit, guessed._counts);
+        var measured = new Cifar10ArchiveReader(open, archive, trainLimit, guessed._counts);
         measured.ReadEntries();
         measured.ThrowIfIncomplete();
         if (measured._layoutBroken)
@@ -52,7 +61,7 @@ internal sealed class Cifar10ArchiveReader
     {
         try
         {
-            using var file = new FileStream(_archive, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1 << 16, FileOptions.SequentialScan);
+            using var file = _open();
             RequireGzipSignature(file);
             using var gzip = new GZipStream(file, CompressionMode.Decompress);
             using var tar = new TarReader(gzip);
@@ -83,7 +92,7 @@ internal sealed class Cifar10ArchiveReader
     }
 
     // A batch file, a plain .tar or a .zip passed by mistake gets a message that says so, not "corrupt data".
-    private void RequireGzipSignature(FileStream file)
+    private void RequireGzipSignature(Stream file)
     {
         Span<byte> magic = stackalloc byte[2];
         int got = file.ReadAtLeast(magic, 2, throwOnEndOfStream: false);

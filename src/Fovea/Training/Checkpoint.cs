@@ -63,8 +63,14 @@ public static class Checkpoint
     public static (TrainingState State, string? Settings) Load(string path, Sequential model)
     {
         ArgumentNullException.ThrowIfNull(model);
+        if (model.Optimizer is null) throw new InvalidOperationException("compile the model before loading a checkpoint into it");
+        return Load(SafeTensors.Read(path), path, model);
+    }
+
+    /// <summary>Loads a checkpoint already read from <paramref name="path"/> (which only names it in messages).</summary>
+    internal static (TrainingState State, string? Settings) Load(SafeTensorsFile file, string path, Sequential model)
+    {
         var optimizer = model.Optimizer ?? throw new InvalidOperationException("compile the model before loading a checkpoint into it");
-        var file = SafeTensors.Read(path);
         var meta = file.Metadata;
         if (!meta.TryGetValue(VersionKey, out var v) || !int.TryParse(v, NumberStyles.None, CultureInfo.InvariantCulture, out int version) || version < 1)
             throw new InvalidDataFileException($"{path}: not a Fovea checkpoint (no valid checkpoint_version)");
