@@ -14,11 +14,16 @@ internal static class SafeTensorsText
     /// <summary><c>'dense/kernel'</c>; control characters escaped, long text cut with an ellipsis.</summary>
     public static string Quote(string text) => $"'{Escape(text, MaxQuotedChars)}'";
 
-    /// <summary>At most <paramref name="maxChars"/> characters of <paramref name="text"/> (then "…"), control characters as \uXXXX.</summary>
+    /// <summary>
+    /// <paramref name="text"/> with control characters as \uXXXX, cut with "…" once the result reaches about
+    /// <paramref name="maxChars"/> characters: escapes count at their printed length, or a name of control characters
+    /// would print six times the limit.
+    /// </summary>
     public static string Escape(string text, int maxChars)
     {
         var sb = new StringBuilder(Math.Min(text.Length, maxChars) + 8);
-        for (int i = 0; i < text.Length && i < maxChars; i++)
+        int i = 0;
+        for (; i < text.Length && sb.Length < maxChars; i++)
         {
             char c = text[i];
             if (char.IsHighSurrogate(c) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
@@ -28,7 +33,7 @@ internal static class SafeTensorsText
             else
                 sb.Append(c);
         }
-        if (text.Length > maxChars) sb.Append('…');
+        if (i < text.Length) sb.Append('…');
         return sb.ToString();
     }
 
@@ -43,5 +48,5 @@ internal static class SafeTensorsText
 
     /// <summary>Another component's message (the file system's, System.Text.Json's) made one line of bounded length.</summary>
     public static string OneLine(string message) =>
-        Escape(message.ReplaceLineEndings(" ").Trim(), 300);
+        Escape(message.ReplaceLineEndings(" ").Trim(), 250);
 }

@@ -100,6 +100,16 @@ public sealed class SafeTensorsMalformedTests
         Assert.Equal($"m.safetensors: tensor '{new string('n', 64)}…' has dtype 'X'; supported: F64, F32, I64, I32, U8", message);
     }
 
+    [Fact]
+    public void Names_of_control_characters_are_cut_at_their_printed_length()
+    {
+        // Found by fuzzing the CIFAR reader, which shares the escaping: the cut counted characters before escaping,
+        // so a name of 64 control characters printed as 384.
+        string name = string.Concat(Enumerable.Repeat("\\u0001", 1000)); // JSON escapes
+        string message = ReadError(Build($$$"""{"{{{name}}}":{"dtype":"X","shape":[],"data_offsets":[0,0]}}"""));
+        Assert.Equal($"m.safetensors: tensor '{string.Concat(Enumerable.Repeat("\\u0001", 11))}…' has dtype 'X'; supported: F64, F32, I64, I32, U8", message);
+    }
+
     [Theory]
     [InlineData(0, "m.safetensors: file is 0 bytes long; a safetensors file starts with an 8-byte header length")]
     [InlineData(5, "m.safetensors: file is 5 bytes long; a safetensors file starts with an 8-byte header length")]
