@@ -18,7 +18,11 @@ internal sealed class Cifar10ArchiveReader
     private readonly int? _trainLimit;
     private readonly int[]? _knownCounts;
 
+    /// <summary>Deflate's largest expansion (zlib's figure): 258 bytes from one 2-bit code.</summary>
+    private const long MaxDeflateRatio = 1032;
+
     private readonly int[] _counts = [-1, -1, -1, -1, -1]; // records per data batch, -1 until its entry is seen
+    private long _inflatedLimit = long.MaxValue; // most bytes the open archive can inflate to
     private Cifar10TrainLayout? _layout;
     private bool _layoutBroken;
     private byte[]? _trainPixels;
@@ -63,11 +67,12 @@ internal sealed class Cifar10ArchiveReader
         {
             using var file = _open();
             RequireGzipSignature(file);
+            _inflatedLimit = file.Length <= long.MaxValue / MaxDeflateRatio ? file.Length * MaxDeflateRatio : long.MaxValue;
             using var gzip = new GZipStream(file, CompressionMode.Decompress);
             using var tar = new TarReader(gzip);
-            while (tar.GetNextEntry(copyData: false) is { } entry)
+            while (NextEntry(tar) is { } entry)
             {
-                _currentEntry = entry.Name;
+                _currentEntry = Cifar10Format.EntryName(entry.Name);
                 ReadEntry(entry);
                 _currentEntry = null;
             }
@@ -91,6 +96,24 @@ internal sealed class Cifar10ArchiveReader
         }
     }
 
+    /// <remarks>
+    /// TarReader documents InvalidDataException for a malformed header, but fuzzed headers also get FormatException,
+    /// OverflowException (a base-256 number over 64 bits), ArgumentOutOfRangeException (a timestamp past year 9999),
+    /// NotSupportedException (a sparse-file entry) and InvalidOperationException (a long-name entry's size) out of it.
+    /// It parses nothing but the archive's bytes, so whatever it throws, other than an I/O error, means a bad header.
+    /// </remarks>
+    private static TarEntry? NextEntry(TarReader tar)
+    {
+        try
+        {
+            return tar.GetNextEntry(copyData: false);
+        }
+        catch (Exception ex) when (ex is not (IOException or InvalidDataException or OutOfMemoryException))
+        {
+            throw new InvalidDataException(ex.Message, ex);
+        }
+    }
+
     // A batch file, a plain .tar or a .zip passed by mistake gets a message that says so, not "corrupt data".
     private void RequireGzipSignature(Stream file)
     {
@@ -106,7 +129,11 @@ internal sealed class Cifar10ArchiveReader
     {
         if (entry.EntryType is not (TarEntryType.RegularFile or TarEntryType.V7RegularFile or TarEntryType.ContiguousFile)) return;
         string name = entry.Name[(entry.Name.LastIndexOf('/') + 1)..];
-        string file = $"{entry.Name} in {_archive}";
+        string file = $"{Cifar10Format.EntryName(entry.Name)} in {_archive}";
+        // The size is only a header field until the data is read; the arrays are allocated before that, from it.
+        if (entry.Length > _inflatedLimit)
+            throw new InvalidDataFileException(
+                $"{file}: size {entry.Length} bytes is more than the archive can hold (deflate expands at most {MaxDeflateRatio}-fold); the entry's header is corrupt");
 
         int batch = Cifar10Format.DataBatchIndex(name);
         if (batch >= 0)
@@ -140,7 +167,12 @@ internal sealed class Cifar10ArchiveReader
 
         if (_layout is null)
         {
-            _layout = _knownCounts is null ? Cifar10TrainLayout.TryUniform(count, _trainLimit, _archive) : new Cifar10TrainLayout(_knownCounts, _trainLimit, _archive);
+            // Five batches this size cannot all be in an archive that inflates to less: then the guess is wrong, so
+            // measure first rather than allocate for it.
+            bool guessFits = (long)Cifar10Format.DataBatchNames.Length * count * Cifar10Format.RecordSize <= _inflatedLimit;
+            _layout = _knownCounts is not null ? new Cifar10TrainLayout(_knownCounts, _trainLimit, _archive)
+                : guessFits ? Cifar10TrainLayout.TryUniform(count, _trainLimit, _archive)
+                : null;
             if (_layout is null)
             {
                 _layoutBroken = true;
@@ -179,7 +211,7 @@ internal sealed class Cifar10ArchiveReader
 
     private void RejectDuplicate(bool seen, TarEntry entry)
     {
-        if (seen) throw new InvalidDataFileException($"{_archive} holds a second entry for {entry.Name}; which one to load is ambiguous");
+        if (seen) throw new InvalidDataFileException($"{_archive} holds a second entry for {Cifar10Format.EntryName(entry.Name)}; which one to load is ambiguous");
     }
 
     // A regular-file entry of length 0 has no data stream.

@@ -1,4 +1,5 @@
 using System.Buffers;
+using Fovea.Serialization;
 
 namespace Fovea.Data;
 
@@ -130,6 +131,9 @@ internal static class Cifar10Format
             throw new InvalidDataFileException($"{file}: size {length} bytes is too large for a list of class names (at most {MaxClassNamesBytes} bytes accepted)");
     }
 
-    /// <summary>Collapses an inner exception's message to one line for a user-facing error.</summary>
-    public static string OneLine(string message) => message.ReplaceLineEndings(" ").Trim();
+    /// <summary>Collapses an inner exception's message to one line of bounded length for a user-facing error.</summary>
+    public static string OneLine(string message) => SafeTensorsText.OneLine(message);
+
+    /// <summary>A tar entry's name as message text: from a corrupt header it may hold line breaks or run to kilobytes.</summary>
+    public static string EntryName(string name) => SafeTensorsText.Escape(name, 100);
 }

@@ -167,6 +167,100 @@ public sealed class Cifar10BadDataTests : IDisposable
         Assert.Matches($@"^cifar-10-batches-bin/{entry} in {Regex.Escape(archive)}: data ends at byte offset \d+, inside record \d+; expected \d+ bytes \(the file is truncated\)$", message);
     }
 
+    /// <summary>The fake archive with the header of <paramref name="entry"/> patched (and its checksum repaired), on disk.</summary>
+    private string ArchiveWithHeader(string entry, Action<byte[]> patch)
+    {
+        byte[] tar = TarBytes.Gunzip(new FakeCifar10().ArchiveBytes());
+        int at = TarBytes.HeaderOf(tar, entry);
+        byte[] header = tar[at..(at + TarBytes.Block)];
+        patch(header);
+        TarBytes.WriteChecksum(header);
+        header.CopyTo(tar, at);
+        string path = _temp["cifar-10-binary.tar.gz"];
+        File.WriteAllBytes(path, TarBytes.Gzip(tar));
+        return path;
+    }
+
+    // Found by fuzzing: TarReader let these escape as NotSupportedException, ArgumentOutOfRangeException,
+    // OverflowException and InvalidOperationException instead of InvalidDataException.
+    [Theory]
+    [InlineData("sparse file type", "Entry type 'SparseFile' not supported.")]
+    [InlineData("mtime past year 9999", "Ticks must be between")]
+    [InlineData("mtime over 64 bits", "Arithmetic operation resulted in an overflow.")]
+    [InlineData("long-name entry of 8 GB", "The value of the size field for the current entry of type 'LongPath' is greater than the expected length.")]
+    public void Corrupt_tar_header_fields_make_a_bad_archive_not_a_crash(string corruption, string reason)
+    {
+        string archive = ArchiveWithHeader("data_batch_4.bin", header =>
+        {
+            Span<byte> mtime = header.AsSpan(TarBytes.MtimeOffset, 12);
+            switch (corruption)
+            {
+                case "sparse file type":
+                    header[TarBytes.TypeFlagOffset] = (byte)'S';
+                    break;
+                case "mtime past year 9999":
+                    TarBytes.WriteNumber(mtime, 1L << 40, base256: true);
+                    break;
+                case "mtime over 64 bits":
+                    mtime.Fill(0xFF);
+                    mtime[0] = 0x80; // base-256, 88 bits of ones
+                    break;
+                case "long-name entry of 8 GB":
+                    header[TarBytes.TypeFlagOffset] = (byte)'L';
+                    TarBytes.WriteNumber(header.AsSpan(TarBytes.SizeOffset, 12), (1L << 33) - 1);
+                    break;
+            }
+        });
+
+        Assert.StartsWith($"{archive} is not a valid .tar.gz archive: {reason}", LoadFails(archive));
+    }
+
+    [Fact]
+    public void Entry_size_beyond_what_the_archive_can_inflate_to_is_refused_before_allocating()
+    {
+        // Found by fuzzing: a header claiming a 1 GiB test batch in a 3 KB archive had the reader allocate 1 GiB.
+        string archive = ArchiveWithHeader("test_batch.bin", header => TarBytes.WriteNumber(header.AsSpan(TarBytes.SizeOffset, 12), 349_406L * 3073));
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        string message = LoadFails(archive);
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.Equal(
+            $"cifar-10-batches-bin/test_batch.bin in {archive}: size 1073724638 bytes is more than the archive can hold (deflate expands at most 1032-fold); the entry's header is corrupt",
+            message);
+        Assert.True(allocated < 4 << 20, $"allocated {allocated:N0} bytes");
+    }
+
+    [Fact]
+    public void A_first_batch_too_big_for_five_in_the_archive_is_measured_before_allocating_for_five()
+    {
+        // The first batch could be in the archive, but five like it could not: the uniform guess would allocate for
+        // five (5 x 1032 x the archive), so the reader measures first, and the lie shows as data running out.
+        long inflatable = 1032L * new FakeCifar10().ArchiveBytes().Length;
+        long records = inflatable / 3073 / 3;
+        string archive = ArchiveWithHeader("data_batch_4.bin", header => TarBytes.WriteNumber(header.AsSpan(TarBytes.SizeOffset, 12), records * 3073));
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        string message = LoadFails(archive);
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.StartsWith($"{archive} is not a valid .tar.gz archive", message);
+        Assert.True(allocated < 5 * records * 3072 / 4, $"allocated {allocated:N0} bytes; the guess would take {5 * records * 3072:N0}");
+    }
+
+    [Fact]
+    public void Entry_names_with_line_breaks_are_escaped_in_messages()
+    {
+        // Found by fuzzing: a '\r' in an entry's name made a two-line message.
+        string archive = ArchiveWithHeader("data_batch_1.bin", header =>
+        {
+            header.AsSpan(TarBytes.NameOffset, 100).Clear();
+            "cifar\r\n10/data_batch_4.bin"u8.CopyTo(header);
+        });
+
+        Assert.Equal($"{archive} holds a second entry for cifar\\u000d\\u000a10/data_batch_4.bin; which one to load is ambiguous", LoadFails(archive));
+    }
+
     [Fact]
     public void Missing_batch_in_a_folder_names_it_and_the_folder()
     {

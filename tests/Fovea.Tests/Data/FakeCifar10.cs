@@ -20,6 +20,9 @@ internal sealed class FakeCifar10
     public static readonly string[] OfficialEntryOrder =
         ["data_batch_4.bin", "data_batch_5.bin", "data_batch_2.bin", "batches.meta.txt", "data_batch_1.bin", "readme.html", "data_batch_3.bin", "test_batch.bin"];
 
+    /// <summary>Every entry's timestamps: the release of CIFAR-10's binary version.</summary>
+    private static readonly DateTimeOffset Timestamp = new(2009, 6, 4, 0, 0, 0, TimeSpan.Zero);
+
     public int[] TrainCounts { get; init; } = [3, 3, 3, 3, 3];
     public int TestCount { get; init; } = 4;
 
@@ -79,9 +82,14 @@ internal sealed class FakeCifar10
         using (var gzip = new GZipStream(archive, level, leaveOpen: true))
         using (var tar = new TarWriter(gzip, TarEntryFormat.Gnu))
         {
-            tar.WriteEntry(new GnuTarEntry(TarEntryType.Directory, "cifar-10-batches-bin/"));
+            tar.WriteEntry(new GnuTarEntry(TarEntryType.Directory, "cifar-10-batches-bin/") { ModificationTime = Timestamp, AccessTime = Timestamp, ChangeTime = Timestamp });
             foreach (string name in OfficialEntryOrder.Where(n => !Omit.Contains(n)).Concat(Extra))
-                tar.WriteEntry(new GnuTarEntry(TarEntryType.RegularFile, "cifar-10-batches-bin/" + name) { DataStream = new MemoryStream(FileBytes(name)) });
+                tar.WriteEntry(new GnuTarEntry(TarEntryType.RegularFile, "cifar-10-batches-bin/" + name)
+                {
+                    DataStream = new MemoryStream(FileBytes(name)),
+                    // Not "now": the same fake gives the same bytes, so that a fuzz case replays from its seed.
+                    ModificationTime = Timestamp, AccessTime = Timestamp, ChangeTime = Timestamp,
+                });
         }
         return archive.ToArray();
     }
