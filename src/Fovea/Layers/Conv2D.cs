@@ -77,6 +77,9 @@ public sealed class Conv2D : Layer
         Initializers.GlorotUniform(_kernel.Value, kh * kw * cin, kh * kw * Filters, rng);
     }
 
+    internal override IEnumerable<(string Name, Shape Shape)> WeightShapes(Shape inputShape) =>
+        [("kernel", new Shape(KernelSize.Height, KernelSize.Width, inputShape[2], Filters)), ("bias", new Shape(Filters))];
+
     protected override void AllocateScratch(int batchCapacity) => _cols = new float[(long)batchCapacity * _g.OutPixels * _g.PatchSize];
 
     public override void Forward(float[] output, float[] input, int batch, bool training)

@@ -46,6 +46,9 @@ public sealed class Dense : Layer
         Initializers.GlorotUniform(_kernel.Value, inputShape[0], Units, rng);
     }
 
+    internal override IEnumerable<(string Name, Shape Shape)> WeightShapes(Shape inputShape) =>
+        [("kernel", new Shape(inputShape[0], Units)), ("bias", new Shape(Units))];
+
     protected override void AllocateScratch(int batchCapacity)
     {
         if (Activation == Activation.Softmax) _logits = new float[batchCapacity * Units];

@@ -61,6 +61,13 @@ public abstract class Layer
 
     protected virtual void BuildWeights(Shape inputShape, Rng rng) { }
 
+    /// <summary>
+    /// The name and shape of each weight <see cref="Build"/> creates for <paramref name="inputShape"/>, in order,
+    /// without creating them: a model file is checked against them before anything is allocated. Pure, like
+    /// <see cref="ComputeOutputShape"/>, and only meaningful for an input shape that method accepts.
+    /// </summary>
+    internal virtual IEnumerable<(string Name, Shape Shape)> WeightShapes(Shape inputShape) => [];
+
     protected Parameter AddWeight(string name, Shape shape)
     {
         var p = new Parameter(name, shape);

@@ -99,7 +99,8 @@ public sealed partial class Sequential
         IsBuilt = true;
     }
 
-    private void AssignNames()
+    /// <summary>Names the unnamed layers as Build does (idempotent): a model file's weights are checked by name before building.</summary>
+    internal void AssignNames()
     {
         var used = new HashSet<string>(_layers.Where(l => l.Name is not null).Select(l => l.Name!));
         if (used.Count != _layers.Count(l => l.Name is not null))

@@ -13,9 +13,8 @@ internal static class LayerConfig
 
     public static Layer FromJson(JsonNode? node, string source)
     {
-        if (node is not JsonObject obj || obj["class_name"]?.GetValueKind() != System.Text.Json.JsonValueKind.String || obj["config"] is not JsonObject config)
+        if (node is not JsonObject obj || AsString(obj["class_name"]) is not { } type || obj["config"] is not JsonObject config)
             throw new InvalidDataFileException($"{source}: each layer must be an object with a class_name string and a config object");
-        string type = obj["class_name"]!.GetValue<string>();
         var reader = new ConfigReader(config, source, type);
         string? name = reader.OptionalString("name");
         Shape? inputShape = reader.OptionalShape("input_shape");
@@ -30,7 +29,7 @@ internal static class LayerConfig
                 "Dense" => new Dense(reader.Int("units", 1, 1 << 20), reader.Enum<Activation>("activation"), name, inputShape),
                 "ReLU" => new ReLU(name, inputShape),
                 "Softmax" => new Layers.Softmax(name, inputShape),
-                _ => throw new InvalidDataFileException($"{source}: unknown layer class '{type}'"),
+                _ => throw new InvalidDataFileException($"{source}: unknown layer class {SafeTensorsText.Quote(type)}"),
             };
         }
         catch (ArgumentException e)
@@ -39,9 +38,14 @@ internal static class LayerConfig
         }
     }
 
+    /// <summary>The text of a JSON string, or null for anything else (GetValue on a number would throw).</summary>
+    private static string? AsString(JsonNode? node) =>
+        node is JsonValue value && value.GetValueKind() == System.Text.Json.JsonValueKind.String ? value.GetValue<string>() : null;
+
     private readonly struct ConfigReader(JsonObject config, string source, string type)
     {
-        private InvalidDataFileException Bad(string key, string what) => new($"{source}: layer {type}: '{key}' must be {what}; got {config[key]?.ToJsonString() ?? "nothing"}");
+        private InvalidDataFileException Bad(string key, string what) =>
+            new($"{source}: layer {type}: '{key}' must be {what}; got {(config[key] is { } got ? SafeTensorsText.Escape(got.ToJsonString(), 64) : "nothing")}");
 
         public int Int(string key, int min, int max)
         {
@@ -59,7 +63,7 @@ internal static class LayerConfig
 
         public T Enum<T>(string key) where T : struct, System.Enum
         {
-            if (config[key] is JsonValue v && v.TryGetValue(out string? s) && System.Enum.TryParse<T>(s, ignoreCase: true, out var e) && System.Enum.IsDefined(e)
+            if (AsString(config[key]) is { } s && System.Enum.TryParse<T>(s, ignoreCase: true, out var e) && System.Enum.IsDefined(e)
                 && !int.TryParse(s, out _))
                 return e;
             throw Bad(key, $"one of {string.Join(", ", System.Enum.GetNames<T>().Select(n => n.ToLowerInvariant()))}");
@@ -68,7 +72,7 @@ internal static class LayerConfig
         public string? OptionalString(string key)
         {
             if (config[key] is null) return null;
-            if (config[key] is JsonValue v && v.TryGetValue(out string? s) && s.Length is > 0 and <= 128 && s.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '.'))
+            if (AsString(config[key]) is { } s && s.Length is > 0 and <= 128 && s.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '.'))
                 return s;
             throw Bad(key, "a name of 1 to 128 letters, digits, '_', '-' or '.'");
         }

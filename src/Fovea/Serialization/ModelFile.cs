@@ -68,53 +68,87 @@ public static class ModelFile
         if (!meta.TryGetValue(FormatKey, out var format) || format != Format)
             throw new InvalidDataFileException($"{source}: not a Fovea model (its metadata has no format '{Format}')");
         if (!meta.TryGetValue(VersionKey, out var v) || !int.TryParse(v, NumberStyles.None, CultureInfo.InvariantCulture, out int version) || version < 1)
-            throw new InvalidDataFileException($"{source}: format_version must be a positive integer; got '{v}'");
+            throw new InvalidDataFileException($"{source}: format_version must be a positive integer; got {(v is null ? "nothing" : SafeTensorsText.Quote(v))}");
         if (version > FormatVersion)
             throw new InvalidDataFileException($"{source}: written by a newer Fovea (format version {version}; this one reads up to {FormatVersion})");
-        var model = BuildArchitecture(meta.GetValueOrDefault(ArchitectureKey), source);
-        var classNames = ParseClassNames(meta.GetValueOrDefault(ClassNamesKey), source, model.OutputShape[^1]);
+        var model = ParseArchitecture(meta.GetValueOrDefault(ArchitectureKey), source);
+        var input = model.Layers[0].DeclaredInputShape ?? throw new InvalidDataFileException($"{source}: the first layer has no input_shape");
 
-        var expected = new HashSet<string>();
+        // Every weight is checked against the file before Build allocates it (twice: values and gradients) and
+        // initialises it: a few bytes of JSON declaring a 60000x60000 Dense must be refused by what the file holds,
+        // not by running out of memory.
+        foreach (var (name, shape) in PlanWeights(model, input, source))
+        {
+            if (!file.TryGet(name, out var tensor))
+                throw new InvalidDataFileException($"{source}: weight '{name}' is missing");
+            if (tensor.DType != SafeTensorsDType.F32 || tensor.Shape != shape)
+                throw new InvalidDataFileException($"{source}: weight '{name}' must be F32{shape} for this architecture; got {tensor.DType}{tensor.Shape}");
+        }
+        model.Build(input);
+        var classNames = ParseClassNames(meta.GetValueOrDefault(ClassNamesKey), source, model.OutputShape[^1]);
         foreach (var layer in model.Layers)
             foreach (var p in layer.Parameters)
-            {
-                string name = $"{layer.Name}/{p.Name}";
-                expected.Add(name);
-                if (!file.TryGet(name, out var tensor))
-                    throw new InvalidDataFileException($"{source}: weight '{name}' is missing");
-                if (tensor.DType != SafeTensorsDType.F32 || tensor.Shape != p.Shape)
-                    throw new InvalidDataFileException($"{source}: weight '{name}' must be F32{p.Shape} for this architecture; got {tensor.DType}{tensor.Shape}");
-                tensor.GetData<float>().Span.CopyTo(p.Value);
-            }
+                file[$"{layer.Name}/{p.Name}"].GetData<float>().Span.CopyTo(p.Value);
         return new SavedModel(model, classNames, file);
     }
 
-    private static Sequential BuildArchitecture(string? json, string source)
+    /// <summary>Most values one layer may output per sample (256 MB of floats), as <see cref="LayerConfig"/> caps the input shape.</summary>
+    internal const long MaxValuesPerSample = 1 << 26;
+
+    /// <summary>Most weights a model may have (1 GiB of floats).</summary>
+    internal const long MaxWeights = 1L << 28;
+
+    /// <summary>The layers the architecture JSON declares, not yet built.</summary>
+    private static Sequential ParseArchitecture(string? json, string source)
     {
         if (json is null) throw new InvalidDataFileException($"{source}: the metadata has no architecture");
         JsonNode? root;
         try
         {
-            root = JsonNode.Parse(json, documentOptions: new JsonDocumentOptions { MaxDepth = 16 });
+            root = MetadataJson.Parse(json);
         }
         catch (JsonException e)
         {
-            throw new InvalidDataFileException($"{source}: the architecture is not valid JSON ({e.Message.Split('.')[0]})");
+            throw new InvalidDataFileException($"{source}: the architecture is not valid JSON ({MetadataJson.Reason(e)})");
         }
         if (root is not JsonObject obj || obj["layers"] is not JsonArray { Count: >= 1 and <= 256 } layers)
             throw new InvalidDataFileException($"{source}: the architecture must have 1 to 256 layers");
-        var model = new Sequential(layers.Select(l => LayerConfig.FromJson(l, source))) { Name = "sequential" };
-        var input = model.Layers[0].DeclaredInputShape ?? throw new InvalidDataFileException($"{source}: the first layer has no input_shape");
+        return new Sequential(layers.Select(l => LayerConfig.FromJson(l, source))) { Name = "sequential" };
+    }
+
+    /// <summary>
+    /// The name and shape of every weight the model would create for <paramref name="input"/>, found by walking the
+    /// layers' output shapes without building anything; refuses layers that do not fit together or are too large.
+    /// </summary>
+    private static List<(string Name, Shape Shape)> PlanWeights(Sequential model, Shape input, string source)
+    {
+        var weights = new List<(string, Shape)>();
+        long count = 0;
         try
         {
-            model.Build(input);
+            model.AssignNames();
+            Shape shape = input;
+            foreach (var layer in model.Layers)
+            {
+                Shape output = layer.ComputeOutputShape(shape); // first: it validates the input shape WeightShapes reads
+                if (output.Size > MaxValuesPerSample)
+                    throw new InvalidDataFileException(
+                        $"{source}: layer {layer} outputs {output} = {SafeTensorsText.N(output.Size)} values per sample, more than Fovea runs (at most {SafeTensorsText.N(MaxValuesPerSample)})");
+                foreach (var (name, weight) in layer.WeightShapes(shape))
+                {
+                    weights.Add(($"{layer.Name}/{name}", weight));
+                    count += weight.Size;
+                }
+                shape = output;
+            }
         }
         catch (ArgumentException e)
         {
             throw new InvalidDataFileException($"{source}: the architecture does not fit together: {e.Message}");
         }
-        if (model.ParameterCount > 1L << 28) throw new InvalidDataFileException($"{source}: the architecture declares {model.ParameterCount:N0} weights, more than Fovea loads");
-        return model;
+        if (count > MaxWeights)
+            throw new InvalidDataFileException($"{source}: the architecture declares {SafeTensorsText.N(count)} weights, more than Fovea loads (at most {SafeTensorsText.N(MaxWeights)})");
+        return weights;
     }
 
     private static IReadOnlyList<string> ParseClassNames(string? json, string source, int classes)

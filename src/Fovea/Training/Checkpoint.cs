@@ -80,39 +80,65 @@ public static class Checkpoint
         if (meta.GetValueOrDefault(ModelFile.ArchitectureKey) != expected)
             throw new InvalidDataFileException($"{path}: the checkpoint was written for a different architecture than this run's model");
         var saved = ModelFile.Load(file, path);
-        saved.Model.Weights.CopyTo(model.Weights);
 
+        var opt = StateObject(meta, OptimizerKey, "optimizer state", path);
+        string? savedName = opt["name"] is JsonValue n && n.TryGetValue(out string? name) ? name : null;
+        if (savedName != optimizer.Name)
+            throw new InvalidDataFileException(
+                $"{path}: the checkpoint's optimizer is {(savedName is null ? "not named" : SafeTensorsText.Quote(savedName))}, this run's is '{optimizer.Name}'");
+        long iterations = Member<long>(opt, "iterations", "optimizer state", path);
+        if (iterations < 0) throw new InvalidDataFileException($"{path}: the optimizer state's iterations must be non-negative; got {iterations}");
+        var slots = new Dictionary<string, float[]>();
+        foreach (var (slot, own) in optimizer.GetSlots())
+        {
+            if (!file.TryGet(SlotPrefix + slot, out var t) || t.DType != SafeTensorsDType.F32 || t.Shape != new Shape(own.Length))
+                throw new InvalidDataFileException($"{path}: optimizer slot '{slot}' must be F32({own.Length},)");
+            slots[slot] = t.GetData<float>().ToArray();
+        }
+
+        var s = StateObject(meta, StateKey, "training state", path);
+        long seed = Member<long>(s, "seed", "training state", path);
+        if (seed != model.Seed)
+            throw new InvalidDataFileException($"{path}: the checkpoint was trained with seed {seed}, this run uses {model.Seed}");
+        List<EpochLog?> epochs;
         try
         {
-            var opt = JsonNode.Parse(meta.GetValueOrDefault(OptimizerKey) ?? "null") as JsonObject
-                ?? throw new InvalidDataFileException($"{path}: the optimizer state is missing");
-            if (opt["name"]?.GetValue<string>() != optimizer.Name)
-                throw new InvalidDataFileException($"{path}: the checkpoint's optimizer is '{opt["name"]}', this run's is '{optimizer.Name}'");
-            long iterations = opt["iterations"]!.GetValue<long>();
-            var slots = new Dictionary<string, float[]>();
-            foreach (var (name, own) in optimizer.GetSlots())
-            {
-                if (!file.TryGet(SlotPrefix + name, out var t) || t.DType != SafeTensorsDType.F32 || t.Shape != new Shape(own.Length))
-                    throw new InvalidDataFileException($"{path}: optimizer slot '{name}' must be F32({own.Length},)");
-                slots[name] = t.GetData<float>().ToArray();
-            }
-            optimizer.Restore(iterations, slots);
-
-            var s = JsonNode.Parse(meta.GetValueOrDefault(StateKey) ?? "null") as JsonObject
-                ?? throw new InvalidDataFileException($"{path}: the training state is missing");
-            long seed = s["seed"]!.GetValue<long>();
-            if (seed != model.Seed)
-                throw new InvalidDataFileException($"{path}: the checkpoint was trained with seed {seed}, this run uses {model.Seed}");
-            var epochs = s["history"].Deserialize<List<EpochLog>>(Json) ?? [];
-            var state = new TrainingState(s["completed_epochs"]!.GetValue<int>(), s["steps_into_epoch"]!.GetValue<int>(),
-                s["loss_sum"]!.GetValue<double>(), s["correct"]!.GetValue<long>(), s["seen"]!.GetValue<long>(), new History(epochs));
-            if (state.CompletedEpochs < 0 || state.StepsIntoEpoch < 0 || state.Seen < 0 || state.Correct < 0 || epochs.Count != state.CompletedEpochs)
-                throw new InvalidDataFileException($"{path}: the training state is inconsistent (epoch {state.CompletedEpochs}, {epochs.Count} history rows)");
-            return (state, meta.GetValueOrDefault(SettingsKey));
+            epochs = s["history"].Deserialize<List<EpochLog?>>(Json) ?? [];
         }
-        catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException or NullReferenceException or ArgumentException)
+        catch (JsonException e)
         {
-            throw new InvalidDataFileException($"{path}: the checkpoint's state is malformed ({e.Message.Split('\n')[0]})");
+            throw new InvalidDataFileException($"{path}: the training state's history is malformed ({MetadataJson.Reason(e)})");
+        }
+        int completed = Member<int>(s, "completed_epochs", "training state", path);
+        var state = new TrainingState(completed, Member<int>(s, "steps_into_epoch", "training state", path), Member<double>(s, "loss_sum", "training state", path),
+            Member<long>(s, "correct", "training state", path), Member<long>(s, "seen", "training state", path), new History(epochs.OfType<EpochLog>()));
+        if (state.CompletedEpochs < 0 || state.StepsIntoEpoch < 0 || state.Seen < 0 || state.Correct < 0 || epochs.Count != completed || epochs.Contains(null))
+            throw new InvalidDataFileException($"{path}: the training state is inconsistent (epoch {completed}, {epochs.Count} history rows)");
+
+        // Only now, with everything checked: a checkpoint that fails to load leaves the model and optimiser as they were.
+        saved.Model.Weights.CopyTo(model.Weights);
+        optimizer.Restore(iterations, slots);
+        return (state, meta.GetValueOrDefault(SettingsKey));
+    }
+
+    /// <summary>The JSON object stored under metadata <paramref name="key"/>; missing or malformed is a bad checkpoint.</summary>
+    private static JsonObject StateObject(IReadOnlyDictionary<string, string> meta, string key, string what, string path)
+    {
+        if (!meta.TryGetValue(key, out var json)) throw new InvalidDataFileException($"{path}: the {what} is missing");
+        try
+        {
+            return MetadataJson.Parse(json) as JsonObject ?? throw new InvalidDataFileException($"{path}: the {what} must be a JSON object");
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataFileException($"{path}: the {what} is not valid JSON ({MetadataJson.Reason(e)})");
         }
     }
+
+    /// <summary>Member <paramref name="key"/> of <paramref name="obj"/> as a <typeparamref name="T"/>; missing, or of another type or range, is a bad checkpoint.</summary>
+    private static T Member<T>(JsonObject obj, string key, string what, string path) =>
+        obj[key] is JsonValue value && value.TryGetValue(out T? member) && member is not null
+            ? member
+            : throw new InvalidDataFileException(
+                $"{path}: the {what}'s {key} must be {(typeof(T) == typeof(double) ? "a number" : "an integer")}; got {(obj[key] is { } got ? SafeTensorsText.Escape(got.ToJsonString(), 64) : "nothing")}");
 }
