@@ -54,7 +54,8 @@ public sealed partial class FuzzReport
         return e is FoveaException ? message : $"{e.GetType().Name}: {message}";
     }
 
-    [GeneratedRegex(@"'[^']*'")]
+    /// <summary>'…' quoted text; not an apostrophe after a letter, as in "the checkpoint's".</summary>
+    [GeneratedRegex(@"(?<![A-Za-z])'[^']*'")]
     private static partial Regex QuotedText();
 
     [GeneratedRegex(@"0x[0-9A-Fa-f]+")]

@@ -45,7 +45,7 @@ public sealed class SafeTensorsFuzzTests(ITestOutputHelper output)
     /// Mutates the JSON header (and sometimes the data) of a sample, then writes the true header length, padded or
     /// not; one case in ten keeps a mutated length instead, to cover disagreement between the two.
     /// </summary>
-    private static byte[] MutateHeader(Mutator m, IReadOnlyList<byte[]> samples)
+    internal static byte[] MutateHeader(Mutator m, IReadOnlyList<byte[]> samples)
     {
         byte[] sample = samples[m.Random.Next(samples.Count)];
         int headerLength = (int)BinaryPrimitives.ReadUInt64LittleEndian(sample);
