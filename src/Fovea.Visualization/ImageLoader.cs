@@ -11,6 +11,18 @@ public static class ImageLoader
     /// <summary>Largest picture decoded; its header is checked first, so a hostile file cannot make us allocate gigabytes.</summary>
     public const long MaxPixels = 50_000_000;
 
+    /// <summary>
+    /// Most pixels per byte of file decoded for pictures over <see cref="SmallImagePixels"/>. Real pictures need far
+    /// more than a byte per thousand pixels (a photo about a byte per ten; a flat 50-megapixel RGB PNG still about
+    /// 150 KB); a header that claims more describes data the file does not have, and believing it would allocate
+    /// hundreds of megabytes for a file of a few dozen bytes. Only synthetic pictures compress further (a blank page
+    /// at one bit per pixel, a single-colour WebP); they are refused.
+    /// </summary>
+    public const int MaxPixelsPerByte = 1024;
+
+    /// <summary>Pictures up to 2048x2048 are decoded whatever their file size: 16 MB of RGBA at most.</summary>
+    public const long SmallImagePixels = 2048 * 2048;
+
     /// <summary>Largest file read; a 50-megapixel PNG compresses well below this.</summary>
     public const long MaxFileBytes = 256L * 1024 * 1024;
 
@@ -97,6 +109,10 @@ public static class ImageLoader
         SKImageInfo header = codec.Info;
         if (header.Width <= 0 || header.Height <= 0 || (long)header.Width * header.Height > MaxPixels)
             throw new FoveaException($"{path}: image is {header.Width}x{header.Height} pixels; images over {MaxPixels / 1_000_000} megapixels are refused");
+        long pixels = (long)header.Width * header.Height;
+        if (pixels > SmallImagePixels && pixels > (long)bytes.Length * MaxPixelsPerByte)
+            throw new FoveaException(
+                $"{path}: image header claims {header.Width}x{header.Height} pixels, more than a file of {bytes.Length:N0} bytes holds (over {MaxPixelsPerByte:N0} pixels per byte); the file is corrupt");
 
         // Decoded straight to sRGB RGBA so an embedded colour profile (a wide-gamut phone photo) is honoured.
         var info = new SKImageInfo(header.Width, header.Height, SKColorType.Rgba8888, SKAlphaType.Premul, SKColorSpace.CreateSrgb());

@@ -171,6 +171,42 @@ public class ImageLoaderTests
     }
 
     [Fact]
+    public void A_header_claiming_more_pixels_than_the_file_can_hold_is_refused_before_decoding()
+    {
+        // Found by fuzzing: a 45-byte GIF whose logical screen is 65535x556 decoded "successfully", after Skia had
+        // allocated 36 megapixels (146 MB of RGBA, three times over with the orientation and crop copies).
+        using var temp = new TempFolder();
+        byte[] gif = Gif2x2([[255, 0, 0], [0, 255, 0], [0, 0, 255], [255, 255, 255]]);
+        BinaryPrimitives.WriteUInt16LittleEndian(gif.AsSpan(6), 65535);
+        BinaryPrimitives.WriteUInt16LittleEndian(gif.AsSpan(8), 556);
+        string path = temp.Path("screen.gif");
+        File.WriteAllBytes(path, gif);
+
+        AssertOneLineError($"{path}: image header claims 65535x556 pixels, more than a file of 45 bytes holds (over 1,024 pixels per byte); the file is corrupt",
+            () => ImageLoader.LoadForModel(path));
+
+        // Up to 2048x2048 the file size does not matter: 16 MB at most.
+        BinaryPrimitives.WriteUInt16LittleEndian(gif.AsSpan(6), 2048);
+        BinaryPrimitives.WriteUInt16LittleEndian(gif.AsSpan(8), 2048);
+        File.WriteAllBytes(path, gif);
+        Assert.Equal(32 * 32 * 3, ImageLoader.LoadForModel(path).Length);
+    }
+
+    [Fact]
+    public void A_large_flat_picture_is_compressible_but_not_refused()
+    {
+        // 3000x3000 of one colour: a few hundred pixels per byte as PNG, well within what a real file holds.
+        using var temp = new TempFolder();
+        var rgb = new byte[3000 * 3000 * 3];
+        rgb.AsSpan().Fill(200);
+        string path = temp.Path("flat.png");
+        ImageLoader.SavePng(rgb, 3000, 3000, path);
+        Assert.True(new FileInfo(path).Length * ImageLoader.MaxPixelsPerByte > 3000 * 3000, $"{new FileInfo(path).Length} bytes");
+
+        Assert.All(ImageLoader.LoadForModel(path), v => Assert.Equal(200, v));
+    }
+
+    [Fact]
     public void Arguments_are_checked()
     {
         var e = Assert.Throws<ArgumentOutOfRangeException>(() => ImageLoader.LoadForModel("x.png", size: 0));
@@ -200,7 +236,7 @@ public class ImageLoaderTests
         return rgb;
     }
 
-    private static SKBitmap FromRgb(byte[] rgb, int width, int height)
+    internal static SKBitmap FromRgb(byte[] rgb, int width, int height)
     {
         var bitmap = new SKBitmap(new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Opaque));
         for (int y = 0; y < height; y++)
@@ -216,7 +252,7 @@ public class ImageLoaderTests
     /// The JPEG with an EXIF APP1 segment after its SOI marker holding one tag, Orientation (0x0112), as a
     /// little-endian TIFF structure: header, one IFD with one SHORT entry, no next IFD.
     /// </summary>
-    private static byte[] WithExifOrientation(byte[] jpeg, ushort orientation)
+    internal static byte[] WithExifOrientation(byte[] jpeg, ushort orientation)
     {
         byte[] tiff =
         [
@@ -237,7 +273,7 @@ public class ImageLoaderTests
     /// A 24-bit BMP written by hand (Skia has no BMP encoder): BITMAPFILEHEADER, BITMAPINFOHEADER, then rows
     /// bottom-up in BGR order, each padded to a multiple of 4 bytes.
     /// </summary>
-    private static byte[] Bmp24(byte[] rgb, int width, int height)
+    internal static byte[] Bmp24(byte[] rgb, int width, int height)
     {
         int rowBytes = (3 * width + 3) / 4 * 4;
         int dataOffset = 14 + 40;
@@ -271,7 +307,7 @@ public class ImageLoaderTests
     /// clear (128), 0, 1, 2, 3, end (129). With no repeats the encoder never needs a dictionary code, and the
     /// code width never grows (that happens at 256).
     /// </summary>
-    private static byte[] Gif2x2(byte[][] palette)
+    internal static byte[] Gif2x2(byte[][] palette)
     {
         var gif = new List<byte>();
         gif.AddRange("GIF89a"u8.ToArray());
