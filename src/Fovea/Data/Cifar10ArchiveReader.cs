@@ -69,7 +69,7 @@ internal sealed class Cifar10ArchiveReader
             RequireGzipSignature(file);
             _inflatedLimit = file.Length <= long.MaxValue / MaxDeflateRatio ? file.Length * MaxDeflateRatio : long.MaxValue;
             using var gzip = new GZipStream(file, CompressionMode.Decompress);
-            using var tar = new TarReader(gzip);
+            using var tar = new TarReader(new TarMetadataGuard(gzip));
             while (NextEntry(tar) is { } entry)
             {
                 _currentEntry = Cifar10Format.EntryName(entry.Name);

@@ -187,7 +187,7 @@ public sealed class Cifar10BadDataTests : IDisposable
     [InlineData("sparse file type", "Entry type 'SparseFile' not supported.")]
     [InlineData("mtime past year 9999", "Ticks must be between")]
     [InlineData("mtime over 64 bits", "Arithmetic operation resulted in an overflow.")]
-    [InlineData("long-name entry of 8 GB", "The value of the size field for the current entry of type 'LongPath' is greater than the expected length.")]
+    [InlineData("long-name entry of 8 GB", "a GNU long name of 8589934591 bytes in a tar header (at most 65536 accepted)")]
     public void Corrupt_tar_header_fields_make_a_bad_archive_not_a_crash(string corruption, string reason)
     {
         string archive = ArchiveWithHeader("data_batch_4.bin", header =>
@@ -213,6 +213,57 @@ public sealed class Cifar10BadDataTests : IDisposable
         });
 
         Assert.StartsWith($"{archive} is not a valid .tar.gz archive: {reason}", LoadFails(archive));
+    }
+
+    [Fact]
+    public void A_pax_header_claiming_a_gigabyte_is_refused_before_tar_reader_allocates_it()
+    {
+        // Found by fuzzing: TarReader reads a PAX header's data whole into an array sized by its header, before it
+        // can find the data missing: 8 MB for a mutated size digit, up to 2 GB for a 3 KB archive.
+        string archive = ArchiveWithHeader("data_batch_4.bin", header =>
+        {
+            header[TarBytes.TypeFlagOffset] = (byte)'x';
+            TarBytes.WriteNumber(header.AsSpan(TarBytes.SizeOffset, 12), 1L << 30);
+        });
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        string message = LoadFails(archive);
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.Equal($"{archive} is not a valid .tar.gz archive: a PAX extended header of 1073741824 bytes in a tar header (at most 65536 accepted)", message);
+        Assert.True(allocated < 4 << 20, $"allocated {allocated:N0} bytes");
+    }
+
+    [Fact]
+    public void A_pax_archive_passes_the_guard_against_large_pax_headers()
+    {
+        var fake = new FakeCifar10();
+        string archive = _temp["cifar-10-binary.tar.gz"];
+        File.WriteAllBytes(archive, fake.ArchiveBytes(format: System.Formats.Tar.TarEntryFormat.Pax));
+
+        var data = Cifar10.Load(archive);
+
+        Assert.Equal(fake.ExpectedTrain().Labels, data.Train.Labels);
+        Assert.Equal(fake.ExpectedTest().Pixels, data.Test.Images.Pixels);
+    }
+
+    [Fact]
+    public void A_pax_header_that_sets_an_entry_size_is_refused()
+    {
+        // It would move the next header where the guard in front of TarReader does not look for it.
+        byte[] tar = TarBytes.Gunzip(new FakeCifar10().ArchiveBytes());
+        int at = TarBytes.HeaderOf(tar, "data_batch_4.bin");
+        byte[] records = "13 size=6146\n"u8.ToArray();
+        byte[] pax = tar[at..(at + TarBytes.Block)];
+        pax[TarBytes.TypeFlagOffset] = (byte)'x';
+        TarBytes.WriteNumber(pax.AsSpan(TarBytes.SizeOffset, 12), records.Length);
+        TarBytes.WriteChecksum(pax);
+        byte[] data = new byte[TarBytes.Block];
+        records.CopyTo(data, 0);
+        string archive = _temp["cifar-10-binary.tar.gz"];
+        File.WriteAllBytes(archive, TarBytes.Gzip([.. tar[..at], .. pax, .. data, .. tar[at..]]));
+
+        Assert.Equal($"{archive} is not a valid .tar.gz archive: a PAX extended header sets an entry's size, which a CIFAR-10 archive never needs", LoadFails(archive));
     }
 
     [Fact]

@@ -76,22 +76,29 @@ internal sealed class FakeCifar10
     }
 
     /// <summary>The .tar.gz bytes, entries under <c>cifar-10-batches-bin/</c> in the official order.</summary>
-    public byte[] ArchiveBytes(CompressionLevel level = CompressionLevel.Fastest)
+    /// <param name="format">GNU, as the official archive; PAX puts an extended header before every entry.</param>
+    public byte[] ArchiveBytes(CompressionLevel level = CompressionLevel.Fastest, TarEntryFormat format = TarEntryFormat.Gnu)
     {
         var archive = new MemoryStream();
         using (var gzip = new GZipStream(archive, level, leaveOpen: true))
-        using (var tar = new TarWriter(gzip, TarEntryFormat.Gnu))
+        using (var tar = new TarWriter(gzip, format))
         {
-            tar.WriteEntry(new GnuTarEntry(TarEntryType.Directory, "cifar-10-batches-bin/") { ModificationTime = Timestamp, AccessTime = Timestamp, ChangeTime = Timestamp });
+            tar.WriteEntry(Entry(format, TarEntryType.Directory, "cifar-10-batches-bin/", null));
             foreach (string name in OfficialEntryOrder.Where(n => !Omit.Contains(n)).Concat(Extra))
-                tar.WriteEntry(new GnuTarEntry(TarEntryType.RegularFile, "cifar-10-batches-bin/" + name)
-                {
-                    DataStream = new MemoryStream(FileBytes(name)),
-                    // Not "now": the same fake gives the same bytes, so that a fuzz case replays from its seed.
-                    ModificationTime = Timestamp, AccessTime = Timestamp, ChangeTime = Timestamp,
-                });
+                tar.WriteEntry(Entry(format, TarEntryType.RegularFile, "cifar-10-batches-bin/" + name, FileBytes(name)));
         }
         return archive.ToArray();
+    }
+
+    /// <summary>An entry with fixed timestamps, not "now": the same fake gives the same bytes, so that a fuzz case replays from its seed.</summary>
+    private static TarEntry Entry(TarEntryFormat format, TarEntryType type, string name, byte[]? data)
+    {
+        TarEntry entry = format == TarEntryFormat.Pax
+            ? new PaxTarEntry(type, name, new Dictionary<string, string> { ["atime"] = "1244073600", ["ctime"] = "1244073600" })
+            : new GnuTarEntry(type, name) { AccessTime = Timestamp, ChangeTime = Timestamp };
+        entry.ModificationTime = Timestamp;
+        if (data is not null) entry.DataStream = new MemoryStream(data);
+        return entry;
     }
 
     public string WriteArchive(string path)
