@@ -7,6 +7,7 @@ namespace Fovea.Tests.Cli;
 /// A run killed part-way and resumed must end with exactly the weights of a run that was never interrupted:
 /// same seed, same thread count, same bytes in model.safetensors.
 /// </summary>
+[Collection(TimingSensitiveCollection.Name)]
 public class ResumeTests : IDisposable
 {
     private readonly TempFolder _temp = new();
