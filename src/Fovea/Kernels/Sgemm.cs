@@ -152,7 +152,7 @@ public static unsafe class Sgemm
         RunBlock(in g, 0, g.M, 0, g.N);
     }
 
-    /// <summary>Fraction of the time the busiest of <paramref name="parts"/> parts keeps the others waiting for.</summary>
+    /// <summary>Mean part size over the largest when <paramref name="panels"/> are dealt into <paramref name="parts"/>: 1 is perfectly even.</summary>
     private static double Balance(int panels, int parts) => (double)panels / (parts * ((panels + parts - 1) / parts));
 
     private static void RunBlock(in GemmArgs g, int i0, int i1, int j0, int j1)
