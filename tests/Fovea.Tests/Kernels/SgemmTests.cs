@@ -13,7 +13,7 @@ public class SgemmTests
     [MemberData(nameof(Transposes))]
     public void Matches_reference_on_odd_shapes(bool transA, bool transB)
     {
-        var rng = new Random(transA ? 11 : 7 + (transB ? 3 : 0));
+        var rng = new Random((transA ? 11 : 7) + (transB ? 3 : 0));
         int index = 0;
         foreach (int m in OddSizes)
         foreach (int n in OddSizes)
@@ -62,9 +62,22 @@ public class SgemmTests
     }
 
     [Fact]
-    public void Results_are_bit_identical_across_calls_and_thread_counts()
+    public void Relu_clamps_negatives_and_keeps_nan()
     {
-        const int m = 301, n = 77, k = 1100;
+        // A diverging network must still show up as non-finite after a fused ReLU, as it does after the ReLU layer.
+        float[] a = [1f, 1f], b = [-2f, float.NaN, 3f, 0f, 0f, 0f], c = new float[3];
+        Sgemm.Multiply(1, 3, 2, a, 2, false, b, 3, false, c, 3, relu: true);
+        Assert.Equal(0f, c[0]);
+        Assert.True(float.IsNaN(c[1]));
+        Assert.Equal(3f, c[2]);
+    }
+
+    [Theory]
+    [InlineData(301, 77, 1100)]   // two parts
+    [InlineData(1000, 64, 300)]   // eight parts of an M split
+    [InlineData(64, 700, 90)]     // eight parts of an N split
+    public void Results_are_bit_identical_across_calls_and_thread_counts(int m, int n, int k)
+    {
         var rng = new Random(5);
         float[] a = Random(rng, m * k), b = Random(rng, k * n), bias = Random(rng, n), c0 = Random(rng, m * n);
         float[] Run(int threads, bool transB)
