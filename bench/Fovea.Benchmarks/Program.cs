@@ -1,1 +1,5 @@
+using BenchmarkDotNet.Running;
+using Fovea.Benchmarks;
+
+BenchmarkSwitcher.FromAssembly(typeof(LayerBenchmarks).Assembly).Run(args);
 return 0;
