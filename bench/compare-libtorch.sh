@@ -100,7 +100,7 @@ for ((r = 1; r <= rounds; r++)); do
   infer_ratios+=("$infer_ratio")
   echo "round=$r fovea_threads=$(value threads "$f") peer_threads=$(value threads "$p")" \
        "fovea_train=$ft peer_train=$pt fovea_infer=$fi peer_infer=$pi train_ratio=$train_ratio infer_ratio=$infer_ratio" \
-       "fovea_peak_mb=$(value peak_working_set_mb "$f") loadavg=$(load | tr ' ' '/')"
+       "fovea_cpu_cores=$(value train_cpu_cores "$f") fovea_peak_mb=$(value peak_working_set_mb "$f") loadavg=$(load | tr ' ' '/')"
 done
 echo "loadavg_end=$(load | tr ' ' '/')"
 echo "train_ratio=$(median "${train_ratios[@]}")"

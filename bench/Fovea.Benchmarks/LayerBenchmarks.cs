@@ -78,6 +78,8 @@ public class LayerBenchmarks
 /// <summary>
 /// The parts of each convolution's passes, called exactly as <see cref="Conv2D"/> calls them, to see where a
 /// layer's time goes: im2col, the three GEMMs, col2im, and the element-wise ReLU derivative and bias sum.
+/// The model never runs the first layer's dX GEMM and col2im (nothing needs its input gradient); they are
+/// listed for conv2d only as a measure of those kernels on a 3-channel image.
 /// <c>dotnet run -c Release --project bench/Fovea.Benchmarks -- --filter *ConvPartBenchmarks*</c>.
 /// </summary>
 [Config(typeof(ConvPartConfig))]

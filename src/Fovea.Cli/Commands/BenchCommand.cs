@@ -68,6 +68,7 @@ internal static class BenchCommand
         }
         int steps = 0;
         double loss = 0;
+        var cpuBefore = ProcessorTime();
         clock.Restart();
         do
         {
@@ -76,6 +77,7 @@ internal static class BenchCommand
             steps++;
         } while (clock.Elapsed.TotalSeconds < seconds);
         double trainSeconds = clock.Elapsed.TotalSeconds;
+        double cpuSeconds = (ProcessorTime() - cpuBefore).TotalSeconds;
         double trainRate = (double)steps * batch / trainSeconds;
 
         for (int i = 0; i < InferWarmups; i++) model.PredictBatch(output, infer, InferBatch);
@@ -90,6 +92,8 @@ internal static class BenchCommand
         long trainFlops = FlopCounter.TrainingPerImage(model), inferFlops = FlopCounter.InferencePerImage(model);
         w.WriteLine($"train_steps={steps}");
         w.WriteLine($"train_seconds={F(trainSeconds, 2)}");
+        // Cores' worth of CPU time the process got while training: well under the thread count means a busy machine.
+        w.WriteLine($"train_cpu_cores={F(cpuSeconds / trainSeconds, 2)}");
         w.WriteLine($"final_loss={F(loss, 4)}");
         w.WriteLine($"train_images_per_s={F(trainRate, 0)}");
         w.WriteLine($"infer_images_per_s={F(inferRate, 0)}");
@@ -144,6 +148,12 @@ internal static class BenchCommand
         for (int i = model.Layers.Count - 1; i >= 0; i--)
             Line($"{model.Layers[i].Name}.backward", profile.Backward[i], flops[i].Backward);
         Line("optimizer", profile.Optimizer, 0);
+    }
+
+    private static TimeSpan ProcessorTime()
+    {
+        using var self = Process.GetCurrentProcess();
+        return self.TotalProcessorTime;
     }
 
     /// <summary>The process's peak resident set (VmHWM on Linux), in MiB.</summary>
