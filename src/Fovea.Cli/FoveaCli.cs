@@ -14,6 +14,7 @@ public static class FoveaCli
         {
             TrainCommand.Create(),
             EvaluateCommand.Create(),
+            BenchCommand.Create(),
         };
         root.Options.Add(Verbose);
         var parse = root.Parse(args);
