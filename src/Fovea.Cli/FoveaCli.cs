@@ -14,6 +14,8 @@ public static class FoveaCli
         {
             TrainCommand.Create(),
             EvaluateCommand.Create(),
+            ShowCommand.Create(),
+            PredictCommand.Create(),
         };
         root.Options.Add(Verbose);
         var parse = root.Parse(args);
