@@ -34,8 +34,7 @@ internal static class RunReport
             Save(run.PredictionsPath, new ReportFigure($"The first {Math.Min(ImageGrid.DefaultCount, testSet.Count)} test images",
                 ImageGrid.Predictions(testSet.Images, testSet.Labels, probabilities, classNames),
                 "Predicted class and its probability over the true class: green when right, red when wrong.")),
-            Save(run.ConfusionPath, new ReportFigure("Confusion matrix (test set)", Charts.ConfusionMatrix(confusion, classNames),
-                "Rows: true class; columns: predicted class.")),
+            Save(run.ConfusionPath, new ReportFigure("Confusion matrix (test set)", Charts.ConfusionMatrix(confusion, classNames))),
         ];
 
         Report.WriteHtml(run.ReportPath, new ReportContent
