@@ -14,6 +14,8 @@ public static class FoveaCli
         {
             TrainCommand.Create(),
             EvaluateCommand.Create(),
+            ShowCommand.Create(),
+            PredictCommand.Create(),
             BenchCommand.Create(),
         };
         root.Options.Add(Verbose);
