@@ -121,6 +121,8 @@ public class ConvPartBenchmarks
         _parts.Run(fold: false);
     }
 
+    private readonly BiasBackward _biasBackward = new();
+
     [Benchmark(Description = "im2col")]
     public void Unfold() => _parts.Run(fold: false);
 
@@ -129,16 +131,13 @@ public class ConvPartBenchmarks
         Sgemm.Multiply(_rows, _filters, _k, _cols, _k, false, _kernel, _filters, false, _output, _filters,
             bias: _bias, relu: true, threads: Engine.Threads);
 
-    [Benchmark(Description = "relu'")]
-    public void ReluBackward() => ActivationKernels.ReluBackward(_dz.AsSpan(0, _rows * _filters), _output.AsSpan(0, _rows * _filters));
+    [Benchmark(Description = "relu' + db")]
+    public void ReluAndBiasBackward() => _biasBackward.Run(_biasGrad, _dz, _output, _rows, _filters, relu: true);
 
     [Benchmark(Description = "dW GEMM")]
     public void WeightGradientGemm() =>
         Sgemm.Multiply(_k, _filters, _rows, _cols, _k, true, _dz, _filters, false, _kernelGrad, _filters,
             accumulate: true, threads: Engine.Threads);
-
-    [Benchmark(Description = "db sum")]
-    public void BiasGradient() => ActivationKernels.AddColumnSums(_biasGrad, _dz, _rows, _filters);
 
     [Benchmark(Description = "dX GEMM")]
     public void InputGradientGemm() =>
