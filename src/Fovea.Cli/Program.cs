@@ -1,1 +1,3 @@
-return 0;
+using Fovea.Cli;
+
+return FoveaCli.Run(args);

@@ -127,6 +127,7 @@ public sealed class WorkerPool : IDisposable
     {
         if (_disposed) return;
         _disposed = true;
-        _start.Release(_threads.Length);
+        // A one-thread pool has no workers to wake (and SemaphoreSlim.Release(0) throws).
+        if (_threads.Length > 0) _start.Release(_threads.Length);
     }
 }

@@ -1,0 +1,16 @@
+using Fovea.Models;
+using Fovea.Training;
+
+namespace Fovea.Cli;
+
+/// <summary>Writes <c>checkpoint.safetensors</c> after every epoch (atomically, so a kill mid-write keeps the previous one).</summary>
+internal sealed class CheckpointWriter(string path, IReadOnlyList<string> classNames, TrainSettings settings) : Callback
+{
+    private Sequential? _model;
+
+    public override void OnTrainBegin(TrainingRun run) => _model = run.Model;
+
+    public override void OnEpochEnd(EpochLog log) => Save();
+
+    public void Save() => Checkpoint.Save(path, _model!, classNames, settings.ToJson());
+}

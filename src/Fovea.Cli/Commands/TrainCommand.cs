@@ -1,0 +1,157 @@
+using System.CommandLine;
+using System.Diagnostics;
+using Fovea.Data;
+using Fovea.Losses;
+using Fovea.Models;
+using Fovea.Optimizers;
+using Fovea.Serialization;
+using Fovea.Training;
+
+namespace Fovea.Cli.Commands;
+
+/// <summary>
+/// <c>fovea train</c>: the tutorial's workflow end to end. Checkpoints after every epoch; Ctrl+C or SIGTERM ends the
+/// current step, checkpoints and exits 130; <c>--resume DIR</c> continues with the run's own settings, bit for bit.
+/// </summary>
+internal static class TrainCommand
+{
+    private static readonly Option<string?> Data = new("--data") { Description = "CIFAR-10 binary: a .tar.gz, a cifar-10-batches-bin folder or its parent (default: download into ~/.fovea/datasets)" };
+    private static readonly Option<int> Epochs = new("--epochs") { Description = "Epochs to train", DefaultValueFactory = _ => 10 };
+    private static readonly Option<int> BatchSize = new("--batch-size") { Description = "Samples per step", DefaultValueFactory = _ => 64 };
+    private static readonly Option<float> LearningRate = new("--learning-rate") { Description = "Adam's learning rate", DefaultValueFactory = _ => 1e-3f };
+    private static readonly Option<long> Seed = new("--seed") { Description = "Seed of the initial weights and the shuffles", DefaultValueFactory = _ => 0 };
+    private static readonly Option<int?> Limit = new("--limit") { Description = "Use only the first N training images" };
+    private static readonly Option<int?> Threads = new("--threads") { Description = "Worker threads (default: all cores)" };
+    private static readonly Option<string?> Out = new("--out") { Description = "Run folder (default: runs/<timestamp>)" };
+    private static readonly Option<string?> Resume = new("--resume") { Description = "Continue the run in this folder from its checkpoint, with its original settings" };
+    private static readonly Option<bool> Overwrite = new("--overwrite") { Description = "Replace a run already in the --out folder" };
+    private static readonly Option<int?> EarlyStop = new("--early-stopping") { Description = "Stop when val_loss has not improved for this many epochs; keep the best weights" };
+
+    public static Command Create()
+    {
+        var command = new Command("train", "Train the tutorial CNN on CIFAR-10, evaluate it, and save the run")
+        {
+            Data, Epochs, BatchSize, LearningRate, Seed, Limit, Threads, Out, Resume, Overwrite, EarlyStop,
+        };
+        command.SetAction(parse => FoveaCli.Guard(parse, ct => Run(parse, ct)));
+        return command;
+    }
+
+    private static int Run(ParseResult parse, CancellationToken ct)
+    {
+        string? resume = parse.GetValue(Resume);
+        RunFolder run;
+        TrainSettings settings;
+        if (resume is not null)
+        {
+            if (parse.GetValue(Out) is not null) throw new ArgumentException("--resume continues the run in its own folder; drop --out");
+            run = RunFolder.Existing(resume);
+            var saved = TrainSettings.FromJson(SafeTensors.Read(run.CheckpointPath).Metadata.GetValueOrDefault("settings"), run.CheckpointPath);
+            // The data may have moved since; everything else stays as the run began.
+            settings = parse.GetValue(Data) is { } movedData ? saved with { Data = Path.GetFullPath(movedData) } : saved;
+        }
+        else
+        {
+            settings = ReadSettings(parse);
+            run = RunFolder.Create(parse.GetValue(Out), parse.GetValue(Overwrite));
+        }
+        Engine.Threads = settings.Threads;
+
+        var data = DataResolver.Load(settings.Data, settings.Limit, ct);
+        var (train, test) = (data.Train, data.Test);
+        Console.WriteLine($"x_train shape: {train.Images.Shape}  y_train shape: ({train.Count},)");
+        Console.WriteLine($"x_test shape: {test.Images.Shape}  y_test shape: ({test.Count},)");
+        Console.WriteLine();
+
+        var model = ModelZoo.Create(settings.Model, settings.Seed);
+        model.Summary();
+        model.Compile(optimizer: new Adam(settings.LearningRate), loss: new SparseCategoricalCrossentropy(), metrics: ["accuracy"]);
+
+        TrainingState? state = null;
+        if (resume is not null)
+        {
+            state = Checkpoint.Load(run.CheckpointPath, model).State;
+            Console.WriteLine($"resuming {run.Path} after epoch {state.CompletedEpochs}" + (state.AtEpochBoundary ? "" : $", step {state.StepsIntoEpoch}"));
+        }
+
+        var checkpoints = new CheckpointWriter(run.CheckpointPath, data.ClassNames, settings);
+        var cancel = new CancellationCallback(ct);
+        List<Callback> callbacks = [cancel, new HistoryCsvWriter(run.HistoryPath, state?.History.Epochs ?? []), checkpoints];
+        if (settings.EarlyStopping is { } patience)
+        {
+            var early = new EarlyStopping(patience);
+            if (state is not null)
+                early.Resume(state.History, File.Exists(run.BestModelPath) ? Sequential.Load(run.BestModelPath).Model.Weights.ToArray() : null);
+            early.Improved += _ => model.Save(run.BestModelPath, data.ClassNames);
+            callbacks.Add(early);
+        }
+
+        var clock = Stopwatch.StartNew();
+        try
+        {
+            model.Fit(train.Images, train.Labels, batchSize: settings.BatchSize, epochs: settings.Epochs,
+                validationData: (test.Images, test.Labels), callbacks: callbacks, resumeFrom: state);
+        }
+        catch (NonFiniteLossException e)
+        {
+            throw new FoveaException($"{e.Message}; the last good checkpoint is kept in {run.CheckpointPath}");
+        }
+        double trainSeconds = clock.Elapsed.TotalSeconds;
+
+        if (ct.IsCancellationRequested)
+        {
+            checkpoints.Save();
+            var s = model.State;
+            Console.Error.WriteLine($"interrupted after epoch {s.CompletedEpochs}, step {s.StepsIntoEpoch}: checkpoint saved in {run.CheckpointPath}");
+            Console.Error.WriteLine($"resume with: fovea train --resume {run.Path}");
+            return ExitCodes.Interrupted;
+        }
+
+        var result = model.Evaluate(test.Images, test.Labels, settings.BatchSize);
+        Console.WriteLine($"test_loss: {result.Loss:F4} - test_accuracy: {result.Accuracy:F4}");
+        model.Save(run.ModelPath, data.ClassNames);
+        var perClassAccuracy = RunReport.Write(run, model, data, result, settings);
+        RunMetrics.Write(run.MetricsPath, new RunMetrics
+        {
+            TestLoss = result.Loss,
+            TestAccuracy = result.Accuracy,
+            Params = model.ParameterCount,
+            TrainSeconds = trainSeconds,
+            Epochs = model.State.History.Epochs.Count,
+            BatchSize = settings.BatchSize,
+            LearningRate = settings.LearningRate,
+            Seed = settings.Seed,
+            Threads = settings.Threads,
+            TrainImages = train.Count,
+            PerClassAccuracy = perClassAccuracy,
+        });
+        Console.WriteLine($"saved {run.ModelPath}, {Path.GetFileName(run.HistoryPath)} and {Path.GetFileName(run.MetricsPath)}");
+        Console.WriteLine($"report: {run.ReportPath}");
+        return ExitCodes.Success;
+    }
+
+    private static TrainSettings ReadSettings(ParseResult parse)
+    {
+        int epochs = parse.GetValue(Epochs), batchSize = parse.GetValue(BatchSize);
+        float learningRate = parse.GetValue(LearningRate);
+        int? limit = parse.GetValue(Limit), threads = parse.GetValue(Threads), patience = parse.GetValue(EarlyStop);
+        if (epochs < 1) throw new ArgumentException($"--epochs must be at least 1; got {epochs}");
+        if (batchSize < 1) throw new ArgumentException($"--batch-size must be at least 1; got {batchSize}");
+        if (!(learningRate > 0) || !float.IsFinite(learningRate)) throw new ArgumentException($"--learning-rate must be positive; got {learningRate}");
+        if (limit is < 1) throw new ArgumentException($"--limit must be at least 1; got {limit}");
+        if (threads is < 1) throw new ArgumentException($"--threads must be at least 1; got {threads}");
+        if (patience is < 1) throw new ArgumentException($"--early-stopping must be at least 1; got {patience}");
+        string? data = parse.GetValue(Data);
+        return new TrainSettings
+        {
+            Data = data is null ? null : Path.GetFullPath(data),
+            Epochs = epochs,
+            BatchSize = batchSize,
+            LearningRate = learningRate,
+            Seed = parse.GetValue(Seed),
+            Limit = limit,
+            Threads = threads ?? Environment.ProcessorCount,
+            EarlyStopping = patience,
+        };
+    }
+}

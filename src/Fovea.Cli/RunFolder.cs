@@ -1,0 +1,74 @@
+namespace Fovea.Cli;
+
+/// <summary>
+/// The folder a training run writes into. Checked before training starts, so that a typo or a full disk is an
+/// error now rather than after an hour of training.
+/// </summary>
+internal sealed class RunFolder
+{
+    /// <summary>Room for the model, checkpoints, pictures and report, with a wide margin.</summary>
+    private const long RequiredFreeBytes = 64L << 20;
+
+    private RunFolder(string path) => Path = path;
+
+    public string Path { get; }
+    public string ModelPath => System.IO.Path.Combine(Path, "model.safetensors");
+    public string HistoryPath => System.IO.Path.Combine(Path, "history.csv");
+    public string MetricsPath => System.IO.Path.Combine(Path, "metrics.json");
+    public string CheckpointPath => System.IO.Path.Combine(Path, "checkpoint.safetensors");
+    public string BestModelPath => System.IO.Path.Combine(Path, "best.safetensors");
+    public string SamplesPath => System.IO.Path.Combine(Path, "samples.png");
+    public string LossChartPath => System.IO.Path.Combine(Path, "loss.png");
+    public string AccuracyChartPath => System.IO.Path.Combine(Path, "accuracy.png");
+    public string PredictionsPath => System.IO.Path.Combine(Path, "predictions.png");
+    public string ConfusionPath => System.IO.Path.Combine(Path, "confusion.png");
+    public string ReportPath => System.IO.Path.Combine(Path, "report.html");
+
+    /// <summary>Files whose presence means the folder already holds a run.</summary>
+    private static readonly string[] RunFiles = ["model.safetensors", "checkpoint.safetensors", "best.safetensors", "history.csv", "metrics.json"];
+
+    /// <summary>The pictures and report of a finished run: replaced along with it, but not enough to mark a folder as a run.</summary>
+    private static readonly string[] ReportFiles = ["samples.png", "loss.png", "accuracy.png", "predictions.png", "confusion.png", "report.html"];
+
+    /// <summary>A new run's folder: refused if it already holds a run, unless <paramref name="overwrite"/>.</summary>
+    public static RunFolder Create(string? requested, bool overwrite)
+    {
+        string path = System.IO.Path.GetFullPath(requested ?? System.IO.Path.Combine("runs", DateTime.Now.ToString("yyyyMMdd-HHmmss", System.Globalization.CultureInfo.InvariantCulture)));
+        var existing = RunFiles.Where(f => File.Exists(System.IO.Path.Combine(path, f))).ToList();
+        if (existing.Count > 0 && !overwrite)
+            throw new FoveaException($"{path} already holds a run ({string.Join(", ", existing)}); pass --resume {requested ?? path} to continue it or --overwrite to replace it");
+        var folder = Open(path);
+        // --overwrite: the old run's files go, so none of them can be mistaken for the new run's.
+        if (existing.Count > 0)
+            foreach (var f in existing.Concat(ReportFiles)) File.Delete(System.IO.Path.Combine(path, f));
+        return folder;
+    }
+
+    /// <summary>The folder of a run to resume; it must hold a checkpoint.</summary>
+    public static RunFolder Existing(string requested)
+    {
+        string path = System.IO.Path.GetFullPath(requested);
+        if (!File.Exists(System.IO.Path.Combine(path, "checkpoint.safetensors")))
+            throw new FoveaException($"cannot resume: {path} holds no checkpoint.safetensors");
+        return Open(path);
+    }
+
+    private static RunFolder Open(string path)
+    {
+        try
+        {
+            Directory.CreateDirectory(path);
+            string probe = System.IO.Path.Combine(path, $".write-test-{Guid.NewGuid():N}");
+            File.WriteAllBytes(probe, new byte[4096]);
+            File.Delete(probe);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException)
+        {
+            throw new FoveaException($"cannot write to the run folder {path}: {e.Message}");
+        }
+        long free = new DriveInfo(path).AvailableFreeSpace;
+        if (free < RequiredFreeBytes)
+            throw new FoveaException($"the run folder {path} has only {free >> 20} MB free; at least {RequiredFreeBytes >> 20} MB are needed");
+        return new RunFolder(path);
+    }
+}

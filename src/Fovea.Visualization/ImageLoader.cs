@@ -1,0 +1,173 @@
+using SkiaSharp;
+
+namespace Fovea.Visualization;
+
+/// <summary>
+/// Turns a user's picture (PNG, JPEG, BMP, GIF or WebP, any size) into the model's input: centre-cropped to a
+/// square, resized to <c>size x size</c>, RGB bytes in HWC order, the layout of one CIFAR image in an ImageSet.
+/// </summary>
+public static class ImageLoader
+{
+    /// <summary>Largest picture decoded; its header is checked first, so a hostile file cannot make us allocate gigabytes.</summary>
+    public const long MaxPixels = 50_000_000;
+
+    /// <summary>Largest file read; a 50-megapixel PNG compresses well below this.</summary>
+    public const long MaxFileBytes = 256L * 1024 * 1024;
+
+    private const string Supported = "PNG, JPEG, BMP, GIF, WebP";
+
+    private static readonly SKEncodedImageFormat[] SupportedFormats =
+        [SKEncodedImageFormat.Png, SKEncodedImageFormat.Jpeg, SKEncodedImageFormat.Bmp, SKEncodedImageFormat.Gif, SKEncodedImageFormat.Webp];
+
+    /// <summary>
+    /// Decodes <paramref name="path"/> and returns <c>size * size * 3</c> bytes, RGB, HWC. EXIF orientation is
+    /// applied; transparency is flattened onto white; an animation gives its first frame.
+    /// </summary>
+    /// <exception cref="FoveaException">The file is missing, unreadable, not a supported image, truncated or too
+    /// large; the one-line message starts with the path.</exception>
+    public static byte[] LoadForModel(string path, int size = 32)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        if (size <= 0) throw new ArgumentOutOfRangeException(nameof(size), $"size must be positive; got {size}");
+
+        using SKBitmap decoded = Decode(path);
+        using SKBitmap square = CropToSquare(decoded);
+        using SKBitmap resized = Resize(square, size);
+        return Bitmaps.ToHwcRgb(resized);
+    }
+
+    /// <summary>
+    /// Writes an HWC image (1, 3 or 4 channels, inferred from the length) as a PNG, each pixel enlarged to a
+    /// <paramref name="scale"/> x <paramref name="scale"/> block. With scale 4 a 32x32 CIFAR image becomes the
+    /// 128x128 file a user might hand to <c>fovea predict</c>, and <see cref="LoadForModel"/> gives back the same
+    /// 32x32 pixels (each 2x2 halving averages four equal values).
+    /// </summary>
+    public static void SavePng(byte[] hwc, int width, int height, string path, int scale = 1) =>
+        Bitmaps.WriteFile(path, EncodePng(hwc, width, height, scale));
+
+    /// <summary>The PNG bytes <see cref="SavePng"/> writes.</summary>
+    public static byte[] EncodePng(ReadOnlySpan<byte> hwc, int width, int height, int scale = 1)
+    {
+        if (width <= 0 || height <= 0) throw new ArgumentException($"width and height must be positive; got {width}x{height}");
+        if (scale <= 0) throw new ArgumentOutOfRangeException(nameof(scale), $"scale must be positive; got {scale}");
+        if (hwc.Length % (width * height) != 0)
+            throw new ArgumentException($"hwc length must be width*height*channels ({width}x{height}x1, 3 or 4); got {hwc.Length}", nameof(hwc));
+        int channels = hwc.Length / (width * height);
+
+        using SKBitmap source = Bitmaps.FromHwc(hwc, width, height, channels);
+        if (scale == 1) return Bitmaps.EncodePng(source);
+        using SKBitmap scaled = source.Resize(new SKImageInfo(width * scale, height * scale, SKColorType.Rgba8888, SKAlphaType.Opaque),
+            new SKSamplingOptions(SKFilterMode.Nearest, SKMipmapMode.None));
+        return Bitmaps.EncodePng(scaled);
+    }
+
+    private static SKBitmap Decode(string path)
+    {
+        byte[] bytes;
+        try
+        {
+            var file = new FileInfo(path);
+            if (!file.Exists)
+                throw new FoveaException(Directory.Exists(path) ? $"{path}: is a folder, not an image file" : $"{path}: no such file");
+            if (file.Length > MaxFileBytes)
+                throw new FoveaException($"{path}: file is {file.Length:N0} bytes; images over {MaxFileBytes:N0} bytes are refused");
+            bytes = File.ReadAllBytes(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new FoveaException($"{path}: cannot be read ({e.Message})", e);
+        }
+
+        using SKData data = SKData.CreateCopy(bytes);
+        using SKCodec? codec = SKCodec.Create(data);
+        if (codec is null || Array.IndexOf(SupportedFormats, codec.EncodedFormat) < 0)
+            throw new FoveaException($"{path}: not a supported image ({Supported})");
+
+        SKImageInfo header = codec.Info;
+        if (header.Width <= 0 || header.Height <= 0 || (long)header.Width * header.Height > MaxPixels)
+            throw new FoveaException($"{path}: image is {header.Width}x{header.Height} pixels; images over {MaxPixels / 1_000_000} megapixels are refused");
+
+        // Decoded straight to sRGB RGBA so an embedded colour profile (a wide-gamut phone photo) is honoured.
+        var info = new SKImageInfo(header.Width, header.Height, SKColorType.Rgba8888, SKAlphaType.Premul, SKColorSpace.CreateSrgb());
+        var decoded = new SKBitmap(info);
+        try
+        {
+            SKCodecResult result = codec.GetPixels(info, decoded.GetPixels());
+            if (result == SKCodecResult.IncompleteInput)
+                throw new FoveaException($"{path}: image data is truncated ({codec.EncodedFormat}, {bytes.Length:N0} bytes)");
+            if (result != SKCodecResult.Success)
+                throw new FoveaException($"{path}: not a supported image ({Supported}); decoding failed: {result}");
+            return FlattenAndOrient(decoded, codec.EncodedOrigin);
+        }
+        finally
+        {
+            decoded.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// An opaque copy: transparent pixels over white (how a viewer shows a cut-out icon), turned upright per the
+    /// file's EXIF orientation (a phone photo of a cat lying on its side is not what the user meant).
+    /// </summary>
+    private static SKBitmap FlattenAndOrient(SKBitmap decoded, SKEncodedOrigin origin)
+    {
+        bool swapsSides = origin is SKEncodedOrigin.LeftTop or SKEncodedOrigin.RightTop or SKEncodedOrigin.RightBottom or SKEncodedOrigin.LeftBottom;
+        int width = swapsSides ? decoded.Height : decoded.Width;
+        int height = swapsSides ? decoded.Width : decoded.Height;
+        var upright = new SKBitmap(new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Opaque));
+        using var canvas = new SKCanvas(upright);
+        canvas.Clear(SKColors.White);
+        canvas.SetMatrix(OrientationMatrix(origin, decoded.Width, decoded.Height));
+        canvas.DrawBitmap(decoded, 0, 0);
+        return upright;
+    }
+
+    /// <summary>Maps the stored pixels (w x h) onto the upright image, for each of the eight EXIF orientations.</summary>
+    private static SKMatrix OrientationMatrix(SKEncodedOrigin origin, int w, int h) => origin switch
+    {
+        SKEncodedOrigin.TopRight => new SKMatrix(-1, 0, w, 0, 1, 0, 0, 0, 1),     // mirrored horizontally
+        SKEncodedOrigin.BottomRight => new SKMatrix(-1, 0, w, 0, -1, h, 0, 0, 1), // rotated 180°
+        SKEncodedOrigin.BottomLeft => new SKMatrix(1, 0, 0, 0, -1, h, 0, 0, 1),   // mirrored vertically
+        SKEncodedOrigin.LeftTop => new SKMatrix(0, 1, 0, 1, 0, 0, 0, 0, 1),       // transposed
+        SKEncodedOrigin.RightTop => new SKMatrix(0, -1, h, 1, 0, 0, 0, 0, 1),     // rotated 90° clockwise
+        SKEncodedOrigin.RightBottom => new SKMatrix(0, -1, h, -1, 0, w, 0, 0, 1), // transversed
+        SKEncodedOrigin.LeftBottom => new SKMatrix(0, 1, 0, -1, 0, w, 0, 0, 1),   // rotated 90° anticlockwise
+        _ => SKMatrix.Identity,
+    };
+
+    /// <summary>The largest centred square: the model sees square images, and stretching would distort shapes.</summary>
+    private static SKBitmap CropToSquare(SKBitmap image)
+    {
+        int side = Math.Min(image.Width, image.Height);
+        var square = new SKBitmap(new SKImageInfo(side, side, SKColorType.Rgba8888, SKAlphaType.Opaque));
+        if (!image.ExtractSubset(square, SKRectI.Create((image.Width - side) / 2, (image.Height - side) / 2, side, side)))
+            throw new InvalidOperationException($"could not crop a {image.Width}x{image.Height} image to {side}x{side}");
+        // ExtractSubset shares pixels with the source; a copy lets the source be disposed.
+        SKBitmap copy = square.Copy();
+        square.Dispose();
+        return copy;
+    }
+
+    /// <summary>
+    /// Resizes a square image to <paramref name="size"/>: halving with a 2x2 box filter while it is more than twice
+    /// the target, then one Mitchell cubic step. A single cubic step from 4000 pixels to 32 would read 4x4 of
+    /// every 125x125 source pixels and alias badly; repeated halving averages every source pixel.
+    /// </summary>
+    private static SKBitmap Resize(SKBitmap square, int size)
+    {
+        var box = new SKSamplingOptions(SKFilterMode.Linear, SKMipmapMode.None); // at exactly half size, linear = 2x2 box
+        var mitchell = new SKSamplingOptions(SKCubicResampler.Mitchell);
+        SKBitmap current = square.Copy();
+        while (current.Width >= 2 * size)
+        {
+            int half = current.Width / 2;
+            SKBitmap next = current.Resize(new SKImageInfo(half, half, SKColorType.Rgba8888, SKAlphaType.Opaque), box);
+            current.Dispose();
+            current = next;
+        }
+        if (current.Width == size) return current;
+        SKBitmap final = current.Resize(new SKImageInfo(size, size, SKColorType.Rgba8888, SKAlphaType.Opaque), mitchell);
+        current.Dispose();
+        return final;
+    }
+}

@@ -1,0 +1,92 @@
+using System.Text.Json.Nodes;
+using Fovea.Kernels;
+
+namespace Fovea.Layers;
+
+/// <summary>
+/// Fully connected layer, Keras's <c>Dense</c>: y = activation(x · kernel + bias), kernel [in, units].
+/// Bias and ReLU are applied in the GEMM's epilogue, while the result is still in registers.
+/// </summary>
+public sealed class Dense : Layer
+{
+    private Parameter _kernel = null!;
+    private Parameter _bias = null!;
+    private float[] _logits = [];
+    private readonly BiasBackward _biasBackward = new();
+
+    public Dense(int units, Activation activation = Activation.Linear, string? name = null, Shape? inputShape = null)
+        : base(name, inputShape)
+    {
+        if (units <= 0) throw new ArgumentOutOfRangeException(nameof(units), $"units must be positive; got {units}");
+        if (!Enum.IsDefined(activation)) throw new ArgumentOutOfRangeException(nameof(activation), $"unknown activation {activation}");
+        Units = units;
+        Activation = activation;
+    }
+
+    public int Units { get; }
+    public Activation Activation { get; }
+    public override string TypeName => "Dense";
+    public override string NameStem => "dense";
+
+    private int InFeatures => InputShape[0];
+
+    /// <summary>The logits of the last forward pass, kept when the softmax is fused with the loss.</summary>
+    internal ReadOnlySpan<float> Logits(int batch) => _logits.AsSpan(0, batch * Units);
+
+    public override Shape ComputeOutputShape(Shape inputShape)
+    {
+        if (inputShape.Rank != 1)
+            throw new ArgumentException($"Dense expects a flat input of shape (features,); got {inputShape}: add a Flatten layer before '{Name ?? NameStem}'");
+        return new Shape(Units);
+    }
+
+    protected override void BuildWeights(Shape inputShape, Rng rng)
+    {
+        _kernel = AddWeight("kernel", new Shape(inputShape[0], Units));
+        _bias = AddWeight("bias", new Shape(Units));
+        Initializers.GlorotUniform(_kernel.Value, inputShape[0], Units, rng);
+    }
+
+    protected override void AllocateScratch(int batchCapacity)
+    {
+        if (Activation == Activation.Softmax) _logits = new float[batchCapacity * Units];
+    }
+
+    public override void Forward(float[] output, float[] input, int batch, bool training)
+    {
+        CheckCapacity(batch);
+        int n = Units, k = InFeatures;
+        var y = output.AsSpan(0, batch * n);
+        // out[batch, units] = in[batch, in] · kernel[in, units] + bias (+ relu)
+        bool softmax = Activation == Activation.Softmax;
+        Sgemm.Multiply(batch, n, k, input.AsSpan(0, batch * k), k, false, _kernel.Value, n, false,
+            softmax ? _logits.AsSpan(0, batch * n) : y, n, bias: _bias.Value, relu: Activation == Activation.Relu, threads: Engine.Threads);
+        if (softmax) ActivationKernels.Softmax(y, _logits.AsSpan(0, batch * n), batch, n);
+    }
+
+    public override void Backward(float[]? inputGrad, float[] outputGrad, float[] input, float[] output, int batch)
+    {
+        CheckCapacity(batch);
+        int n = Units, k = InFeatures;
+        var dz = outputGrad.AsSpan(0, batch * n);
+        // dz = dL/d(pre-activation): relu passes where y > 0; softmax y = softmax(z) applies its Jacobian,
+        // unless the loss already differentiated through it (fused: dz = p − onehot).
+        if (Activation == Activation.Softmax && !SoftmaxFusedWithLoss) ActivationKernels.SoftmaxBackward(dz, output.AsSpan(0, batch * n), batch, n);
+        // relu'(z) masking, in place, and dbias += Σ_batch dz
+        _biasBackward.Run(_bias.Gradient, outputGrad, output, batch, n, Activation == Activation.Relu);
+
+        // dkernel[in, units] += xᵀ[in, batch] · dz[batch, units]
+        Sgemm.Multiply(k, n, batch, input.AsSpan(0, batch * k), k, true, dz, n, false, _kernel.Gradient, n, accumulate: true, threads: Engine.Threads);
+        // dx[batch, in] = dz[batch, units] · kernelᵀ[units, in]
+        if (inputGrad is not null)
+            Sgemm.Multiply(batch, k, n, dz, n, false, _kernel.Value, n, true, inputGrad.AsSpan(0, batch * k), k, threads: Engine.Threads);
+    }
+
+    public override JsonObject GetConfig()
+    {
+        var c = BaseConfig();
+        c["units"] = Units;
+        c["activation"] = Activation.ToString().ToLowerInvariant();
+        return c;
+    }
+}

@@ -1,0 +1,26 @@
+using System.Text.Json.Nodes;
+
+namespace Fovea.Layers;
+
+/// <summary>Flattens each sample to a vector, Keras's <c>Flatten</c>. NHWC memory is already in (h, w, c) order, so this is a copy.</summary>
+public sealed class Flatten(string? name = null, Shape? inputShape = null) : Layer(name, inputShape)
+{
+    public override string TypeName => "Flatten";
+    public override string NameStem => "flatten";
+
+    public override Shape ComputeOutputShape(Shape inputShape) => new(checked((int)inputShape.Size));
+
+    public override void Forward(float[] output, float[] input, int batch, bool training)
+    {
+        int n = batch * (int)OutputShape.Size;
+        input.AsSpan(0, n).CopyTo(output);
+    }
+
+    public override void Backward(float[]? inputGrad, float[] outputGrad, float[] input, float[] output, int batch)
+    {
+        int n = batch * (int)OutputShape.Size;
+        if (inputGrad is not null) outputGrad.AsSpan(0, n).CopyTo(inputGrad);
+    }
+
+    public override JsonObject GetConfig() => BaseConfig();
+}

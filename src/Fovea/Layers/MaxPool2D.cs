@@ -1,0 +1,178 @@
+using System.Numerics;
+using System.Text.Json.Nodes;
+using Fovea.Kernels;
+
+namespace Fovea.Layers;
+
+/// <summary>
+/// Max pooling over NHWC windows, Keras's <c>MaxPool2D</c> (padding 'valid'; strides default to the pool size).
+/// Forward remembers where each maximum came from, so backward routes each gradient to that one input.
+/// </summary>
+public sealed class MaxPool2D : Layer
+{
+    private int[] _argmax = [];
+    private readonly PoolWork _forward;
+    private readonly PoolWork _backward;
+
+    public MaxPool2D((int Height, int Width) poolSize, (int Height, int Width)? strides = null, string? name = null, Shape? inputShape = null)
+        : base(name, inputShape)
+    {
+        if (poolSize.Height <= 0 || poolSize.Width <= 0)
+            throw new ArgumentOutOfRangeException(nameof(poolSize), $"poolSize must be positive; got ({poolSize.Height}, {poolSize.Width})");
+        var s = strides ?? poolSize;
+        if (s.Height <= 0 || s.Width <= 0)
+            throw new ArgumentOutOfRangeException(nameof(strides), $"strides must be positive; got ({s.Height}, {s.Width})");
+        PoolSize = poolSize;
+        Strides = s;
+        _forward = new PoolWork(this, backward: false);
+        _backward = new PoolWork(this, backward: true);
+    }
+
+    public MaxPool2D(int poolSize = 2, string? name = null) : this((poolSize, poolSize), null, name) { }
+
+    public (int Height, int Width) PoolSize { get; }
+    public (int Height, int Width) Strides { get; }
+    public override string TypeName => "MaxPooling2D";
+    public override string NameStem => "max_pooling2d";
+
+    public override Shape ComputeOutputShape(Shape inputShape)
+    {
+        if (inputShape.Rank != 3)
+            throw new ArgumentException($"MaxPool2D expects an input of shape (height, width, channels); got {inputShape}");
+        int oh = (inputShape[0] - PoolSize.Height) / Strides.Height + 1;
+        int ow = (inputShape[1] - PoolSize.Width) / Strides.Width + 1;
+        if (inputShape[0] < PoolSize.Height || inputShape[1] < PoolSize.Width)
+            throw new ArgumentException($"MaxPool2D pool ({PoolSize.Height}, {PoolSize.Width}) is larger than its input {inputShape}");
+        return new Shape(oh, ow, inputShape[2]);
+    }
+
+    protected override void AllocateScratch(int batchCapacity) => _argmax = new int[batchCapacity * (int)OutputShape.Size];
+
+    public override void Forward(float[] output, float[] input, int batch, bool training)
+    {
+        CheckCapacity(batch);
+        _forward.Run(output, input, batch);
+    }
+
+    public override void Backward(float[]? inputGrad, float[] outputGrad, float[] input, float[] output, int batch)
+    {
+        CheckCapacity(batch);
+        if (inputGrad is not null) _backward.Run(inputGrad, outputGrad, batch);
+    }
+
+    public override JsonObject GetConfig()
+    {
+        var c = BaseConfig();
+        c["pool_size"] = new JsonArray(PoolSize.Height, PoolSize.Width);
+        c["strides"] = new JsonArray(Strides.Height, Strides.Width);
+        return c;
+    }
+
+    /// <summary>
+    /// out[oh, ow, c] = max over the window of in[...]; argmax[...] = index of that input within its image.
+    /// Ties go to the first maximum in row-major window order, as in TensorFlow. NHWC keeps each pixel's channels
+    /// contiguous, so whole channel vectors are compared at once (<see cref="Vector{T}"/>: the JIT picks the width).
+    /// </summary>
+    internal static void PoolImage(Span<float> output, Span<int> argmax, ReadOnlySpan<float> input,
+        int h, int w, int c, int ph, int pw, int sh, int sw, int oh, int ow)
+    {
+        int lanes = Vector<float>.Count;
+        var laneOffsets = LaneOffsets();
+        for (int y = 0; y < oh; y++)
+            for (int x = 0; x < ow; x++)
+            {
+                int outAt = (y * ow + x) * c;
+                int first = (y * sh * w + x * sw) * c;
+                int ch = 0;
+                for (; ch <= c - lanes; ch += lanes)
+                {
+                    var best = new Vector<float>(input[(first + ch)..]);
+                    var index = new Vector<int>(first + ch) + laneOffsets;
+                    for (int dy = 0; dy < ph; dy++)
+                        for (int dx = 0; dx < pw; dx++)
+                        {
+                            if (dy == 0 && dx == 0) continue;
+                            int at = ((y * sh + dy) * w + x * sw + dx) * c + ch;
+                            var v = new Vector<float>(input[at..]);
+                            var greater = Vector.GreaterThan(v, best);
+                            best = Vector.ConditionalSelect(greater, v, best);
+                            index = Vector.ConditionalSelect(greater, new Vector<int>(at) + laneOffsets, index);
+                        }
+                    best.CopyTo(output[(outAt + ch)..]);
+                    index.CopyTo(argmax[(outAt + ch)..]);
+                }
+                for (; ch < c; ch++)
+                {
+                    float best = input[first + ch];
+                    int index = first + ch;
+                    for (int dy = 0; dy < ph; dy++)
+                        for (int dx = 0; dx < pw; dx++)
+                        {
+                            int at = ((y * sh + dy) * w + x * sw + dx) * c + ch;
+                            if (input[at] > best) (best, index) = (input[at], at);
+                        }
+                    output[outAt + ch] = best;
+                    argmax[outAt + ch] = index;
+                }
+            }
+    }
+
+    /// <summary>The scalar definition the vectorised <see cref="PoolImage"/> is tested against.</summary>
+    internal static void PoolImageReference(Span<float> output, Span<int> argmax, ReadOnlySpan<float> input,
+        int h, int w, int c, int ph, int pw, int sh, int sw, int oh, int ow)
+    {
+        for (int y = 0; y < oh; y++)
+            for (int x = 0; x < ow; x++)
+                for (int ch = 0; ch < c; ch++)
+                {
+                    int o = (y * ow + x) * c + ch;
+                    output[o] = float.NegativeInfinity;
+                    argmax[o] = -1;
+                    for (int dy = 0; dy < ph; dy++)
+                        for (int dx = 0; dx < pw; dx++)
+                        {
+                            int at = ((y * sh + dy) * w + x * sw + dx) * c + ch;
+                            if (argmax[o] < 0 || input[at] > output[o]) (output[o], argmax[o]) = (input[at], at);
+                        }
+                }
+    }
+
+    private static Vector<int> LaneOffsets()
+    {
+        Span<int> lanes = stackalloc int[Vector<int>.Count];
+        for (int i = 0; i < lanes.Length; i++) lanes[i] = i;
+        return new Vector<int>(lanes);
+    }
+
+    private sealed class PoolWork(MaxPool2D layer, bool backward) : IParallelWork
+    {
+        private float[] _dst = [];
+        private float[] _src = [];
+
+        public void Run(float[] dst, float[] src, int batch)
+        {
+            (_dst, _src) = (dst, src);
+            WorkerPool.Shared.Run(this, batch);
+            (_dst, _src) = ([], []);
+        }
+
+        public void Execute(int image)
+        {
+            var inShape = layer.InputShape;
+            int inSize = (int)inShape.Size, outSize = (int)layer.OutputShape.Size;
+            var argmax = layer._argmax.AsSpan(image * outSize, outSize);
+            if (!backward)
+            {
+                PoolImage(_dst.AsSpan(image * outSize, outSize), argmax, _src.AsSpan(image * inSize, inSize),
+                    inShape[0], inShape[1], inShape[2], layer.PoolSize.Height, layer.PoolSize.Width,
+                    layer.Strides.Height, layer.Strides.Width, layer.OutputShape[0], layer.OutputShape[1]);
+                return;
+            }
+            // dinput[argmax] += doutput: windows may overlap when strides < pool size, hence += after clearing.
+            var dIn = _dst.AsSpan(image * inSize, inSize);
+            var dOut = _src.AsSpan(image * outSize, outSize);
+            dIn.Clear();
+            for (int i = 0; i < outSize; i++) dIn[argmax[i]] += dOut[i];
+        }
+    }
+}

@@ -1,0 +1,31 @@
+using System.Text.Json.Nodes;
+using Fovea.Kernels;
+
+namespace Fovea.Layers;
+
+/// <summary>Rectified linear unit as its own layer, Keras's <c>ReLU</c>: y = max(x, 0).</summary>
+public sealed class ReLU(string? name = null, Shape? inputShape = null) : Layer(name, inputShape)
+{
+    public override string TypeName => "ReLU";
+    public override string NameStem => "re_lu";
+
+    public override Shape ComputeOutputShape(Shape inputShape) => inputShape;
+
+    public override void Forward(float[] output, float[] input, int batch, bool training)
+    {
+        int n = batch * (int)OutputShape.Size;
+        input.AsSpan(0, n).CopyTo(output);
+        ActivationKernels.Relu(output.AsSpan(0, n));
+    }
+
+    public override void Backward(float[]? inputGrad, float[] outputGrad, float[] input, float[] output, int batch)
+    {
+        if (inputGrad is null) return;
+        int n = batch * (int)OutputShape.Size;
+        // dx = dy where y > 0, else 0
+        outputGrad.AsSpan(0, n).CopyTo(inputGrad);
+        ActivationKernels.ReluBackward(inputGrad.AsSpan(0, n), output.AsSpan(0, n));
+    }
+
+    public override JsonObject GetConfig() => BaseConfig();
+}

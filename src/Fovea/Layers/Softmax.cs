@@ -1,0 +1,38 @@
+using System.Text.Json.Nodes;
+using Fovea.Kernels;
+
+namespace Fovea.Layers;
+
+/// <summary>Softmax over the last axis as its own layer, Keras's <c>Softmax</c>.</summary>
+public sealed class Softmax(string? name = null, Shape? inputShape = null) : Layer(name, inputShape)
+{
+    public override string TypeName => "Softmax";
+    public override string NameStem => "softmax";
+
+    public override Shape ComputeOutputShape(Shape inputShape)
+    {
+        if (inputShape.Rank < 1) throw new ArgumentException($"Softmax needs at least one axis; got {inputShape}");
+        return inputShape;
+    }
+
+    private int Classes => OutputShape[OutputShape.Rank - 1];
+
+    public override void Forward(float[] output, float[] input, int batch, bool training)
+    {
+        int n = batch * (int)OutputShape.Size;
+        ActivationKernels.Softmax(output.AsSpan(0, n), input.AsSpan(0, n), n / Classes, Classes);
+    }
+
+    public override void Backward(float[]? inputGrad, float[] outputGrad, float[] input, float[] output, int batch)
+    {
+        if (inputGrad is null) return;
+        int n = batch * (int)OutputShape.Size;
+        outputGrad.AsSpan(0, n).CopyTo(inputGrad);
+        // With the loss fused, outputGrad is already dL/dlogits; otherwise apply the softmax Jacobian.
+        if (!SoftmaxFusedWithLoss) ActivationKernels.SoftmaxBackward(inputGrad.AsSpan(0, n), output.AsSpan(0, n), n / Classes, Classes);
+    }
+
+    internal ReadOnlySpan<float> Logits(float[] input, int batch) => input.AsSpan(0, batch * (int)OutputShape.Size);
+
+    public override JsonObject GetConfig() => BaseConfig();
+}

@@ -1,0 +1,71 @@
+namespace Fovea.Training;
+
+/// <summary>
+/// Keras's <c>EarlyStopping(monitor="val_loss", patience=…, restore_best_weights=True)</c>: stops when the validation
+/// loss has not improved for <see cref="Patience"/> epochs and puts back the weights of the best epoch.
+/// </summary>
+public sealed class EarlyStopping : Callback
+{
+    private Models.Sequential? _model;
+    private float[]? _bestWeights;
+    private int _wait;
+
+    public EarlyStopping(int patience, bool restoreBestWeights = true, double minDelta = 0)
+    {
+        if (patience < 1) throw new ArgumentOutOfRangeException(nameof(patience), $"patience must be at least 1; got {patience}");
+        if (!(minDelta >= 0)) throw new ArgumentOutOfRangeException(nameof(minDelta), $"minDelta must be non-negative; got {minDelta}");
+        Patience = patience;
+        RestoreBestWeights = restoreBestWeights;
+        MinDelta = minDelta;
+    }
+
+    public int Patience { get; }
+    public bool RestoreBestWeights { get; }
+    public double MinDelta { get; }
+    public double BestValLoss { get; private set; } = double.PositiveInfinity;
+    public int BestEpoch { get; private set; }
+
+    /// <summary>The epoch at which training was stopped, or 0 if it ran to the end.</summary>
+    public int StoppedEpoch { get; private set; }
+
+    /// <summary>Raised after an epoch that improved on the best validation loss, with the model holding that epoch's weights.</summary>
+    public event Action<EpochLog>? Improved;
+
+    /// <summary>Picks up where an earlier run left off: best and patience from its history, best weights from its best model.</summary>
+    public void Resume(History history, float[]? bestWeights)
+    {
+        ArgumentNullException.ThrowIfNull(history);
+        foreach (var log in history.Epochs) Track(log);
+        _bestWeights = bestWeights;
+    }
+
+    public override void OnTrainBegin(TrainingRun run) => _model = run.Model;
+
+    public override void OnEpochEnd(EpochLog log)
+    {
+        if (log.ValLoss is null) throw new InvalidOperationException("EarlyStopping monitors val_loss: pass validationData to Fit");
+        if (Track(log))
+        {
+            _bestWeights ??= new float[_model!.Weights.Length];
+            _model!.Weights.CopyTo(_bestWeights);
+            Improved?.Invoke(log);
+        }
+        else if (_wait >= Patience)
+        {
+            StoppedEpoch = log.Epoch;
+            _model!.StopTraining = true;
+            if (RestoreBestWeights && _bestWeights is not null) _bestWeights.CopyTo(_model.Weights);
+        }
+    }
+
+    private bool Track(EpochLog log)
+    {
+        if (log.ValLoss is { } loss && loss < BestValLoss - MinDelta)
+        {
+            (BestValLoss, BestEpoch, _wait) = (loss, log.Epoch, 0);
+            return true;
+        }
+        _wait++;
+        return false;
+    }
+}

@@ -1,0 +1,9 @@
+namespace Fovea.Training;
+
+/// <summary>The loss became NaN or infinite (Keras's <c>TerminateOnNaN</c>); names where, so the run can be diagnosed.</summary>
+public sealed class NonFiniteLossException(int epoch, int step, double loss)
+    : FoveaException($"training stopped: the loss became {loss} at epoch {epoch}, step {step}; lower the learning rate or check the data")
+{
+    public int Epoch { get; } = epoch;
+    public int Step { get; } = step;
+}

@@ -1,0 +1,105 @@
+using System.Diagnostics;
+using Fovea.Tests.Data;
+
+namespace Fovea.Tests.Cli;
+
+/// <summary>
+/// A run killed part-way and resumed must end with exactly the weights of a run that was never interrupted:
+/// same seed, same thread count, same bytes in model.safetensors.
+/// </summary>
+public class ResumeTests : IDisposable
+{
+    private readonly TempFolder _temp = new();
+    private readonly string _data;
+    private readonly string[] _settings;
+
+    public ResumeTests()
+    {
+        _data = new FakeCifar10 { TrainCounts = [800, 800, 800, 800, 800], TestCount = 100 }.WriteArchive(_temp["cifar.tar.gz"]);
+        _settings = ["--data", _data, "--epochs", "3", "--batch-size", "32", "--threads", "2", "--seed", "7"];
+    }
+
+    public void Dispose() => _temp.Dispose();
+
+    private string Home => _temp["home"];
+
+    private string Uninterrupted()
+    {
+        string run = _temp["uninterrupted"];
+        var (code, _, stderr) = FoveaProcess.Run(Home, ["train", .. _settings, "--out", run]);
+        Assert.True(code == 0, stderr);
+        return run;
+    }
+
+    /// <summary>Seconds of training per epoch, from the uninterrupted run's history (validation excluded).</summary>
+    private static double EpochSeconds(string run) =>
+        File.ReadAllLines(Path.Combine(run, "history.csv")).Skip(1).Min(l => double.Parse(l.Split(',')[^1], System.Globalization.CultureInfo.InvariantCulture));
+
+    /// <summary>
+    /// Starts a run and sends it <paramref name="signal"/> about a third into its second epoch, from a shell that watches
+    /// for the first checkpoint (written at the end of epoch 1) so that the timing does not depend on this test process.
+    /// </summary>
+    private (string Run, int ExitCode, string Stderr) Interrupted(double epochSeconds, string signal)
+    {
+        string run = _temp["interrupted"];
+        string[] argv = ["train", .. _settings, "--out", run];
+        string args = string.Join(' ', argv.Select(a => $"'{a}'"));
+        string delay = (epochSeconds / 3).ToString("F3", System.Globalization.CultureInfo.InvariantCulture);
+        string script = $"""
+            dotnet '{FoveaProcess.Dll}' {args} >/dev/null 2>'{run}.err' & pid=$!
+            while [ ! -f '{run}/checkpoint.safetensors' ] && kill -0 $pid 2>/dev/null; do sleep 0.005; done
+            sleep {delay}; kill -{signal} $pid; wait $pid; echo $?
+            """;
+        var info = new ProcessStartInfo("bash") { RedirectStandardOutput = true, UseShellExecute = false };
+        info.ArgumentList.Add("-c");
+        info.ArgumentList.Add(script);
+        info.Environment["FOVEA_HOME"] = Home;
+        using var shell = Process.Start(info)!;
+        string output = shell.StandardOutput.ReadToEnd();
+        Assert.True(shell.WaitForExit(TimeSpan.FromMinutes(3)));
+        int code = int.Parse(output.Trim(), System.Globalization.CultureInfo.InvariantCulture);
+        string history = File.ReadAllText(Path.Combine(run, "history.csv"));
+        Assert.True(history.Trim().Split('\n').Length == 2, $"not stopped inside epoch 2 (exit {code}); history: {history}");
+        return (run, code, File.ReadAllText(run + ".err"));
+    }
+
+    private void ResumeAndCompare(string interrupted, string uninterrupted)
+    {
+        var (code, stdout, stderr) = FoveaProcess.Run(Home, "train", "--resume", interrupted);
+        Assert.True(code == 0, stderr);
+        Assert.Contains("resuming", stdout);
+        var expected = File.ReadAllBytes(Path.Combine(uninterrupted, "model.safetensors"));
+        var actual = File.ReadAllBytes(Path.Combine(interrupted, "model.safetensors"));
+        Assert.True(expected.AsSpan().SequenceEqual(actual), "the resumed run's model.safetensors differs from the uninterrupted run's");
+        Assert.Equal(4, File.ReadAllText(Path.Combine(interrupted, "history.csv")).Trim().Split('\n').Length);
+    }
+
+    [Fact]
+    public void SigkillMidEpochThenResumeGivesBitIdenticalWeights()
+    {
+        string reference = Uninterrupted();
+        var (run, code, _) = Interrupted(EpochSeconds(reference), "KILL");
+        Assert.NotEqual(0, code);
+        Assert.False(File.Exists(Path.Combine(run, "model.safetensors")));
+        ResumeAndCompare(run, reference);
+    }
+
+    [Fact]
+    public void SigtermCheckpointsMidEpochAndExits130()
+    {
+        string reference = Uninterrupted();
+        var (run, code, stderr) = Interrupted(EpochSeconds(reference), "TERM");
+        Assert.Equal(130, code);
+        Assert.Contains($"resume with: fovea train --resume {run}", stderr);
+        ResumeAndCompare(run, reference);
+    }
+
+    [Fact]
+    public void ResumeRefusesAFolderWithoutACheckpoint()
+    {
+        Directory.CreateDirectory(_temp["empty"]);
+        var (code, _, stderr) = FoveaProcess.Run(Home, "train", "--resume", _temp["empty"]);
+        Assert.Equal(2, code);
+        Assert.Contains("holds no checkpoint.safetensors", stderr);
+    }
+}

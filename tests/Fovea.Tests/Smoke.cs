@@ -1,1 +1,0 @@
-namespace Fovea.Tests; public class Smoke { [Fact] public void Runs() => Assert.True(true); }
