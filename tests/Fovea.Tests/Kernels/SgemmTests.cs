@@ -234,3 +234,26 @@ public class SgemmNestingTests
         }
     }
 }
+
+public class WorkerPoolDisposalTests
+{
+    /// <summary>Tests elsewhere change Engine.Threads, which disposes the shared pool, while kernels may be running on it.</summary>
+    [Fact]
+    public async Task Runs_on_a_pool_disposed_meanwhile_still_complete()
+    {
+        var work = new Spin();
+        for (int round = 0; round < 50; round++)
+        {
+            var pool = new WorkerPool(2);
+            var run = Task.Run(() => pool.Run(work, 8));
+            var dispose = Task.Run(pool.Dispose);
+            await Task.WhenAll(run, dispose).WaitAsync(TimeSpan.FromSeconds(30));
+            await Task.Run(() => pool.Run(work, 4)).WaitAsync(TimeSpan.FromSeconds(30));   // after disposal: inline
+        }
+    }
+
+    private sealed class Spin : IParallelWork
+    {
+        public void Execute(int part) => Thread.SpinWait(1000);
+    }
+}
