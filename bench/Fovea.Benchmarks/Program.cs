@@ -11,5 +11,5 @@ if (args.Length > 0 && args[0] == "--timing")
     SgemmTiming.Run(args[1..]);
     return 0;
 }
-BenchmarkSwitcher.FromAssembly(typeof(SgemmShape).Assembly).Run(args);
+BenchmarkSwitcher.FromAssembly(typeof(LayerBenchmarks).Assembly).Run(args);
 return 0;

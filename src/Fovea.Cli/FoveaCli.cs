@@ -14,6 +14,9 @@ public static class FoveaCli
         {
             TrainCommand.Create(),
             EvaluateCommand.Create(),
+            ShowCommand.Create(),
+            PredictCommand.Create(),
+            BenchCommand.Create(),
         };
         root.Options.Add(Verbose);
         var parse = root.Parse(args);

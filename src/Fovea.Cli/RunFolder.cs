@@ -17,9 +17,18 @@ internal sealed class RunFolder
     public string MetricsPath => System.IO.Path.Combine(Path, "metrics.json");
     public string CheckpointPath => System.IO.Path.Combine(Path, "checkpoint.safetensors");
     public string BestModelPath => System.IO.Path.Combine(Path, "best.safetensors");
+    public string SamplesPath => System.IO.Path.Combine(Path, "samples.png");
+    public string LossChartPath => System.IO.Path.Combine(Path, "loss.png");
+    public string AccuracyChartPath => System.IO.Path.Combine(Path, "accuracy.png");
+    public string PredictionsPath => System.IO.Path.Combine(Path, "predictions.png");
+    public string ConfusionPath => System.IO.Path.Combine(Path, "confusion.png");
+    public string ReportPath => System.IO.Path.Combine(Path, "report.html");
 
     /// <summary>Files whose presence means the folder already holds a run.</summary>
     private static readonly string[] RunFiles = ["model.safetensors", "checkpoint.safetensors", "best.safetensors", "history.csv", "metrics.json"];
+
+    /// <summary>The pictures and report of a finished run: replaced along with it, but not enough to mark a folder as a run.</summary>
+    private static readonly string[] ReportFiles = ["samples.png", "loss.png", "accuracy.png", "predictions.png", "confusion.png", "report.html"];
 
     /// <summary>A new run's folder: refused if it already holds a run, unless <paramref name="overwrite"/>.</summary>
     public static RunFolder Create(string? requested, bool overwrite)
@@ -30,7 +39,8 @@ internal sealed class RunFolder
             throw new FoveaException($"{path} already holds a run ({string.Join(", ", existing)}); pass --resume {requested ?? path} to continue it or --overwrite to replace it");
         var folder = Open(path);
         // --overwrite: the old run's files go, so none of them can be mistaken for the new run's.
-        foreach (var f in existing) File.Delete(System.IO.Path.Combine(path, f));
+        if (existing.Count > 0)
+            foreach (var f in existing.Concat(ReportFiles)) File.Delete(System.IO.Path.Combine(path, f));
         return folder;
     }
 

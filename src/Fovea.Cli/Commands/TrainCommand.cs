@@ -110,6 +110,7 @@ internal static class TrainCommand
         var result = model.Evaluate(test.Images, test.Labels, settings.BatchSize);
         Console.WriteLine($"test_loss: {result.Loss:F4} - test_accuracy: {result.Accuracy:F4}");
         model.Save(run.ModelPath, data.ClassNames);
+        var perClassAccuracy = RunReport.Write(run, model, data, result, settings);
         RunMetrics.Write(run.MetricsPath, new RunMetrics
         {
             TestLoss = result.Loss,
@@ -122,8 +123,10 @@ internal static class TrainCommand
             Seed = settings.Seed,
             Threads = settings.Threads,
             TrainImages = train.Count,
+            PerClassAccuracy = perClassAccuracy,
         });
         Console.WriteLine($"saved {run.ModelPath}, {Path.GetFileName(run.HistoryPath)} and {Path.GetFileName(run.MetricsPath)}");
+        Console.WriteLine($"report: {run.ReportPath}");
         return ExitCodes.Success;
     }
 

@@ -61,12 +61,4 @@ public static class ActivationKernels
             TensorPrimitives.Multiply(g, p, g);
         }
     }
-
-    /// <summary>sums[j] += Σ_i x[i, j]: the bias gradient from a [rows, cols] output gradient.</summary>
-    public static void AddColumnSums(Span<float> sums, ReadOnlySpan<float> x, int rows, int cols)
-    {
-        if (sums.Length < cols || x.Length < rows * cols) throw new ArgumentException("sums or x is shorter than the shape needs");
-        for (int i = 0; i < rows; i++)
-            TensorPrimitives.Add(sums[..cols], x.Slice(i * cols, cols), sums[..cols]);
-    }
 }

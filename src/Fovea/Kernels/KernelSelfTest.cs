@@ -58,8 +58,34 @@ internal static class KernelSelfTest
             }
         }
         finally { Sgemm.Tuning.PackAMinN = packAMinN; }
+        // Fused ReLU clamps negatives and keeps NaN on every path (a full tile: 6 rows, NR columns).
+        cases++;
+        if (!ReluKeepsNan(out string reluDetail)) { failed++; failures.AppendLine(reluDetail); }
         string report = $"path={Sgemm.ActivePath} cases={cases} failed={failed}{Environment.NewLine}{failures}";
         return (failed == 0, report);
+    }
+
+    private static bool ReluKeepsNan(out string detail)
+    {
+        const int m = 6, n = 64, k = 1;
+        var a = new float[m * k];
+        var b = new float[k * n];
+        Array.Fill(a, 1f);
+        for (int j = 0; j < n; j++) b[j] = j % 3 == 0 ? -1f : j % 3 == 1 ? float.NaN : 2f;
+        var c = new float[m * n];
+        Sgemm.Multiply(m, n, k, a, k, false, b, n, false, c, n, relu: true);
+        for (int i = 0; i < m * n; i++)
+        {
+            int j = i % n;
+            bool ok = j % 3 == 0 ? c[i] == 0f : j % 3 == 1 ? float.IsNaN(c[i]) : c[i] == 2f;
+            if (!ok)
+            {
+                detail = $"FAIL relu: C[{i / n},{j}] = {c[i]}";
+                return false;
+            }
+        }
+        detail = "ok relu";
+        return true;
     }
 }
 

@@ -45,6 +45,10 @@ public static unsafe class Sgemm
         public static int Nc = 2048;
         /// <summary>Below this many multiply-adds a call runs on the calling thread: waking workers costs more.</summary>
         public static long ParallelMinMacs = 1 << 20;
+        /// <summary>Parts per thread of a parallel call.</summary>
+        public static int PartsPerThread = 4;
+        /// <summary>Fewest MR-row panels in a part of an M split (each such part packs B again).</summary>
+        public static int MinPanelsPerMPart = 16;
         /// <summary>Pack A into MR-row panels when n reaches this. Off by default: reading A in place through
         /// strides measured as fast or faster at every shape here, 1024³ included (249 vs 218 GFLOPS).</summary>
         public static int PackAMinN = int.MaxValue;
@@ -133,13 +137,17 @@ public static unsafe class Sgemm
         int panelsM = (g.M + MR - 1) / MR, panelsN = (g.N + nr - 1) / nr;
         long macs = (long)g.M * g.N * g.K;
         // A call from inside a pool part still splits the same way; the pool then runs the parts inline.
-        int parts = macs < Tuning.ParallelMinMacs ? 1 : threads;
-        if (parts > 1)
+        if (threads > 1 && macs >= Tuning.ParallelMinMacs)
         {
-            // Split the axis that divides most evenly into parts; on a tie, M (each part then reads only its rows of A).
-            bool splitM = Balance(panelsM, parts) >= Balance(panelsN, parts);
+            // Split the axis that divides most evenly over the threads; on a tie, M (each part then reads only its rows of A).
+            bool splitM = Balance(panelsM, threads) >= Balance(panelsN, threads);
             int panels = splitM ? panelsM : panelsN;
-            parts = Math.Min(parts, panels);
+            // More parts than threads, when the shape allows, so that a thread slowed by a neighbour on this
+            // shared machine (or woken late) leaves its remaining parts to the others. Each M part packs all of B
+            // again, so M parts keep at least MinPanelsPerMPart row panels; N parts share A, read in place, for free.
+            int capacity = splitM ? panels / Tuning.MinPanelsPerMPart : panels;
+            int parts = Math.Min(threads * Tuning.PartsPerThread, capacity) / threads * threads;   // whole rounds
+            parts = Math.Min(Math.Max(parts, threads), panels);
             if (parts > 1)
             {
                 var work = t_work ??= new SgemmWork();
@@ -152,7 +160,7 @@ public static unsafe class Sgemm
         RunBlock(in g, 0, g.M, 0, g.N);
     }
 
-    /// <summary>Fraction of the time the busiest of <paramref name="parts"/> parts keeps the others waiting for.</summary>
+    /// <summary>Mean part size over the largest when <paramref name="panels"/> are dealt into <paramref name="parts"/>: 1 is perfectly even.</summary>
     private static double Balance(int panels, int parts) => (double)panels / (parts * ((panels + parts - 1) / parts));
 
     private static void RunBlock(in GemmArgs g, int i0, int i1, int j0, int j1)

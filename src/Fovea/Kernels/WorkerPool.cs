@@ -68,16 +68,17 @@ public sealed class WorkerPool : IDisposable
         int helpers = t_partDepth > 0 ? 0 : Math.Min(_threads.Length, parts - 1);
         if (helpers == 0)
         {
-            t_partDepth++;
-            try
-            {
-                for (int p = 0; p < parts; p++) work.Execute(p);
-            }
-            finally { t_partDepth--; }
+            RunInline(work, parts);
             return;
         }
         lock (_start)
         {
+            // Engine.Threads changed and Shared replaced this pool after the caller fetched it: its workers are gone.
+            if (_disposed)
+            {
+                RunInline(work, parts);
+                return;
+            }
             _work = work;
             _parts = parts;
             _next = 0;
@@ -90,6 +91,16 @@ public sealed class WorkerPool : IDisposable
             if (_error is not null)
                 System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(_error).Throw();
         }
+    }
+
+    private static void RunInline(IParallelWork work, int parts)
+    {
+        t_partDepth++;
+        try
+        {
+            for (int p = 0; p < parts; p++) work.Execute(p);
+        }
+        finally { t_partDepth--; }
     }
 
     private void Drain()
@@ -125,8 +136,14 @@ public sealed class WorkerPool : IDisposable
 
     public void Dispose()
     {
-        if (_disposed) return;
-        _disposed = true;
-        _start.Release(_threads.Length);
+        // Under the run lock: a run in progress keeps its helpers until its parts are done (before, a pool
+        // disposed mid-run let woken workers exit without signalling, and the run waited forever).
+        lock (_start)
+        {
+            if (_disposed) return;
+            _disposed = true;
+            // A one-thread pool has no workers to wake (and SemaphoreSlim.Release(0) throws).
+            if (_threads.Length > 0) _start.Release(_threads.Length);
+        }
     }
 }

@@ -16,6 +16,7 @@ public sealed class Conv2D : Layer
     private float[] _cols = [];
     private readonly ImageWork _unfold;
     private readonly ImageWork _fold;
+    private readonly BiasBackward _biasBackward = new();
 
     public Conv2D(int filters, (int Height, int Width) kernelSize, Activation activation = Activation.Linear,
         Padding padding = Padding.Valid, string? name = null, Shape? inputShape = null)
@@ -97,11 +98,11 @@ public sealed class Conv2D : Layer
         CheckCapacity(batch);
         int rows = batch * _g.OutPixels, k = _g.PatchSize;
         var dz = outputGrad.AsSpan(0, rows * Filters);
-        if (Activation == Activation.Relu) ActivationKernels.ReluBackward(dz, output.AsSpan(0, rows * Filters));
+        // dz = dy ⊙ relu'(z) in place, and dbias += Σ dz, in one parallel sweep
+        _biasBackward.Run(_bias.Gradient, outputGrad, output, rows, Filters, Activation == Activation.Relu);
         // dkernel[kh·kw·cin, filters] += colsᵀ · dz   (cols still hold this batch's patches from forward)
         Sgemm.Multiply(k, Filters, rows, _cols.AsSpan(0, rows * k), k, true, dz, Filters, false, _kernel.Gradient, Filters,
             accumulate: true, threads: Engine.Threads);
-        ActivationKernels.AddColumnSums(_bias.Gradient, dz, rows, Filters);
         if (inputGrad is null) return;
         // dcols[B·OH·OW, kh·kw·cin] = dz · kernelᵀ, written over cols, then folded back onto the image grid.
         Sgemm.Multiply(rows, k, Filters, dz, Filters, false, _kernel.Value, Filters, true, _cols.AsSpan(0, rows * k), k, threads: Engine.Threads);

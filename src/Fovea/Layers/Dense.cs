@@ -12,6 +12,7 @@ public sealed class Dense : Layer
     private Parameter _kernel = null!;
     private Parameter _bias = null!;
     private float[] _logits = [];
+    private readonly BiasBackward _biasBackward = new();
 
     public Dense(int units, Activation activation = Activation.Linear, string? name = null, Shape? inputShape = null)
         : base(name, inputShape)
@@ -73,13 +74,12 @@ public sealed class Dense : Layer
         var dz = outputGrad.AsSpan(0, batch * n);
         // dz = dL/d(pre-activation): relu passes where y > 0; softmax y = softmax(z) applies its Jacobian,
         // unless the loss already differentiated through it (fused: dz = p − onehot).
-        if (Activation == Activation.Relu) ActivationKernels.ReluBackward(dz, output.AsSpan(0, batch * n));
-        else if (Activation == Activation.Softmax && !SoftmaxFusedWithLoss) ActivationKernels.SoftmaxBackward(dz, output.AsSpan(0, batch * n), batch, n);
+        if (Activation == Activation.Softmax && !SoftmaxFusedWithLoss) ActivationKernels.SoftmaxBackward(dz, output.AsSpan(0, batch * n), batch, n);
+        // relu'(z) masking, in place, and dbias += Σ_batch dz
+        _biasBackward.Run(_bias.Gradient, outputGrad, output, batch, n, Activation == Activation.Relu);
 
         // dkernel[in, units] += xᵀ[in, batch] · dz[batch, units]
         Sgemm.Multiply(k, n, batch, input.AsSpan(0, batch * k), k, true, dz, n, false, _kernel.Gradient, n, accumulate: true, threads: Engine.Threads);
-        // dbias[units] += Σ_batch dz
-        ActivationKernels.AddColumnSums(_bias.Gradient, dz, batch, n);
         // dx[batch, in] = dz[batch, units] · kernelᵀ[units, in]
         if (inputGrad is not null)
             Sgemm.Multiply(batch, k, n, dz, n, false, _kernel.Value, n, true, inputGrad.AsSpan(0, batch * k), k, threads: Engine.Threads);

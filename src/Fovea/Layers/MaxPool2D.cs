@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Text.Json.Nodes;
 using Fovea.Kernels;
 
@@ -69,29 +70,78 @@ public sealed class MaxPool2D : Layer
 
     /// <summary>
     /// out[oh, ow, c] = max over the window of in[...]; argmax[...] = index of that input within its image.
-    /// Ties go to the first maximum in row-major window order, as in TensorFlow.
+    /// Ties go to the first maximum in row-major window order, as in TensorFlow. NHWC keeps each pixel's channels
+    /// contiguous, so whole channel vectors are compared at once (<see cref="Vector{T}"/>: the JIT picks the width).
     /// </summary>
     internal static void PoolImage(Span<float> output, Span<int> argmax, ReadOnlySpan<float> input,
         int h, int w, int c, int ph, int pw, int sh, int sw, int oh, int ow)
     {
+        int lanes = Vector<float>.Count;
+        var laneOffsets = LaneOffsets();
         for (int y = 0; y < oh; y++)
             for (int x = 0; x < ow; x++)
             {
-                var o = output.Slice((y * ow + x) * c, c);
-                var a = argmax.Slice((y * ow + x) * c, c);
+                int outAt = (y * ow + x) * c;
                 int first = (y * sh * w + x * sw) * c;
-                input.Slice(first, c).CopyTo(o);
-                for (int ch = 0; ch < c; ch++) a[ch] = first + ch;
-                for (int dy = 0; dy < ph; dy++)
-                    for (int dx = 0; dx < pw; dx++)
-                    {
-                        if (dy == 0 && dx == 0) continue;
-                        int at = ((y * sh + dy) * w + x * sw + dx) * c;
-                        var v = input.Slice(at, c);
-                        for (int ch = 0; ch < c; ch++)
-                            if (v[ch] > o[ch]) { o[ch] = v[ch]; a[ch] = at + ch; }
-                    }
+                int ch = 0;
+                for (; ch <= c - lanes; ch += lanes)
+                {
+                    var best = new Vector<float>(input[(first + ch)..]);
+                    var index = new Vector<int>(first + ch) + laneOffsets;
+                    for (int dy = 0; dy < ph; dy++)
+                        for (int dx = 0; dx < pw; dx++)
+                        {
+                            if (dy == 0 && dx == 0) continue;
+                            int at = ((y * sh + dy) * w + x * sw + dx) * c + ch;
+                            var v = new Vector<float>(input[at..]);
+                            var greater = Vector.GreaterThan(v, best);
+                            best = Vector.ConditionalSelect(greater, v, best);
+                            index = Vector.ConditionalSelect(greater, new Vector<int>(at) + laneOffsets, index);
+                        }
+                    best.CopyTo(output[(outAt + ch)..]);
+                    index.CopyTo(argmax[(outAt + ch)..]);
+                }
+                for (; ch < c; ch++)
+                {
+                    float best = input[first + ch];
+                    int index = first + ch;
+                    for (int dy = 0; dy < ph; dy++)
+                        for (int dx = 0; dx < pw; dx++)
+                        {
+                            int at = ((y * sh + dy) * w + x * sw + dx) * c + ch;
+                            if (input[at] > best) (best, index) = (input[at], at);
+                        }
+                    output[outAt + ch] = best;
+                    argmax[outAt + ch] = index;
+                }
             }
+    }
+
+    /// <summary>The scalar definition the vectorised <see cref="PoolImage"/> is tested against.</summary>
+    internal static void PoolImageReference(Span<float> output, Span<int> argmax, ReadOnlySpan<float> input,
+        int h, int w, int c, int ph, int pw, int sh, int sw, int oh, int ow)
+    {
+        for (int y = 0; y < oh; y++)
+            for (int x = 0; x < ow; x++)
+                for (int ch = 0; ch < c; ch++)
+                {
+                    int o = (y * ow + x) * c + ch;
+                    output[o] = float.NegativeInfinity;
+                    argmax[o] = -1;
+                    for (int dy = 0; dy < ph; dy++)
+                        for (int dx = 0; dx < pw; dx++)
+                        {
+                            int at = ((y * sh + dy) * w + x * sw + dx) * c + ch;
+                            if (argmax[o] < 0 || input[at] > output[o]) (output[o], argmax[o]) = (input[at], at);
+                        }
+                }
+    }
+
+    private static Vector<int> LaneOffsets()
+    {
+        Span<int> lanes = stackalloc int[Vector<int>.Count];
+        for (int i = 0; i < lanes.Length; i++) lanes[i] = i;
+        return new Vector<int>(lanes);
     }
 
     private sealed class PoolWork(MaxPool2D layer, bool backward) : IParallelWork

@@ -13,7 +13,7 @@ public class SgemmTests
     [MemberData(nameof(Transposes))]
     public void Matches_reference_on_odd_shapes(bool transA, bool transB)
     {
-        var rng = new Random(transA ? 11 : 7 + (transB ? 3 : 0));
+        var rng = new Random((transA ? 11 : 7) + (transB ? 3 : 0));
         int index = 0;
         foreach (int m in OddSizes)
         foreach (int n in OddSizes)
@@ -62,9 +62,22 @@ public class SgemmTests
     }
 
     [Fact]
-    public void Results_are_bit_identical_across_calls_and_thread_counts()
+    public void Relu_clamps_negatives_and_keeps_nan()
     {
-        const int m = 301, n = 77, k = 1100;
+        // A diverging network must still show up as non-finite after a fused ReLU, as it does after the ReLU layer.
+        float[] a = [1f, 1f], b = [-2f, float.NaN, 3f, 0f, 0f, 0f], c = new float[3];
+        Sgemm.Multiply(1, 3, 2, a, 2, false, b, 3, false, c, 3, relu: true);
+        Assert.Equal(0f, c[0]);
+        Assert.True(float.IsNaN(c[1]));
+        Assert.Equal(3f, c[2]);
+    }
+
+    [Theory]
+    [InlineData(301, 77, 1100)]   // two parts
+    [InlineData(1000, 64, 300)]   // eight parts of an M split
+    [InlineData(64, 700, 90)]     // eight parts of an N split
+    public void Results_are_bit_identical_across_calls_and_thread_counts(int m, int n, int k)
+    {
         var rng = new Random(5);
         float[] a = Random(rng, m * k), b = Random(rng, k * n), bias = Random(rng, n), c0 = Random(rng, m * n);
         float[] Run(int threads, bool transB)
@@ -219,5 +232,28 @@ public class SgemmNestingTests
             Sgemm.Multiply(m, n, k, a, k, false, b, n, false, c, n, threads: threads);
             return c;
         }
+    }
+}
+
+public class WorkerPoolDisposalTests
+{
+    /// <summary>Tests elsewhere change Engine.Threads, which disposes the shared pool, while kernels may be running on it.</summary>
+    [Fact]
+    public async Task Runs_on_a_pool_disposed_meanwhile_still_complete()
+    {
+        var work = new Spin();
+        for (int round = 0; round < 50; round++)
+        {
+            var pool = new WorkerPool(2);
+            var run = Task.Run(() => pool.Run(work, 8));
+            var dispose = Task.Run(pool.Dispose);
+            await Task.WhenAll(run, dispose).WaitAsync(TimeSpan.FromSeconds(30));
+            await Task.Run(() => pool.Run(work, 4)).WaitAsync(TimeSpan.FromSeconds(30));   // after disposal: inline
+        }
+    }
+
+    private sealed class Spin : IParallelWork
+    {
+        public void Execute(int part) => Thread.SpinWait(1000);
     }
 }

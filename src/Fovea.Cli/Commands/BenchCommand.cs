@@ -1,0 +1,168 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using Fovea.Kernels;
+using Fovea.Losses;
+using Fovea.Models;
+using Fovea.Optimizers;
+
+namespace Fovea.Cli.Commands;
+
+/// <summary>
+/// <c>fovea bench</c>: training and inference throughput on random input, printed as <c>key=value</c> lines with
+/// the same meaning as the libtorch peer's (<c>/work/shared/peers/libtorch</c>): training steps on one fixed
+/// random batch, inference at batch 256 (5 warm-ups, then 40 timed passes).
+/// </summary>
+internal static class BenchCommand
+{
+    private static readonly Option<string> Model = new("--model") { Description = "Model to build: " + string.Join(", ", ModelZoo.Names), DefaultValueFactory = _ => "seed" };
+    private static readonly Option<int> BatchSize = new("--batch-size") { Description = "Samples per training step", DefaultValueFactory = _ => 64 };
+    private static readonly Option<double> Seconds = new("--seconds") { Description = "Timed training, after the warm-up", DefaultValueFactory = _ => 10 };
+    private static readonly Option<int?> Threads = new("--threads") { Description = "Worker threads (default: all cores)" };
+    private static readonly Option<long> Seed = new("--seed") { Description = "Seed of the weights and the random batch", DefaultValueFactory = _ => 0 };
+    private static readonly Option<bool> Layers = new("--layers") { Description = "Then time each layer's forward and backward pass for as long again" };
+
+    // Tiered JIT promotes hot methods after 30 calls and a 100 ms quiet period; 20 steps and 2 s are well past both.
+    private const int WarmupSteps = 20;
+    private const double WarmupSeconds = 2;
+    private const int InferBatch = 256, InferWarmups = 5, InferReps = 40;
+
+    public static Command Create()
+    {
+        var command = new Command("bench", "Measure training and inference throughput on random input")
+        {
+            Model, BatchSize, Seconds, Threads, Seed, Layers,
+        };
+        command.SetAction(parse => FoveaCli.Guard(parse, ct => Run(parse, ct)));
+        return command;
+    }
+
+    private static int Run(ParseResult parse, CancellationToken ct)
+    {
+        int batch = parse.GetValue(BatchSize);
+        double seconds = parse.GetValue(Seconds);
+        long seed = parse.GetValue(Seed);
+        if (batch < 1) throw new ArgumentException($"--batch-size must be at least 1; got {batch}");
+        if (!(seconds > 0) || !double.IsFinite(seconds)) throw new ArgumentException($"--seconds must be positive; got {seconds.ToString(CultureInfo.InvariantCulture)}");
+        CommonOptions.ApplyThreads(parse.GetValue(Threads));
+        var model = ModelZoo.Create(parse.GetValue(Model)!, seed);
+        model.Compile(new Adam(), new SparseCategoricalCrossentropy());
+
+        var rng = Rng.For(seed, "bench");
+        var (x, y) = RandomBatch(model, batch, rng);
+        var (infer, _) = RandomBatch(model, InferBatch, rng);
+        var output = new float[InferBatch * model.OutputShape.Size];
+
+        var w = Console.Out;
+        w.WriteLine($"model={parse.GetValue(Model)}");
+        w.WriteLine($"threads={Engine.Threads}");
+        w.WriteLine($"simd={Sgemm.ActivePath}");
+        w.WriteLine($"batch_size={batch}");
+
+        // Warm-up, then whole steps until the time is up (the clock is read between steps only).
+        var clock = Stopwatch.StartNew();
+        for (int step = 0; step < WarmupSteps || clock.Elapsed.TotalSeconds < Math.Min(WarmupSeconds, seconds); step++)
+        {
+            ct.ThrowIfCancellationRequested();
+            model.TrainOnBatch(x, y);
+        }
+        int steps = 0;
+        double loss = 0;
+        var cpuBefore = ProcessorTime();
+        clock.Restart();
+        do
+        {
+            ct.ThrowIfCancellationRequested();
+            loss = model.TrainOnBatch(x, y);
+            steps++;
+        } while (clock.Elapsed.TotalSeconds < seconds);
+        double trainSeconds = clock.Elapsed.TotalSeconds;
+        double cpuSeconds = (ProcessorTime() - cpuBefore).TotalSeconds;
+        double trainRate = (double)steps * batch / trainSeconds;
+
+        for (int i = 0; i < InferWarmups; i++) model.PredictBatch(output, infer, InferBatch);
+        clock.Restart();
+        for (int i = 0; i < InferReps; i++)
+        {
+            ct.ThrowIfCancellationRequested();
+            model.PredictBatch(output, infer, InferBatch);
+        }
+        double inferRate = (double)InferReps * InferBatch / clock.Elapsed.TotalSeconds;
+
+        long trainFlops = FlopCounter.TrainingPerImage(model), inferFlops = FlopCounter.InferencePerImage(model);
+        w.WriteLine($"train_steps={steps}");
+        w.WriteLine($"train_seconds={F(trainSeconds, 2)}");
+        // Cores' worth of CPU time the process got while training: well under the thread count means a busy machine.
+        w.WriteLine($"train_cpu_cores={F(cpuSeconds / trainSeconds, 2)}");
+        w.WriteLine($"final_loss={F(loss, 4)}");
+        w.WriteLine($"train_images_per_s={F(trainRate, 0)}");
+        w.WriteLine($"infer_images_per_s={F(inferRate, 0)}");
+        w.WriteLine($"train_mflop_per_image={F(trainFlops / 1e6, 2)}");
+        w.WriteLine($"gflops_train={F(trainFlops * trainRate / 1e9, 1)}");
+        w.WriteLine($"gflops_infer={F(inferFlops * inferRate / 1e9, 1)}");
+        w.WriteLine($"peak_working_set_mb={F(PeakWorkingSetMegabytes(), 0)}");
+        if (parse.GetValue(Layers)) PrintProfile(w, model, x, y, seconds, ct);
+        return ExitCodes.Success;
+    }
+
+    /// <summary>Uniform [0, 1) pixels, like the peer's <c>torch.rand</c>, and uniform labels.</summary>
+    private static (float[] X, int[] Y) RandomBatch(Sequential model, int batch, Rng rng)
+    {
+        var x = new float[batch * model.InputShape.Size];
+        for (int i = 0; i < x.Length; i++) x[i] = rng.NextSingle();
+        int classes = model.OutputShape[^1];
+        var y = new int[batch];
+        for (int i = 0; i < y.Length; i++) y[i] = rng.NextInt(classes);
+        return (x, y);
+    }
+
+    /// <summary>
+    /// Mean time of each part of a step, its share of the step and, for GEMM layers, its GFLOPS
+    /// (<see cref="FlopCounter"/>'s count over the measured time, so im2col, folds and epilogues count against it).
+    /// </summary>
+    private static void PrintProfile(TextWriter w, Sequential model, float[] x, int[] y, double seconds, CancellationToken ct)
+    {
+        var profile = new StepProfile(model.Layers.Count);
+        var clock = Stopwatch.StartNew();
+        do
+        {
+            ct.ThrowIfCancellationRequested();
+            model.TrainOnBatch(x, y, profile);
+        } while (clock.Elapsed.TotalSeconds < seconds);
+
+        double total = profile.MillisecondsPerStep(profile.Total);
+        double imagesPerStep = (double)profile.Images / profile.Steps;
+        var flops = FlopCounter.PerLayer(model);
+        void Line(string key, long ticks, long flopsPerImage)
+        {
+            double ms = profile.MillisecondsPerStep(ticks);
+            string rate = flopsPerImage > 0 ? $" {F(flopsPerImage * imagesPerStep / (ms * 1e6), 1)} GFLOPS" : "";
+            w.WriteLine($"profile.{key}={F(ms, 3)} ms {F(100 * ms / total, 1)}%{rate}");
+        }
+        w.WriteLine($"profile_steps={profile.Steps}");
+        w.WriteLine($"profile.step={F(total, 3)} ms");
+        Line("zero_grad", profile.ZeroGradients, 0);
+        for (int i = 0; i < model.Layers.Count; i++)
+            Line($"{model.Layers[i].Name}.forward", profile.Forward[i], flops[i].Forward);
+        Line("loss", profile.Loss, 0);
+        for (int i = model.Layers.Count - 1; i >= 0; i--)
+            Line($"{model.Layers[i].Name}.backward", profile.Backward[i], flops[i].Backward);
+        Line("optimizer", profile.Optimizer, 0);
+    }
+
+    private static TimeSpan ProcessorTime()
+    {
+        using var self = Process.GetCurrentProcess();
+        return self.TotalProcessorTime;
+    }
+
+    /// <summary>The process's peak resident set (VmHWM on Linux), in MiB.</summary>
+    private static double PeakWorkingSetMegabytes()
+    {
+        using var self = Process.GetCurrentProcess();
+        self.Refresh();
+        return self.PeakWorkingSet64 / (1024.0 * 1024.0);
+    }
+
+    private static string F(double value, int decimals) => value.ToString("F" + decimals, CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,38 @@
+using System.Globalization;
+using Fovea.Kernels;
+
+namespace Fovea.Tests.Cli;
+
+public class BenchCommandTests
+{
+    [Fact]
+    public async Task PrintsThePeersKeysAndAProfile()
+    {
+        var run = await FoveaProcess.RunAsync("bench", "--seconds", "0.2", "--batch-size", "4", "--threads", "1", "--layers");
+        Assert.True(run.ExitCode == 0, run.Stderr);
+        var values = run.Values();
+        Assert.Equal("1", values["threads"]);
+        Assert.Equal(Sgemm.ActivePath, values["simd"]);
+        Assert.Equal("22.69", values["train_mflop_per_image"]);
+        foreach (string key in new[] { "train_images_per_s", "infer_images_per_s", "gflops_train", "gflops_infer", "peak_working_set_mb", "train_cpu_cores" })
+            Assert.True(double.Parse(values[key], CultureInfo.InvariantCulture) > 0, $"{key}={values[key]}");
+        foreach (string layer in new[] { "conv2d", "max_pooling2d", "conv2d_1", "max_pooling2d_1", "flatten", "dense", "dense_1" })
+        {
+            Assert.Matches(@"^[0-9.]+ ms [0-9.]+%", values[$"profile.{layer}.forward"]);
+            Assert.Matches(@"^[0-9.]+ ms [0-9.]+%", values[$"profile.{layer}.backward"]);
+        }
+        Assert.Matches(@"GFLOPS$", values["profile.conv2d_1.backward"]);
+    }
+
+    [Theory]
+    [InlineData("--seconds", "0", "--seconds must be positive; got 0")]
+    [InlineData("--batch-size", "0", "--batch-size must be at least 1; got 0")]
+    [InlineData("--threads", "0", "--threads must be at least 1; got 0")]
+    [InlineData("--model", "vgg", "model must be one of seed; got 'vgg'")]
+    public async Task BadOptionsExitWithTwoAndOneLine(string option, string value, string message)
+    {
+        var run = await FoveaProcess.RunAsync("bench", option, value);
+        Assert.Equal(2, run.ExitCode);
+        Assert.Equal($"error: {message}", run.Stderr.Trim());
+    }
+}

@@ -1,0 +1,28 @@
+using Fovea.Layers;
+
+namespace Fovea.Tests.Layers;
+
+public class MaxPoolKernelTests
+{
+    [Theory]
+    [InlineData(2, 2, 1, 2, 2, 2, 2)]
+    [InlineData(5, 4, 3, 2, 2, 2, 2)]
+    [InlineData(30, 30, 32, 2, 2, 2, 2)]
+    [InlineData(13, 13, 64, 2, 2, 2, 2)]
+    [InlineData(7, 9, 33, 3, 3, 2, 2)]
+    [InlineData(7, 9, 17, 3, 2, 1, 1)]
+    public void VectorisedPoolingMatchesTheReference(int h, int w, int c, int ph, int pw, int sh, int sw)
+    {
+        var rng = new Rng(42);
+        // Few distinct values, so ties are common and the first-maximum rule is exercised.
+        var input = new float[h * w * c];
+        for (int i = 0; i < input.Length; i++) input[i] = rng.NextInt(5);
+        int oh = (h - ph) / sh + 1, ow = (w - pw) / sw + 1;
+        var (o1, a1) = (new float[oh * ow * c], new int[oh * ow * c]);
+        var (o2, a2) = (new float[oh * ow * c], new int[oh * ow * c]);
+        MaxPool2D.PoolImage(o1, a1, input, h, w, c, ph, pw, sh, sw, oh, ow);
+        MaxPool2D.PoolImageReference(o2, a2, input, h, w, c, ph, pw, sh, sw, oh, ow);
+        Assert.Equal(o2, o1);
+        Assert.Equal(a2, a1);
+    }
+}
