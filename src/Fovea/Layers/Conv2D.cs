@@ -81,6 +81,8 @@ public sealed class Conv2D : Layer
     internal override IEnumerable<(string Name, Shape Shape)> WeightShapes(Shape inputShape) =>
         [("kernel", new Shape(KernelSize.Height, KernelSize.Width, inputShape[2], Filters)), ("bias", new Shape(Filters))];
 
+    internal override long ScratchPerSample(Shape inputShape) => Geometry(inputShape) is var g ? (long)g.OutPixels * g.PatchSize : 0;
+
     protected override void AllocateScratch(int batchCapacity) => _cols = new float[(long)batchCapacity * _g.OutPixels * _g.PatchSize];
 
     public override void Forward(float[] output, float[] input, int batch, bool training)

@@ -68,6 +68,12 @@ public abstract class Layer
     /// </summary>
     internal virtual IEnumerable<(string Name, Shape Shape)> WeightShapes(Shape inputShape) => [];
 
+    /// <summary>
+    /// Values of per-batch scratch (<see cref="AllocateScratch"/>) per sample beyond the size of the output, e.g.
+    /// Conv2D's im2col matrix, for <paramref name="inputShape"/>. Pure; checked with the weights before loading.
+    /// </summary>
+    internal virtual long ScratchPerSample(Shape inputShape) => 0;
+
     protected Parameter AddWeight(string name, Shape shape)
     {
         var p = new Parameter(name, shape);

@@ -92,7 +92,10 @@ public static class ModelFile
         return new SavedModel(model, classNames, file);
     }
 
-    /// <summary>Most values one layer may output per sample (256 MB of floats), as <see cref="LayerConfig"/> caps the input shape.</summary>
+    /// <summary>
+    /// Most values one layer may output, or hold as scratch, per sample (256 MB of floats), as <see cref="LayerConfig"/>
+    /// caps the input shape: a model that loads can also predict.
+    /// </summary>
     internal const long MaxValuesPerSample = 1 << 26;
 
     /// <summary>Most weights a model may have (1 GiB of floats).</summary>
@@ -134,6 +137,9 @@ public static class ModelFile
                 if (output.Size > MaxValuesPerSample)
                     throw new InvalidDataFileException(
                         $"{source}: layer {layer} outputs {output} = {SafeTensorsText.N(output.Size)} values per sample, more than Fovea runs (at most {SafeTensorsText.N(MaxValuesPerSample)})");
+                if (layer.ScratchPerSample(shape) is var scratch && scratch > MaxValuesPerSample)
+                    throw new InvalidDataFileException(
+                        $"{source}: layer {layer} needs {SafeTensorsText.N(scratch)} values of scratch per sample for input {shape}, more than Fovea runs (at most {SafeTensorsText.N(MaxValuesPerSample)})");
                 foreach (var (name, weight) in layer.WeightShapes(shape))
                 {
                     weights.Add(($"{layer.Name}/{name}", weight));

@@ -104,6 +104,18 @@ public sealed class ModelFileHostileTests
     }
 
     [Fact]
+    public void A_convolution_whose_patch_matrix_is_too_large_to_run_is_refused()
+    {
+        // Loaded fine (12,289 weights, 49 KB), and then predicting one image planned a 206-billion-value im2col
+        // matrix: an OverflowException, an internal error in 'fovea predict'.
+        var metadata = Metadata(WithArchitecture(
+            """{"class_name":"Conv2D","config":{"name":"conv2d","filters":1,"kernel_size":[64,64],"activation":"linear","padding":"same","input_shape":[4096,4096,3]}}"""));
+
+        Assert.Equal("layer conv2d (Conv2D) needs 206,158,430,208 values of scratch per sample for input (4096, 4096, 3), more than Fovea runs (at most 67,108,864)",
+            Refusal([], metadata).Message);
+    }
+
+    [Fact]
     public void Weight_shapes_planned_before_building_are_the_ones_Build_creates()
     {
         Layer[] layers =
