@@ -23,14 +23,15 @@ internal sealed record TrainSettings
     {
         try
         {
-            var s = json is null ? null : JsonSerializer.Deserialize<TrainSettings>(json, Json);
+            // Checked by the same strict parser as the rest of the checkpoint's metadata before it is bound.
+            var s = json is null ? null : Serialization.MetadataJson.Parse(json).Deserialize<TrainSettings>(Json);
             if (s is null || s.Epochs < 1 || s.BatchSize < 1 || !(s.LearningRate > 0) || s.Threads < 1 || s.Limit is < 1 || s.EarlyStopping is < 1)
                 throw new FoveaException($"{source}: the checkpoint holds no valid run settings");
             return s;
         }
         catch (JsonException e)
         {
-            throw new FoveaException($"{source}: the checkpoint's run settings are malformed ({e.Message.Split('.')[0]})");
+            throw new FoveaException($"{source}: the checkpoint's run settings are malformed ({Serialization.MetadataJson.Reason(e)})");
         }
     }
 }
