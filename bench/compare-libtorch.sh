@@ -61,6 +61,10 @@ if [[ -n "$threads" ]]; then
   fovea_cmd+=(--threads "$threads")
   peer_cmd=(env "OMP_NUM_THREADS=$threads" "${peer_cmd[@]}")
 fi
+# The peer does not report its memory; GNU time's maximum resident set is the same figure as fovea's VmHWM.
+rss_file="$(mktemp)"
+trap 'rm -f "$rss_file"' EXIT
+if [[ -x /usr/bin/time ]]; then peer_cmd=(/usr/bin/time -f 'peak_rss_kb=%M' -o "$rss_file" "${peer_cmd[@]}"); fi
 
 # value KEY TEXT: the value of KEY in TEXT, whose lines hold one or more space-separated key=value pairs.
 value() { tr ' ' '\n' <<<"$2" | awk -F= -v k="$1" '$1 == k { print $2; exit }'; }
@@ -98,9 +102,11 @@ for ((r = 1; r <= rounds; r++)); do
   train_ratio="$(ratio "$ft" "$pt")" infer_ratio="$(ratio "$fi" "$pi")"
   train_ratios+=("$train_ratio")
   infer_ratios+=("$infer_ratio")
+  peer_peak_mb="$(awk -F= '$1 == "peak_rss_kb" { printf "%.0f", $2 / 1024 }' "$rss_file")"
   echo "round=$r fovea_threads=$(value threads "$f") peer_threads=$(value threads "$p")" \
        "fovea_train=$ft peer_train=$pt fovea_infer=$fi peer_infer=$pi train_ratio=$train_ratio infer_ratio=$infer_ratio" \
-       "fovea_cpu_cores=$(value train_cpu_cores "$f") fovea_peak_mb=$(value peak_working_set_mb "$f") loadavg=$(load | tr ' ' '/')"
+       "fovea_cpu_cores=$(value train_cpu_cores "$f") fovea_peak_mb=$(value peak_working_set_mb "$f") peer_peak_mb=${peer_peak_mb:-?}" \
+       "loadavg=$(load | tr ' ' '/')"
 done
 echo "loadavg_end=$(load | tr ' ' '/')"
 echo "train_ratio=$(median "${train_ratios[@]}")"
