@@ -7,6 +7,7 @@
 #
 # PEER=/path/to/libtorch-peer (or the folder holding it) reuses a built peer, e.g. PEER=/tmp/peer/out;
 # otherwise the peer is built once into bench/.peer/ (ignored by git). PEER_SRC overrides the peer's sources.
+# FOVEA=/path/to/fovea.dll measures a fovea built elsewhere (e.g. a candidate change) instead of building this one.
 # --threads sets fovea's --threads and the peer's OMP_NUM_THREADS; without it each uses its own default.
 set -euo pipefail
 
@@ -21,7 +22,7 @@ while (($#)); do
     --seconds) seconds="${2:?--seconds needs a value}"; shift 2 ;;
     --batch-size) batch="${2:?--batch-size needs a value}"; shift 2 ;;
     --threads) threads="${2:?--threads needs a value}"; shift 2 ;;
-    -h|--help) sed -n '2,10s/^# \{0,1\}//p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,11s/^# \{0,1\}//p' "$0"; exit 0 ;;
     *) die "unknown argument '$1' (see --help)" ;;
   esac
 done
@@ -50,10 +51,15 @@ else
   fi
 fi
 
-echo "building fovea (Release)..." >&2
-dotnet build "$root/src/Fovea.Cli/Fovea.Cli.csproj" -c Release --nologo -v q >&2
-fovea="$root/src/Fovea.Cli/bin/Release/net10.0/fovea.dll"
-[[ -f "$fovea" ]] || die "fovea.dll not found at $fovea after the build"
+if [[ -n "${FOVEA:-}" ]]; then
+  fovea="$FOVEA"
+  [[ -f "$fovea" ]] || die "FOVEA=$FOVEA is not a fovea.dll"
+else
+  echo "building fovea (Release)..." >&2
+  dotnet build "$root/src/Fovea.Cli/Fovea.Cli.csproj" -c Release --nologo -v q >&2
+  fovea="$root/src/Fovea.Cli/bin/Release/net10.0/fovea.dll"
+  [[ -f "$fovea" ]] || die "fovea.dll not found at $fovea after the build"
+fi
 
 fovea_cmd=(dotnet "$fovea" bench --batch-size "$batch" --seconds "$seconds")
 peer_cmd=("$peer" bench --batch "$batch")
