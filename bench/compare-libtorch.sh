@@ -44,6 +44,11 @@ else
     [[ -x "$peer_src/build.sh" ]] || die "no peer build script at $peer_src/build.sh (set PEER or PEER_SRC)"
     echo "building the libtorch peer into bench/.peer/ (once; about 500 MB)..." >&2
     mkdir -p "$here/.peer"
+    # The peer is built inside this repository; these stop MSBuild from applying Fovea's Directory.*.props
+    # (central package versions, warnings as errors) to it.
+    echo '<Project />' >"$here/.peer/Directory.Build.props"
+    echo '<Project><PropertyGroup><ManagePackageVersionsCentrally>false</ManagePackageVersionsCentrally></PropertyGroup></Project>' \
+      >"$here/.peer/Directory.Packages.props"
     if ! "$peer_src/build.sh" "$here/.peer/out" >"$here/.peer/build.log" 2>&1; then
       tail -20 "$here/.peer/build.log" >&2
       die "peer build failed (log: bench/.peer/build.log)"
