@@ -7,6 +7,7 @@
 #
 # PEER=/path/to/libtorch-peer (or the folder holding it) reuses a built peer, e.g. PEER=/tmp/peer/out;
 # otherwise the peer is built once into bench/.peer/ (ignored by git). PEER_SRC overrides the peer's sources.
+# FOVEA=/path/to/fovea.dll measures a fovea built elsewhere (e.g. a candidate change) instead of building this one.
 # --threads sets fovea's --threads and the peer's OMP_NUM_THREADS; without it each uses its own default.
 set -euo pipefail
 
@@ -21,7 +22,7 @@ while (($#)); do
     --seconds) seconds="${2:?--seconds needs a value}"; shift 2 ;;
     --batch-size) batch="${2:?--batch-size needs a value}"; shift 2 ;;
     --threads) threads="${2:?--threads needs a value}"; shift 2 ;;
-    -h|--help) sed -n '2,10s/^# \{0,1\}//p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,11s/^# \{0,1\}//p' "$0"; exit 0 ;;
     *) die "unknown argument '$1' (see --help)" ;;
   esac
 done
@@ -43,6 +44,11 @@ else
     [[ -x "$peer_src/build.sh" ]] || die "no peer build script at $peer_src/build.sh (set PEER or PEER_SRC)"
     echo "building the libtorch peer into bench/.peer/ (once; about 500 MB)..." >&2
     mkdir -p "$here/.peer"
+    # The peer is built inside this repository; these stop MSBuild from applying Fovea's Directory.*.props
+    # (central package versions, warnings as errors) to it.
+    echo '<Project />' >"$here/.peer/Directory.Build.props"
+    echo '<Project><PropertyGroup><ManagePackageVersionsCentrally>false</ManagePackageVersionsCentrally></PropertyGroup></Project>' \
+      >"$here/.peer/Directory.Packages.props"
     if ! "$peer_src/build.sh" "$here/.peer/out" >"$here/.peer/build.log" 2>&1; then
       tail -20 "$here/.peer/build.log" >&2
       die "peer build failed (log: bench/.peer/build.log)"
@@ -50,10 +56,15 @@ else
   fi
 fi
 
-echo "building fovea (Release)..." >&2
-dotnet build "$root/src/Fovea.Cli/Fovea.Cli.csproj" -c Release --nologo -v q >&2
-fovea="$root/src/Fovea.Cli/bin/Release/net10.0/fovea.dll"
-[[ -f "$fovea" ]] || die "fovea.dll not found at $fovea after the build"
+if [[ -n "${FOVEA:-}" ]]; then
+  fovea="$FOVEA"
+  [[ -f "$fovea" ]] || die "FOVEA=$FOVEA is not a fovea.dll"
+else
+  echo "building fovea (Release)..." >&2
+  dotnet build "$root/src/Fovea.Cli/Fovea.Cli.csproj" -c Release --nologo -v q >&2
+  fovea="$root/src/Fovea.Cli/bin/Release/net10.0/fovea.dll"
+  [[ -f "$fovea" ]] || die "fovea.dll not found at $fovea after the build"
+fi
 
 fovea_cmd=(dotnet "$fovea" bench --batch-size "$batch" --seconds "$seconds")
 peer_cmd=("$peer" bench --batch "$batch")
@@ -61,6 +72,10 @@ if [[ -n "$threads" ]]; then
   fovea_cmd+=(--threads "$threads")
   peer_cmd=(env "OMP_NUM_THREADS=$threads" "${peer_cmd[@]}")
 fi
+# The peer does not report its memory; GNU time's maximum resident set is the same figure as fovea's VmHWM.
+rss_file="$(mktemp)"
+trap 'rm -f "$rss_file"' EXIT
+if [[ -x /usr/bin/time ]]; then peer_cmd=(/usr/bin/time -f 'peak_rss_kb=%M' -o "$rss_file" "${peer_cmd[@]}"); fi
 
 # value KEY TEXT: the value of KEY in TEXT, whose lines hold one or more space-separated key=value pairs.
 value() { tr ' ' '\n' <<<"$2" | awk -F= -v k="$1" '$1 == k { print $2; exit }'; }
@@ -98,9 +113,11 @@ for ((r = 1; r <= rounds; r++)); do
   train_ratio="$(ratio "$ft" "$pt")" infer_ratio="$(ratio "$fi" "$pi")"
   train_ratios+=("$train_ratio")
   infer_ratios+=("$infer_ratio")
+  peer_peak_mb="$(awk -F= '$1 == "peak_rss_kb" { printf "%.0f", $2 / 1024 }' "$rss_file")"
   echo "round=$r fovea_threads=$(value threads "$f") peer_threads=$(value threads "$p")" \
        "fovea_train=$ft peer_train=$pt fovea_infer=$fi peer_infer=$pi train_ratio=$train_ratio infer_ratio=$infer_ratio" \
-       "fovea_cpu_cores=$(value train_cpu_cores "$f") fovea_peak_mb=$(value peak_working_set_mb "$f") loadavg=$(load | tr ' ' '/')"
+       "fovea_cpu_cores=$(value train_cpu_cores "$f") fovea_peak_mb=$(value peak_working_set_mb "$f") peer_peak_mb=${peer_peak_mb:-?}" \
+       "loadavg=$(load | tr ' ' '/')"
 done
 echo "loadavg_end=$(load | tr ' ' '/')"
 echo "train_ratio=$(median "${train_ratios[@]}")"

@@ -117,12 +117,13 @@ internal static class BenchCommand
     }
 
     /// <summary>
-    /// Mean time of each part of a step, its share of the step and, for GEMM layers, its GFLOPS
-    /// (<see cref="FlopCounter"/>'s count over the measured time, so im2col, folds and epilogues count against it).
+    /// Each part of a step: its mean time and share of the mean step, then its fastest time (the better estimate
+    /// on a busy machine), that time's share of the sum of the fastest times and, for GEMM layers, the GFLOPS at
+    /// that time (<see cref="FlopCounter"/>'s count, so im2col, folds and epilogues count against the layer).
     /// </summary>
     private static void PrintProfile(TextWriter w, Sequential model, float[] x, int[] y, double seconds, CancellationToken ct)
     {
-        var profile = new StepProfile(model.Layers.Count);
+        var profile = new StepProfile(model.Layers.Select(l => l.Name!).ToList());
         var clock = Stopwatch.StartNew();
         do
         {
@@ -130,24 +131,19 @@ internal static class BenchCommand
             model.TrainOnBatch(x, y, profile);
         } while (clock.Elapsed.TotalSeconds < seconds);
 
-        double total = profile.MillisecondsPerStep(profile.Total);
+        var flops = FlopCounter.PerLayer(model).SelectMany(l => new[] { ($"{l.Layer}.forward", l.Forward), ($"{l.Layer}.backward", l.Backward) })
+            .ToDictionary(p => p.Item1, p => p.Item2);
         double imagesPerStep = (double)profile.Images / profile.Steps;
-        var flops = FlopCounter.PerLayer(model);
-        void Line(string key, long ticks, long flopsPerImage)
-        {
-            double ms = profile.MillisecondsPerStep(ticks);
-            string rate = flopsPerImage > 0 ? $" {F(flopsPerImage * imagesPerStep / (ms * 1e6), 1)} GFLOPS" : "";
-            w.WriteLine($"profile.{key}={F(ms, 3)} ms {F(100 * ms / total, 1)}%{rate}");
-        }
+        double meanStep = profile.MeanStepMilliseconds;
+        double minSum = Enumerable.Range(0, profile.Parts.Count).Sum(profile.MinMilliseconds);
         w.WriteLine($"profile_steps={profile.Steps}");
-        w.WriteLine($"profile.step={F(total, 3)} ms");
-        Line("zero_grad", profile.ZeroGradients, 0);
-        for (int i = 0; i < model.Layers.Count; i++)
-            Line($"{model.Layers[i].Name}.forward", profile.Forward[i], flops[i].Forward);
-        Line("loss", profile.Loss, 0);
-        for (int i = model.Layers.Count - 1; i >= 0; i--)
-            Line($"{model.Layers[i].Name}.backward", profile.Backward[i], flops[i].Backward);
-        Line("optimizer", profile.Optimizer, 0);
+        w.WriteLine($"profile.step=mean {F(meanStep, 3)} ms | min {F(profile.MinStepMilliseconds, 3)} ms (parts' minima add up to {F(minSum, 3)} ms)");
+        for (int part = 0; part < profile.Parts.Count; part++)
+        {
+            double mean = profile.MeanMilliseconds(part), min = profile.MinMilliseconds(part);
+            string rate = flops.GetValueOrDefault(profile.Parts[part]) is > 0 and var f ? $" {F(f * imagesPerStep / (min * 1e6), 1)} GFLOPS" : "";
+            w.WriteLine($"profile.{profile.Parts[part]}=mean {F(mean, 3)} ms {F(100 * mean / meanStep, 1)}% | min {F(min, 3)} ms {F(100 * min / minSum, 1)}%{rate}");
+        }
     }
 
     private static TimeSpan ProcessorTime()

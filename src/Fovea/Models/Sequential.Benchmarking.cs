@@ -26,30 +26,28 @@ public sealed partial class Sequential
     internal double TrainOnBatch(ReadOnlySpan<float> x, ReadOnlySpan<int> y, StepProfile profile)
     {
         ArgumentNullException.ThrowIfNull(profile);
-        if (profile.Forward.Length != _layers.Count)
-            throw new ArgumentException($"profile must have one slot per layer ({_layers.Count}); got {profile.Forward.Length}", nameof(profile));
-        int batch = LoadBatch(x, y);
+        if (profile.Layers != _layers.Count)
+            throw new ArgumentException($"profile must be for {_layers.Count} layers; got {profile.Layers}", nameof(profile));
+        int batch = LoadBatch(x, y), part = 0;
         long t = Stopwatch.GetTimestamp(), start = t;
         Array.Clear(_gradients);
-        profile.ZeroGradients += Lap(ref t);
+        profile.Add(part++, Lap(ref t));
         for (int i = 0; i < _layers.Count; i++)
         {
             _layers[i].Forward(_activations[i + 1], _activations[i], batch, training: true);
-            profile.Forward[i] += Lap(ref t);
+            profile.Add(part++, Lap(ref t));
         }
         double loss = LossAndGradient(batch, withGradient: true);
         CountCorrect(batch);
-        profile.Loss += Lap(ref t);
+        profile.Add(part++, Lap(ref t));
         for (int i = _layers.Count - 1; i >= 0; i--)
         {
             _layers[i].Backward(i == 0 ? null : _activationGrads[i], _activationGrads[i + 1], _activations[i], _activations[i + 1], batch);
-            profile.Backward[i] += Lap(ref t);
+            profile.Add(part++, Lap(ref t));
         }
         Optimizer!.Step(_weights, _gradients);
-        profile.Optimizer += Lap(ref t);
-        profile.Total += t - start;
-        profile.Steps++;
-        profile.Images += batch;
+        profile.Add(part, Lap(ref t));
+        profile.EndStep(t - start, batch);
         return loss / batch;
 
         static long Lap(ref long since)
@@ -98,19 +96,55 @@ public sealed partial class Sequential
     }
 }
 
-/// <summary>Where a training step's time goes, in <see cref="Stopwatch"/> ticks summed over <see cref="Steps"/> steps.</summary>
-internal sealed class StepProfile(int layers)
+/// <summary>
+/// Where a training step's time goes: per part, the sum and the minimum over <see cref="Steps"/> steps, in
+/// <see cref="Stopwatch"/> ticks. On a busy machine the minimum is the better estimate of a part's own cost
+/// (a preempted step only ever adds time); the mean says what a step really took.
+/// Parts in step order: zero_grad, each layer's forward, loss, each layer's backward (last layer first), optimizer.
+/// </summary>
+internal sealed class StepProfile
 {
-    public long[] Forward { get; } = new long[layers];
-    public long[] Backward { get; } = new long[layers];
-    /// <summary>Loss, its gradient and the accuracy count.</summary>
-    public long Loss { get; set; }
-    public long ZeroGradients { get; set; }
-    public long Optimizer { get; set; }
-    public long Total { get; set; }
-    public int Steps { get; set; }
-    public long Images { get; set; }
+    private readonly long[] _sum, _min;
+    private long _stepMin = long.MaxValue;
 
-    /// <summary>Mean milliseconds per step of a tick count.</summary>
-    public double MillisecondsPerStep(long ticks) => Steps == 0 ? 0 : ticks * 1000.0 / Stopwatch.Frequency / Steps;
+    public StepProfile(IReadOnlyList<string> layerNames)
+    {
+        ArgumentNullException.ThrowIfNull(layerNames);
+        Layers = layerNames.Count;
+        Parts = ["zero_grad", .. layerNames.Select(n => $"{n}.forward"), "loss", .. layerNames.Reverse().Select(n => $"{n}.backward"), "optimizer"];
+        _sum = new long[Parts.Count];
+        _min = new long[Parts.Count];
+        Array.Fill(_min, long.MaxValue);
+    }
+
+    public int Layers { get; }
+    public IReadOnlyList<string> Parts { get; }
+    public int Steps { get; private set; }
+    public long Images { get; private set; }
+    public long TotalTicks { get; private set; }
+
+    public void Add(int part, long ticks)
+    {
+        _sum[part] += ticks;
+        _min[part] = Math.Min(_min[part], ticks);
+    }
+
+    public void EndStep(long ticks, int batch)
+    {
+        TotalTicks += ticks;
+        _stepMin = Math.Min(_stepMin, ticks);
+        Steps++;
+        Images += batch;
+    }
+
+    /// <summary>Mean milliseconds of a part per step.</summary>
+    public double MeanMilliseconds(int part) => Steps == 0 ? 0 : Milliseconds(_sum[part]) / Steps;
+
+    /// <summary>Fastest milliseconds of a part over the steps.</summary>
+    public double MinMilliseconds(int part) => Steps == 0 ? 0 : Milliseconds(_min[part]);
+
+    public double MeanStepMilliseconds => Steps == 0 ? 0 : Milliseconds(TotalTicks) / Steps;
+    public double MinStepMilliseconds => Steps == 0 ? 0 : Milliseconds(_stepMin);
+
+    private static double Milliseconds(long ticks) => ticks * 1000.0 / Stopwatch.Frequency;
 }

@@ -18,8 +18,8 @@ public class BenchCommandTests
             Assert.True(double.Parse(values[key], CultureInfo.InvariantCulture) > 0, $"{key}={values[key]}");
         foreach (string layer in new[] { "conv2d", "max_pooling2d", "conv2d_1", "max_pooling2d_1", "flatten", "dense", "dense_1" })
         {
-            Assert.Matches(@"^[0-9.]+ ms [0-9.]+%", values[$"profile.{layer}.forward"]);
-            Assert.Matches(@"^[0-9.]+ ms [0-9.]+%", values[$"profile.{layer}.backward"]);
+            Assert.Matches(@"^mean [0-9.]+ ms [0-9.]+% \| min [0-9.]+ ms [0-9.]+%", values[$"profile.{layer}.forward"]);
+            Assert.Matches(@"^mean [0-9.]+ ms [0-9.]+% \| min [0-9.]+ ms [0-9.]+%", values[$"profile.{layer}.backward"]);
         }
         Assert.Matches(@"GFLOPS$", values["profile.conv2d_1.backward"]);
     }
