@@ -122,8 +122,10 @@ internal static unsafe class SgemmDriver<TOps, TVec>
     /// transposed A (1, lda) — small-n shapes like conv forward (n = 32) then skip an A copy that would cost
     /// about as much as the FMAs. B advances by bStride: NR when packed, ldb when read in place.
     /// The JIT turns the loop body into 2 loads, 6 broadcasts, 12 FMAs and 4 scalar ops (checked with JitDisasm).
+    /// NoInlining: with TieredPGO the JIT inlined it into the hot caller in about two processes out of three, and the
+    /// GEMM then ran 2–2.5× slower (fovea bench, 8 of 12 runs slow; 6 of 6 fast with this attribute).
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static void MicroKernel(int kc, float* a, nint rowStride, nint depthStride, float* b, nint bStride,
                                     float* c, nint ldc, bool load, float* bias, bool relu)
     {
