@@ -9,7 +9,9 @@ internal sealed class RunFolder
     /// <summary>Room for the model, checkpoints, pictures and report, with a wide margin.</summary>
     private const long RequiredFreeBytes = 64L << 20;
 
-    private RunFolder(string path) => Path = path;
+    private RunFolder(string path, bool created) => (Path, _created) = (path, created);
+
+    private readonly bool _created;
 
     public string Path { get; }
     public string ModelPath => System.IO.Path.Combine(Path, "model.safetensors");
@@ -55,6 +57,7 @@ internal sealed class RunFolder
 
     private static RunFolder Open(string path)
     {
+        bool created = !Directory.Exists(path);
         try
         {
             Directory.CreateDirectory(path);
@@ -69,6 +72,19 @@ internal sealed class RunFolder
         long free = new DriveInfo(path).AvailableFreeSpace;
         if (free < RequiredFreeBytes)
             throw new FoveaException($"the run folder {path} has only {free >> 20} MB free; at least {RequiredFreeBytes >> 20} MB are needed");
-        return new RunFolder(path);
+        return new RunFolder(path, created);
+    }
+
+    /// <summary>Removes the folder again if this run created it and nothing was written into it (the run failed early).</summary>
+    public void RemoveIfUnused()
+    {
+        try
+        {
+            if (_created && !Directory.EnumerateFileSystemEntries(Path).Any()) Directory.Delete(Path);
+        }
+        catch (IOException)
+        {
+            // Best effort: an empty folder left behind is harmless.
+        }
     }
 }

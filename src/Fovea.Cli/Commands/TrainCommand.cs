@@ -57,7 +57,16 @@ internal static class TrainCommand
         }
         Engine.Threads = settings.Threads;
 
-        var data = DataResolver.Load(settings.Data, settings.Limit, ct);
+        Cifar10Dataset data;
+        try
+        {
+            data = DataResolver.Load(settings.Data, settings.Limit, ct);
+        }
+        catch
+        {
+            run.RemoveIfUnused();
+            throw;
+        }
         var (train, test) = (data.Train, data.Test);
         Console.WriteLine($"x_train shape: {train.Images.Shape}  y_train shape: ({train.Count},)");
         Console.WriteLine($"x_test shape: {test.Images.Shape}  y_test shape: ({test.Count},)");

@@ -14,6 +14,7 @@ public sealed class ProgressLogger(TextWriter writer, bool live) : Callback
     private readonly Stopwatch _epochClock = new();
     private TimeSpan _lastDraw;
     private TrainingRun? _run;
+    private bool _barShown;
 
     public ProgressLogger() : this(Console.Out, !Console.IsOutputRedirected) { }
 
@@ -36,6 +37,7 @@ public sealed class ProgressLogger(TextWriter writer, bool live) : Callback
         double eta = elapsed.TotalSeconds / step * (steps - step);
         writer.Write($"\r{Bar(step, steps)} - ETA: {FormatSeconds(eta)} - loss: {F(loss)} - accuracy: {F(accuracy)}   ");
         writer.Flush();
+        _barShown = true;
     }
 
     public override void OnEpochEnd(EpochLog log)
@@ -45,6 +47,15 @@ public sealed class ProgressLogger(TextWriter writer, bool live) : Callback
         if (log.ValLoss is { } vl) line += $" - val_loss: {F(vl)} - val_accuracy: {F(log.ValAccuracy ?? 0)}";
         writer.WriteLine((live ? "\r" : "") + line + (live ? "   " : ""));
         writer.Flush();
+        _barShown = false;
+    }
+
+    /// <summary>A run stopped mid-epoch leaves its bar on the line; end it so later messages start on their own.</summary>
+    public override void OnTrainEnd(History history)
+    {
+        if (!_barShown) return;
+        writer.WriteLine();
+        _barShown = false;
     }
 
     private static string Bar(int step, int steps)

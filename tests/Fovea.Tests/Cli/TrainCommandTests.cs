@@ -69,6 +69,7 @@ public class TrainCommandTests : IDisposable
         Assert.Contains(message, stderr);
         Assert.Single(stderr.Trim().Split('\n'));
         Assert.DoesNotContain("   at ", stderr + stdout);
+        Assert.False(Directory.Exists(_temp["run"]), "a run folder was left behind by a run that never started");
     }
 
     [Theory]
