@@ -40,10 +40,21 @@ internal sealed class RunFolder
         if (existing.Count > 0 && !overwrite)
             throw new FoveaException($"{path} already holds a run ({string.Join(", ", existing)}); pass --resume {requested ?? path} to continue it or --overwrite to replace it");
         var folder = Open(path);
-        // --overwrite: the old run's files go, so none of them can be mistaken for the new run's.
-        if (existing.Count > 0)
-            foreach (var f in existing.Concat(ReportFiles)) File.Delete(System.IO.Path.Combine(path, f));
+        folder._replaced = existing;
         return folder;
+    }
+
+    private List<string> _replaced = [];
+
+    /// <summary>
+    /// With --overwrite, deletes the old run's files so none can be mistaken for the new run's. Called only once the new
+    /// run has its data and model, so a mistake on the command line does not cost the old run.
+    /// </summary>
+    public void ClearReplacedRun()
+    {
+        if (_replaced.Count == 0) return;
+        foreach (var f in _replaced.Concat(ReportFiles)) File.Delete(System.IO.Path.Combine(Path, f));
+        _replaced = [];
     }
 
     /// <summary>The folder of a run to resume; it must hold a checkpoint.</summary>

@@ -17,6 +17,9 @@ internal sealed record TrainSettings
     public int Threads { get; init; }
     public int? EarlyStopping { get; init; }
 
+    /// <summary>Set once the run has written its model and metrics; a finished run is not resumed.</summary>
+    public bool Finished { get; init; }
+
     public string ToJson() => JsonSerializer.Serialize(this, Json);
 
     public static TrainSettings FromJson(string? json, string source)

@@ -25,7 +25,7 @@ internal static class TrainCommand
     private static readonly Option<string?> Out = new("--out") { Description = "Run folder (default: runs/<timestamp>)" };
     private static readonly Option<string?> Resume = new("--resume") { Description = "Continue the run in this folder from its checkpoint, with its original settings" };
     private static readonly Option<bool> Overwrite = new("--overwrite") { Description = "Replace a run already in the --out folder" };
-    private static readonly Option<int?> EarlyStop = new("--early-stopping") { Description = "Stop when val_loss has not improved for this many epochs; keep the best weights" };
+    private static readonly Option<int?> EarlyStop = new("--early-stopping") { Description = "Stop when val_loss has not improved for this many epochs and restore the best weights (also kept as best.safetensors)" };
 
     public static Command Create()
     {
@@ -45,8 +45,14 @@ internal static class TrainCommand
         if (resume is not null)
         {
             if (parse.GetValue(Out) is not null) throw new ArgumentException("--resume continues the run in its own folder; drop --out");
+            // The run continues exactly as it began; an option that would change it is refused, not silently dropped.
+            foreach (var option in new Option[] { Epochs, BatchSize, LearningRate, Seed, Limit, Threads, Overwrite, EarlyStop })
+                if (parse.GetResult(option) is { Implicit: false })
+                    throw new ArgumentException($"--resume continues with the run's saved settings; drop {option.Name}");
             run = RunFolder.Existing(resume);
             var saved = TrainSettings.FromJson(SafeTensors.Read(run.CheckpointPath).Metadata.GetValueOrDefault("settings"), run.CheckpointPath);
+            if (saved.Finished)
+                throw new FoveaException($"{run.Path} holds a finished run; there is nothing to resume (its model is {run.ModelPath})");
             // The data may have moved since; everything else stays as the run began.
             settings = parse.GetValue(Data) is { } movedData ? saved with { Data = Path.GetFullPath(movedData) } : saved;
         }
@@ -83,22 +89,30 @@ internal static class TrainCommand
             Console.WriteLine($"resuming {run.Path} after epoch {state.CompletedEpochs}" + (state.AtEpochBoundary ? "" : $", step {state.StepsIntoEpoch}"));
         }
 
+        run.ClearReplacedRun();
         var checkpoints = new CheckpointWriter(run.CheckpointPath, data.ClassNames, settings);
         var cancel = new CancellationCallback(ct);
-        List<Callback> callbacks = [cancel, new HistoryCsvWriter(run.HistoryPath, state?.History.Epochs ?? []), checkpoints];
+        List<Callback> callbacks = [cancel, new HistoryCsvWriter(run.HistoryPath, state?.History.Epochs ?? [])];
+        int epochs = settings.Epochs;
         if (settings.EarlyStopping is { } patience)
         {
             var early = new EarlyStopping(patience);
             if (state is not null)
+            {
                 early.Resume(state.History, File.Exists(run.BestModelPath) ? Sequential.Load(run.BestModelPath).Model.Weights.ToArray() : null);
+                // Stopped early, then killed before finishing up: no more epochs, just the final steps.
+                if (early.PatienceExhausted) epochs = state.CompletedEpochs;
+            }
             early.Improved += _ => model.Save(run.BestModelPath, data.ClassNames);
+            // Before the checkpoint, so that best.safetensors is on disk before a checkpoint that counts on it.
             callbacks.Add(early);
         }
+        callbacks.Add(checkpoints);
 
         var clock = Stopwatch.StartNew();
         try
         {
-            model.Fit(train.Images, train.Labels, batchSize: settings.BatchSize, epochs: settings.Epochs,
+            model.Fit(train.Images, train.Labels, batchSize: settings.BatchSize, epochs: epochs,
                 validationData: (test.Images, test.Labels), callbacks: callbacks, resumeFrom: state);
         }
         catch (NonFiniteLossException e)
@@ -136,6 +150,8 @@ internal static class TrainCommand
         });
         Console.WriteLine($"saved {run.ModelPath}, {Path.GetFileName(run.HistoryPath)} and {Path.GetFileName(run.MetricsPath)}");
         Console.WriteLine($"report: {run.ReportPath}");
+        // Last: a crash before this point can still be resumed to finish the run's files; after it there is nothing to resume.
+        checkpoints.MarkFinished();
         return ExitCodes.Success;
     }
 

@@ -131,6 +131,8 @@ public sealed partial class Sequential
         if (loss is not SparseCategoricalCrossentropy)
             throw new ArgumentException($"loss must be SparseCategoricalCrossentropy; got {loss.GetType().Name}", nameof(loss));
         Build();
+        if (OutputShape.Rank != 1)
+            throw new ArgumentException($"sparse categorical cross-entropy needs an output of shape (classes,); the model's is {OutputShape.ToString("None")}: end it with Flatten and Dense", nameof(loss));
         Optimizer = optimizer;
         Loss = loss;
         optimizer.Initialize(_weights.Length);
@@ -146,6 +148,12 @@ public sealed partial class Sequential
     {
         Build();
         if (batchSize <= _capacity) return;
+        // Kernels index buffers with int: refuse a batch whose largest buffer would not fit, by name, before allocating.
+        long largest = _layers.Max(l => Math.Max(l.OutputShape.Size, l.ScratchPerSample(l.InputShape)));
+        largest = Math.Max(largest, InputShape.Size);
+        int maxBatch = (int)Math.Min(int.MaxValue, Array.MaxLength / largest);
+        if (batchSize > maxBatch)
+            throw new ArgumentOutOfRangeException(nameof(batchSize), $"batch size must be at most {maxBatch} for this model (its largest per-batch buffer holds {largest:N0} values per sample); got {batchSize}");
         _capacity = batchSize;
         _activations = new float[_layers.Count + 1][];
         _activationGrads = new float[_layers.Count + 1][];

@@ -25,6 +25,9 @@ public sealed class EarlyStopping : Callback
     public double BestValLoss { get; private set; } = double.PositiveInfinity;
     public int BestEpoch { get; private set; }
 
+    /// <summary>True once the validation loss has gone <see cref="Patience"/> epochs without improving.</summary>
+    public bool PatienceExhausted => _wait >= Patience;
+
     /// <summary>The epoch at which training was stopped, or 0 if it ran to the end.</summary>
     public int StoppedEpoch { get; private set; }
 
@@ -35,11 +38,26 @@ public sealed class EarlyStopping : Callback
     public void Resume(History history, float[]? bestWeights)
     {
         ArgumentNullException.ThrowIfNull(history);
+        Reset();
         foreach (var log in history.Epochs) Track(log);
         _bestWeights = bestWeights;
+        _resumed = true;
     }
 
-    public override void OnTrainBegin(TrainingRun run) => _model = run.Model;
+    private bool _resumed;
+
+    /// <summary>Like Keras, each Fit starts afresh, unless <see cref="Resume"/> prepared this one.</summary>
+    public override void OnTrainBegin(TrainingRun run)
+    {
+        _model = run.Model;
+        if (!_resumed) Reset();
+        _resumed = false;
+    }
+
+    private void Reset()
+    {
+        (_wait, BestValLoss, BestEpoch, StoppedEpoch, _bestWeights) = (0, double.PositiveInfinity, 0, 0, null);
+    }
 
     public override void OnEpochEnd(EpochLog log)
     {

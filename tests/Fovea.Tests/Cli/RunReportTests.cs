@@ -58,7 +58,7 @@ public class RunReportTests : IDisposable
     }
 
     [Fact]
-    public void OverwriteRemovesTheOldRunsPictures()
+    public void OverwriteReplacesTheOldRunOnlyOnceTheNewOneCanStart()
     {
         string run = _temp["run"];
         Directory.CreateDirectory(run);
@@ -66,10 +66,16 @@ public class RunReportTests : IDisposable
         File.WriteAllText(Path.Combine(run, "report.html"), "old");
         File.WriteAllText(Path.Combine(run, "loss.png"), "old");
 
-        // The data is missing, so the run stops right after preparing its folder.
+        // Missing data: the new run cannot start, so the old one must survive untouched.
         var (code, _, _) = FoveaProcess.Run(_temp["home"], "train", "--data", _temp["missing.tar.gz"], "--out", run, "--overwrite");
-
         Assert.Equal(2, code);
-        Assert.Empty(Directory.GetFiles(run));
+        Assert.Equal("old", File.ReadAllText(Path.Combine(run, "report.html")));
+        Assert.Equal("{}", File.ReadAllText(Path.Combine(run, "metrics.json")));
+
+        string data = new FakeCifar10 { TrainCounts = [10, 10, 10, 10, 10], TestCount = 20 }.WriteArchive(_temp["cifar.tar.gz"]);
+        var (ok, _, stderr) = FoveaProcess.Run(_temp["home"], "train", "--data", data, "--epochs", "1", "--out", run, "--overwrite");
+        Assert.True(ok == 0, stderr);
+        Assert.NotEqual("old", File.ReadAllText(Path.Combine(run, "report.html")));
+        Assert.Contains("test_accuracy", File.ReadAllText(Path.Combine(run, "metrics.json")));
     }
 }

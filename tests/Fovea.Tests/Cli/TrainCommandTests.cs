@@ -94,4 +94,18 @@ public class TrainCommandTests : IDisposable
         Assert.Contains("model.safetensors", stderr);
         Assert.DoesNotContain("   at ", stderr + stdout);
     }
+
+    [Fact]
+    public void AFinishedRunIsNotResumedAndResumeRefusesNewSettings()
+    {
+        string run = _temp["run"];
+        var (code, _, stderr) = Fovea("train", "--data", _data, "--epochs", "1", "--out", run);
+        Assert.True(code == 0, stderr);
+        var again = Fovea("train", "--resume", run, "--data", _data);
+        Assert.Equal(2, again.ExitCode);
+        Assert.Contains("holds a finished run", again.Stderr);
+        var changed = Fovea("train", "--resume", run, "--epochs", "5");
+        Assert.Equal(2, changed.ExitCode);
+        Assert.Contains("drop --epochs", changed.Stderr);
+    }
 }

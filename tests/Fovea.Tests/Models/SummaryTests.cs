@@ -47,4 +47,12 @@ public class SummaryTests
         var b = Assert.Throws<ArgumentException>(() => model.Build());
         Assert.Contains("add a Flatten layer", b.Message);
     }
+
+    [Fact]
+    public void CompileRefusesAnOutputThatIsNotAVectorOfClasses()
+    {
+        var model = new Sequential(new Fovea.Layers.Conv2D(10, 3, inputShape: (8, 8, 3)), new Fovea.Layers.Softmax());
+        var e = Assert.Throws<ArgumentException>(() => model.Compile(new Fovea.Optimizers.Adam(), new Fovea.Losses.SparseCategoricalCrossentropy()));
+        Assert.Contains("needs an output of shape (classes,)", e.Message);
+    }
 }
