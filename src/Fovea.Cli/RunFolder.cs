@@ -4,14 +4,21 @@ namespace Fovea.Cli;
 /// The folder a training run writes into. Checked before training starts, so that a typo or a full disk is an
 /// error now rather than after an hour of training.
 /// </summary>
-internal sealed class RunFolder
+internal sealed class RunFolder : IDisposable
 {
     /// <summary>Room for the model, checkpoints, pictures and report, with a wide margin.</summary>
     private const long RequiredFreeBytes = 64L << 20;
 
-    private RunFolder(string path, bool created) => (Path, _created) = (path, created);
+    private RunFolder(string path, bool created, FileStream runLock) => (Path, _created, _lock) = (path, created, runLock);
 
     private readonly bool _created;
+
+    /// <summary>
+    /// Held for the life of the process: a second fovea writing the same folder (two runs started in the same second,
+    /// or two resumes) is refused. The kernel drops the lock when a process dies, even by SIGKILL.
+    /// </summary>
+    private readonly FileStream _lock;
+    private const string LockFile = ".fovea.lock";
 
     public string Path { get; }
     public string ModelPath => System.IO.Path.Combine(Path, "model.safetensors");
@@ -80,17 +87,31 @@ internal sealed class RunFolder
         {
             throw new FoveaException($"cannot write to the run folder {path}: {e.Message}");
         }
+        FileStream runLock;
+        try
+        {
+            runLock = new FileStream(System.IO.Path.Combine(path, LockFile), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None,
+                bufferSize: 1, FileOptions.DeleteOnClose);
+        }
+        catch (IOException)
+        {
+            throw new FoveaException($"another fovea process is using the run folder {path}");
+        }
         long free = new DriveInfo(path).AvailableFreeSpace;
         if (free < RequiredFreeBytes)
             throw new FoveaException($"the run folder {path} has only {free >> 20} MB free; at least {RequiredFreeBytes >> 20} MB are needed");
-        return new RunFolder(path, created);
+        return new RunFolder(path, created, runLock);
     }
+
+    /// <summary>Releases the folder's lock (and removes its lock file).</summary>
+    public void Dispose() => _lock.Dispose();
 
     /// <summary>Removes the folder again if this run created it and nothing was written into it (the run failed early).</summary>
     public void RemoveIfUnused()
     {
         try
         {
+            _lock.Dispose();
             if (_created && !Directory.EnumerateFileSystemEntries(Path).Any()) Directory.Delete(Path);
         }
         catch (IOException)

@@ -61,6 +61,7 @@ internal static class TrainCommand
             settings = ReadSettings(parse);
             run = RunFolder.Create(parse.GetValue(Out), parse.GetValue(Overwrite));
         }
+        using var folderLock = run;
         Engine.Threads = settings.Threads;
 
         Cifar10Dataset data;
