@@ -13,7 +13,10 @@ namespace Fovea.Models;
 /// <c>Fit</c>,
 /// <see cref="Evaluate(ImageSet, int[], int)"/> and <see cref="Predict(ImageSet, int)"/>.
 /// All weights live in one flat block and all gradients in another; activations and their gradients in buffers
-/// sized once per batch size, so a training step allocates nothing.
+/// sized once per batch size, so a training step allocates nothing. Like a Keras model, an instance is not
+/// thread-safe: its buffers are shared by Fit, Evaluate and Predict, so give each thread its own model (Load it again).
+/// Each Fit call numbers its epochs from where <c>resumeFrom</c> says (1 by default), and the shuffles follow the
+/// epoch numbers: to continue training, pass the previous <see cref="State"/> as <c>resumeFrom</c> with a larger epoch count.
 /// </summary>
 public sealed partial class Sequential
 {
