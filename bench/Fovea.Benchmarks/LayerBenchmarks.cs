@@ -22,7 +22,7 @@ public class LayerBenchmarks
 {
     public const int Batch = 64;
     private TutorialActivations _net = null!;
-    private Layer _layer = null!;
+    private UnaryLayer _layer = null!;
     private float[] _input = [], _output = [], _outputGrad = [];
     private float[]? _inputGrad;
 
@@ -40,7 +40,7 @@ public class LayerBenchmarks
         Engine.Threads = Threads;
         _net = new TutorialActivations(Batch);
         int i = _net.IndexOf(Layer);
-        _layer = _net.Model.Layers[i];
+        _layer = (UnaryLayer)_net.Model.Layers[i];
         (_input, _output, _outputGrad) = (_net.Activations[i], _net.Activations[i + 1], _net.OutputGrads[i + 1]);
         // The model never computes the first layer's input gradient; neither does this benchmark.
         _inputGrad = i == 0 ? null : _net.OutputGrads[i];
@@ -201,7 +201,7 @@ internal sealed class TutorialActivations
         for (int j = 0; j < Activations[0].Length; j++) Activations[0][j] = rng.NextSingle();
         for (int i = 0; i < layers; i++)
         {
-            var layer = Model.Layers[i];
+            var layer = (UnaryLayer)Model.Layers[i];
             layer.Plan(batch);
             Activations[i + 1] = new float[batch * layer.OutputShape.Size];
             layer.Forward(Activations[i + 1], Activations[i], batch, training: true);

@@ -5,7 +5,7 @@ namespace Fovea.Cli;
 /// <summary>Ends training after the current step when Ctrl+C or SIGTERM arrives.</summary>
 internal sealed class CancellationCallback(CancellationToken token) : Callback
 {
-    private Models.Sequential? _model;
+    private Models.Model? _model;
 
     public override void OnTrainBegin(TrainingRun run) => _model = run.Model;
 

@@ -6,7 +6,7 @@ namespace Fovea.Cli;
 /// <summary>Writes <c>checkpoint.safetensors</c> after every epoch (atomically, so a kill mid-write keeps the previous one).</summary>
 internal sealed class CheckpointWriter(string path, IReadOnlyList<string> classNames, TrainSettings settings) : Callback
 {
-    private Sequential? _model;
+    private Model? _model;
     private TrainSettings _settings = settings;
 
     public override void OnTrainBegin(TrainingRun run) => _model = run.Model;

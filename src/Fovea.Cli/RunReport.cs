@@ -18,7 +18,7 @@ internal static class RunReport
     /// from one pass of the model over the test set, and returns the test accuracy of each class by class name
     /// (classes with no test image are left out: their accuracy is undefined).
     /// </summary>
-    public static IReadOnlyDictionary<string, double> Write(RunFolder run, Sequential model, Cifar10Dataset data, EvaluationResult test, TrainSettings settings)
+    public static IReadOnlyDictionary<string, double> Write(RunFolder run, Model model, Cifar10Dataset data, EvaluationResult test, TrainSettings settings)
     {
         var (train, testSet, classNames) = (data.Train, data.Test, data.ClassNames);
         var history = model.State.History;
@@ -59,7 +59,7 @@ internal static class RunReport
         return figure;
     }
 
-    private static List<KeyValuePair<string, string>> Settings(TrainSettings s, Sequential model, int trainImages, int testImages)
+    private static List<KeyValuePair<string, string>> Settings(TrainSettings s, Model model, int trainImages, int testImages)
     {
         int completed = model.State.History.Epochs.Count;
         return

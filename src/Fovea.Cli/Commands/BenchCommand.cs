@@ -106,7 +106,7 @@ internal static class BenchCommand
     }
 
     /// <summary>Uniform [0, 1) pixels, like the peer's <c>torch.rand</c>, and uniform labels.</summary>
-    private static (float[] X, int[] Y) RandomBatch(Sequential model, int batch, Rng rng)
+    private static (float[] X, int[] Y) RandomBatch(Model model, int batch, Rng rng)
     {
         var x = new float[batch * model.InputShape.Size];
         for (int i = 0; i < x.Length; i++) x[i] = rng.NextSingle();
@@ -121,7 +121,7 @@ internal static class BenchCommand
     /// on a busy machine), that time's share of the sum of the fastest times and, for GEMM layers, the GFLOPS at
     /// that time (<see cref="FlopCounter"/>'s count, so im2col, folds and epilogues count against the layer).
     /// </summary>
-    private static void PrintProfile(TextWriter w, Sequential model, float[] x, int[] y, double seconds, CancellationToken ct)
+    private static void PrintProfile(TextWriter w, Model model, float[] x, int[] y, double seconds, CancellationToken ct)
     {
         var profile = new StepProfile(model.Layers.Select(l => l.Name!).ToList());
         var clock = Stopwatch.StartNew();

@@ -25,7 +25,7 @@ internal static class EvaluateCommand
         CommonOptions.ApplyThreads(parse.GetValue(Threads));
         int batchSize = parse.GetValue(BatchSize);
         if (batchSize < 1) throw new ArgumentException($"--batch-size must be at least 1; got {batchSize}");
-        var saved = Sequential.Load(parse.GetValue(Model)!);
+        var saved = Fovea.Models.Model.Load(parse.GetValue(Model)!);
         var data = DataResolver.Load(parse.GetValue(Data), trainLimit: 0, ct);
         saved.Model.Compile(new Adam(), new SparseCategoricalCrossentropy(), ["accuracy"]);
         var result = saved.Model.Evaluate(data.Test.Images, data.Test.Labels, batchSize);

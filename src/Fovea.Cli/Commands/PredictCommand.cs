@@ -38,7 +38,7 @@ internal static class PredictCommand
         CommonOptions.ApplyThreads(parse.GetValue(Threads));
         int top = parse.GetValue(Top);
         if (top < 1) throw new ArgumentException($"--top must be at least 1; got {top}");
-        var saved = Sequential.Load(parse.GetValue(Model)!);
+        var saved = Fovea.Models.Model.Load(parse.GetValue(Model)!);
         int classes = saved.ClassNames.Count;
         if (top > classes) throw new ArgumentException($"--top must be at most the model's {classes} classes; got {top}");
         Shape input = saved.Model.InputShape;

@@ -100,7 +100,7 @@ internal static class TrainCommand
             var early = new EarlyStopping(patience);
             if (state is not null)
             {
-                early.Resume(state.History, File.Exists(run.BestModelPath) ? Sequential.Load(run.BestModelPath).Model.Weights.ToArray() : null);
+                early.Resume(state.History, File.Exists(run.BestModelPath) ? Model.Load(run.BestModelPath).Model.Weights.ToArray() : null);
                 // Stopped early, then killed before finishing up: no more epochs, just the final steps.
                 if (early.PatienceExhausted) epochs = state.CompletedEpochs;
             }

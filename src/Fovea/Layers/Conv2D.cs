@@ -8,7 +8,7 @@ namespace Fovea.Layers;
 /// Computed as im2col + one GEMM over the whole batch; the unfolded patches are kept for the kernel gradient,
 /// and their buffer is reused for the input gradient once that is done.
 /// </summary>
-public sealed class Conv2D : Layer
+public sealed class Conv2D : UnaryLayer
 {
     private Parameter _kernel = null!;
     private Parameter _bias = null!;
@@ -47,6 +47,10 @@ public sealed class Conv2D : Layer
     public Padding Padding { get; }
     public override string TypeName => "Conv2D";
     public override string NameStem => "conv2d";
+
+    // Backward reads the patches kept from forward, and the output only for the ReLU mask.
+    internal override bool BackwardNeedsInputs => false;
+    internal override bool BackwardNeedsOutput => Activation == Activation.Relu;
 
     public override Shape ComputeOutputShape(Shape inputShape)
     {

@@ -7,7 +7,7 @@ namespace Fovea.Layers;
 /// Fully connected layer, Keras's <c>Dense</c>: y = activation(x · kernel + bias), kernel [in, units].
 /// Bias and ReLU are applied in the GEMM's epilogue, while the result is still in registers.
 /// </summary>
-public sealed class Dense : Layer
+public sealed class Dense : UnaryLayer
 {
     private Parameter _kernel = null!;
     private Parameter _bias = null!;
@@ -31,7 +31,11 @@ public sealed class Dense : Layer
     private int InFeatures => InputShape[0];
 
     /// <summary>The logits of the last forward pass, kept when the softmax is fused with the loss.</summary>
-    internal ReadOnlySpan<float> Logits(int batch) => _logits.AsSpan(0, batch * Units);
+    internal Span<float> Logits(int batch) => _logits.AsSpan(0, batch * Units);
+
+    internal bool KeepsLogits => _logits.Length > 0;
+
+    internal override bool BackwardNeedsOutput => Activation != Activation.Linear;
 
     public override Shape ComputeOutputShape(Shape inputShape)
     {

@@ -3,10 +3,13 @@ using System.Text.Json.Nodes;
 namespace Fovea.Layers;
 
 /// <summary>Flattens each sample to a vector, Keras's <c>Flatten</c>. NHWC memory is already in (h, w, c) order, so this is a copy.</summary>
-public sealed class Flatten(string? name = null, Shape? inputShape = null) : Layer(name, inputShape)
+public sealed class Flatten(string? name = null, Shape? inputShape = null) : UnaryLayer(name, inputShape)
 {
     public override string TypeName => "Flatten";
     public override string NameStem => "flatten";
+
+    internal override bool BackwardNeedsInputs => false;
+    internal override bool BackwardNeedsOutput => false;
 
     public override Shape ComputeOutputShape(Shape inputShape) => new(checked((int)inputShape.Size));
 

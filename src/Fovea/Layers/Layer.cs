@@ -1,17 +1,20 @@
 using System.Text.Json.Nodes;
+using Fovea.Models;
 
 namespace Fovea.Layers;
 
 /// <summary>
 /// A layer in the Keras lifecycle: the constructor checks and stores the configuration; <see cref="Build"/> creates
-/// the weights once the input shape is known; <see cref="ComputeOutputShape"/> is pure.
+/// the weights once the input shapes are known; <see cref="ComputeOutputShape(IReadOnlyList{Shape})"/> is pure.
 /// Forward and backward work on whole batches in NHWC order (outputs, then inputs, then sizes). Buffers are
 /// float arrays of at least batch × sample size, owned by the model and reused every step; backward adds into
-/// the parameter gradients (zeroing them is the model's visible step) and may overwrite <c>outputGrad</c>.
+/// the parameter gradients (zeroing them is the model's visible step), overwrites the input gradients it is given
+/// and may overwrite <c>outputGrad</c>. A layer appears once in a model: it keeps its backward scratch in itself.
+/// Single-input layers derive from <see cref="UnaryLayer"/>.
 /// </summary>
 public abstract class Layer
 {
-    private readonly List<Parameter> _parameters = [];
+    private readonly List<Parameter> _weights = [];
     private int _capacity;
 
     protected Layer(string? name, Shape? inputShape)
@@ -29,15 +32,30 @@ public abstract class Layer
     /// <summary>Snake-case stem for automatic names (<c>conv2d</c>, <c>max_pooling2d</c>).</summary>
     public abstract string NameStem { get; }
 
-    /// <summary>The per-sample input shape given to the first layer (Keras's <c>input_shape=</c>).</summary>
+    /// <summary>The per-sample input shape given to the first layer of a Sequential (Keras's <c>input_shape=</c>).</summary>
     public Shape? DeclaredInputShape { get; }
 
+    /// <summary>How many inputs the layer takes; null for "two or more" (Add, Concatenate).</summary>
+    public virtual int? InputCount => 1;
+
     public bool IsBuilt { get; private set; }
-    public Shape InputShape { get; private set; }
+    public IReadOnlyList<Shape> InputShapes { get; private set; } = [];
+
+    /// <summary>The (first) input's per-sample shape.</summary>
+    public Shape InputShape => InputShapes.Count > 0 ? InputShapes[0] : default;
     public Shape OutputShape { get; private set; }
 
-    public IReadOnlyList<Parameter> Parameters => _parameters;
-    public long ParameterCount => _parameters.Sum(p => (long)p.Length);
+    /// <summary>All weights, trainable and not, in creation order (Keras's <c>weights</c>).</summary>
+    public IReadOnlyList<Parameter> Weights => _weights;
+    public IEnumerable<Parameter> TrainableWeights => _weights.Where(w => w.Trainable);
+    public IEnumerable<Parameter> NonTrainableWeights => _weights.Where(w => !w.Trainable);
+
+    /// <summary>The trainable weights (kept for code written against the first API).</summary>
+    public IReadOnlyList<Parameter> Parameters => _weights.Where(w => w.Trainable).ToList();
+
+    /// <summary>Number of weights, trainable and not, as Keras's summary counts them.</summary>
+    public long ParameterCount => _weights.Sum(p => (long)p.Length);
+    public long TrainableParameterCount => _weights.Where(p => p.Trainable).Sum(p => (long)p.Length);
 
     /// <summary>
     /// Set by the model when this last layer's softmax is fused with the cross-entropy loss: forward also keeps the
@@ -45,39 +63,62 @@ public abstract class Layer
     /// </summary>
     internal bool SoftmaxFusedWithLoss { get; set; }
 
-    /// <summary>The per-sample output shape for a per-sample input shape; throws naming the problem if invalid.</summary>
-    public abstract Shape ComputeOutputShape(Shape inputShape);
+    /// <summary>
+    /// A seed for this step's randomness (Dropout), set by the model before each forward pass from the model's seed
+    /// and the optimiser's step count, so that a resumed run draws the same masks.
+    /// </summary>
+    internal long StepSeed { get; set; }
 
-    /// <summary>Creates the weights for <paramref name="inputShape"/> (per sample), drawing initial values from <paramref name="rng"/>.</summary>
-    public void Build(Shape inputShape, Rng rng)
+    /// <summary>Whether backward reads the inputs of the forward pass; if not, the model may reuse their buffers.</summary>
+    internal virtual bool BackwardNeedsInputs => true;
+
+    /// <summary>Whether backward reads the output of the forward pass.</summary>
+    internal virtual bool BackwardNeedsOutput => true;
+
+    /// <summary>The per-sample output shape for per-sample input shapes; throws naming the problem if invalid.</summary>
+    public abstract Shape ComputeOutputShape(IReadOnlyList<Shape> inputShapes);
+
+    /// <summary>Creates the weights for <paramref name="inputShapes"/> (per sample), drawing initial values from <paramref name="rng"/>.</summary>
+    public void Build(IReadOnlyList<Shape> inputShapes, Rng rng)
     {
+        ArgumentNullException.ThrowIfNull(inputShapes);
         ArgumentNullException.ThrowIfNull(rng);
         if (IsBuilt) throw new InvalidOperationException($"layer '{Name}' is already built");
-        OutputShape = ComputeOutputShape(inputShape);
-        InputShape = inputShape;
-        BuildWeights(inputShape, rng);
+        CheckInputCount(inputShapes.Count);
+        OutputShape = ComputeOutputShape(inputShapes);
+        InputShapes = inputShapes.ToArray();
+        BuildWeights(inputShapes, rng);
         IsBuilt = true;
     }
 
-    protected virtual void BuildWeights(Shape inputShape, Rng rng) { }
+    /// <summary>Builds a single-input layer.</summary>
+    public void Build(Shape inputShape, Rng rng) => Build([inputShape], rng);
+
+    internal void CheckInputCount(int count)
+    {
+        if (InputCount is { } n ? count != n : count < 2)
+            throw new ArgumentException($"{TypeName} '{Name ?? NameStem}' takes {(InputCount is { } k ? k.ToString(System.Globalization.CultureInfo.InvariantCulture) : "two or more")} input{(InputCount == 1 ? "" : "s")}; got {count}");
+    }
+
+    protected virtual void BuildWeights(IReadOnlyList<Shape> inputShapes, Rng rng) { }
 
     /// <summary>
-    /// The name and shape of each weight <see cref="Build"/> creates for <paramref name="inputShape"/>, in order,
-    /// without creating them: a model file is checked against them before anything is allocated. Pure, like
-    /// <see cref="ComputeOutputShape"/>, and only meaningful for an input shape that method accepts.
+    /// The name, shape and trainability of each weight <see cref="Build"/> creates for <paramref name="inputShapes"/>,
+    /// in order, without creating them: a model file is checked against them before anything is allocated. Pure,
+    /// like <see cref="ComputeOutputShape(IReadOnlyList{Shape})"/>, and only meaningful for input shapes it accepts.
     /// </summary>
-    internal virtual IEnumerable<(string Name, Shape Shape)> WeightShapes(Shape inputShape) => [];
+    internal virtual IEnumerable<(string Name, Shape Shape)> WeightShapes(IReadOnlyList<Shape> inputShapes) => [];
 
     /// <summary>
     /// Values of per-batch scratch (<see cref="AllocateScratch"/>) per sample beyond the size of the output, e.g.
-    /// Conv2D's im2col matrix, for <paramref name="inputShape"/>. Pure; checked with the weights before loading.
+    /// Conv2D's im2col matrix, for <paramref name="inputShapes"/>. Pure; checked with the weights before loading.
     /// </summary>
-    internal virtual long ScratchPerSample(Shape inputShape) => 0;
+    internal virtual long ScratchPerSample(IReadOnlyList<Shape> inputShapes) => 0;
 
-    protected Parameter AddWeight(string name, Shape shape)
+    protected Parameter AddWeight(string name, Shape shape, bool trainable = true)
     {
-        var p = new Parameter(name, shape);
-        _parameters.Add(p);
+        var p = new Parameter(this, name, shape, trainable);
+        _weights.Add(p);
         return p;
     }
 
@@ -97,14 +138,14 @@ public abstract class Layer
         if (batch > _capacity) throw new InvalidOperationException($"layer '{Name}' was planned for batches of {_capacity}; got {batch}");
     }
 
-    /// <summary>output = layer(input) for <paramref name="batch"/> samples.</summary>
-    public abstract void Forward(float[] output, float[] input, int batch, bool training);
+    /// <summary>output = layer(inputs) for <paramref name="batch"/> samples.</summary>
+    public abstract void Forward(float[] output, IReadOnlyList<float[]> inputs, int batch, bool training);
 
     /// <summary>
-    /// Given dL/d(output), adds dL/d(weights) into the parameter gradients and, when <paramref name="inputGrad"/> is not
-    /// null, writes dL/d(input). Needs the input and output of the forward pass of the same batch.
+    /// Given dL/d(output), adds dL/d(weights) into the gradients and writes dL/d(input i) into each
+    /// <paramref name="inputGrads"/>[i] that is not null. Needs the inputs and output of the forward pass of the same batch.
     /// </summary>
-    public abstract void Backward(float[]? inputGrad, float[] outputGrad, float[] input, float[] output, int batch);
+    public abstract void Backward(IReadOnlyList<float[]?> inputGrads, float[] outputGrad, IReadOnlyList<float[]> inputs, float[] output, int batch);
 
     /// <summary>The configuration that rebuilds this layer (Keras's <c>get_config</c>), without weights.</summary>
     public abstract JsonObject GetConfig();
@@ -115,6 +156,20 @@ public abstract class Layer
         if (DeclaredInputShape is { } s) config["input_shape"] = new JsonArray(s.Select(d => (JsonNode)d).ToArray());
         return config;
     }
+
+    /// <summary>Calls the layer on symbolic tensors (Keras's <c>layer(x)</c>), recording a node of a functional model.</summary>
+    public SymbolicTensor Call(params SymbolicTensor[] inputs)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        if (_called) throw new InvalidOperationException($"layer '{Name ?? NameStem}' has already been called: create one layer per use (weights are not shared)");
+        if (IsBuilt) throw new InvalidOperationException($"layer '{Name ?? NameStem}' is already built in another model");
+        CheckInputCount(inputs.Length);
+        var shape = ComputeOutputShape(inputs.Select(i => i.Shape).ToArray());
+        _called = true;
+        return new SymbolicTensor(shape, this, inputs);
+    }
+
+    private bool _called;
 
     public override string ToString() => $"{Name ?? NameStem} ({TypeName})";
 }

@@ -8,7 +8,7 @@ namespace Fovea.Layers;
 /// Max pooling over NHWC windows, Keras's <c>MaxPool2D</c> (padding 'valid'; strides default to the pool size).
 /// Forward remembers where each maximum came from, so backward routes each gradient to that one input.
 /// </summary>
-public sealed class MaxPool2D : Layer
+public sealed class MaxPool2D : UnaryLayer
 {
     private int[] _argmax = [];
     private readonly PoolWork _forward;
@@ -34,6 +34,10 @@ public sealed class MaxPool2D : Layer
     public (int Height, int Width) Strides { get; }
     public override string TypeName => "MaxPooling2D";
     public override string NameStem => "max_pooling2d";
+
+    // Backward routes gradients through the kept argmax alone.
+    internal override bool BackwardNeedsInputs => false;
+    internal override bool BackwardNeedsOutput => false;
 
     public override Shape ComputeOutputShape(Shape inputShape)
     {

@@ -1,31 +1,49 @@
 namespace Fovea.Layers;
 
 /// <summary>
-/// A trainable weight and its gradient: named views into the flat blocks a model owns, so that the optimiser
-/// walks all weights in one loop. A layer built on its own gets a private block of its own size.
+/// A weight and, when trainable, its gradient: named views into the flat blocks a model owns, so that the optimiser
+/// walks all weights in one loop. Non-trainable weights (BatchNormalization's moving statistics) have no gradient
+/// and are updated by their layer, only when training. A layer built on its own gets private blocks of its own size.
 /// </summary>
 public sealed class Parameter
 {
-    internal Parameter(string name, Shape shape)
+    internal Parameter(Layer layer, string name, Shape shape, bool trainable)
     {
+        Layer = layer;
         Name = name;
         Shape = shape;
+        Trainable = trainable;
         Length = checked((int)shape.Size);
         _values = new float[Length];
-        _grads = new float[Length];
+        _grads = trainable ? new float[Length] : [];
     }
 
     private float[] _values;
     private float[] _grads;
     private int _offset;
 
-    /// <summary>Name within its layer: <c>kernel</c> or <c>bias</c>, as in Keras.</summary>
+    /// <summary>The layer that owns this weight.</summary>
+    public Layer Layer { get; }
+
+    /// <summary>Name within its layer: <c>kernel</c>, <c>bias</c>, <c>moving_mean</c>, as in Keras.</summary>
     public string Name { get; }
+
+    /// <summary><c>layer/name</c>, e.g. <c>conv2d/kernel</c>: the weight's name in model files.</summary>
+    public string Path => $"{Layer.Name}/{Name}";
+
     public Shape Shape { get; }
     public int Length { get; }
 
+    /// <summary>False for state such as moving statistics: the optimiser never touches it (Keras's <c>trainable=False</c>).</summary>
+    public bool Trainable { get; }
+
     public Span<float> Value => _values.AsSpan(_offset, Length);
-    public Span<float> Gradient => _grads.AsSpan(_offset, Length);
+
+    /// <summary>dL/d(weight); empty for a non-trainable weight.</summary>
+    public Span<float> Gradient => Trainable ? _grads.AsSpan(_offset, Length) : Span<float>.Empty;
+
+    /// <summary>The offset of this weight within the model's weight block.</summary>
+    internal int Offset => _offset;
 
     /// <summary>The backing arrays and offset, for kernels that hand work to other threads (spans cannot be stored).</summary>
     internal (float[] Values, float[] Grads, int Offset) Storage => (_values, _grads, _offset);
@@ -34,7 +52,9 @@ public sealed class Parameter
     internal void Rebind(float[] values, float[] grads, int offset)
     {
         Value.CopyTo(values.AsSpan(offset, Length));
-        Gradient.CopyTo(grads.AsSpan(offset, Length));
-        (_values, _grads, _offset) = (values, grads, offset);
+        if (Trainable) Gradient.CopyTo(grads.AsSpan(offset, Length));
+        (_values, _grads, _offset) = (values, Trainable ? grads : [], offset);
     }
+
+    public override string ToString() => $"{Path} {Shape}";
 }

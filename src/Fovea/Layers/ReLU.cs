@@ -4,10 +4,12 @@ using Fovea.Kernels;
 namespace Fovea.Layers;
 
 /// <summary>Rectified linear unit as its own layer, Keras's <c>ReLU</c>: y = max(x, 0).</summary>
-public sealed class ReLU(string? name = null, Shape? inputShape = null) : Layer(name, inputShape)
+public sealed class ReLU(string? name = null, Shape? inputShape = null) : UnaryLayer(name, inputShape)
 {
     public override string TypeName => "ReLU";
     public override string NameStem => "re_lu";
+
+    internal override bool BackwardNeedsInputs => false;
 
     public override Shape ComputeOutputShape(Shape inputShape) => inputShape;
 

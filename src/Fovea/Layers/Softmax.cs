@@ -4,10 +4,12 @@ using Fovea.Kernels;
 namespace Fovea.Layers;
 
 /// <summary>Softmax over the last axis as its own layer, Keras's <c>Softmax</c>.</summary>
-public sealed class Softmax(string? name = null, Shape? inputShape = null) : Layer(name, inputShape)
+public sealed class Softmax(string? name = null, Shape? inputShape = null) : UnaryLayer(name, inputShape)
 {
     public override string TypeName => "Softmax";
     public override string NameStem => "softmax";
+
+    internal override bool BackwardNeedsInputs => false;
 
     public override Shape ComputeOutputShape(Shape inputShape)
     {

@@ -1,8 +1,36 @@
 namespace Fovea.Losses;
 
-/// <summary>A training objective: the mean over the batch of a per-sample loss, and its gradient.</summary>
+/// <summary>How a loss reduces the per-sample losses of a batch, Keras's <c>reduction</c>.</summary>
+public enum Reduction
+{
+    /// <summary>The mean over the batch (Keras's default <c>sum_over_batch_size</c>, PyTorch's <c>mean</c>).</summary>
+    SumOverBatchSize,
+
+    /// <summary>The sum over the batch (PyTorch's <c>sum</c>; the gradient grows with the batch size).</summary>
+    Sum,
+}
+
+/// <summary>A training objective: a per-sample loss, reduced over the batch, and its gradient.</summary>
 public abstract class Loss
 {
+    protected Loss(Reduction reduction)
+    {
+        if (!Enum.IsDefined(reduction)) throw new ArgumentOutOfRangeException(nameof(reduction), $"unknown reduction {reduction}");
+        Reduction = reduction;
+    }
+
     /// <summary>Keras's name for the loss, e.g. <c>sparse_categorical_crossentropy</c>.</summary>
     public abstract string Name { get; }
+
+    public Reduction Reduction { get; }
+
+    /// <summary>The factor between a sample's loss gradient and the gradient of the reduced loss.</summary>
+    internal float GradientScale(int batch) => Reduction == Reduction.Sum ? 1f : 1f / batch;
+
+    /// <summary>
+    /// Σ over the batch of the per-sample losses of <paramref name="output"/> [batch, classes] against
+    /// <paramref name="labels"/>; when <paramref name="gradient"/> is not empty, writes dL/d(output) times <paramref name="scale"/>.
+    /// The sum is what training logs average; the reduction only scales the gradient.
+    /// </summary>
+    internal abstract double Compute(Span<float> gradient, ReadOnlySpan<float> output, ReadOnlySpan<int> labels, int classes, float scale);
 }

@@ -1,28 +1,51 @@
 using System.Numerics.Tensors;
+using Fovea.Kernels;
 
 namespace Fovea.Losses;
 
 /// <summary>
-/// Cross-entropy against integer class labels, Keras's <c>SparseCategoricalCrossentropy</c>.
-/// With probabilities from a softmax the model fuses the two: the loss is computed from the logits as
-/// logsumexp(z) − z[y], which cannot overflow or take log(0), and its gradient is simply p − onehot(y).
+/// Cross-entropy against integer class labels, Keras's <c>SparseCategoricalCrossentropy</c>, with PyTorch's
+/// <c>label_smoothing</c>: the target is (1 − ε)·onehot(y) + ε/K. With probabilities from a softmax the model fuses
+/// the two: the loss is computed from the logits as logsumexp(z) − (1 − ε)·z[y] − ε·mean(z), which cannot overflow
+/// or take log(0), and its gradient is simply p − target.
 /// </summary>
-public sealed class SparseCategoricalCrossentropy(bool fromLogits = false) : Loss
+public sealed class SparseCategoricalCrossentropy : Loss
 {
     /// <summary>Probabilities are clipped to [ε, 1 − ε] before the log when not fused, as Keras does.</summary>
     private const float Epsilon = 1e-7f;
 
-    public bool FromLogits { get; } = fromLogits;
+    public SparseCategoricalCrossentropy(bool fromLogits = false, float labelSmoothing = 0f, Reduction reduction = Reduction.SumOverBatchSize)
+        : base(reduction)
+    {
+        if (!(labelSmoothing >= 0 && labelSmoothing < 1))
+            throw new ArgumentOutOfRangeException(nameof(labelSmoothing), $"labelSmoothing must be in [0, 1); got {labelSmoothing}");
+        FromLogits = fromLogits;
+        LabelSmoothing = labelSmoothing;
+    }
+
+    public bool FromLogits { get; }
+    public float LabelSmoothing { get; }
     public override string Name => "sparse_categorical_crossentropy";
 
+    internal override double Compute(Span<float> gradient, ReadOnlySpan<float> output, ReadOnlySpan<int> labels, int classes, float scale)
+    {
+        int n = labels.Length * classes;
+        if (!FromLogits) return FromProbabilities(gradient, output, labels, classes, scale);
+        // The gradient buffer doubles as scratch for the probabilities: dL/dz = p − target overwrites them in place.
+        var probs = gradient.IsEmpty ? new float[n] : gradient;
+        ActivationKernels.Softmax(probs[..n], output[..n], labels.Length, classes);
+        return FromLogitsAndProbabilities(gradient, output, probs, labels, classes, scale);
+    }
+
     /// <summary>
-    /// Loss from logits z and probabilities p = softmax(z): returns Σ_i (logsumexp(z_i) − z_i[y_i]) and, if
-    /// <paramref name="grad"/> is not empty, writes dL/dz = (p − onehot(y)) / scale.
+    /// Loss from logits z and probabilities p = softmax(z): returns Σ_i (logsumexp(z_i) − (1 − ε)·z_i[y_i] − ε·mean(z_i))
+    /// and, if <paramref name="grad"/> is not empty, writes dL/dz = (p − target)·scale (in place when grad is probs).
     /// </summary>
-    internal static double FromLogitsAndProbabilities(Span<float> grad, ReadOnlySpan<float> logits, ReadOnlySpan<float> probs,
+    internal double FromLogitsAndProbabilities(Span<float> grad, ReadOnlySpan<float> logits, ReadOnlySpan<float> probs,
         ReadOnlySpan<int> labels, int classes, float scale)
     {
         double total = 0;
+        float eps = LabelSmoothing, onLabel = (1 - eps) * scale, uniform = eps / classes * scale;
         for (int i = 0; i < labels.Length; i++)
         {
             var z = logits.Slice(i * classes, classes);
@@ -30,27 +53,36 @@ public sealed class SparseCategoricalCrossentropy(bool fromLogits = false) : Los
             float max = TensorPrimitives.Max(z);
             double sum = 0;
             foreach (float v in z) sum += Math.Exp(v - max);
-            total += max + Math.Log(sum) - z[y];
+            double lse = max + Math.Log(sum);
+            total += lse - (1 - eps) * z[y];
+            if (eps > 0) total -= eps * (TensorPrimitives.Sum(z) / classes);
             if (grad.IsEmpty) continue;
             var g = grad.Slice(i * classes, classes);
-            TensorPrimitives.Multiply(probs.Slice(i * classes, classes), 1f / scale, g);
-            g[y] -= 1f / scale;
+            TensorPrimitives.Multiply(probs.Slice(i * classes, classes), scale, g);
+            if (eps > 0) TensorPrimitives.Subtract(g, uniform, g);
+            g[y] -= onLabel;
         }
         return total;
     }
 
-    /// <summary>Loss from probabilities (no fusion possible): Σ_i −log(clip(p_i[y_i])); gradient −1/(p·scale) at the label.</summary>
-    internal static double FromProbabilities(Span<float> grad, ReadOnlySpan<float> probs, ReadOnlySpan<int> labels, int classes, float scale)
+    /// <summary>Loss from probabilities (no fusion possible): Σ_i −Σ_k target_k·log(clip(p_ik)); gradient −target/(p·scale⁻¹).</summary>
+    private double FromProbabilities(Span<float> grad, ReadOnlySpan<float> probs, ReadOnlySpan<int> labels, int classes, float scale)
     {
         double total = 0;
+        float eps = LabelSmoothing;
         if (!grad.IsEmpty) grad[..(labels.Length * classes)].Clear();
         for (int i = 0; i < labels.Length; i++)
         {
             int y = CheckLabel(labels[i], classes);
-            float p = probs[i * classes + y];
-            float clipped = Math.Clamp(p, Epsilon, 1 - Epsilon);
-            total -= Math.Log(clipped);
-            if (!grad.IsEmpty && p == clipped) grad[i * classes + y] = -1f / (p * scale);
+            for (int k = 0; k < classes; k++)
+            {
+                float target = (k == y ? 1 - eps : 0) + eps / classes;
+                if (target == 0) continue;
+                float p = probs[i * classes + k];
+                float clipped = Math.Clamp(p, Epsilon, 1 - Epsilon);
+                total -= target * Math.Log(clipped);
+                if (!grad.IsEmpty && p == clipped) grad[i * classes + k] = -target * scale / p;
+            }
         }
         return total;
     }

@@ -21,7 +21,7 @@ public static class FlopCounter
     /// Per-image work of every layer of <paramref name="model"/> (built for you). The first layer has no dX:
     /// nothing upstream needs it, so the model never computes it (PyTorch skips it too, for an input without grad).
     /// </summary>
-    public static IReadOnlyList<LayerFlops> PerLayer(Sequential model)
+    public static IReadOnlyList<LayerFlops> PerLayer(Model model)
     {
         ArgumentNullException.ThrowIfNull(model);
         model.Build();
@@ -29,10 +29,10 @@ public static class FlopCounter
     }
 
     /// <summary>Training work per image: forward, dW and dX of every layer.</summary>
-    public static long TrainingPerImage(Sequential model) => PerLayer(model).Sum(l => l.Training);
+    public static long TrainingPerImage(Model model) => PerLayer(model).Sum(l => l.Training);
 
     /// <summary>Inference work per image: the forward pass.</summary>
-    public static long InferencePerImage(Sequential model) => PerLayer(model).Sum(l => l.Forward);
+    public static long InferencePerImage(Model model) => PerLayer(model).Sum(l => l.Forward);
 
     /// <summary>The work of one built layer; layers without a GEMM count zero.</summary>
     public static LayerFlops For(Layer layer, bool computesInputGradient = true)

@@ -1,4 +1,5 @@
 using System.Runtime.Intrinsics;
+using Fovea.Optimizers.Schedules;
 
 namespace Fovea.Optimizers;
 
@@ -6,35 +7,38 @@ namespace Fovea.Optimizers;
 /// Adam with Keras's defaults and update rule (β1 0.9, β2 0.999, ε 1e-7):
 /// m ← m + (g − m)(1 − β1); v ← v + (g² − v)(1 − β2); w ← w − lr·√(1 − β2ᵗ)/(1 − β1ᵗ) · m / (√v + ε).
 /// Keras folds the bias correction into the step size and adds ε to √v, which PyTorch does not.
+/// With <c>weightDecay</c> it is AdamW (<see cref="AdamW"/>): w ← w − lr·wd·w before the Adam step, decoupled from the gradient.
 /// </summary>
-public sealed class Adam : Optimizer
+public class Adam : Optimizer
 {
     private float[] _m = [];
     private float[] _v = [];
-    private float _learningRate;
+    private float _correction;
 
     public Adam(float learningRate = 1e-3f, float beta1 = 0.9f, float beta2 = 0.999f, float epsilon = 1e-7f)
+        : this(learningRate, beta1, beta2, epsilon, 0f) { }
+
+    public Adam(LearningRateSchedule learningRate, float beta1 = 0.9f, float beta2 = 0.999f, float epsilon = 1e-7f)
+        : this(learningRate, beta1, beta2, epsilon, 0f) { }
+
+    private protected Adam(float learningRate, float beta1, float beta2, float epsilon, float weightDecay)
+        : base(learningRate, weightDecay) => (Beta1, Beta2, Epsilon) = Check(beta1, beta2, epsilon);
+
+    private protected Adam(LearningRateSchedule learningRate, float beta1, float beta2, float epsilon, float weightDecay)
+        : base(learningRate, weightDecay) => (Beta1, Beta2, Epsilon) = Check(beta1, beta2, epsilon);
+
+    private static (float, float, float) Check(float beta1, float beta2, float epsilon)
     {
-        LearningRate = learningRate;
         if (!(beta1 >= 0 && beta1 < 1)) throw new ArgumentOutOfRangeException(nameof(beta1), $"beta1 must be in [0, 1); got {beta1}");
         if (!(beta2 >= 0 && beta2 < 1)) throw new ArgumentOutOfRangeException(nameof(beta2), $"beta2 must be in [0, 1); got {beta2}");
         if (!(epsilon > 0)) throw new ArgumentOutOfRangeException(nameof(epsilon), $"epsilon must be positive; got {epsilon}");
-        Beta1 = beta1;
-        Beta2 = beta2;
-        Epsilon = epsilon;
+        return (beta1, beta2, epsilon);
     }
 
     public override string Name => "adam";
     public float Beta1 { get; }
     public float Beta2 { get; }
     public float Epsilon { get; }
-
-    public override float LearningRate
-    {
-        get => _learningRate;
-        set => _learningRate = value > 0 && float.IsFinite(value) ? value
-            : throw new ArgumentOutOfRangeException(nameof(LearningRate), $"learning rate must be positive; got {value}");
-    }
 
     public override void Initialize(int parameterCount)
     {
@@ -45,16 +49,30 @@ public sealed class Adam : Optimizer
 
     public override IReadOnlyDictionary<string, float[]> GetSlots() => new Dictionary<string, float[]> { ["m"] = _m, ["v"] = _v };
 
-    public override void Step(Span<float> parameters, ReadOnlySpan<float> gradients)
+    public override void Step(Span<float> weights, ReadOnlySpan<float> gradients)
     {
-        if (parameters.Length != _m.Length || gradients.Length != _m.Length)
-            throw new ArgumentException($"Adam was initialised for {_m.Length} parameters; got {parameters.Length} parameters and {gradients.Length} gradients");
-        Iterations++;
+        if (gradients.Length != _m.Length || weights.Length < gradients.Length)
+            throw new ArgumentException($"Adam was initialised for {_m.Length} parameters; got {weights.Length} weights and {gradients.Length} gradients");
+        base.Step(weights, gradients);
+    }
+
+    protected override void BeginStep()
+    {
         double t = Iterations;
-        float lr = (float)(LearningRate * Math.Sqrt(1 - Math.Pow(Beta2, t)) / (1 - Math.Pow(Beta1, t)));
+        _correction = (float)(Math.Sqrt(1 - Math.Pow(Beta2, t)) / (1 - Math.Pow(Beta1, t)));
+    }
+
+    protected override void Update(Span<float> parameters, ReadOnlySpan<float> gradients, int offset, float learningRate, float weightDecay)
+    {
+        if (weightDecay > 0)
+        {
+            float keep = 1 - learningRate * weightDecay;
+            for (int j = 0; j < parameters.Length; j++) parameters[j] *= keep;
+        }
+        float lr = learningRate * _correction;
         float a1 = 1 - Beta1, a2 = 1 - Beta2, eps = Epsilon;
-        var m = _m.AsSpan();
-        var v = _v.AsSpan();
+        var m = _m.AsSpan(offset, parameters.Length);
+        var v = _v.AsSpan(offset, parameters.Length);
         int i = 0;
         if (Vector512.IsHardwareAccelerated)
         {
@@ -66,6 +84,21 @@ public sealed class Adam : Optimizer
                 mi += (g - mi) * a1;
                 vi += (g * g - vi) * a2;
                 var w = Vector512.Create(parameters[i..]) - lr * mi / (Vector512.Sqrt(vi) + Vector512.Create(eps));
+                mi.CopyTo(m[i..]);
+                vi.CopyTo(v[i..]);
+                w.CopyTo(parameters[i..]);
+            }
+        }
+        else if (Vector256.IsHardwareAccelerated)
+        {
+            for (; i <= parameters.Length - Vector256<float>.Count; i += Vector256<float>.Count)
+            {
+                var g = Vector256.Create(gradients[i..]);
+                var mi = Vector256.Create(m[i..]);
+                var vi = Vector256.Create(v[i..]);
+                mi += (g - mi) * a1;
+                vi += (g * g - vi) * a2;
+                var w = Vector256.Create(parameters[i..]) - lr * mi / (Vector256.Sqrt(vi) + Vector256.Create(eps));
                 mi.CopyTo(m[i..]);
                 vi.CopyTo(v[i..]);
                 w.CopyTo(parameters[i..]);

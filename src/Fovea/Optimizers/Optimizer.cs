@@ -1,26 +1,118 @@
+using Fovea.Layers;
+using Fovea.Optimizers.Schedules;
+
 namespace Fovea.Optimizers;
 
-/// <summary>Updates the model's flat parameter block from its flat gradient block, one loop over all weights.</summary>
+/// <summary>
+/// Updates the model's flat weight block from its flat gradient block. Weights fall into parameter groups
+/// (<see cref="Groups"/>, PyTorch's param groups), each with its own learning-rate scale and weight decay; each group
+/// is a few contiguous spans of the block, updated by one vector loop. The learning rate is a constant or a
+/// <see cref="LearningRateSchedule"/> read at the current step.
+/// </summary>
 public abstract class Optimizer
 {
+    private readonly LearningRateSchedule? _schedule;
+    private float _learningRate;
+    private UpdateSpan[] _spans = [];
+
+    protected Optimizer(float learningRate, float weightDecay)
+    {
+        // Not through the virtual setter: a wrapper (Lookahead) forwards it to an inner optimiser not yet assigned.
+        _learningRate = learningRate > 0 && float.IsFinite(learningRate) ? learningRate
+            : throw new ArgumentOutOfRangeException(nameof(learningRate), $"learning rate must be positive; got {learningRate}");
+        WeightDecay = CheckDecay(weightDecay, nameof(weightDecay));
+    }
+
+    protected Optimizer(LearningRateSchedule schedule, float weightDecay)
+    {
+        ArgumentNullException.ThrowIfNull(schedule);
+        _schedule = schedule;
+        _learningRate = (float)schedule.At(0);
+        WeightDecay = CheckDecay(weightDecay, nameof(weightDecay));
+    }
+
     /// <summary>Keras's name, e.g. <c>adam</c>.</summary>
     public abstract string Name { get; }
 
-    public abstract float LearningRate { get; set; }
+    /// <summary>The base learning rate; with a schedule, the schedule's value at the current step (read-only then).</summary>
+    public virtual float LearningRate
+    {
+        get => _schedule is null ? _learningRate : (float)_schedule.At(Iterations);
+        set
+        {
+            if (_schedule is not null) throw new InvalidOperationException("the learning rate follows a schedule");
+            _learningRate = value > 0 && float.IsFinite(value) ? value
+                : throw new ArgumentOutOfRangeException(nameof(LearningRate), $"learning rate must be positive; got {value}");
+        }
+    }
+
+    public LearningRateSchedule? Schedule => _schedule;
+
+    /// <summary>Weight decay for weights outside any group (what it means is the optimiser's: coupled for SGD, decoupled for AdamW).</summary>
+    public float WeightDecay { get; }
+
+    /// <summary>Groups with their own settings; a weight belongs to the first group whose selector accepts it, else to the defaults.</summary>
+    public IList<ParameterGroup> Groups { get; init; } = [];
 
     /// <summary>Number of updates applied so far (Keras's <c>iterations</c>).</summary>
     public long Iterations { get; protected set; }
 
-    /// <summary>Sizes the state for <paramref name="parameterCount"/> weights; called once by <c>Compile</c>.</summary>
+    private static float CheckDecay(float value, string name) =>
+        value >= 0 && float.IsFinite(value) ? value : throw new ArgumentOutOfRangeException(name, $"weight decay must be non-negative; got {value}");
+
+    /// <summary>
+    /// Lays the groups over the trainable weights (a prefix of the model's block of <paramref name="blockLength"/>
+    /// weights) and sizes the state; called by <c>Compile</c>.
+    /// </summary>
+    internal virtual void Bind(IReadOnlyList<Parameter> trainable, int blockLength)
+    {
+        var spans = new List<UpdateSpan>();
+        int count = 0;
+        foreach (var p in trainable)
+        {
+            var group = Groups.FirstOrDefault(g => g.Selector(p));
+            var span = new UpdateSpan(p.Offset, p.Length, group?.LearningRateScale ?? 1f, group?.WeightDecay ?? WeightDecay, group?.StopAfterStep);
+            // Neighbours with the same settings run as one loop: a model with one group updates in one sweep.
+            if (spans.Count > 0 && spans[^1] is var last && last.Offset + last.Length == span.Offset && last.SameSettings(span))
+                spans[^1] = last with { Length = last.Length + span.Length };
+            else
+                spans.Add(span);
+            count += p.Length;
+        }
+        _spans = spans.ToArray();
+        Initialize(count);
+    }
+
+    /// <summary>Sizes the state for <paramref name="parameterCount"/> trainable weights; called by <see cref="Bind"/>.</summary>
     public abstract void Initialize(int parameterCount);
 
-    /// <summary>parameters ← update(parameters, gradients).</summary>
-    public abstract void Step(Span<float> parameters, ReadOnlySpan<float> gradients);
+    /// <summary>weights ← update(weights, gradients). <paramref name="weights"/> is the whole block; the trainable ones come first.</summary>
+    public virtual void Step(Span<float> weights, ReadOnlySpan<float> gradients)
+    {
+        if (_spans.Length == 0 && gradients.Length > 0) _spans = [new UpdateSpan(0, gradients.Length, 1f, WeightDecay, null)];
+        float lr = LearningRate;
+        Iterations++;
+        BeginStep();
+        foreach (var s in _spans)
+        {
+            if (s.StopAfterStep is { } stop && Iterations > stop) continue;
+            Update(weights.Slice(s.Offset, s.Length), gradients.Slice(s.Offset, s.Length), s.Offset, lr * s.LearningRateScale, s.WeightDecay);
+        }
+    }
+
+    /// <summary>Per-step preparation (bias corrections) after <see cref="Iterations"/> has counted this step.</summary>
+    protected virtual void BeginStep() { }
+
+    /// <summary>Updates one contiguous span; <paramref name="offset"/> locates it in the state arrays.</summary>
+    protected abstract void Update(Span<float> weights, ReadOnlySpan<float> gradients, int offset, float learningRate, float weightDecay);
+
+    /// <summary>Called once when Fit completes its last epoch, before the last validation (Lookahead takes its slow weights here).</summary>
+    internal virtual void EndTraining(Span<float> weights) { }
 
     /// <summary>The state a checkpoint needs to continue bit for bit: named slot arrays and the iteration count.</summary>
     public abstract IReadOnlyDictionary<string, float[]> GetSlots();
 
-    public void Restore(long iterations, IReadOnlyDictionary<string, float[]> slots)
+    public virtual void Restore(long iterations, IReadOnlyDictionary<string, float[]> slots)
     {
         ArgumentNullException.ThrowIfNull(slots);
         if (iterations < 0) throw new ArgumentOutOfRangeException(nameof(iterations), $"iterations must be non-negative; got {iterations}");
@@ -31,5 +123,10 @@ public abstract class Optimizer
             saved.CopyTo(own, 0);
         }
         Iterations = iterations;
+    }
+
+    private readonly record struct UpdateSpan(int Offset, int Length, float LearningRateScale, float WeightDecay, long? StopAfterStep)
+    {
+        public bool SameSettings(UpdateSpan o) => LearningRateScale == o.LearningRateScale && WeightDecay == o.WeightDecay && StopAfterStep == o.StopAfterStep;
     }
 }

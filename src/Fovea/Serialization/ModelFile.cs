@@ -13,6 +13,9 @@ namespace Fovea.Serialization;
 public static class ModelFile
 {
     public const string Format = "fovea.sequential";
+
+    /// <summary>The format of a functional model: the architecture lists each layer's inputs.</summary>
+    public const string FunctionalFormat = "fovea.functional";
     public const int FormatVersion = 1;
 
     internal const string FormatKey = "format";
@@ -20,7 +23,7 @@ public static class ModelFile
     internal const string ArchitectureKey = "architecture";
     internal const string ClassNamesKey = "class_names";
 
-    public static void Save(Sequential model, string path, IReadOnlyList<string>? classNames = null,
+    public static void Save(Model model, string path, IReadOnlyList<string>? classNames = null,
         IEnumerable<NamedTensor>? extraTensors = null, IReadOnlyDictionary<string, string>? extraMetadata = null)
     {
         ArgumentNullException.ThrowIfNull(model);
@@ -31,14 +34,14 @@ public static class ModelFile
         SafeTensors.Write(path, tensors, metadata);
     }
 
-    internal static IEnumerable<NamedTensor> WeightTensors(Sequential model) =>
+    internal static IEnumerable<NamedTensor> WeightTensors(Model model) =>
         model.Layers.SelectMany(l => l.Parameters.Select(p =>
         {
             var (values, _, offset) = p.Storage;
             return new NamedTensor($"{l.Name}/{p.Name}", p.Shape, values.AsMemory(offset, p.Length));
         }));
 
-    internal static Dictionary<string, string> Metadata(Sequential model, IReadOnlyList<string>? classNames)
+    internal static Dictionary<string, string> Metadata(Model model, IReadOnlyList<string>? classNames)
     {
         var architecture = new JsonObject
         {
@@ -65,14 +68,15 @@ public static class ModelFile
     internal static SavedModel Load(SafeTensorsFile file, string source)
     {
         var meta = file.Metadata;
-        if (!meta.TryGetValue(FormatKey, out var format) || format != Format)
+        if (!meta.TryGetValue(FormatKey, out var format) || format is not (Format or FunctionalFormat))
             throw new InvalidDataFileException($"{source}: not a Fovea model (its metadata has no format '{Format}')");
         if (!meta.TryGetValue(VersionKey, out var v) || !int.TryParse(v, NumberStyles.None, CultureInfo.InvariantCulture, out int version) || version < 1)
             throw new InvalidDataFileException($"{source}: format_version must be a positive integer; got {(v is null ? "nothing" : SafeTensorsText.Quote(v))}");
         if (version > FormatVersion)
             throw new InvalidDataFileException($"{source}: written by a newer Fovea (format version {version}; this one reads up to {FormatVersion})");
-        var model = ParseArchitecture(meta.GetValueOrDefault(ArchitectureKey), source);
-        var input = model.Layers[0].DeclaredInputShape ?? throw new InvalidDataFileException($"{source}: the first layer has no input_shape");
+        var model = ParseArchitecture(meta.GetValueOrDefault(ArchitectureKey), source, functional: format == FunctionalFormat);
+        Shape? input = model.IsFunctional ? null
+            : model.Layers[0].DeclaredInputShape ?? throw new InvalidDataFileException($"{source}: the first layer has no input_shape");
 
         // Every weight is checked against the file before Build allocates it (twice: values and gradients) and
         // initialises it: a few bytes of JSON declaring a 60000x60000 Dense must be refused by what the file holds,
@@ -87,8 +91,8 @@ public static class ModelFile
         model.Build(input);
         var classNames = ParseClassNames(meta.GetValueOrDefault(ClassNamesKey), source, model.OutputShape[^1]);
         foreach (var layer in model.Layers)
-            foreach (var p in layer.Parameters)
-                file[$"{layer.Name}/{p.Name}"].GetData<float>().Span.CopyTo(p.Value);
+            foreach (var p in layer.Weights)
+                file[p.Path].GetData<float>().Span.CopyTo(p.Value);
         return new SavedModel(model, classNames, file);
     }
 
@@ -102,7 +106,7 @@ public static class ModelFile
     internal const long MaxWeights = 1L << 28;
 
     /// <summary>The layers the architecture JSON declares, not yet built.</summary>
-    private static Sequential ParseArchitecture(string? json, string source)
+    private static Model ParseArchitecture(string? json, string source, bool functional)
     {
         if (json is null) throw new InvalidDataFileException($"{source}: the metadata has no architecture");
         JsonNode? root;
@@ -114,43 +118,48 @@ public static class ModelFile
         {
             throw new InvalidDataFileException($"{source}: the architecture is not valid JSON ({MetadataJson.Reason(e)})");
         }
-        if (root is not JsonObject obj || obj["layers"] is not JsonArray { Count: >= 1 and <= 256 } layers)
-            throw new InvalidDataFileException($"{source}: the architecture must have 1 to 256 layers");
-        return new Sequential(layers.Select(l => LayerConfig.FromJson(l, source))) { Name = "sequential" };
+        if (root is not JsonObject obj || obj["layers"] is not JsonArray { Count: >= 1 and <= MaxLayers } layers)
+            throw new InvalidDataFileException($"{source}: the architecture must have 1 to {MaxLayers} layers");
+        if (!functional) return new Sequential(layers.Select(l => LayerConfig.FromJson(l, source))) { Name = "sequential" };
+        return FunctionalArchitecture.Parse(obj, layers, source);
     }
+
+    /// <summary>Most layers a model file may declare.</summary>
+    internal const int MaxLayers = 256;
 
     /// <summary>
     /// The name and shape of every weight the model would create for <paramref name="input"/>, found by walking the
     /// layers' output shapes without building anything; refuses layers that do not fit together or are too large.
     /// </summary>
-    private static List<(string Name, Shape Shape)> PlanWeights(Sequential model, Shape input, string source)
+    private static List<(string Name, Shape Shape)> PlanWeights(Model model, Shape? input, string source)
     {
         var weights = new List<(string, Shape)>();
         long count = 0;
         try
         {
-            model.AssignNames();
-            Shape shape = input;
-            foreach (var layer in model.Layers)
+            foreach (var (layer, inputs, _) in model.PlanShapes(input))
             {
-                Shape output = layer.ComputeOutputShape(shape); // first: it validates the input shape WeightShapes reads
+                Shape output = layer.ComputeOutputShape(inputs); // first: it validates the input shapes WeightShapes reads
                 if (output.Size > MaxValuesPerSample)
                     throw new InvalidDataFileException(
                         $"{source}: layer {layer} outputs {output} = {SafeTensorsText.N(output.Size)} values per sample, more than Fovea runs (at most {SafeTensorsText.N(MaxValuesPerSample)})");
-                if (layer.ScratchPerSample(shape) is var scratch && scratch > MaxValuesPerSample)
+                if (layer.ScratchPerSample(inputs) is var scratch && scratch > MaxValuesPerSample)
                     throw new InvalidDataFileException(
-                        $"{source}: layer {layer} needs {SafeTensorsText.N(scratch)} values of scratch per sample for input {shape}, more than Fovea runs (at most {SafeTensorsText.N(MaxValuesPerSample)})");
-                foreach (var (name, weight) in layer.WeightShapes(shape))
+                        $"{source}: layer {layer} needs {SafeTensorsText.N(scratch)} values of scratch per sample for input {inputs[0]}, more than Fovea runs (at most {SafeTensorsText.N(MaxValuesPerSample)})");
+                foreach (var (name, weight) in layer.WeightShapes(inputs))
                 {
                     weights.Add(($"{layer.Name}/{name}", weight));
                     count += weight.Size;
                 }
-                shape = output;
             }
         }
         catch (ArgumentException e)
         {
             throw new InvalidDataFileException($"{source}: the architecture does not fit together: {e.Message}");
+        }
+        catch (OverflowException)
+        {
+            throw new InvalidDataFileException($"{source}: the architecture's shapes grow beyond what Fovea runs");
         }
         if (count > MaxWeights)
             throw new InvalidDataFileException($"{source}: the architecture declares {SafeTensorsText.N(count)} weights, more than Fovea loads (at most {SafeTensorsText.N(MaxWeights)})");
@@ -176,4 +185,4 @@ public static class ModelFile
 }
 
 /// <summary>A loaded model with its class names; <see cref="File"/> gives access to any extra tensors and metadata (checkpoints).</summary>
-public sealed record SavedModel(Sequential Model, IReadOnlyList<string> ClassNames, SafeTensorsFile File);
+public sealed record SavedModel(Model Model, IReadOnlyList<string> ClassNames, SafeTensorsFile File);

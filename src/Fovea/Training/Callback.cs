@@ -2,7 +2,7 @@ namespace Fovea.Training;
 
 /// <summary>
 /// Hooks into <c>Fit</c>, as Keras callbacks do: progress display, checkpoints, early stopping.
-/// Set <see cref="Models.Sequential.StopTraining"/> from a hook to end training after the current step.
+/// Set <see cref="Models.Model.StopTraining"/> from a hook to end training after the current step.
 /// </summary>
 public abstract class Callback
 {
@@ -17,4 +17,4 @@ public abstract class Callback
 }
 
 /// <summary>What a callback knows about the run it watches.</summary>
-public sealed record TrainingRun(Models.Sequential Model, int Epochs, int StepsPerEpoch, int Samples, int BatchSize, int InitialEpoch);
+public sealed record TrainingRun(Models.Model Model, int Epochs, int StepsPerEpoch, int Samples, int BatchSize, int InitialEpoch);

@@ -25,7 +25,7 @@ public static class Checkpoint
 
     private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
-    public static void Save(string path, Sequential model, IReadOnlyList<string>? classNames, string? settingsJson = null)
+    public static void Save(string path, Model model, IReadOnlyList<string>? classNames, string? settingsJson = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         var optimizer = model.Optimizer ?? throw new InvalidOperationException("only a compiled model can be checkpointed");
@@ -60,7 +60,7 @@ public static class Checkpoint
     /// Loads a checkpoint into a compiled model whose architecture it must match. Returns the training state to pass
     /// to <c>Fit(resumeFrom:)</c> and the settings string saved with it.
     /// </summary>
-    public static (TrainingState State, string? Settings) Load(string path, Sequential model)
+    public static (TrainingState State, string? Settings) Load(string path, Model model)
     {
         ArgumentNullException.ThrowIfNull(model);
         if (model.Optimizer is null) throw new InvalidOperationException("compile the model before loading a checkpoint into it");
@@ -68,7 +68,7 @@ public static class Checkpoint
     }
 
     /// <summary>Loads a checkpoint already read from <paramref name="path"/> (which only names it in messages).</summary>
-    internal static (TrainingState State, string? Settings) Load(SafeTensorsFile file, string path, Sequential model)
+    internal static (TrainingState State, string? Settings) Load(SafeTensorsFile file, string path, Model model)
     {
         var optimizer = model.Optimizer ?? throw new InvalidOperationException("compile the model before loading a checkpoint into it");
         var meta = file.Metadata;

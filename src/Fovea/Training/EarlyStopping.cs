@@ -6,7 +6,7 @@ namespace Fovea.Training;
 /// </summary>
 public sealed class EarlyStopping : Callback
 {
-    private Models.Sequential? _model;
+    private Models.Model? _model;
     private float[]? _bestWeights;
     private int _wait;
 

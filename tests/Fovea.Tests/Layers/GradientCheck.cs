@@ -10,36 +10,42 @@ namespace Fovea.Tests.Layers;
 internal static class GradientCheck
 {
     public static void Layer(Layer layer, Shape inputShape, int batch = 2, long seed = 1, float eps = 1e-2f, double tolerance = 2e-2,
-        Func<Rng, float>? input = null)
+        Func<Rng, float>? input = null) => Layer(layer, [inputShape], batch, seed, eps, tolerance, input);
+
+    /// <summary>The check for a layer of any number of inputs: every input's gradient and every trainable weight's.</summary>
+    public static void Layer(Layer layer, Shape[] inputShapes, int batch = 2, long seed = 1, float eps = 1e-2f, double tolerance = 2e-2,
+        Func<Rng, float>? input = null, bool training = true)
     {
         var rng = new Rng((ulong)seed);
-        layer.Build(inputShape, rng);
+        layer.Build(inputShapes, rng);
         layer.Plan(batch);
-        int inSize = (int)inputShape.Size, outSize = (int)layer.OutputShape.Size;
-        var x = new float[batch * inSize];
-        for (int i = 0; i < x.Length; i++) x[i] = input?.Invoke(rng) ?? 2 * rng.NextSingle() - 1;
+        int outSize = (int)layer.OutputShape.Size;
+        var xs = inputShapes.Select(s => new float[batch * s.Size]).ToArray();
+        foreach (var x in xs)
+            for (int i = 0; i < x.Length; i++) x[i] = input?.Invoke(rng) ?? 2 * rng.NextSingle() - 1;
         var r = new float[batch * outSize];
         for (int i = 0; i < r.Length; i++) r[i] = 2 * rng.NextSingle() - 1;
         // Non-zero biases, so that their effect (and ReLU's cut-off) is exercised.
-        foreach (var p in layer.Parameters.Where(p => p.Name == "bias"))
+        foreach (var p in layer.TrainableWeights.Where(p => p.Name is "bias" or "beta"))
             for (int i = 0; i < p.Length; i++) p.Value[i] = 0.2f * (2 * rng.NextSingle() - 1);
 
         var y = new float[batch * outSize];
         double Objective()
         {
-            layer.Forward(y, x, batch, training: true);
+            layer.Forward(y, xs, batch, training);
             double s = 0;
             for (int i = 0; i < y.Length; i++) s += (double)r[i] * y[i];
             return s;
         }
 
         Objective();
-        var dx = new float[batch * inSize];
-        foreach (var p in layer.Parameters) p.Gradient.Clear();
-        layer.Backward(dx, (float[])r.Clone(), x, y, batch);
+        var dxs = xs.Select(x => new float[x.Length]).ToArray();
+        foreach (var p in layer.TrainableWeights) p.Gradient.Clear();
+        layer.Backward(dxs, (float[])r.Clone(), xs, y, batch);
 
-        Compare("input", x, dx, Objective, eps, tolerance);
-        foreach (var p in layer.Parameters)
+        for (int k = 0; k < xs.Length; k++)
+            Compare(xs.Length == 1 ? "input" : $"input {k}", xs[k], dxs[k], Objective, eps, tolerance);
+        foreach (var p in layer.TrainableWeights)
         {
             var (values, _, offset) = p.Storage;
             var analytic = p.Gradient.ToArray();

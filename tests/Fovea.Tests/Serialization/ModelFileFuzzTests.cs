@@ -181,8 +181,8 @@ public sealed class ModelFileFuzzTests(ITestOutputHelper output)
             long total = 0;
             foreach (var layer in model.Layers)
             {
-                Shape output = layer.ComputeOutputShape(shape);
-                foreach (var (name, weight) in layer.WeightShapes(shape))
+                Shape output = layer.ComputeOutputShape([shape]);
+                foreach (var (name, weight) in layer.WeightShapes([shape]))
                 {
                     if ((total += weight.Size) > 100_000) return null;
                     float[] values = Enumerable.Range(0, (int)weight.Size).Select(_ => m.Random.Next(50) switch

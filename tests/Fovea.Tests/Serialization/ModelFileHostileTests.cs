@@ -127,8 +127,8 @@ public sealed class ModelFileHostileTests
         Shape shape = new(7, 9, 2);
         foreach (var layer in layers)
         {
-            planned.AddRange(layer.WeightShapes(shape).Select(w => ($"{layer.GetType().Name}/{w.Name}", w.Shape)));
-            shape = layer.ComputeOutputShape(shape);
+            planned.AddRange(layer.WeightShapes([shape]).Select(w => ($"{layer.GetType().Name}/{w.Name}", w.Shape)));
+            shape = layer.ComputeOutputShape([shape]);
         }
 
         var model = new Sequential(layers);

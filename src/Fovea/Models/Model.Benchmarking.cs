@@ -6,7 +6,7 @@ namespace Fovea.Models;
 /// Entry points for <c>fovea bench</c>, the benchmarks project and the allocation tests: one training step or one
 /// forward pass on a batch the caller already holds as floats, without <c>Fit</c>'s shuffle, gather and callbacks.
 /// </summary>
-public sealed partial class Sequential
+public partial class Model
 {
     /// <summary>
     /// One optimisation step on <paramref name="x"/> [batch, input size] with labels <paramref name="y"/> [batch];
@@ -26,23 +26,24 @@ public sealed partial class Sequential
     internal double TrainOnBatch(ReadOnlySpan<float> x, ReadOnlySpan<int> y, StepProfile profile)
     {
         ArgumentNullException.ThrowIfNull(profile);
-        if (profile.Layers != _layers.Count)
-            throw new ArgumentException($"profile must be for {_layers.Count} layers; got {profile.Layers}", nameof(profile));
+        if (profile.Layers != _nodes.Count)
+            throw new ArgumentException($"profile must be for {_nodes.Count} layers; got {profile.Layers}", nameof(profile));
         int batch = LoadBatch(x, y), part = 0;
         long t = Stopwatch.GetTimestamp(), start = t;
         Array.Clear(_gradients);
         profile.Add(part++, Lap(ref t));
-        for (int i = 0; i < _layers.Count; i++)
+        for (int i = 0; i < _nodes.Count; i++)
         {
-            _layers[i].Forward(_activations[i + 1], _activations[i], batch, training: true);
+            var node = _nodes[i];
+            node.Layer.Forward(_values[node.Output], _nodeInputs[i], batch, training: true);
             profile.Add(part++, Lap(ref t));
         }
         double loss = LossAndGradient(batch, withGradient: true);
         CountCorrect(batch);
         profile.Add(part++, Lap(ref t));
-        for (int i = _layers.Count - 1; i >= 0; i--)
+        for (int i = _nodes.Count - 1; i >= 0; i--)
         {
-            _layers[i].Backward(i == 0 ? null : _activationGrads[i], _activationGrads[i + 1], _activations[i], _activations[i + 1], batch);
+            BackwardNode(i, batch);
             profile.Add(part++, Lap(ref t));
         }
         Optimizer!.Step(_weights, _gradients);
@@ -72,9 +73,9 @@ public sealed partial class Sequential
         if (output.Length != batch * outSize)
             throw new ArgumentException($"output must hold {batch} outputs of {OutputShape} ({batch * outSize} floats); got {output.Length}", nameof(output));
         EnsureCapacity(batch);
-        x.CopyTo(_activations[0]);
+        x.CopyTo(InputBuffer);
         ForwardPass(batch, training: false);
-        _activations[^1].AsSpan(0, output.Length).CopyTo(output);
+        OutputBuffer.AsSpan(0, output.Length).CopyTo(output);
     }
 
     /// <summary>Checks a caller's batch and copies it into the input and label buffers; returns its size.</summary>
@@ -90,7 +91,7 @@ public sealed partial class Sequential
             if ((uint)label >= (uint)Classes)
                 throw new ArgumentOutOfRangeException(nameof(y), $"labels must be in [0, {Classes}); got {label}");
         EnsureCapacity(batch);
-        x.CopyTo(_activations[0]);
+        x.CopyTo(InputBuffer);
         y.CopyTo(_batchLabels);
         return batch;
     }

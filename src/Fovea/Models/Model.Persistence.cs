@@ -2,7 +2,7 @@ using Fovea.Serialization;
 
 namespace Fovea.Models;
 
-public sealed partial class Sequential
+public partial class Model
 {
     /// <summary>Saves architecture, weights and class names as one safetensors file, atomically.</summary>
     public void Save(string path, IReadOnlyList<string>? classNames = null) => ModelFile.Save(this, path, classNames);

@@ -1,0 +1,45 @@
+using Fovea.Models;
+
+namespace Fovea.Layers;
+
+/// <summary>A layer with one input: forward and backward take one input buffer and one input gradient.</summary>
+public abstract class UnaryLayer : Layer
+{
+    protected UnaryLayer(string? name, Shape? inputShape) : base(name, inputShape) { }
+
+    /// <summary>The per-sample output shape for a per-sample input shape; throws naming the problem if invalid.</summary>
+    public abstract Shape ComputeOutputShape(Shape inputShape);
+
+    public sealed override Shape ComputeOutputShape(IReadOnlyList<Shape> inputShapes)
+    {
+        CheckInputCount(inputShapes.Count);
+        return ComputeOutputShape(inputShapes[0]);
+    }
+
+    protected sealed override void BuildWeights(IReadOnlyList<Shape> inputShapes, Rng rng) => BuildWeights(inputShapes[0], rng);
+    protected virtual void BuildWeights(Shape inputShape, Rng rng) { }
+
+    internal sealed override IEnumerable<(string Name, Shape Shape)> WeightShapes(IReadOnlyList<Shape> inputShapes) => WeightShapes(inputShapes[0]);
+    internal virtual IEnumerable<(string Name, Shape Shape)> WeightShapes(Shape inputShape) => [];
+
+    internal sealed override long ScratchPerSample(IReadOnlyList<Shape> inputShapes) => ScratchPerSample(inputShapes[0]);
+    internal virtual long ScratchPerSample(Shape inputShape) => 0;
+
+    public sealed override void Forward(float[] output, IReadOnlyList<float[]> inputs, int batch, bool training) =>
+        Forward(output, inputs[0], batch, training);
+
+    public sealed override void Backward(IReadOnlyList<float[]?> inputGrads, float[] outputGrad, IReadOnlyList<float[]> inputs, float[] output, int batch) =>
+        Backward(inputGrads[0], outputGrad, inputs[0], output, batch);
+
+    /// <summary>output = layer(input) for <paramref name="batch"/> samples.</summary>
+    public abstract void Forward(float[] output, float[] input, int batch, bool training);
+
+    /// <summary>
+    /// Given dL/d(output), adds dL/d(weights) into the parameter gradients and, when <paramref name="inputGrad"/> is not
+    /// null, writes dL/d(input). Needs the input and output of the forward pass of the same batch.
+    /// </summary>
+    public abstract void Backward(float[]? inputGrad, float[] outputGrad, float[] input, float[] output, int batch);
+
+    /// <summary>Calls the layer on one symbolic tensor (Keras's <c>layer(x)</c>).</summary>
+    public SymbolicTensor Call(SymbolicTensor input) => base.Call(input);
+}
