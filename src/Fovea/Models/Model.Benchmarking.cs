@@ -60,6 +60,20 @@ public partial class Model
     }
 
     /// <summary>
+    /// Forward, loss and backward on a caller's batch without the optimiser's step: returns the mean loss and leaves
+    /// dL/d(weights) in <see cref="GradientBlock"/>. For gradient checks of whole models.
+    /// </summary>
+    internal double LossAndGradients(ReadOnlySpan<float> x, ReadOnlySpan<int> y)
+    {
+        int batch = LoadBatch(x, y);
+        Array.Clear(_gradients);
+        ForwardPass(batch, training: true);
+        double loss = LossAndGradient(batch, withGradient: true);
+        BackwardPass(batch);
+        return loss / batch;
+    }
+
+    /// <summary>
     /// The model's output for <paramref name="batch"/> samples of <paramref name="x"/> into <paramref name="output"/>
     /// [batch, classes]. The first call for a larger batch plans the buffers; later calls allocate nothing.
     /// </summary>

@@ -11,6 +11,24 @@ internal static class LayerConfig
 {
     public static JsonObject ToJson(Layer layer) => new() { ["class_name"] = layer.TypeName, ["config"] = layer.GetConfig() };
 
+    /// <summary>How each layer class is rebuilt from its config: one line per class, next to nothing else.</summary>
+    private static readonly Dictionary<string, Func<ConfigReader, string?, Shape?, Layer>> Factories = new()
+    {
+        ["Conv2D"] = (r, name, shape) => new Conv2D(r.Int("filters", 1, 65536), r.Pair("kernel_size", 1, 64),
+            r.Enum<Activation>("activation"), r.Enum<Padding>("padding"), name, shape),
+        ["MaxPooling2D"] = (r, name, shape) => new MaxPool2D(r.Pair("pool_size", 1, 64), r.Pair("strides", 1, 64), name, shape),
+        ["Flatten"] = (r, name, shape) => new Flatten(name, shape),
+        ["Dense"] = (r, name, shape) => new Dense(r.Int("units", 1, 1 << 20), r.Enum<Activation>("activation"), name, shape),
+        ["ReLU"] = (r, name, shape) => new ReLU(name, shape),
+        ["Softmax"] = (r, name, shape) => new Layers.Softmax(name, shape),
+        ["Add"] = (r, name, shape) => new Add(name),
+        ["Concatenate"] = (r, name, shape) => new Concatenate(name),
+        ["GlobalAveragePooling2D"] = (r, name, shape) => new GlobalAveragePooling2D(name, shape),
+        ["Rescaling"] = (r, name, shape) => new Rescaling(r.Float("scale"), r.Float("offset"), name, shape),
+        ["Normalization"] = (r, name, shape) => new Normalization(r.Int("channels", 1, 65536), name, shape),
+        ["Dropout"] = (r, name, shape) => new Dropout(r.Float("rate"), name, shape),
+    };
+
     public static Layer FromJson(JsonNode? node, string source)
     {
         if (node is not JsonObject obj || AsString(obj["class_name"]) is not { } type || obj["config"] is not JsonObject config)
@@ -20,17 +38,8 @@ internal static class LayerConfig
         Shape? inputShape = reader.OptionalShape("input_shape");
         try
         {
-            return type switch
-            {
-                "Conv2D" => new Conv2D(reader.Int("filters", 1, 65536), reader.Pair("kernel_size", 1, 64),
-                    reader.Enum<Activation>("activation"), reader.Enum<Padding>("padding"), name, inputShape),
-                "MaxPooling2D" => new MaxPool2D(reader.Pair("pool_size", 1, 64), reader.Pair("strides", 1, 64), name, inputShape),
-                "Flatten" => new Flatten(name, inputShape),
-                "Dense" => new Dense(reader.Int("units", 1, 1 << 20), reader.Enum<Activation>("activation"), name, inputShape),
-                "ReLU" => new ReLU(name, inputShape),
-                "Softmax" => new Layers.Softmax(name, inputShape),
-                _ => throw new InvalidDataFileException($"{source}: unknown layer class {SafeTensorsText.Quote(type)}"),
-            };
+            return Factories.TryGetValue(type, out var factory) ? factory(reader, name, inputShape)
+                : throw new InvalidDataFileException($"{source}: unknown layer class {SafeTensorsText.Quote(type)}");
         }
         catch (ArgumentException e)
         {
@@ -42,7 +51,7 @@ internal static class LayerConfig
     private static string? AsString(JsonNode? node) =>
         node is JsonValue value && value.GetValueKind() == System.Text.Json.JsonValueKind.String ? value.GetValue<string>() : null;
 
-    private readonly struct ConfigReader(JsonObject config, string source, string type)
+    internal readonly struct ConfigReader(JsonObject config, string source, string type)
     {
         private InvalidDataFileException Bad(string key, string what) =>
             new($"{source}: layer {type}: '{key}' must be {what}; got {(config[key] is { } got ? SafeTensorsText.Escape(got.ToJsonString(), 64) : "nothing")}");
@@ -51,6 +60,18 @@ internal static class LayerConfig
         {
             if (config[key] is JsonValue v && v.TryGetValue(out int i) && i >= min && i <= max) return i;
             throw Bad(key, $"an integer in [{min}, {max}]");
+        }
+
+        public float Float(string key)
+        {
+            if (config[key] is JsonValue v && v.TryGetValue(out double d) && double.IsFinite(d) && Math.Abs(d) <= 1e30) return (float)d;
+            throw Bad(key, "a finite number");
+        }
+
+        public bool Bool(string key)
+        {
+            if (config[key] is JsonValue v && v.TryGetValue(out bool b)) return b;
+            throw Bad(key, "true or false");
         }
 
         public (int, int) Pair(string key, int min, int max)

@@ -51,7 +51,7 @@ public static class ModelFile
         };
         var metadata = new Dictionary<string, string>
         {
-            [FormatKey] = Format,
+            [FormatKey] = model.IsFunctional ? FunctionalFormat : Format,
             [VersionKey] = FormatVersion.ToString(CultureInfo.InvariantCulture),
             [ArchitectureKey] = architecture.ToJsonString(),
         };

@@ -1,0 +1,62 @@
+using System.Text.Json.Nodes;
+
+namespace Fovea.Layers;
+
+/// <summary>
+/// Keras's <c>Dropout</c>: in training, each value is zeroed with probability <see cref="Rate"/> and the rest scaled by
+/// 1/(1 − rate); at inference it passes values through. The mask is drawn from the model's per-step seed and the
+/// layer's name, so a resumed run draws the same masks.
+/// </summary>
+public sealed class Dropout : UnaryLayer
+{
+    private float[] _mask = [];
+
+    public Dropout(float rate, string? name = null, Shape? inputShape = null) : base(name, inputShape)
+    {
+        if (!(rate >= 0 && rate < 1)) throw new ArgumentOutOfRangeException(nameof(rate), $"rate must be in [0, 1); got {rate}");
+        Rate = rate;
+    }
+
+    public float Rate { get; }
+    public override string TypeName => "Dropout";
+    public override string NameStem => "dropout";
+    internal override bool BackwardNeedsInputs => false;
+    internal override bool BackwardNeedsOutput => false;
+
+    public override Shape ComputeOutputShape(Shape inputShape) => inputShape;
+
+    protected override void AllocateScratch(int batchCapacity) => _mask = new float[batchCapacity * OutputShape.Size];
+
+    public override void Forward(float[] output, float[] input, int batch, bool training)
+    {
+        CheckCapacity(batch);
+        int n = batch * (int)OutputShape.Size;
+        if (!training || Rate == 0)
+        {
+            input.AsSpan(0, n).CopyTo(output);
+            _mask.AsSpan(0, n).Fill(1f);
+            return;
+        }
+        var rng = Rng.For(StepSeed, "dropout/" + Name);
+        float keep = 1f / (1 - Rate);
+        for (int i = 0; i < n; i++)
+        {
+            _mask[i] = rng.NextSingle() < Rate ? 0f : keep;
+            output[i] = input[i] * _mask[i];
+        }
+    }
+
+    public override void Backward(float[]? inputGrad, float[] outputGrad, float[] input, float[] output, int batch)
+    {
+        if (inputGrad is null) return;
+        int n = batch * (int)OutputShape.Size;
+        System.Numerics.Tensors.TensorPrimitives.Multiply(outputGrad.AsSpan(0, n), _mask.AsSpan(0, n), inputGrad.AsSpan(0, n));
+    }
+
+    public override JsonObject GetConfig()
+    {
+        var c = BaseConfig();
+        c["rate"] = Rate;
+        return c;
+    }
+}

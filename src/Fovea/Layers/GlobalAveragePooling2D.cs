@@ -1,0 +1,47 @@
+using System.Numerics.Tensors;
+using System.Text.Json.Nodes;
+
+namespace Fovea.Layers;
+
+/// <summary>The mean of each channel over height and width, Keras's <c>GlobalAveragePooling2D</c>: (H, W, C) → (C,).</summary>
+public sealed class GlobalAveragePooling2D(string? name = null, Shape? inputShape = null) : UnaryLayer(name, inputShape)
+{
+    public override string TypeName => "GlobalAveragePooling2D";
+    public override string NameStem => "global_average_pooling2d";
+    internal override bool BackwardNeedsInputs => false;
+    internal override bool BackwardNeedsOutput => false;
+
+    public override Shape ComputeOutputShape(Shape inputShape)
+    {
+        if (inputShape.Rank != 3)
+            throw new ArgumentException($"GlobalAveragePooling2D expects an input of shape (height, width, channels); got {inputShape}");
+        return new Shape(inputShape[2]);
+    }
+
+    public override void Forward(float[] output, float[] input, int batch, bool training)
+    {
+        int pixels = InputShape[0] * InputShape[1], c = InputShape[2];
+        for (int n = 0; n < batch; n++)
+        {
+            var y = output.AsSpan(n * c, c);
+            input.AsSpan(n * pixels * c, c).CopyTo(y);
+            for (int p = 1; p < pixels; p++) TensorPrimitives.Add(y, input.AsSpan((n * pixels + p) * c, c), y);
+            TensorPrimitives.Multiply(y, 1f / pixels, y);
+        }
+    }
+
+    /// <summary>dx[n, h, w, c] = dy[n, c] / (H·W).</summary>
+    public override void Backward(float[]? inputGrad, float[] outputGrad, float[] input, float[] output, int batch)
+    {
+        if (inputGrad is null) return;
+        int pixels = InputShape[0] * InputShape[1], c = InputShape[2];
+        for (int n = 0; n < batch; n++)
+        {
+            var dx0 = inputGrad.AsSpan(n * pixels * c, c);
+            TensorPrimitives.Multiply(outputGrad.AsSpan(n * c, c), 1f / pixels, dx0);
+            for (int p = 1; p < pixels; p++) dx0.CopyTo(inputGrad.AsSpan((n * pixels + p) * c, c));
+        }
+    }
+
+    public override JsonObject GetConfig() => BaseConfig();
+}

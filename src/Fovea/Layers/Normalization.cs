@@ -1,0 +1,87 @@
+using System.Numerics.Tensors;
+using System.Text.Json.Nodes;
+
+namespace Fovea.Layers;
+
+/// <summary>
+/// y = (x − mean) / √variance per channel (last axis), Keras's <c>Normalization(mean=…, variance=…)</c>: puts the
+/// dataset's statistics inside the model, so that it takes pixels in [0, 1] like every Fovea model. The statistics
+/// are non-trainable weights, saved with the model.
+/// </summary>
+public sealed class Normalization : UnaryLayer
+{
+    private readonly float[] _mean;
+    private readonly float[] _variance;
+    private Parameter _meanWeight = null!;
+    private Parameter _varianceWeight = null!;
+    private float[] _scale = [];
+    private float[] _shift = [];
+
+    public Normalization(float[] mean, float[] variance, string? name = null, Shape? inputShape = null) : base(name, inputShape)
+    {
+        ArgumentNullException.ThrowIfNull(mean);
+        ArgumentNullException.ThrowIfNull(variance);
+        if (mean.Length == 0 || mean.Length != variance.Length)
+            throw new ArgumentException($"mean and variance must have one value per channel; got {mean.Length} and {variance.Length}", nameof(variance));
+        if (variance.Any(v => !(v > 0) || !float.IsFinite(v)))
+            throw new ArgumentOutOfRangeException(nameof(variance), $"variances must be positive; got [{string.Join(", ", variance)}]");
+        _mean = (float[])mean.Clone();
+        _variance = (float[])variance.Clone();
+    }
+
+    /// <summary>For a model file: the statistics come with the weights.</summary>
+    internal Normalization(int channels, string? name, Shape? inputShape) : this(new float[channels], Enumerable.Repeat(1f, channels).ToArray(), name, inputShape) { }
+
+    public int Channels => _mean.Length;
+    public override string TypeName => "Normalization";
+    public override string NameStem => "normalization";
+    internal override bool BackwardNeedsInputs => false;
+    internal override bool BackwardNeedsOutput => false;
+
+    public override Shape ComputeOutputShape(Shape inputShape)
+    {
+        if (inputShape.Rank < 1 || inputShape[^1] != Channels)
+            throw new ArgumentException($"Normalization has statistics for {Channels} channels; got input {inputShape}");
+        return inputShape;
+    }
+
+    protected override void BuildWeights(Shape inputShape, Rng rng)
+    {
+        _meanWeight = AddWeight("mean", new Shape(Channels), trainable: false);
+        _varianceWeight = AddWeight("variance", new Shape(Channels), trainable: false);
+        _mean.CopyTo(_meanWeight.Value);
+        _variance.CopyTo(_varianceWeight.Value);
+    }
+
+    internal override IEnumerable<(string Name, Shape Shape)> WeightShapes(Shape inputShape) =>
+        [("mean", new Shape(Channels)), ("variance", new Shape(Channels))];
+
+    public override void Forward(float[] output, float[] input, int batch, bool training)
+    {
+        int c = Channels, rows = batch * (int)(OutputShape.Size / c);
+        // Loaded weights may have replaced the statistics since the last call: the per-channel factors are cheap to redo.
+        if (_scale.Length != c) (_scale, _shift) = (new float[c], new float[c]);
+        for (int k = 0; k < c; k++)
+        {
+            _scale[k] = 1f / MathF.Sqrt(_varianceWeight.Value[k]);
+            _shift[k] = -_meanWeight.Value[k] * _scale[k];
+        }
+        for (int r = 0; r < rows; r++)
+            TensorPrimitives.MultiplyAdd(input.AsSpan(r * c, c), _scale, _shift, output.AsSpan(r * c, c));
+    }
+
+    public override void Backward(float[]? inputGrad, float[] outputGrad, float[] input, float[] output, int batch)
+    {
+        if (inputGrad is null) return;
+        int c = Channels, rows = batch * (int)(OutputShape.Size / c);
+        for (int r = 0; r < rows; r++)
+            TensorPrimitives.Multiply(outputGrad.AsSpan(r * c, c), _scale, inputGrad.AsSpan(r * c, c));
+    }
+
+    public override JsonObject GetConfig()
+    {
+        var c = BaseConfig();
+        c["channels"] = Channels;
+        return c;
+    }
+}

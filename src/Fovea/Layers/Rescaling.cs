@@ -1,0 +1,48 @@
+using System.Numerics.Tensors;
+using System.Text.Json.Nodes;
+
+namespace Fovea.Layers;
+
+/// <summary>y = x·scale + offset, Keras's <c>Rescaling</c>: also the constant scaling before airbench's softmax (1/9).</summary>
+public sealed class Rescaling : UnaryLayer
+{
+    public Rescaling(float scale, float offset = 0f, string? name = null, Shape? inputShape = null) : base(name, inputShape)
+    {
+        if (!float.IsFinite(scale)) throw new ArgumentOutOfRangeException(nameof(scale), $"scale must be finite; got {scale}");
+        if (!float.IsFinite(offset)) throw new ArgumentOutOfRangeException(nameof(offset), $"offset must be finite; got {offset}");
+        Scale = scale;
+        Offset = offset;
+    }
+
+    public float Scale { get; }
+    public float Offset { get; }
+    public override string TypeName => "Rescaling";
+    public override string NameStem => "rescaling";
+    internal override bool BackwardNeedsInputs => false;
+    internal override bool BackwardNeedsOutput => false;
+
+    public override Shape ComputeOutputShape(Shape inputShape) => inputShape;
+
+    public override void Forward(float[] output, float[] input, int batch, bool training)
+    {
+        int n = batch * (int)OutputShape.Size;
+        var y = output.AsSpan(0, n);
+        TensorPrimitives.Multiply(input.AsSpan(0, n), Scale, y);
+        if (Offset != 0) TensorPrimitives.Add(y, Offset, y);
+    }
+
+    public override void Backward(float[]? inputGrad, float[] outputGrad, float[] input, float[] output, int batch)
+    {
+        if (inputGrad is null) return;
+        int n = batch * (int)OutputShape.Size;
+        TensorPrimitives.Multiply(outputGrad.AsSpan(0, n), Scale, inputGrad.AsSpan(0, n));
+    }
+
+    public override JsonObject GetConfig()
+    {
+        var c = BaseConfig();
+        c["scale"] = Scale;
+        c["offset"] = Offset;
+        return c;
+    }
+}
