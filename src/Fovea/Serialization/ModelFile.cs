@@ -35,10 +35,10 @@ public static class ModelFile
     }
 
     internal static IEnumerable<NamedTensor> WeightTensors(Model model) =>
-        model.Layers.SelectMany(l => l.Parameters.Select(p =>
+        model.Layers.SelectMany(l => l.Weights.Select(p =>
         {
             var (values, _, offset) = p.Storage;
-            return new NamedTensor($"{l.Name}/{p.Name}", p.Shape, values.AsMemory(offset, p.Length));
+            return new NamedTensor(p.Path, p.Shape, values.AsMemory(offset, p.Length));
         }));
 
     internal static Dictionary<string, string> Metadata(Model model, IReadOnlyList<string>? classNames)
@@ -47,8 +47,26 @@ public static class ModelFile
         {
             ["name"] = model.Name,
             ["input_shape"] = new JsonArray(model.InputShape.Select(d => (JsonNode)d).ToArray()),
-            ["layers"] = new JsonArray(model.Layers.Select(l => (JsonNode)LayerConfig.ToJson(l)).ToArray()),
         };
+        if (model.IsFunctional)
+        {
+            var names = model.Inputs.Select(i => i.Name).Concat(model.Nodes.Select(n => n.Layer.Name!)).ToArray();
+            architecture["inputs"] = new JsonArray(model.Inputs.Select(i => (JsonNode)new JsonObject
+            {
+                ["name"] = i.Name,
+                ["shape"] = new JsonArray(i.Shape.Select(d => (JsonNode)d).ToArray()),
+            }).ToArray());
+            architecture["layers"] = new JsonArray(model.Nodes.Select(n =>
+            {
+                var layer = LayerConfig.ToJson(n.Layer);
+                layer["inbound"] = new JsonArray(n.Inputs.Select(v => (JsonNode)names[v]).ToArray());
+                return (JsonNode)layer;
+            }).ToArray());
+        }
+        else
+        {
+            architecture["layers"] = new JsonArray(model.Layers.Select(l => (JsonNode)LayerConfig.ToJson(l)).ToArray());
+        }
         var metadata = new Dictionary<string, string>
         {
             [FormatKey] = model.IsFunctional ? FunctionalFormat : Format,
