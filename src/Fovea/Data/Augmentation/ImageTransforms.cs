@@ -103,18 +103,18 @@ public static class ImageTransforms
     }
 
     /// <summary>
-    /// <see cref="Translate"/> as its definition reads: build the padded image ((H+2p)×(W+2p), p = max(|dy|, |dx|)) the
-    /// way <c>numpy.pad</c> does, then crop at (p + dy, p + dx).
+    /// <see cref="Translate"/> as its definition reads: build the padded image, (H+2·|dy|)×(W+2·|dx|), the way
+    /// <c>numpy.pad</c> does, then crop H×W at (|dy| + dy, |dx| + dx).
     /// </summary>
     internal static void TranslateReference(Span<float> dst, ReadOnlySpan<float> src, int height, int width, int channels, int dy, int dx, ImagePadding padding)
     {
-        int p = Math.Max(Math.Abs(dy), Math.Abs(dx));
-        int ph = height + 2 * p, pw = width + 2 * p;
+        int py = Math.Abs(dy), px = Math.Abs(dx);
+        int ph = height + 2 * py, pw = width + 2 * px;
         var padded = new float[ph * pw * channels];
         for (int y = 0; y < ph; y++)
             for (int x = 0; x < pw; x++)
             {
-                int sy = y - p, sx = x - p;
+                int sy = y - py, sx = x - px;
                 bool inside = sy >= 0 && sy < height && sx >= 0 && sx < width;
                 if (!inside && padding == ImagePadding.Zero) continue;
                 // numpy's 'reflect': index -k is k, index n-1+k is n-1-k (the edge itself is not repeated).
@@ -128,7 +128,7 @@ public static class ImageTransforms
         for (int y = 0; y < height; y++)
             for (int x = 0; x < width; x++)
                 for (int ch = 0; ch < channels; ch++)
-                    dst[(y * width + x) * channels + ch] = padded[((y + p + dy) * pw + x + p + dx) * channels + ch];
+                    dst[(y * width + x) * channels + ch] = padded[((y + py + dy) * pw + x + px + dx) * channels + ch];
     }
 
     /// <summary>Sets the pixels of rows [y0, y1) and columns [x0, x1), clipped to the image, to <paramref name="value"/>.</summary>
