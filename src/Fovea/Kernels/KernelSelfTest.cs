@@ -61,6 +61,8 @@ internal static class KernelSelfTest
         // Fused ReLU clamps negatives and keeps NaN on every path (a full tile: 6 rows, NR columns).
         cases++;
         if (!ReluKeepsNan(out string reluDetail)) { failed++; failures.AppendLine(reluDetail); }
+        cases++;
+        if (!Data.Augmentation.ImageTransformsSelfTest.Run(out string imageDetail)) { failed++; failures.AppendLine(imageDetail); }
         string report = $"path={Sgemm.ActivePath} cases={cases} failed={failed}{Environment.NewLine}{failures}";
         return (failed == 0, report);
     }

@@ -8,7 +8,9 @@ public sealed class Rng
 {
     private ulong _s0, _s1, _s2, _s3;
 
-    public Rng(ulong seed)
+    public Rng(ulong seed) => Seed(seed);
+
+    private void Seed(ulong seed)
     {
         // SplitMix64 spreads any seed (even 0) over the 256-bit state, as the xoshiro authors recommend.
         ulong x = seed;
@@ -21,11 +23,17 @@ public sealed class Rng
     private Rng(ulong[] state) => (_s0, _s1, _s2, _s3) = (state[0], state[1], state[2], state[3]);
 
     /// <summary>An independent stream for one purpose of one run (e.g. the shuffle of epoch 3).</summary>
-    public static Rng For(long seed, string purpose, long index = 0)
+    public static Rng For(long seed, string purpose, long index = 0) => new(StreamSeed(seed, purpose, index));
+
+    /// <summary>Puts this generator where <see cref="For"/> would start it, without allocating: for per-sample streams
+    /// drawn in a hot loop (data augmentation draws one per image of every batch).</summary>
+    public void Reset(long seed, string purpose, long index = 0) => Seed(StreamSeed(seed, purpose, index));
+
+    private static ulong StreamSeed(long seed, string purpose, long index)
     {
         ulong h = 14695981039346656037UL; // FNV-1a over the purpose keeps streams apart without a registry of ids
         foreach (char c in purpose) h = (h ^ c) * 1099511628211UL;
-        return new Rng(unchecked((ulong)seed * 0x9E3779B97F4A7C15UL ^ h ^ (ulong)index * 0xD1B54A32D192ED03UL));
+        return unchecked((ulong)seed * 0x9E3779B97F4A7C15UL ^ h ^ (ulong)index * 0xD1B54A32D192ED03UL);
     }
 
     public ulong[] GetState() => [_s0, _s1, _s2, _s3];

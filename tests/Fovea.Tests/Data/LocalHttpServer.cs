@@ -12,11 +12,14 @@ internal sealed class LocalHttpServer : IAsyncDisposable
 {
     private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
     private readonly CancellationTokenSource _stop = new();
-    private readonly Func<Stream, CancellationToken, Task> _respond;
+    private readonly Func<Stream, string, CancellationToken, Task> _respond;
     private readonly Task _accepting;
     private int _requests;
 
-    private LocalHttpServer(Func<Stream, CancellationToken, Task> respond)
+    private LocalHttpServer(Func<Stream, CancellationToken, Task> respond) : this((stream, _, ct) => respond(stream, ct)) { }
+
+    /// <summary>A server whose answer depends on the request's path (e.g. "/train-labels-idx1-ubyte.gz").</summary>
+    private LocalHttpServer(Func<Stream, string, CancellationToken, Task> respond)
     {
         _respond = respond;
         _listener.Start();
@@ -25,6 +28,9 @@ internal sealed class LocalHttpServer : IAsyncDisposable
 
     public Uri Url => new($"http://127.0.0.1:{((IPEndPoint)_listener.LocalEndpoint).Port}/cifar-10-binary.tar.gz");
 
+    /// <summary>The server's root, for a source that names a folder of files.</summary>
+    public Uri BaseUrl => new($"http://127.0.0.1:{((IPEndPoint)_listener.LocalEndpoint).Port}/");
+
     public int Requests => Volatile.Read(ref _requests);
 
     /// <summary>Answers 200 with <paramref name="body"/>; <paramref name="sendOnly"/> bytes of it are sent before the connection is closed.</summary>
@@ -32,6 +38,18 @@ internal sealed class LocalHttpServer : IAsyncDisposable
     {
         await stream.WriteAsync(Encoding.ASCII.GetBytes($"HTTP/1.1 200 OK\r\nContent-Type: application/gzip\r\nContent-Length: {body.Length}\r\nConnection: close\r\n\r\n"), ct);
         await stream.WriteAsync(body.AsMemory(0, sendOnly ?? body.Length), ct);
+    });
+
+    /// <summary>Answers 200 with the file named by the request's path, 404 for any other path.</summary>
+    public static LocalHttpServer ServingFiles(IReadOnlyDictionary<string, byte[]> files) => new(async (stream, path, ct) =>
+    {
+        if (!files.TryGetValue(path.TrimStart('/'), out byte[]? body))
+        {
+            await stream.WriteAsync(Encoding.ASCII.GetBytes("HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"), ct);
+            return;
+        }
+        await stream.WriteAsync(Encoding.ASCII.GetBytes($"HTTP/1.1 200 OK\r\nContent-Type: application/gzip\r\nContent-Length: {body.Length}\r\nConnection: close\r\n\r\n"), ct);
+        await stream.WriteAsync(body, ct);
     });
 
     public static LocalHttpServer Status(int code, string reason) => new(async (stream, ct) =>
@@ -46,13 +64,16 @@ internal sealed class LocalHttpServer : IAsyncDisposable
     });
 
     /// <summary>A URL on 127.0.0.1 where nothing listens: connecting is refused at once.</summary>
-    public static Uri Unreachable()
+    public static Uri Unreachable() => new(UnreachableFolder(), "cifar-10-binary.tar.gz");
+
+    /// <summary>A folder URL on 127.0.0.1 where nothing listens.</summary>
+    public static Uri UnreachableFolder()
     {
         var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         int port = ((IPEndPoint)listener.LocalEndpoint).Port;
         listener.Stop();
-        return new Uri($"http://127.0.0.1:{port}/cifar-10-binary.tar.gz");
+        return new Uri($"http://127.0.0.1:{port}/");
     }
 
     private async Task AcceptAsync()
@@ -75,9 +96,9 @@ internal sealed class LocalHttpServer : IAsyncDisposable
             try
             {
                 Stream stream = client.GetStream();
-                await ReadRequestHeadAsync(stream, _stop.Token);
+                string path = await ReadRequestHeadAsync(stream, _stop.Token);
                 Interlocked.Increment(ref _requests);
-                await _respond(stream, _stop.Token);
+                await _respond(stream, path, _stop.Token);
             }
             catch (Exception ex) when (ex is OperationCanceledException or IOException)
             {
@@ -86,8 +107,9 @@ internal sealed class LocalHttpServer : IAsyncDisposable
         }
     }
 
-    // Reads up to the blank line that ends the request head, so closing the socket sends FIN, not RST over unread bytes.
-    private static async Task ReadRequestHeadAsync(Stream stream, CancellationToken ct)
+    // Reads up to the blank line that ends the request head, so closing the socket sends FIN, not RST over unread bytes;
+    // returns the request line's path.
+    private static async Task<string> ReadRequestHeadAsync(Stream stream, CancellationToken ct)
     {
         var head = new List<byte>();
         byte[] one = new byte[1];
@@ -96,6 +118,8 @@ internal sealed class LocalHttpServer : IAsyncDisposable
             if (await stream.ReadAsync(one, ct) == 0) throw new IOException("client closed before finishing its request");
             head.Add(one[0]);
         }
+        string[] requestLine = Encoding.ASCII.GetString(head.ToArray()).Split("\r\n")[0].Split(' ');
+        return requestLine.Length > 1 ? requestLine[1] : "";
     }
 
     public async ValueTask DisposeAsync()

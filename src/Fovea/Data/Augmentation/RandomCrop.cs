@@ -1,0 +1,54 @@
+using System.Text.Json.Nodes;
+
+namespace Fovea.Data.Augmentation;
+
+/// <summary>
+/// The classic CIFAR crop: zero-pad each image by <see cref="Padding"/> and crop <see cref="Height"/>×<see cref="Width"/>
+/// at a random offset (uniform in [0, 2·padding] each way). The crop keeps the image size, since augmentation works in
+/// place on the batch, so the size must be the images' own; it is kept in the configuration to say what was meant.
+/// </summary>
+public sealed class RandomCrop : AugmentationOp
+{
+    public RandomCrop(int size, int padding) : this(size, size, padding) { }
+
+    public RandomCrop(int height, int width, int padding)
+    {
+        if (height <= 0 || width <= 0) throw new ArgumentException($"crop size must be positive; got {height}x{width}");
+        if (padding < 0) throw new ArgumentOutOfRangeException(nameof(padding), $"padding must be non-negative; got {padding}");
+        Height = height;
+        Width = width;
+        Padding = padding;
+    }
+
+    public int Height { get; }
+    public int Width { get; }
+    public int Padding { get; }
+
+    public override string TypeName => "random_crop";
+
+    public override void Validate(int height, int width, int channels)
+    {
+        if (height != Height || width != Width)
+            throw new ArgumentException($"RandomCrop size {Height}x{Width} must be the image size, {height}x{width}: the crop works in place");
+    }
+
+    internal override void Apply(Span<float> image, Span<float> scratch, int height, int width, int channels, in AugmentationSample sample)
+    {
+        int dy = sample.Rng.NextInt(2 * Padding + 1) - Padding, dx = sample.Rng.NextInt(2 * Padding + 1) - Padding;
+        if (dy == 0 && dx == 0) return;
+        var source = scratch[..image.Length];
+        image.CopyTo(source);
+        ImageTransforms.Translate(image, source, height, width, channels, dy, dx, ImagePadding.Zero);
+    }
+
+    internal override void WriteConfig(JsonObject config)
+    {
+        config["height"] = Height;
+        config["width"] = Width;
+        config["padding"] = Padding;
+    }
+
+    public override string Describe() => Height == Width
+        ? $"RandomCrop(size={Height}, padding={Padding}, zeros)"
+        : $"RandomCrop(size={Height}x{Width}, padding={Padding}, zeros)";
+}
