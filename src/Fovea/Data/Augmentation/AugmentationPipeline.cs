@@ -12,7 +12,7 @@ namespace Fovea.Data.Augmentation;
 /// Images are shared out over <see cref="WorkerPool.Shared"/>; after the first batch of a given shape, applying
 /// allocates nothing. Like a model, a pipeline is used by one training loop at a time (it owns scratch buffers).
 /// </summary>
-public sealed class AugmentationPipeline
+public sealed class AugmentationPipeline : IBatchAugmentation
 {
     /// <summary>The purpose of the per-image stream: <c>Rng.For(seed, "augment", epoch · 2³² + sample index)</c>.</summary>
     internal const string Purpose = "augment";
@@ -51,6 +51,12 @@ public sealed class AugmentationPipeline
         if (_ops.Length == 0 || sampleIndices.Length == 0) return;
 
         _work.Run(batch, sampleIndices, height, width, channels, epoch, seed);
+    }
+
+    void IBatchAugmentation.Apply(float[] batch, ReadOnlySpan<int> indices, Shape sampleShape, int epoch, long seed)
+    {
+        if (sampleShape.Rank != 3) throw new ArgumentException($"augmentation needs image samples (height, width, channels); got {sampleShape}", nameof(sampleShape));
+        Apply(batch, indices, sampleShape[0], sampleShape[1], sampleShape[2], epoch, seed);
     }
 
     /// <summary>One line for a run report: <c>RandomTranslate(pad=2, reflect) → AlternatingFlip(horizontal)</c>.</summary>

@@ -21,7 +21,7 @@ public readonly record struct TtaView(int Dy, int Dx, bool Flip, float Weight);
 /// That is six views for level 2, weights 1/4, 1/4, 1/8, 1/8, 1/8, 1/8 (<see cref="Views"/>). For each view: render
 /// the batch with <see cref="Render"/>, run the model, and <see cref="Accumulate"/> its logits into the sum.
 /// </summary>
-public static class TestTimeAugmentation
+public static class TestTimeViews
 {
     public const int MaxLevel = 2;
 

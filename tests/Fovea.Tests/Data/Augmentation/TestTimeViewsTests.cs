@@ -2,7 +2,7 @@ using Fovea.Data.Augmentation;
 
 namespace Fovea.Tests.Data.Augmentation;
 
-public sealed class TestTimeAugmentationTests
+public sealed class TestTimeViewsTests
 {
     [Theory]
     [InlineData(0, 1)]
@@ -10,7 +10,7 @@ public sealed class TestTimeAugmentationTests
     [InlineData(2, 6)]
     public void Views_weights_sum_to_one(int level, int count)
     {
-        var views = TestTimeAugmentation.Views(level);
+        var views = TestTimeViews.Views(level);
 
         Assert.Equal(count, views.Count);
         Assert.Equal(1f, views.Sum(v => v.Weight));
@@ -22,8 +22,8 @@ public sealed class TestTimeAugmentationTests
         // 0.5·mirror(x) + 0.25·mirror(translate(x, -1, -1)) + 0.25·mirror(translate(x, +1, +1)), mirror(t) = 0.5·f(t) + 0.5·f(flip(t)).
         Assert.Equal(
             [new(0, 0, false, 0.25f), new(0, 0, true, 0.25f), new(-1, -1, false, 0.125f), new(-1, -1, true, 0.125f), new(1, 1, false, 0.125f), new(1, 1, true, 0.125f)],
-            TestTimeAugmentation.Views(2));
-        Assert.Throws<ArgumentOutOfRangeException>(() => TestTimeAugmentation.Views(3));
+            TestTimeViews.Views(2));
+        Assert.Throws<ArgumentOutOfRangeException>(() => TestTimeViews.Views(3));
     }
 
     [Theory]
@@ -33,10 +33,10 @@ public sealed class TestTimeAugmentationTests
     {
         int size = h * w * c;
         float[] src = [.. ImageTransformsTests.Image(h, w, c, 1), .. ImageTransformsTests.Image(h, w, c, 2)];
-        foreach (var view in TestTimeAugmentation.Views(2))
+        foreach (var view in TestTimeViews.Views(2))
         {
             float[] dst = new float[src.Length];
-            TestTimeAugmentation.Render(dst, src, 2, h, w, c, view);
+            TestTimeViews.Render(dst, src, 2, h, w, c, view);
             for (int i = 0; i < 2; i++)
             {
                 float[] shifted = new float[size], expected = new float[size];
@@ -52,7 +52,7 @@ public sealed class TestTimeAugmentationTests
     public void Accumulate_adds_weighted_logits()
     {
         float[] sum = [1, 2];
-        TestTimeAugmentation.Accumulate(sum, [4, 8], 0.25f);
+        TestTimeViews.Accumulate(sum, [4, 8], 0.25f);
         Assert.Equal([2f, 4f], sum);
     }
 }
