@@ -44,7 +44,8 @@ internal static class LabelSmoothedCrossEntropy
                 TensorPrimitives.Exp(g, g);
                 sum = TensorPrimitives.Sum<float>(g);
                 // softmax·scale − ε·scale/K, then −(1 − ε)·scale at the label.
-                TensorPrimitives.MultiplyAdd(g, (float)(gradScale / sum), -everywhere, g);
+                TensorPrimitives.Multiply(g, (float)(gradScale / sum), g);
+                TensorPrimitives.Subtract(g, everywhere, g);
                 g[y] -= onLabel;
             }
             // lse − z_k = log Σ exp(z − max) + (max − z_k), in double so that nothing cancels.
