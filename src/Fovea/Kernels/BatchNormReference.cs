@@ -1,14 +1,14 @@
 namespace Fovea.Kernels;
 
 /// <summary>
-/// The plain version of <see cref="BatchNorm"/>: the textbook formulas in double, one channel at a time, two passes
+/// The plain version of <see cref="BatchNorm"/>: the textbook formulas in double (inputs too, so tests can take finite differences of it), one channel at a time, two passes
 /// for the variance. Tests compare the fast kernels with it; it is also the one to read first.
 /// </summary>
 public static class BatchNormReference
 {
     /// <summary>Batch mean, biased variance and invStd = 1/√(var + ε) per channel; y = (x − mean)·invStd·γ + β.</summary>
     public static void TrainingForward(double[] y, double[] mean, double[] invStd, double[] variance,
-        ReadOnlySpan<float> x, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, int rows, int channels, double epsilon)
+        ReadOnlySpan<double> x, ReadOnlySpan<double> gamma, ReadOnlySpan<double> beta, int rows, int channels, double epsilon)
     {
         for (int c = 0; c < channels; c++)
         {
@@ -29,14 +29,14 @@ public static class BatchNormReference
     }
 
     /// <summary>y = (x − movingMean)·γ/√(movingVariance + ε) + β.</summary>
-    public static void InferenceForward(double[] y, ReadOnlySpan<float> x, ReadOnlySpan<float> movingMean, ReadOnlySpan<float> movingVariance,
-        ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, int rows, int channels, double epsilon)
+    public static void InferenceForward(double[] y, ReadOnlySpan<double> x, ReadOnlySpan<double> movingMean, ReadOnlySpan<double> movingVariance,
+        ReadOnlySpan<double> gamma, ReadOnlySpan<double> beta, int rows, int channels, double epsilon)
     {
         for (int r = 0; r < rows; r++)
         for (int c = 0; c < channels; c++)
         {
             double g = gamma.IsEmpty ? 1 : gamma[c], b = beta.IsEmpty ? 0 : beta[c];
-            y[r * channels + c] = (x[r * channels + c] - movingMean[c]) * g / Math.Sqrt(movingVariance[c] + (double)epsilon) + b;
+            y[r * channels + c] = (x[r * channels + c] - movingMean[c]) * g / Math.Sqrt(movingVariance[c] + epsilon) + b;
         }
     }
 
@@ -44,8 +44,8 @@ public static class BatchNormReference
     /// x̂ = (x − mean)·invStd; dβ = Σ dy; dγ = Σ dy·x̂; dx = γ·invStd/R·(R·dy − Σdy − x̂·Σ(dy·x̂)). Writes (not adds)
     /// dgamma and dbeta.
     /// </summary>
-    public static void Backward(double[] dx, double[] dgamma, double[] dbeta, ReadOnlySpan<float> dy, ReadOnlySpan<float> x,
-        ReadOnlySpan<double> mean, ReadOnlySpan<double> invStd, ReadOnlySpan<float> gamma, int rows, int channels)
+    public static void Backward(double[] dx, double[] dgamma, double[] dbeta, ReadOnlySpan<double> dy, ReadOnlySpan<double> x,
+        ReadOnlySpan<double> mean, ReadOnlySpan<double> invStd, ReadOnlySpan<double> gamma, int rows, int channels)
     {
         for (int c = 0; c < channels; c++)
         {

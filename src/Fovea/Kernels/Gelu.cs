@@ -8,9 +8,9 @@ namespace Fovea.Kernels;
 /// y = x·Φ(x) = ½x(1 + erf(x/√2)); dy/dx = Φ(x) + x·φ(x). Element-wise, so any layout works.
 /// <see cref="GeluReference"/> is the double-precision version.
 /// <para>
-/// Limits: GELU(+∞) = +∞, GELU(−∞) = 0 and its slope there 1 and 0; NaN stays NaN. For x &lt; −10, where the true
-/// value is below 8e-23 in magnitude, the kernel returns GELU(−10) ≈ −7.6e-23 (and its tiny slope): inputs are clamped
-/// to ±10 so no lane meets denormal arithmetic.
+/// Limits: GELU(+∞) = +∞ with slope 1; NaN stays NaN. Below x = −10, where |GELU| &lt; 8e-23 and its slope
+/// &lt; 8e-22, both are returned as 0 (so GELU(−∞) = 0): inputs to Φ are clamped to ±10, so no lane meets
+/// denormal arithmetic.
 /// </para>
 /// <para>Work is cut into fixed parts of <see cref="PartFloats"/> elements over <see cref="WorkerPool.Shared"/>;
 /// no element depends on another, so results are the same bits for any thread count. Allocation-free.</para>
@@ -102,24 +102,22 @@ public static unsafe class Gelu
         }
     }
 
-    /// <summary>x·Φ(x) with x below −10 taken as −10; +∞ stays +∞ (Φ = 1 there).</summary>
+    /// <summary>x·Φ(x); 0 below −10 (where |x·Φ(x)| &lt; 8e-23), so −∞ gives 0; +∞ stays +∞ (Φ = 1 there).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static TVec Forward<TOps, TVec>(TVec x) where TOps : ISimd<TVec> where TVec : unmanaged
     {
-        TVec low = TOps.Broadcast(-GaussianMath.Clamp);
-        TVec xl = TOps.Select(TOps.LessThan(x, low), low, x);
-        TVec high = TOps.Broadcast(GaussianMath.Clamp);
-        TVec xc = TOps.Select(TOps.LessThan(high, xl), high, xl);
-        return TOps.Multiply(xl, GaussianMath.Cdf<TOps, TVec>(xc, out _));
+        TVec y = TOps.Multiply(x, GaussianMath.Cdf<TOps, TVec>(ClampBoth<TOps, TVec>(x), out _));
+        return TOps.Select(TOps.LessThan(x, TOps.Broadcast(-GaussianMath.Clamp)), TOps.Zero, y);
     }
 
-    /// <summary>Φ(x) + x·φ(x) on x clamped to [−10, 10]: 1 beyond +10, 0 (to 8e-22) below −10.</summary>
+    /// <summary>Φ(x) + x·φ(x) on x clamped to [−10, 10]: 1 beyond +10; 0 below −10 (where it is below 8e-22).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static TVec Slope<TOps, TVec>(TVec x) where TOps : ISimd<TVec> where TVec : unmanaged
     {
         TVec xc = ClampBoth<TOps, TVec>(x);
         TVec cdf = GaussianMath.Cdf<TOps, TVec>(xc, out TVec gauss);
-        return TOps.MultiplyAdd(TOps.Multiply(xc, TOps.Broadcast(InvSqrt2Pi)), gauss, cdf);
+        TVec slope = TOps.MultiplyAdd(TOps.Multiply(xc, TOps.Broadcast(InvSqrt2Pi)), gauss, cdf);
+        return TOps.Select(TOps.LessThan(x, TOps.Broadcast(-GaussianMath.Clamp)), TOps.Zero, slope);
     }
 
     private const float InvSqrt2Pi = 0.398942280f;

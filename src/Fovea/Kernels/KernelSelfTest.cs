@@ -61,6 +61,10 @@ internal static class KernelSelfTest
         // Fused ReLU clamps negatives and keeps NaN on every path (a full tile: 6 rows, NR columns).
         cases++;
         if (!ReluKeepsNan(out string reluDetail)) { failed++; failures.AppendLine(reluDetail); }
+        // BatchNorm, GELU, pooling and the loss, on the same instruction-set path.
+        var (normCases, normFailed) = NormKernelChecks.RunAll(failures);
+        cases += normCases;
+        failed += normFailed;
         string report = $"path={Sgemm.ActivePath} cases={cases} failed={failed}{Environment.NewLine}{failures}";
         return (failed == 0, report);
     }

@@ -3,7 +3,7 @@ namespace Fovea.Losses;
 /// <summary>The plain double-precision version of <see cref="LabelSmoothedCrossEntropy"/>: the definition, term by term.</summary>
 internal static class LabelSmoothedCrossEntropyReference
 {
-    public static double Compute(double[] grad, ReadOnlySpan<float> logits, ReadOnlySpan<int> labels, int classes, double smoothing, double gradScale)
+    public static double Compute(double[] grad, ReadOnlySpan<double> logits, ReadOnlySpan<int> labels, int classes, double smoothing, double gradScale)
     {
         double total = 0;
         for (int i = 0; i < labels.Length; i++)
