@@ -10,9 +10,9 @@ namespace Fovea.Kernels;
 /// <para>
 /// Determinism: rows are cut into blocks and parts fixed by (rows, channels) alone; each part accumulates its own
 /// partials and the calling thread combines them in part order, so results are the same bits for any thread count.
-/// Statistics are numerically sound: each block is summed in float, its squared deviations taken around its own
-/// mean (a second read from cache), and blocks and parts are merged in double by Chan's pairwise update, so a mean
-/// far from zero does not cancel the variance away. Allocation-free once scratch has grown to the largest shape.
+/// Statistics are numerically sound: each block's deviations from a centre near its mean (a second read, from
+/// cache) are summed with their squares in float, and blocks and parts are merged in double by Chan's pairwise
+/// update, so a mean far from zero does not cancel the variance away. Allocation-free once scratch has grown to the largest shape.
 /// </para>
 /// <para>
 /// Empty <c>gamma</c> means γ ≡ 1 and empty <c>beta</c> means β ≡ 0 (Keras's scale=False / center=False; airbench

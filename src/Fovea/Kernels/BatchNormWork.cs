@@ -10,8 +10,9 @@ internal sealed unsafe class BatchNormWork : IParallelWork
     private const int BlockFloats = 32768;
     /// <summary>At most this many rows per block: each block is summed in float before going to double.</summary>
     private const int MaxBlockRows = 1024;
-    /// <summary>Reduction parts; each keeps [3·channels] floats and [2·channels] doubles of partials.</summary>
+    /// <summary>Reduction parts; each keeps [4·channels] floats and [2·channels] doubles of partials.</summary>
     private const int MaxParts = 64;
+    private const int PartFloatsPerChannel = 4;
 
     private enum Pass { Statistics, Normalize, GradientSums, InputGradient }
 
@@ -41,7 +42,7 @@ internal sealed unsafe class BatchNormWork : IParallelWork
             _meanD = new double[channels];
             _varianceD = new double[channels];
             _coefficients = GC.AllocateArray<float>(4 * channels, pinned: true);
-            _partFloats = GC.AllocateArray<float>(MaxParts * 3 * channels, pinned: true);
+            _partFloats = GC.AllocateArray<float>(MaxParts * PartFloatsPerChannel * channels, pinned: true);
             _partDoubles = new double[MaxParts * 2 * channels];
         }
     }
@@ -166,13 +167,16 @@ internal sealed unsafe class BatchNormWork : IParallelWork
     }
 
     /// <summary>
-    /// One part's blocks: each block's float sum gives its mean m_b; its squared deviations are summed around the
-    /// float-rounded m_b (and corrected to the exact one); blocks merge into the part's double (mean, M2) by Chan.
+    /// One part's blocks. A first float sum gives each block a centre m close to its mean; the second read (from
+    /// cache) sums d = x − m and d², both small and exact-ish even when the mean is large, so the block's mean
+    /// m + Σd/n and M2 = Σd² − (Σd)²/n lose nothing to cancellation. Blocks merge into the part's double
+    /// (mean, M2) by Chan's update.
     /// </summary>
     private void StatisticsPart(int part, float* partFloats, double* partDoubles)
     {
         int channels = _channels;
-        float* sum = partFloats + (nint)part * 3 * channels, center = sum + channels, squares = center + channels;
+        float* sum = partFloats + (nint)part * PartFloatsPerChannel * channels, center = sum + channels;
+        float* deviations = center + channels, squares = deviations + channels;
         double* mean = partDoubles + (nint)part * 2 * channels, m2 = mean + channels;
         int b0 = (int)((long)_blocks * part / _parts), b1 = (int)((long)_blocks * (part + 1) / _parts);
         long n = 0;
@@ -183,15 +187,15 @@ internal sealed unsafe class BatchNormWork : IParallelWork
             new Span<float>(sum, channels).Clear();
             var sums = new SumRows { X = x, Sum = sum, Rows = rows, Channels = channels };
             ChannelLoop.Run(ref sums, channels);
-            for (int c = 0; c < channels; c++) center[c] = (float)((double)sum[c] / rows);
-            new Span<float>(squares, channels).Clear();
-            var deviations = new SumSquaredDeviations { X = x, Center = center, Sum = squares, Rows = rows, Channels = channels };
-            ChannelLoop.Run(ref deviations, channels);
+            for (int c = 0; c < channels; c++) center[c] = sum[c] / rows;
+            new Span<float>(deviations, 2 * channels).Clear();
+            var second = new SumDeviations { X = x, Center = center, Sum = deviations, Squares = squares, Rows = rows, Channels = channels };
+            ChannelLoop.Run(ref second, channels);
             double wNew = (double)rows / (n + rows), wCross = (double)n * rows / (n + rows);
             for (int c = 0; c < channels; c++)
             {
-                double mb = (double)sum[c] / rows, shift = mb - center[c];
-                double m2b = squares[c] - rows * shift * shift;   // Σ(x − m)² = Σ(x − m_b)² + rows·(m_b − m)²
+                double shift = (double)deviations[c] / rows;
+                double mb = center[c] + shift, m2b = squares[c] - rows * shift * shift;
                 if (n == 0) (mean[c], m2[c]) = (mb, m2b);
                 else
                 {
@@ -208,7 +212,7 @@ internal sealed unsafe class BatchNormWork : IParallelWork
     private void GradientSumsPart(int part, float* partFloats, double* partDoubles)
     {
         int channels = _channels;
-        float* sumDy = partFloats + (nint)part * 3 * channels, sumDyCentred = sumDy + channels;
+        float* sumDy = partFloats + (nint)part * PartFloatsPerChannel * channels, sumDyCentred = sumDy + channels;
         double* totalDy = partDoubles + (nint)part * 2 * channels, totalDyCentred = totalDy + channels;
         new Span<double>(totalDy, 2 * channels).Clear();
         int b0 = (int)((long)_blocks * part / _parts), b1 = (int)((long)_blocks * (part + 1) / _parts);

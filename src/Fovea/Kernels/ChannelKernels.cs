@@ -23,12 +23,11 @@ internal unsafe struct SumRows : IChannelKernel
     }
 }
 
-/// <summary>sum[c] += Σ_r (x[r, c] − center[c])².</summary>
-internal unsafe struct SumSquaredDeviations : IChannelKernel
+/// <summary>sum[c] += Σ_r d, squares[c] += Σ_r d² with d = x[r, c] − center[c] (exact in float when center is close).</summary>
+internal unsafe struct SumDeviations : IChannelKernel
 {
     public float* X;       // [Rows, Channels]
-    public float* Center;  // [Channels]
-    public float* Sum;     // [Channels]
+    public float* Center, Sum, Squares;  // [Channels]
     public int Rows, Channels;
 
     public int Run<TOps, TVec>(int c, int end) where TOps : ISimd<TVec> where TVec : unmanaged
@@ -40,7 +39,8 @@ internal unsafe struct SumSquaredDeviations : IChannelKernel
             for (int j = c; j < stop; j += w)
             {
                 TVec d = TOps.Subtract(TOps.Load(x + j), TOps.Load(Center + j));
-                TOps.Store(Sum + j, TOps.MultiplyAdd(d, d, TOps.Load(Sum + j)));
+                TOps.Store(Sum + j, TOps.Add(TOps.Load(Sum + j), d));
+                TOps.Store(Squares + j, TOps.MultiplyAdd(d, d, TOps.Load(Squares + j)));
             }
         }
         return stop;
