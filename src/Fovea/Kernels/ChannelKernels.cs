@@ -1,7 +1,10 @@
 namespace Fovea.Kernels;
 
 // The per-row loops of BatchNorm and GlobalAveragePool over a [rows, channels] block with channels contiguous.
-// Each runs rows outermost so memory is read in order; per-channel sums live in a small float array (in L1).
+// Element-wise passes run rows outermost so memory is read in order. Sums keep their accumulators in registers
+// across the rows of a block, four vectors (64 channels on AVX-512) at a time: accumulating in memory instead put
+// a store and a store-forwarded reload on every vector, which measured the statistics pass at half the speed of
+// the normalise pass that moves twice the bytes.
 
 /// <summary>sum[c] += Σ_r x[r, c].</summary>
 internal unsafe struct SumRows : IChannelKernel
@@ -12,14 +15,31 @@ internal unsafe struct SumRows : IChannelKernel
 
     public int Run<TOps, TVec>(int c, int end) where TOps : ISimd<TVec> where TVec : unmanaged
     {
-        int w = TOps.Count, stop = c + (end - c) / w * w;
-        for (int r = 0; r < Rows; r++)
+        int w = TOps.Count, j = c;
+        for (; j + 4 * w <= end; j += 4 * w)
         {
-            float* x = X + (nint)r * Channels;
-            for (int j = c; j < stop; j += w)
-                TOps.Store(Sum + j, TOps.Add(TOps.Load(Sum + j), TOps.Load(x + j)));
+            TVec s0 = TOps.Load(Sum + j), s1 = TOps.Load(Sum + j + w), s2 = TOps.Load(Sum + j + 2 * w), s3 = TOps.Load(Sum + j + 3 * w);
+            float* x = X + j;
+            for (int r = 0; r < Rows; r++, x += Channels)
+            {
+                s0 = TOps.Add(s0, TOps.Load(x));
+                s1 = TOps.Add(s1, TOps.Load(x + w));
+                s2 = TOps.Add(s2, TOps.Load(x + 2 * w));
+                s3 = TOps.Add(s3, TOps.Load(x + 3 * w));
+            }
+            TOps.Store(Sum + j, s0);
+            TOps.Store(Sum + j + w, s1);
+            TOps.Store(Sum + j + 2 * w, s2);
+            TOps.Store(Sum + j + 3 * w, s3);
         }
-        return stop;
+        for (; j + w <= end; j += w)
+        {
+            TVec s0 = TOps.Load(Sum + j);
+            float* x = X + j;
+            for (int r = 0; r < Rows; r++, x += Channels) s0 = TOps.Add(s0, TOps.Load(x));
+            TOps.Store(Sum + j, s0);
+        }
+        return j;
     }
 }
 
@@ -32,18 +52,40 @@ internal unsafe struct SumDeviations : IChannelKernel
 
     public int Run<TOps, TVec>(int c, int end) where TOps : ISimd<TVec> where TVec : unmanaged
     {
-        int w = TOps.Count, stop = c + (end - c) / w * w;
-        for (int r = 0; r < Rows; r++)
+        int w = TOps.Count, j = c;
+        for (; j + 2 * w <= end; j += 2 * w)
         {
-            float* x = X + (nint)r * Channels;
-            for (int j = c; j < stop; j += w)
+            TVec m0 = TOps.Load(Center + j), m1 = TOps.Load(Center + j + w);
+            TVec s0 = TOps.Load(Sum + j), s1 = TOps.Load(Sum + j + w);
+            TVec q0 = TOps.Load(Squares + j), q1 = TOps.Load(Squares + j + w);
+            float* x = X + j;
+            for (int r = 0; r < Rows; r++, x += Channels)
             {
-                TVec d = TOps.Subtract(TOps.Load(x + j), TOps.Load(Center + j));
-                TOps.Store(Sum + j, TOps.Add(TOps.Load(Sum + j), d));
-                TOps.Store(Squares + j, TOps.MultiplyAdd(d, d, TOps.Load(Squares + j)));
+                TVec d0 = TOps.Subtract(TOps.Load(x), m0), d1 = TOps.Subtract(TOps.Load(x + w), m1);
+                s0 = TOps.Add(s0, d0);
+                s1 = TOps.Add(s1, d1);
+                q0 = TOps.MultiplyAdd(d0, d0, q0);
+                q1 = TOps.MultiplyAdd(d1, d1, q1);
             }
+            TOps.Store(Sum + j, s0);
+            TOps.Store(Sum + j + w, s1);
+            TOps.Store(Squares + j, q0);
+            TOps.Store(Squares + j + w, q1);
         }
-        return stop;
+        for (; j + w <= end; j += w)
+        {
+            TVec m0 = TOps.Load(Center + j), s0 = TOps.Load(Sum + j), q0 = TOps.Load(Squares + j);
+            float* x = X + j;
+            for (int r = 0; r < Rows; r++, x += Channels)
+            {
+                TVec d0 = TOps.Subtract(TOps.Load(x), m0);
+                s0 = TOps.Add(s0, d0);
+                q0 = TOps.MultiplyAdd(d0, d0, q0);
+            }
+            TOps.Store(Sum + j, s0);
+            TOps.Store(Squares + j, q0);
+        }
+        return j;
     }
 }
 
@@ -80,19 +122,40 @@ internal unsafe struct BatchNormGradientSums : IChannelKernel
 
     public int Run<TOps, TVec>(int c, int end) where TOps : ISimd<TVec> where TVec : unmanaged
     {
-        int w = TOps.Count, stop = c + (end - c) / w * w;
-        for (int r = 0; r < Rows; r++)
+        int w = TOps.Count, j = c;
+        for (; j + 2 * w <= end; j += 2 * w)
         {
-            float* dy = Dy + (nint)r * Channels, x = X + (nint)r * Channels;
-            for (int j = c; j < stop; j += w)
+            TVec m0 = TOps.Load(Mean + j), m1 = TOps.Load(Mean + j + w);
+            TVec s0 = TOps.Load(SumDy + j), s1 = TOps.Load(SumDy + j + w);
+            TVec q0 = TOps.Load(SumDyCentred + j), q1 = TOps.Load(SumDyCentred + j + w);
+            float* dy = Dy + j, x = X + j;
+            for (int r = 0; r < Rows; r++, dy += Channels, x += Channels)
             {
-                TVec g = TOps.Load(dy + j);
-                TVec centred = TOps.Subtract(TOps.Load(x + j), TOps.Load(Mean + j));
-                TOps.Store(SumDy + j, TOps.Add(TOps.Load(SumDy + j), g));
-                TOps.Store(SumDyCentred + j, TOps.MultiplyAdd(g, centred, TOps.Load(SumDyCentred + j)));
+                TVec g0 = TOps.Load(dy), g1 = TOps.Load(dy + w);
+                s0 = TOps.Add(s0, g0);
+                s1 = TOps.Add(s1, g1);
+                q0 = TOps.MultiplyAdd(g0, TOps.Subtract(TOps.Load(x), m0), q0);
+                q1 = TOps.MultiplyAdd(g1, TOps.Subtract(TOps.Load(x + w), m1), q1);
             }
+            TOps.Store(SumDy + j, s0);
+            TOps.Store(SumDy + j + w, s1);
+            TOps.Store(SumDyCentred + j, q0);
+            TOps.Store(SumDyCentred + j + w, q1);
         }
-        return stop;
+        for (; j + w <= end; j += w)
+        {
+            TVec m0 = TOps.Load(Mean + j), s0 = TOps.Load(SumDy + j), q0 = TOps.Load(SumDyCentred + j);
+            float* dy = Dy + j, x = X + j;
+            for (int r = 0; r < Rows; r++, dy += Channels, x += Channels)
+            {
+                TVec g0 = TOps.Load(dy);
+                s0 = TOps.Add(s0, g0);
+                q0 = TOps.MultiplyAdd(g0, TOps.Subtract(TOps.Load(x), m0), q0);
+            }
+            TOps.Store(SumDy + j, s0);
+            TOps.Store(SumDyCentred + j, q0);
+        }
+        return j;
     }
 }
 
