@@ -6,6 +6,11 @@ if (args.Length > 0 && args[0] == "--peak")
     PeakFma.Run();
     return 0;
 }
+if (args.Length > 0 && args[0] == "--norm")
+{
+    NormTiming.Run(args[1..]);
+    return 0;
+}
 if (args.Length > 0 && args[0] == "--timing")
 {
     SgemmTiming.Run(args[1..]);

@@ -63,6 +63,10 @@ internal static class KernelSelfTest
         if (!ReluKeepsNan(out string reluDetail)) { failed++; failures.AppendLine(reluDetail); }
         cases++;
         if (!Data.Augmentation.ImageTransformsSelfTest.Run(out string imageDetail)) { failed++; failures.AppendLine(imageDetail); }
+        // BatchNorm, GELU, pooling and the loss, on the same instruction-set path.
+        var (normCases, normFailed) = NormKernelChecks.RunAll(failures);
+        cases += normCases;
+        failed += normFailed;
         string report = $"path={Sgemm.ActivePath} cases={cases} failed={failed}{Environment.NewLine}{failures}";
         return (failed == 0, report);
     }
