@@ -41,7 +41,7 @@ public class LabelSmoothedCrossEntropyTests
         ActivationKernels.Softmax(probs, z, 4, 10);
         float[] grad = new float[z.Length], expectedGrad = new float[z.Length];
         double loss = LabelSmoothedCrossEntropy.Compute(grad, z, labels, 10, 0f, 0.25f);
-        double expected = SparseCategoricalCrossentropy.FromLogitsAndProbabilities(expectedGrad, z, probs, labels, 10, 4f);
+        double expected = new SparseCategoricalCrossentropy().FromLogitsAndProbabilities(expectedGrad, z, probs, labels, 10, 0.25f);
         Assert.Equal(expected, loss, 1e-5);
         for (int i = 0; i < grad.Length; i++) Assert.Equal(expectedGrad[i], grad[i], 1e-6);
     }
