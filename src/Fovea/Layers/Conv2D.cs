@@ -61,12 +61,9 @@ public sealed class Conv2D : Layer
     private ConvGeometry Geometry(Shape s)
     {
         int h = s[0], w = s[1], kh = KernelSize.Height, kw = KernelSize.Width;
-        // 'same' pads k−1 in total; like TensorFlow, the odd one out goes at the bottom/right.
-        int padTop = Padding == Padding.Same ? (kh - 1) / 2 : 0;
-        int padLeft = Padding == Padding.Same ? (kw - 1) / 2 : 0;
-        int oh = Padding == Padding.Same ? h : h - kh + 1;
-        int ow = Padding == Padding.Same ? w : w - kw + 1;
-        return new ConvGeometry(h, w, s[2], kh, kw, padTop, padLeft, oh, ow);
+        // 'same' pads k−1 in total; like TensorFlow, the odd one out goes at the bottom/right. 'valid' is built
+        // unvalidated: ComputeOutputShape reports a kernel larger than the input in the layer's own words.
+        return Padding == Padding.Same ? ConvGeometry.Same(h, w, s[2], kh, kw) : new ConvGeometry(h, w, s[2], kh, kw, 1, 1, 0, 0, 0, 0);
     }
 
     protected override void BuildWeights(Shape inputShape, Rng rng)
