@@ -107,7 +107,7 @@ public class ConvPartBenchmarks
         var conv = (Conv2D)net.Model.Layers[i];
         if (conv.Padding != Padding.Valid) throw new InvalidOperationException($"{Layer}: the parts are written for 'valid' padding");
         var s = conv.InputShape;
-        _g = new ConvGeometry(s[0], s[1], s[2], conv.KernelSize.Height, conv.KernelSize.Width, 0, 0, conv.OutputShape[0], conv.OutputShape[1]);
+        _g = ConvGeometry.Valid(s[0], s[1], s[2], conv.KernelSize.Height, conv.KernelSize.Width);
         (_rows, _k, _filters) = (Batch * _g.OutPixels, _g.PatchSize, conv.Filters);
         _image = net.Activations[i];
         _output = net.Activations[i + 1];

@@ -79,7 +79,7 @@ internal static class SgemmTiming
     private static extern int ClockGetTime(int clock, out Timespec time);
 
     /// <summary>CLOCK_PROCESS_CPUTIME_ID: exact (scheduler-accounted) CPU time of all threads; NaN off Linux.</summary>
-    private static double ProcessCpuSeconds()
+    internal static double ProcessCpuSeconds()
     {
         if (!OperatingSystem.IsLinux()) return double.NaN;
         ClockGetTime(2, out var t);

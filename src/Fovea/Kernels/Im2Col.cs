@@ -13,14 +13,15 @@ public static class Im2Col
     public static void Unfold(Span<float> cols, ReadOnlySpan<float> image, in ConvGeometry g)
     {
         int c = g.InChannels, patch = g.PatchSize, rowLen = g.KernelWidth * c;
-        for (int oh = 0; oh < g.OutHeight; oh++)
-            for (int ow = 0; ow < g.OutWidth; ow++)
+        int outHeight = g.OutHeight, outWidth = g.OutWidth;
+        for (int oh = 0; oh < outHeight; oh++)
+            for (int ow = 0; ow < outWidth; ow++)
             {
-                var row = cols.Slice((oh * g.OutWidth + ow) * patch, patch);
-                int iw0 = ow - g.PadLeft;
+                var row = cols.Slice((oh * outWidth + ow) * patch, patch);
+                int ih0 = oh * g.StrideHeight - g.PadTop, iw0 = ow * g.StrideWidth - g.PadLeft;
                 for (int kh = 0; kh < g.KernelHeight; kh++)
                 {
-                    int ih = oh - g.PadTop + kh;
+                    int ih = ih0 + kh;
                     var dst = row.Slice(kh * rowLen, rowLen);
                     if ((uint)ih >= (uint)g.Height) { dst.Clear(); continue; }
                     if (iw0 >= 0 && iw0 + g.KernelWidth <= g.Width)
@@ -43,49 +44,61 @@ public static class Im2Col
     /// <summary>
     /// image[H, W, C] = Σ over patches of cols[OH·OW, KH·KW·C]: the adjoint of <see cref="Unfold"/>. Written as a
     /// gather, pixel by pixel: each input pixel sums the at most KH·KW patch entries that read it, in registers,
-    /// and is stored once (a scatter would clear the image and read-modify-write it KH·KW times).
+    /// and is stored once (a scatter would clear the image and read-modify-write it KH·KW times). Pixels no patch
+    /// reads (strides that skip them) get zero.
     /// </summary>
     public static void Fold(Span<float> image, ReadOnlySpan<float> cols, in ConvGeometry g)
     {
-        int c = g.InChannels, patch = g.PatchSize, lanes = Vector<float>.Count;
+        int c = g.InChannels, lanes = Vector<float>.Count;
+        // The cols entry of (oh, ow, kh, kw) sits at rowPart(oh, kh) + colPart(ow, kw), so the taps that read pixel
+        // (ih, iw) are the pairs of one list per input row and one per input column, found once per row/column
+        // rather than per channel vector.
+        Span<int> rowTaps = g.KernelHeight <= 32 ? stackalloc int[32] : new int[g.KernelHeight];
+        Span<int> colTaps = g.KernelWidth <= 32 ? stackalloc int[32] : new int[g.KernelWidth];
         for (int ih = 0; ih < g.Height; ih++)
+        {
+            int rowCount = Taps(rowTaps, ih, g.PadTop, g.StrideHeight, g.KernelHeight, g.OutHeight, g.OutWidth * g.PatchSize, g.KernelWidth * c);
             for (int iw = 0; iw < g.Width; iw++)
             {
+                int colCount = Taps(colTaps, iw, g.PadLeft, g.StrideWidth, g.KernelWidth, g.OutWidth, g.PatchSize, c);
                 var dst = image.Slice((ih * g.Width + iw) * c, c);
                 int ch = 0;
                 for (; ch <= c - lanes; ch += lanes)
                 {
                     var sum = Vector<float>.Zero;
-                    for (int kh = 0; kh < g.KernelHeight; kh++)
-                    {
-                        int oh = ih + g.PadTop - kh;
-                        if ((uint)oh >= (uint)g.OutHeight) continue;
-                        for (int kw = 0; kw < g.KernelWidth; kw++)
-                        {
-                            int ow = iw + g.PadLeft - kw;
-                            if ((uint)ow >= (uint)g.OutWidth) continue;
-                            sum += new Vector<float>(cols[((oh * g.OutWidth + ow) * patch + (kh * g.KernelWidth + kw) * c + ch)..]);
-                        }
-                    }
+                    for (int r = 0; r < rowCount; r++)
+                        for (int q = 0; q < colCount; q++)
+                            sum += new Vector<float>(cols[(rowTaps[r] + colTaps[q] + ch)..]);
                     sum.CopyTo(dst[ch..]);
                 }
                 for (; ch < c; ch++)
                 {
                     float sum = 0;
-                    for (int kh = 0; kh < g.KernelHeight; kh++)
-                    {
-                        int oh = ih + g.PadTop - kh;
-                        if ((uint)oh >= (uint)g.OutHeight) continue;
-                        for (int kw = 0; kw < g.KernelWidth; kw++)
-                        {
-                            int ow = iw + g.PadLeft - kw;
-                            if ((uint)ow >= (uint)g.OutWidth) continue;
-                            sum += cols[(oh * g.OutWidth + ow) * patch + (kh * g.KernelWidth + kw) * c + ch];
-                        }
-                    }
+                    for (int r = 0; r < rowCount; r++)
+                        for (int q = 0; q < colCount; q++)
+                            sum += cols[rowTaps[r] + colTaps[q] + ch];
                     dst[ch] = sum;
                 }
             }
+        }
+    }
+
+    /// <summary>
+    /// Along one axis, the kernel taps k (ascending) whose output position o = (i + pad − k) / stride is whole and
+    /// inside [0, outSize): writes o·outStride + k·tapStride for each and returns how many.
+    /// </summary>
+    private static int Taps(Span<int> taps, int i, int pad, int stride, int kernel, int outSize, int outStride, int tapStride)
+    {
+        int count = 0;
+        for (int k = 0; k < kernel; k++)
+        {
+            int t = i + pad - k;
+            if (t < 0) break;   // larger k only moves further left
+            if (t % stride != 0) continue;
+            int o = t / stride;
+            if (o < outSize) taps[count++] = o * outStride + k * tapStride;
+        }
+        return count;
     }
 
     /// <summary>The plain scatter definition of <see cref="Fold"/>, kept for tests.</summary>
@@ -98,7 +111,7 @@ public static class Im2Col
                 for (int kh = 0; kh < g.KernelHeight; kh++)
                     for (int kw = 0; kw < g.KernelWidth; kw++)
                     {
-                        int ih = oh - g.PadTop + kh, iw = ow - g.PadLeft + kw;
+                        int ih = oh * g.StrideHeight - g.PadTop + kh, iw = ow * g.StrideWidth - g.PadLeft + kw;
                         if ((uint)ih >= (uint)g.Height || (uint)iw >= (uint)g.Width) continue;
                         for (int ch = 0; ch < c; ch++)
                             image[(ih * g.Width + iw) * c + ch] += cols[(oh * g.OutWidth + ow) * patch + (kh * g.KernelWidth + kw) * c + ch];

@@ -3,7 +3,8 @@ using System.Text;
 namespace Fovea.Kernels;
 
 /// <summary>
-/// Compares <see cref="Sgemm"/> with <see cref="SgemmReference"/> on a fixed list of awkward shapes, on whichever
+/// Compares <see cref="Sgemm"/> with <see cref="SgemmReference"/> (and <see cref="Convolution"/> with its reference,
+/// which runs on the SGEMM and the vectorised im2col) on a fixed list of awkward shapes, on whichever
 /// CPU path this process selected. Tests run it in child processes started with DOTNET_EnableAVX512=0 or
 /// DOTNET_EnableAVX2=0, so the AVX2 and 128-bit paths stay correct on an AVX-512 machine.
 /// </summary>
@@ -58,6 +59,22 @@ internal static class KernelSelfTest
             }
         }
         finally { Sgemm.Tuning.PackAMinN = packAMinN; }
+        // Convolutions: strides, four-sided padding, the pointwise path, the split-k kernel gradient (small
+        // kernels) and the whole-SGEMM one (3×3×40×48), and tiles that split the batch unevenly.
+        ConvolutionCase[] convolutions =
+        [
+            new(ConvGeometry.Valid(12, 11, 3, 2, 2), 24, 3, 0, true, false),
+            new(ConvGeometry.Same(9, 7, 5, 3, 3), 6, 7, 2, true, true),
+            new(ConvGeometry.Same(9, 8, 17, 3, 3, 2, 2), 9, 3, 1, false, false),
+            new(ConvGeometry.Same(6, 7, 1, 3, 2), 4, 3, 2, true, true),
+            new(ConvGeometry.Valid(5, 4, 17, 1, 1), 19, 3, 0, true, false),
+            new(ConvGeometry.Valid(6, 5, 40, 3, 3), 48, 3, 2, true, true),
+        ];
+        foreach (var c in convolutions)
+        {
+            cases++;
+            if (!c.Check(rng, out string detail)) { failed++; failures.AppendLine(detail); }
+        }
         // Fused ReLU clamps negatives and keeps NaN on every path (a full tile: 6 rows, NR columns).
         cases++;
         if (!ReluKeepsNan(out string reluDetail)) { failed++; failures.AppendLine(reluDetail); }

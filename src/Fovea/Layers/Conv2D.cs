@@ -5,17 +5,15 @@ namespace Fovea.Layers;
 
 /// <summary>
 /// 2-D convolution with stride 1, Keras's <c>Conv2D</c>: NHWC input, kernel [kh, kw, cin, filters].
-/// Computed as im2col + one GEMM over the whole batch; the unfolded patches are kept for the kernel gradient,
-/// and their buffer is reused for the input gradient once that is done.
+/// Computed by a <see cref="Convolution"/> plan: im2col + GEMM over tiles of whole images, so its scratch stays
+/// the same whatever the batch size (the patches are unfolded again for the kernel gradient rather than kept).
 /// </summary>
 public sealed class Conv2D : UnaryLayer
 {
     private Parameter _kernel = null!;
     private Parameter _bias = null!;
     private ConvGeometry _g;
-    private float[] _cols = [];
-    private readonly ImageWork _unfold;
-    private readonly ImageWork _fold;
+    private Convolution _conv = null!;
     private readonly BiasBackward _biasBackward = new();
 
     public Conv2D(int filters, (int Height, int Width) kernelSize, Activation activation = Activation.Linear,
@@ -32,8 +30,6 @@ public sealed class Conv2D : UnaryLayer
         KernelSize = kernelSize;
         Activation = activation;
         Padding = padding;
-        _unfold = new ImageWork(this, fold: false);
-        _fold = new ImageWork(this, fold: true);
     }
 
     /// <summary>A square kernel: <c>new Conv2D(32, 3)</c> is <c>Conv2D(32, (3, 3))</c>.</summary>
@@ -65,12 +61,9 @@ public sealed class Conv2D : UnaryLayer
     private ConvGeometry Geometry(Shape s)
     {
         int h = s[0], w = s[1], kh = KernelSize.Height, kw = KernelSize.Width;
-        // 'same' pads k−1 in total; like TensorFlow, the odd one out goes at the bottom/right.
-        int padTop = Padding == Padding.Same ? (kh - 1) / 2 : 0;
-        int padLeft = Padding == Padding.Same ? (kw - 1) / 2 : 0;
-        int oh = Padding == Padding.Same ? h : h - kh + 1;
-        int ow = Padding == Padding.Same ? w : w - kw + 1;
-        return new ConvGeometry(h, w, s[2], kh, kw, padTop, padLeft, oh, ow);
+        // 'same' pads k−1 in total; like TensorFlow, the odd one out goes at the bottom/right. 'valid' is built
+        // unvalidated: ComputeOutputShape reports a kernel larger than the input in the layer's own words.
+        return Padding == Padding.Same ? ConvGeometry.Same(h, w, s[2], kh, kw) : new ConvGeometry(h, w, s[2], kh, kw, 1, 1, 0, 0, 0, 0);
     }
 
     protected override void BuildWeights(Shape inputShape, Rng rng)
@@ -79,41 +72,39 @@ public sealed class Conv2D : UnaryLayer
         int kh = KernelSize.Height, kw = KernelSize.Width, cin = inputShape[2];
         _kernel = AddWeight("kernel", new Shape(kh, kw, cin, Filters));
         _bias = AddWeight("bias", new Shape(Filters));
+        _conv = new Convolution(_g, Filters);
         Initializers.GlorotUniform(_kernel.Value, kh * kw * cin, kh * kw * Filters, rng);
     }
 
     internal override IEnumerable<(string Name, Shape Shape)> WeightShapes(Shape inputShape) =>
         [("kernel", new Shape(KernelSize.Height, KernelSize.Width, inputShape[2], Filters)), ("bias", new Shape(Filters))];
 
+    /// <summary>One image's patch matrix: the plan's tiles hold at least one whole image (and, past a few million
+    /// floats, exactly one), so this bounds what a sample can need.</summary>
     internal override long ScratchPerSample(Shape inputShape) => Geometry(inputShape) is var g ? (long)g.OutPixels * g.PatchSize : 0;
-
-    protected override void AllocateScratch(int batchCapacity) => _cols = new float[(long)batchCapacity * _g.OutPixels * _g.PatchSize];
 
     public override void Forward(float[] output, float[] input, int batch, bool training)
     {
         CheckCapacity(batch);
-        int rows = batch * _g.OutPixels, k = _g.PatchSize;
-        _unfold.Run(input, batch);
-        // out[B·OH·OW, filters] = cols[B·OH·OW, kh·kw·cin] · kernel[kh·kw·cin, filters] + bias (+ relu)
-        Sgemm.Multiply(rows, Filters, k, _cols.AsSpan(0, rows * k), k, false, _kernel.Value, Filters, false,
-            output.AsSpan(0, rows * Filters), Filters, bias: _bias.Value, relu: Activation == Activation.Relu, threads: Engine.Threads);
+        // out[B, OH, OW, filters] = conv(input[B, H, W, cin], kernel[kh, kw, cin, filters]) + bias (+ relu)
+        _conv.Forward(output, input, Values(_kernel), Values(_bias), Activation == Activation.Relu, batch);
     }
 
     public override void Backward(float[]? inputGrad, float[] outputGrad, float[] input, float[] output, int batch)
     {
         CheckCapacity(batch);
-        int rows = batch * _g.OutPixels, k = _g.PatchSize;
-        var dz = outputGrad.AsSpan(0, rows * Filters);
+        int rows = batch * _g.OutPixels;
         // dz = dy ⊙ relu'(z) in place, and dbias += Σ dz, in one parallel sweep
         _biasBackward.Run(_bias.Gradient, outputGrad, output, rows, Filters, Activation == Activation.Relu);
-        // dkernel[kh·kw·cin, filters] += colsᵀ · dz   (cols still hold this batch's patches from forward)
-        Sgemm.Multiply(k, Filters, rows, _cols.AsSpan(0, rows * k), k, true, dz, Filters, false, _kernel.Gradient, Filters,
-            accumulate: true, threads: Engine.Threads);
+        // dkernel[kh·kw·cin, filters] += patchesᵀ · dz, the patches unfolded again tile by tile
+        var (_, grads, offset) = _kernel.Storage;
+        _conv.BackwardKernel(grads.AsMemory(offset, _kernel.Length), outputGrad, input, batch);
         if (inputGrad is null) return;
-        // dcols[B·OH·OW, kh·kw·cin] = dz · kernelᵀ, written over cols, then folded back onto the image grid.
-        Sgemm.Multiply(rows, k, Filters, dz, Filters, false, _kernel.Value, Filters, true, _cols.AsSpan(0, rows * k), k, threads: Engine.Threads);
-        _fold.Run(inputGrad, batch);
+        // dinput = col2im(dz · kernelᵀ)
+        _conv.BackwardInput(inputGrad, outputGrad, Values(_kernel), batch);
     }
+
+    private static ReadOnlyMemory<float> Values(Parameter p) => p.Storage.Values.AsMemory(p.Storage.Offset, p.Length);
 
     public override JsonObject GetConfig()
     {
@@ -123,27 +114,5 @@ public sealed class Conv2D : UnaryLayer
         c["padding"] = Padding.ToString().ToLowerInvariant();
         c["activation"] = Activation.ToString().ToLowerInvariant();
         return c;
-    }
-
-    /// <summary>im2col (or col2im) for each image of the batch, images split across the worker pool.</summary>
-    private sealed class ImageWork(Conv2D layer, bool fold) : IParallelWork
-    {
-        private float[] _images = [];
-
-        public void Run(float[] images, int batch)
-        {
-            _images = images;
-            WorkerPool.Shared.Run(this, batch);
-            _images = [];
-        }
-
-        public void Execute(int image)
-        {
-            ref readonly var g = ref layer._g;
-            var cols = layer._cols.AsSpan(image * g.OutPixels * g.PatchSize, g.OutPixels * g.PatchSize);
-            var img = _images.AsSpan(image * g.InputSize, g.InputSize);
-            if (fold) Im2Col.Fold(img, cols, g);
-            else Im2Col.Unfold(cols, img, g);
-        }
     }
 }

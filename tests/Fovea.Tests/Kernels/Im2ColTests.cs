@@ -5,16 +5,20 @@ namespace Fovea.Tests.Kernels;
 public class Im2ColTests
 {
     [Theory]
-    [InlineData(32, 32, 3, 3, 3, 0, 0)]
-    [InlineData(15, 15, 32, 3, 3, 0, 0)]
-    [InlineData(7, 5, 33, 3, 3, 1, 1)]
-    [InlineData(6, 9, 17, 2, 4, 0, 1)]
-    [InlineData(1, 1, 1, 1, 1, 0, 0)]
-    [InlineData(4, 3, 7, 3, 3, 1, 1)]
-    public void FoldMatchesTheScatterReferenceAndIsTheAdjointOfUnfold(int h, int w, int c, int kh, int kw, int padTop, int padLeft)
+    [InlineData(32, 32, 3, 3, 3, 1, 1, 0, 0, 0, 0)]
+    [InlineData(15, 15, 32, 3, 3, 1, 1, 0, 0, 0, 0)]
+    [InlineData(7, 5, 33, 3, 3, 1, 1, 1, 1, 1, 1)]
+    [InlineData(6, 9, 17, 2, 4, 1, 1, 0, 1, 1, 2)]
+    [InlineData(1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0)]
+    [InlineData(4, 3, 7, 3, 3, 1, 1, 1, 1, 1, 1)]
+    [InlineData(9, 8, 5, 3, 3, 2, 2, 0, 0, 1, 1)]     // 'same', stride 2: the extra pad at the bottom/right
+    [InlineData(11, 7, 3, 3, 2, 2, 3, 1, 0, 0, 0)]    // strides that skip some pixels entirely
+    [InlineData(10, 10, 16, 1, 1, 3, 3, 0, 0, 0, 0)]
+    [InlineData(5, 6, 9, 4, 3, 1, 2, 2, 1, 1, 0)]
+    public void FoldMatchesTheScatterReferenceAndIsTheAdjointOfUnfold(int h, int w, int c, int kh, int kw, int sh, int sw,
+                                                                      int padTop, int padLeft, int padBottom, int padRight)
     {
-        int oh = padTop > 0 || padLeft > 0 ? h : h - kh + 1, ow = padTop > 0 || padLeft > 0 ? w : w - kw + 1;
-        var g = new ConvGeometry(h, w, c, kh, kw, padTop, padLeft, oh, ow);
+        var g = ConvGeometry.Padded(h, w, c, kh, kw, sh, sw, padTop, padLeft, padBottom, padRight);
         var rng = new Rng(5);
         var cols = new float[g.OutPixels * g.PatchSize];
         for (int i = 0; i < cols.Length; i++) cols[i] = rng.NextInt(9) - 4; // small integers: sums are exact in any order

@@ -1,0 +1,248 @@
+namespace Fovea.Kernels;
+
+/// <summary>
+/// A 2-D convolution over NHWC batches, planned once per layer for one geometry and filter count: the forward pass
+/// (bias and ReLU fused), the input gradient and the kernel gradient, each as im2col + the packed <see cref="Sgemm"/>.
+/// <para>
+/// The batch is cut into tiles of whole images whose patch matrix fits a budget (<see cref="TileImages"/>), so the
+/// scratch is the same at batch 64 and 1024 (a whole-batch im2col of airbench's first 3×3 layer needs ~850 MB at
+/// 1024), and whole images let col2im fold each image on its own. Each tile is unfolded with its images split
+/// across the worker pool, then multiplied by the parallel SGEMM.
+/// </para>
+/// <para>
+/// Determinism: tiles run in a fixed order and their size depends on the geometry and budget only, so every pass
+/// is bit-identical for any thread count. The forward pass and the input gradient do not even depend on the
+/// budget (each output is one SGEMM dot product over a patch, whatever the tile); the kernel gradient sums tile
+/// by tile, so its rounding follows the budget.
+/// </para>
+/// 1×1 stride-1 convolutions skip im2col: the NHWC input already is the patch matrix.
+/// Not thread-safe: one plan per layer, one pass at a time.
+/// </summary>
+public sealed class Convolution
+{
+    /// <summary>Patch-matrix floats per tile (4 MB): each tile is still a GEMM of thousands of rows that both threads
+    /// split well, and it stays in the last-level cache between im2col and the GEMM. On the airbench shapes 1 M
+    /// floats measured as fast as 2 M and faster than 4 M (bench --conv --tile).</summary>
+    public const int DefaultTileFloats = 1 << 20;
+
+    /// <summary>Kernel gradients with at most this many floats (kh·kw·cin·filters) split the sum over k instead:
+    /// the SGEMM splits only M and N, and a 27×32 output has too few panels to keep two threads busy.</summary>
+    internal static int SplitKMaxFloats = 1 << 14;
+
+    /// <summary>Fixed number of partial kernel gradients in the split-k path, independent of the thread count.</summary>
+    internal const int SplitKParts = 8;
+
+    private readonly ConvGeometry _g;
+    private readonly int _patchFloats;   // one image's im2col matrix: OH·OW × KH·KW·C
+    private readonly TileWork _tiles;
+    private readonly SplitKernelGradient _split;
+    private float[] _cols = [];          // [TileImages·OH·OW, KH·KW·C], grown to the largest tile used
+    private float[] _partials = [];      // [SplitKParts, KH·KW·C, F], split-k path only
+
+    /// <param name="geometry">Input, kernel, strides and padding of one image; validated here.</param>
+    /// <param name="filters">Output channels.</param>
+    /// <param name="tileFloats">Budget for one tile's patch matrix; a tile always holds at least one image.</param>
+    public Convolution(ConvGeometry geometry, int filters, int tileFloats = DefaultTileFloats)
+    {
+        geometry.Validate();
+        if (filters <= 0) throw new ArgumentOutOfRangeException(nameof(filters), $"filters must be positive; got {filters}");
+        if (tileFloats <= 0) throw new ArgumentOutOfRangeException(nameof(tileFloats), $"tileFloats must be positive; got {tileFloats}");
+        // One image's tensors and im2col matrix are indexed with int.
+        long patchFloats = (long)geometry.OutPixels * geometry.PatchSize, inputFloats = (long)geometry.Height * geometry.Width * geometry.InChannels;
+        if (Math.Max(patchFloats, inputFloats) > int.MaxValue || (long)geometry.OutPixels * filters > int.MaxValue)
+            throw new ArgumentException($"geometry must give one image fewer than 2³¹ patch, input and output floats; got {geometry} with {filters} filters", nameof(geometry));
+        _g = geometry;
+        Filters = filters;
+        _patchFloats = geometry.OutPixels * geometry.PatchSize;
+        // Pointwise needs no scratch, so its "tile" is the whole batch.
+        TileImages = geometry.IsPointwise ? int.MaxValue : Math.Max(1, tileFloats / _patchFloats);
+        _tiles = new TileWork(this);
+        _split = new SplitKernelGradient(this);
+    }
+
+    public ConvGeometry Geometry => _g;
+    public int Filters { get; }
+    /// <summary>Images per tile (int.MaxValue for pointwise convolutions, which need no patch matrix).</summary>
+    public int TileImages { get; }
+    /// <summary>Floats of one output image: OH·OW·F.</summary>
+    public int OutputSize => _g.OutPixels * Filters;
+    /// <summary>Floats of the kernel: KH·KW·C·F.</summary>
+    public int KernelSize => _g.PatchSize * Filters;
+
+    /// <summary>output = input ⋆ kernel + bias, then ReLU when <paramref name="relu"/>.</summary>
+    public void Forward(
+        Memory<float> output,           // [N, OH, OW, F]
+        ReadOnlyMemory<float> input,    // [N, H, W, C]
+        ReadOnlyMemory<float> kernel,   // [KH, KW, C, F]
+        ReadOnlyMemory<float> bias,     // [F] or empty
+        bool relu, int batch)
+    {
+        CheckBatch(batch);
+        Check(output.Length, (long)batch * OutputSize, nameof(output), "batch·OH·OW·filters");
+        Check(input.Length, (long)batch * _g.InputSize, nameof(input), "batch·H·W·C");
+        Check(kernel.Length, KernelSize, nameof(kernel), "KH·KW·C·filters");
+        if (!bias.IsEmpty && bias.Length != Filters)
+            throw new ArgumentException($"bias must be empty or hold filters = {Filters} values; got {bias.Length}", nameof(bias));
+        int k = _g.PatchSize, f = Filters;
+        for (int first = 0; first < batch; first += TileImages)
+        {
+            int images = Math.Min(TileImages, batch - first), rows = images * _g.OutPixels;
+            var patches = Patches(input, first, images);
+            // out[rows, F] = patches[rows, KH·KW·C] · kernel[KH·KW·C, F] + bias (+ relu)
+            Sgemm.Multiply(rows, f, k, patches.Span, k, false, kernel.Span, f, false,
+                output.Span.Slice(first * OutputSize, rows * f), f, bias: bias.Span, relu: relu, threads: Engine.Threads);
+        }
+    }
+
+    /// <summary>inputGrad = the transposed convolution of dz with the kernel (overwritten, not accumulated).</summary>
+    public void BackwardInput(
+        Memory<float> inputGrad,        // [N, H, W, C]
+        ReadOnlyMemory<float> outputGrad, // [N, OH, OW, F]: dz, after the activation's derivative
+        ReadOnlyMemory<float> kernel,   // [KH, KW, C, F]
+        int batch)
+    {
+        CheckBatch(batch);
+        Check(inputGrad.Length, (long)batch * _g.InputSize, nameof(inputGrad), "batch·H·W·C");
+        Check(outputGrad.Length, (long)batch * OutputSize, nameof(outputGrad), "batch·OH·OW·filters");
+        Check(kernel.Length, KernelSize, nameof(kernel), "KH·KW·C·filters");
+        int k = _g.PatchSize, f = Filters;
+        for (int first = 0; first < batch; first += TileImages)
+        {
+            int images = Math.Min(TileImages, batch - first), rows = images * _g.OutPixels;
+            var dz = outputGrad.Span.Slice(first * OutputSize, rows * f);
+            // dpatches[rows, KH·KW·C] = dz[rows, F] · kernelᵀ; pointwise, the patches are the input itself.
+            if (_g.IsPointwise)
+            {
+                Sgemm.Multiply(rows, k, f, dz, f, false, kernel.Span, f, true,
+                    inputGrad.Span.Slice(first * _g.InputSize, rows * k), k, threads: Engine.Threads);
+                continue;
+            }
+            EnsureCols(images);
+            Sgemm.Multiply(rows, k, f, dz, f, false, kernel.Span, f, true, _cols.AsSpan(0, rows * k), k, threads: Engine.Threads);
+            _tiles.Fold(inputGrad, first, images);
+        }
+    }
+
+    /// <summary>kernelGrad += Σ over the batch of patchᵀ · dz (accumulated, so zeroing it is the caller's step).</summary>
+    public void BackwardKernel(
+        Memory<float> kernelGrad,       // [KH, KW, C, F], accumulated
+        ReadOnlyMemory<float> outputGrad, // [N, OH, OW, F]: dz
+        ReadOnlyMemory<float> input,    // [N, H, W, C]: the forward input
+        int batch)
+    {
+        CheckBatch(batch);
+        Check(kernelGrad.Length, KernelSize, nameof(kernelGrad), "KH·KW·C·filters");
+        Check(outputGrad.Length, (long)batch * OutputSize, nameof(outputGrad), "batch·OH·OW·filters");
+        Check(input.Length, (long)batch * _g.InputSize, nameof(input), "batch·H·W·C");
+        int k = _g.PatchSize, f = Filters;
+        bool splitK = KernelSize <= SplitKMaxFloats;
+        if (splitK)
+        {
+            if (_partials.Length < SplitKParts * KernelSize) _partials = new float[SplitKParts * KernelSize];
+            _partials.AsSpan(0, SplitKParts * KernelSize).Clear();
+        }
+        for (int first = 0; first < batch; first += TileImages)
+        {
+            int images = Math.Min(TileImages, batch - first), rows = images * _g.OutPixels;
+            var patches = Patches(input, first, images);
+            var dz = outputGrad.Slice(first * OutputSize, rows * f);
+            // dkernel[KH·KW·C, F] += patchesᵀ · dz[rows, F]
+            if (splitK) _split.Run(patches, dz, rows);
+            else Sgemm.Multiply(k, f, rows, patches.Span, k, true, dz.Span, f, false, kernelGrad.Span[..KernelSize], f,
+                                accumulate: true, threads: Engine.Threads);
+        }
+        if (splitK)
+        {
+            // Partials added in part order: the same sum whichever thread computed each.
+            var grad = kernelGrad.Span[..KernelSize];
+            for (int p = 0; p < SplitKParts; p++)
+                System.Numerics.Tensors.TensorPrimitives.Add(grad, _partials.AsSpan(p * KernelSize, KernelSize), grad);
+        }
+    }
+
+    /// <summary>The patch matrix [images·OH·OW, KH·KW·C] of images first.. of the input: unfolded into the scratch,
+    /// or, pointwise, the input itself.</summary>
+    private ReadOnlyMemory<float> Patches(ReadOnlyMemory<float> input, int first, int images)
+    {
+        if (_g.IsPointwise) return input.Slice(first * _g.InputSize, images * _g.InputSize);
+        EnsureCols(images);
+        _tiles.Unfold(input, first, images);
+        return _cols.AsMemory(0, images * _patchFloats);
+    }
+
+    /// <summary>Grows the scratch to a tile of this many images: once, on the first (largest) batch.</summary>
+    private void EnsureCols(int images)
+    {
+        if (_cols.Length < (long)images * _patchFloats) _cols = new float[images * _patchFloats];
+    }
+
+    private static void CheckBatch(int batch)
+    {
+        if (batch < 0) throw new ArgumentOutOfRangeException(nameof(batch), $"batch must be non-negative; got {batch}");
+    }
+
+    private static void Check(int length, long needed, string name, string what)
+    {
+        if (length < needed) throw new ArgumentException($"{name} must hold at least {what} = {needed} floats; got {length}", name);
+    }
+
+    /// <summary>im2col or col2im for each image of a tile, the images split across the worker pool.</summary>
+    private sealed class TileWork(Convolution plan) : IParallelWork
+    {
+        private ReadOnlyMemory<float> _input;
+        private Memory<float> _inputGrad;
+        private int _first;
+        private bool _fold;
+
+        public void Unfold(ReadOnlyMemory<float> input, int first, int images)
+        {
+            (_input, _first, _fold) = (input, first, false);
+            try { WorkerPool.Shared.Run(this, images); }
+            finally { _input = default; }
+        }
+
+        public void Fold(Memory<float> inputGrad, int first, int images)
+        {
+            (_inputGrad, _first, _fold) = (inputGrad, first, true);
+            try { WorkerPool.Shared.Run(this, images); }
+            finally { _inputGrad = default; }
+        }
+
+        public void Execute(int image)
+        {
+            ref readonly var g = ref plan._g;
+            var cols = plan._cols.AsSpan(image * plan._patchFloats, plan._patchFloats);
+            int at = (_first + image) * g.InputSize;
+            if (_fold) Im2Col.Fold(_inputGrad.Span.Slice(at, g.InputSize), cols, g);
+            else Im2Col.Unfold(cols, _input.Span.Slice(at, g.InputSize), g);
+        }
+    }
+
+    /// <summary>
+    /// The kernel gradient of a tile when the gradient is small and the sum long (the first layers: 27×32 outputs
+    /// over 200 000 patch rows): part p multiplies a fixed 1/<see cref="SplitKParts"/> of the tile's rows into its
+    /// own partial gradient, single-threaded. Parts depend on the row count only, never on the threads.
+    /// </summary>
+    private sealed class SplitKernelGradient(Convolution plan) : IParallelWork
+    {
+        private ReadOnlyMemory<float> _patches, _dz;
+        private int _rows;
+
+        public void Run(ReadOnlyMemory<float> patches, ReadOnlyMemory<float> dz, int rows)
+        {
+            (_patches, _dz, _rows) = (patches, dz, rows);
+            try { WorkerPool.Shared.Run(this, SplitKParts); }
+            finally { (_patches, _dz) = (default, default); }
+        }
+
+        public void Execute(int part)
+        {
+            int k = plan._g.PatchSize, f = plan.Filters, size = plan.KernelSize;
+            int start = (int)((long)_rows * part / SplitKParts), end = (int)((long)_rows * (part + 1) / SplitKParts);
+            if (end == start) return;
+            // partial[p][KH·KW·C, F] += patches[start..end]ᵀ · dz[start..end]
+            Sgemm.Multiply(k, f, end - start, _patches.Span.Slice(start * k, (end - start) * k), k, true,
+                _dz.Span.Slice(start * f, (end - start) * f), f, false, plan._partials.AsSpan(part * size, size), f, accumulate: true);
+        }
+    }
+}
