@@ -4,7 +4,8 @@ using Fovea.Kernels;
 namespace Fovea.Layers;
 
 /// <summary>
-/// 2-D convolution with stride 1, Keras's <c>Conv2D</c>: NHWC input, kernel [kh, kw, cin, filters].
+/// 2-D convolution, Keras's <c>Conv2D</c>: NHWC input, kernel [kh, kw, cin, filters], any strides, 'valid' or
+/// 'same' padding (TensorFlow's rule, so even kernels pad one more at the bottom/right), with or without a bias.
 /// Computed by a <see cref="Convolution"/> plan: im2col + GEMM over tiles of whole images, so its scratch stays
 /// the same whatever the batch size (the patches are unfolded again for the kernel gradient rather than kept).
 /// </summary>
@@ -17,9 +18,12 @@ public sealed class Conv2D : UnaryLayer
     private readonly BiasBackward _biasBackward = new();
 
     public Conv2D(int filters, (int Height, int Width) kernelSize, Activation activation = Activation.Linear,
-        Padding padding = Padding.Valid, string? name = null, Shape? inputShape = null)
+        Padding padding = Padding.Valid, string? name = null, Shape? inputShape = null,
+        (int Height, int Width)? strides = null, bool useBias = true)
         : base(name, inputShape)
     {
+        var s = strides ?? (1, 1);
+        if (s.Height <= 0 || s.Width <= 0) throw new ArgumentOutOfRangeException(nameof(strides), $"strides must be positive; got ({s.Height}, {s.Width})");
         if (filters <= 0) throw new ArgumentOutOfRangeException(nameof(filters), $"filters must be positive; got {filters}");
         if (kernelSize.Height <= 0 || kernelSize.Width <= 0)
             throw new ArgumentOutOfRangeException(nameof(kernelSize), $"kernelSize must be positive; got ({kernelSize.Height}, {kernelSize.Width})");
@@ -30,22 +34,25 @@ public sealed class Conv2D : UnaryLayer
         KernelSize = kernelSize;
         Activation = activation;
         Padding = padding;
+        Strides = s;
+        UseBias = useBias;
     }
 
     /// <summary>A square kernel: <c>new Conv2D(32, 3)</c> is <c>Conv2D(32, (3, 3))</c>.</summary>
     public Conv2D(int filters, int kernelSize, Activation activation = Activation.Linear,
-        Padding padding = Padding.Valid, string? name = null, Shape? inputShape = null)
-        : this(filters, (kernelSize, kernelSize), activation, padding, name, inputShape) { }
+        Padding padding = Padding.Valid, string? name = null, Shape? inputShape = null, int strides = 1, bool useBias = true)
+        : this(filters, (kernelSize, kernelSize), activation, padding, name, inputShape, (strides, strides), useBias) { }
 
     public int Filters { get; }
     public (int Height, int Width) KernelSize { get; }
     public Activation Activation { get; }
     public Padding Padding { get; }
+    public (int Height, int Width) Strides { get; }
+    public bool UseBias { get; }
     public override string TypeName => "Conv2D";
     public override string NameStem => "conv2d";
 
-    // Backward reads the patches kept from forward, and the output only for the ReLU mask.
-    internal override bool BackwardNeedsInputs => false;
+    // Backward unfolds the input again for the kernel gradient, and reads the output only for the ReLU mask.
     internal override bool BackwardNeedsOutput => Activation == Activation.Relu;
 
     public override Shape ComputeOutputShape(Shape inputShape)
@@ -63,7 +70,8 @@ public sealed class Conv2D : UnaryLayer
         int h = s[0], w = s[1], kh = KernelSize.Height, kw = KernelSize.Width;
         // 'same' pads k−1 in total; like TensorFlow, the odd one out goes at the bottom/right. 'valid' is built
         // unvalidated: ComputeOutputShape reports a kernel larger than the input in the layer's own words.
-        return Padding == Padding.Same ? ConvGeometry.Same(h, w, s[2], kh, kw) : new ConvGeometry(h, w, s[2], kh, kw, 1, 1, 0, 0, 0, 0);
+        var (sh, sw) = Strides;
+        return Padding == Padding.Same ? ConvGeometry.Same(h, w, s[2], kh, kw, sh, sw) : new ConvGeometry(h, w, s[2], kh, kw, sh, sw, 0, 0, 0, 0);
     }
 
     protected override void BuildWeights(Shape inputShape, Rng rng)
@@ -71,13 +79,14 @@ public sealed class Conv2D : UnaryLayer
         _g = Geometry(inputShape);
         int kh = KernelSize.Height, kw = KernelSize.Width, cin = inputShape[2];
         _kernel = AddWeight("kernel", new Shape(kh, kw, cin, Filters));
-        _bias = AddWeight("bias", new Shape(Filters));
+        if (UseBias) _bias = AddWeight("bias", new Shape(Filters));
         _conv = new Convolution(_g, Filters);
         Initializers.GlorotUniform(_kernel.Value, kh * kw * cin, kh * kw * Filters, rng);
     }
 
-    internal override IEnumerable<(string Name, Shape Shape)> WeightShapes(Shape inputShape) =>
-        [("kernel", new Shape(KernelSize.Height, KernelSize.Width, inputShape[2], Filters)), ("bias", new Shape(Filters))];
+    internal override IEnumerable<(string Name, Shape Shape)> WeightShapes(Shape inputShape) => UseBias
+        ? [("kernel", new Shape(KernelSize.Height, KernelSize.Width, inputShape[2], Filters)), ("bias", new Shape(Filters))]
+        : [("kernel", new Shape(KernelSize.Height, KernelSize.Width, inputShape[2], Filters))];
 
     /// <summary>One image's patch matrix: the plan's tiles hold at least one whole image (and, past a few million
     /// floats, exactly one), so this bounds what a sample can need.</summary>
@@ -87,7 +96,7 @@ public sealed class Conv2D : UnaryLayer
     {
         CheckCapacity(batch);
         // out[B, OH, OW, filters] = conv(input[B, H, W, cin], kernel[kh, kw, cin, filters]) + bias (+ relu)
-        _conv.Forward(output, input, Values(_kernel), Values(_bias), Activation == Activation.Relu, batch);
+        _conv.Forward(output, input, Values(_kernel), UseBias ? Values(_bias) : ReadOnlyMemory<float>.Empty, Activation == Activation.Relu, batch);
     }
 
     public override void Backward(float[]? inputGrad, float[] outputGrad, float[] input, float[] output, int batch)
@@ -95,7 +104,8 @@ public sealed class Conv2D : UnaryLayer
         CheckCapacity(batch);
         int rows = batch * _g.OutPixels;
         // dz = dy ⊙ relu'(z) in place, and dbias += Σ dz, in one parallel sweep
-        _biasBackward.Run(_bias.Gradient, outputGrad, output, rows, Filters, Activation == Activation.Relu);
+        if (UseBias) _biasBackward.Run(_bias.Gradient, outputGrad, output, rows, Filters, Activation == Activation.Relu);
+        else if (Activation == Activation.Relu) ActivationKernels.ReluBackward(outputGrad.AsSpan(0, rows * Filters), output.AsSpan(0, rows * Filters));
         // dkernel[kh·kw·cin, filters] += patchesᵀ · dz, the patches unfolded again tile by tile
         var (_, grads, offset) = _kernel.Storage;
         _conv.BackwardKernel(grads.AsMemory(offset, _kernel.Length), outputGrad, input, batch);
@@ -112,6 +122,8 @@ public sealed class Conv2D : UnaryLayer
         c["filters"] = Filters;
         c["kernel_size"] = new JsonArray(KernelSize.Height, KernelSize.Width);
         c["padding"] = Padding.ToString().ToLowerInvariant();
+        c["strides"] = new JsonArray(Strides.Height, Strides.Width);
+        c["use_bias"] = UseBias;
         c["activation"] = Activation.ToString().ToLowerInvariant();
         return c;
     }

@@ -15,7 +15,8 @@ internal static class LayerConfig
     private static readonly Dictionary<string, Func<ConfigReader, string?, Shape?, Layer>> Factories = new()
     {
         ["Conv2D"] = (r, name, shape) => new Conv2D(r.Int("filters", 1, 65536), r.Pair("kernel_size", 1, 64),
-            r.Enum<Activation>("activation"), r.Enum<Padding>("padding"), name, shape),
+            r.Enum<Activation>("activation"), r.Enum<Padding>("padding"), name, shape,
+            r.Has("strides") ? r.Pair("strides", 1, 64) : (1, 1), !r.Has("use_bias") || r.Bool("use_bias")),
         ["MaxPooling2D"] = (r, name, shape) => new MaxPool2D(r.Pair("pool_size", 1, 64), r.Pair("strides", 1, 64), name, shape),
         ["Flatten"] = (r, name, shape) => new Flatten(name, shape),
         ["Dense"] = (r, name, shape) => new Dense(r.Int("units", 1, 1 << 20), r.Enum<Activation>("activation"), name, shape),
@@ -26,6 +27,8 @@ internal static class LayerConfig
         ["GlobalAveragePooling2D"] = (r, name, shape) => new GlobalAveragePooling2D(name, shape),
         ["Rescaling"] = (r, name, shape) => new Rescaling(r.Float("scale"), r.Float("offset"), name, shape),
         ["Normalization"] = (r, name, shape) => new Normalization(r.Int("channels", 1, 65536), name, shape),
+        ["BatchNormalization"] = (r, name, shape) => new BatchNormalization(r.Float("momentum"), r.Float("epsilon"), r.Bool("center"), r.Bool("scale"), name, shape),
+        ["GELU"] = (r, name, shape) => new Gelu(name, shape),
         ["Dropout"] = (r, name, shape) => new Dropout(r.Float("rate"), name, shape),
     };
 
@@ -61,6 +64,8 @@ internal static class LayerConfig
             if (config[key] is JsonValue v && v.TryGetValue(out int i) && i >= min && i <= max) return i;
             throw Bad(key, $"an integer in [{min}, {max}]");
         }
+
+        public bool Has(string key) => config[key] is not null;
 
         public float Float(string key)
         {

@@ -1,0 +1,115 @@
+using System.Text.Json.Nodes;
+using Fovea.Kernels;
+
+namespace Fovea.Layers;
+
+/// <summary>
+/// Keras's <c>BatchNormalization</c> over the last (channel) axis of NHWC: in training each channel is normalised
+/// with the batch's mean and variance, y = γ·(x − μ)/√(σ² + ε) + β, and the moving statistics follow
+/// moving ← moving·momentum + batch·(1 − momentum); at inference the moving statistics are used. γ (<c>scale</c>)
+/// and β (<c>center</c>) are optional; without γ it is frozen at 1, as airbench trains it. The moving statistics
+/// are non-trainable weights. Backward recomputes x̂ from the input and the saved per-channel mean and 1/σ, so that
+/// no extra activation-sized buffer is kept.
+/// </summary>
+public sealed class BatchNormalization : UnaryLayer
+{
+    private Parameter? _gamma;
+    private Parameter? _beta;
+    private Parameter _movingMean = null!;
+    private Parameter _movingVariance = null!;
+    private float[] _mean = [];
+    private float[] _invStd = [];
+    private float[] _variance = [];
+
+    public BatchNormalization(float momentum = 0.99f, float epsilon = 1e-3f, bool center = true, bool scale = true,
+        string? name = null, Shape? inputShape = null) : base(name, inputShape)
+    {
+        if (!(momentum >= 0 && momentum < 1)) throw new ArgumentOutOfRangeException(nameof(momentum), $"momentum must be in [0, 1); got {momentum}");
+        if (!(epsilon > 0) || !float.IsFinite(epsilon)) throw new ArgumentOutOfRangeException(nameof(epsilon), $"epsilon must be positive; got {epsilon}");
+        Momentum = momentum;
+        Epsilon = epsilon;
+        Center = center;
+        Scale = scale;
+    }
+
+    public float Momentum { get; }
+    public float Epsilon { get; }
+    public bool Center { get; }
+    public bool Scale { get; }
+    public override string TypeName => "BatchNormalization";
+    public override string NameStem => "batch_normalization";
+    internal override bool BackwardNeedsOutput => false;
+
+    private int Channels => InputShape[^1];
+
+    public override Shape ComputeOutputShape(Shape inputShape)
+    {
+        if (inputShape.Rank < 1) throw new ArgumentException($"BatchNormalization needs a channel axis; got {inputShape}");
+        return inputShape;
+    }
+
+    protected override void BuildWeights(Shape inputShape, Rng rng)
+    {
+        int c = inputShape[^1];
+        if (Scale)
+        {
+            _gamma = AddWeight("gamma", new Shape(c));
+            _gamma.Value.Fill(1f);
+        }
+        if (Center) _beta = AddWeight("beta", new Shape(c));
+        _movingMean = AddWeight("moving_mean", new Shape(c), trainable: false);
+        _movingVariance = AddWeight("moving_variance", new Shape(c), trainable: false);
+        _movingVariance.Value.Fill(1f);
+        (_mean, _invStd, _variance) = (new float[c], new float[c], new float[c]);
+    }
+
+    internal override IEnumerable<(string Name, Shape Shape)> WeightShapes(Shape inputShape)
+    {
+        var c = new Shape(inputShape[^1]);
+        if (Scale) yield return ("gamma", c);
+        if (Center) yield return ("beta", c);
+        yield return ("moving_mean", c);
+        yield return ("moving_variance", c);
+    }
+
+    public override void Forward(float[] output, float[] input, int batch, bool training)
+    {
+        int c = Channels, rows = batch * (int)(InputShape.Size / c);
+        var x = input.AsSpan(0, rows * c);
+        var y = output.AsSpan(0, rows * c);
+        ReadOnlySpan<float> gamma = _gamma is null ? [] : _gamma.Value, beta = _beta is null ? [] : _beta.Value;
+        if (!training)
+        {
+            BatchNorm.InferenceForward(y, x, _movingMean.Value, _movingVariance.Value, gamma, beta, rows, c, Epsilon);
+            return;
+        }
+        BatchNorm.TrainingForward(y, _mean, _invStd, _variance, x, gamma, beta, rows, c, Epsilon);
+        var mm = _movingMean.Value;
+        var mv = _movingVariance.Value;
+        for (int k = 0; k < c; k++)
+        {
+            mm[k] = mm[k] * Momentum + _mean[k] * (1 - Momentum);
+            mv[k] = mv[k] * Momentum + _variance[k] * (1 - Momentum);
+        }
+    }
+
+    /// <summary>dβ += Σdy, dγ += Σdy·x̂, dx = γ·(1/σ)/R·(R·dy − Σdy − x̂·Σ(dy·x̂)), with x̂ recomputed from x.</summary>
+    public override void Backward(float[]? inputGrad, float[] outputGrad, float[] input, float[] output, int batch)
+    {
+        int c = Channels, rows = batch * (int)(InputShape.Size / c);
+        BatchNorm.Backward(inputGrad is null ? [] : inputGrad.AsSpan(0, rows * c),
+            _gamma is null ? [] : _gamma.Gradient, _beta is null ? [] : _beta.Gradient,
+            outputGrad.AsSpan(0, rows * c), input.AsSpan(0, rows * c), _mean, _invStd,
+            _gamma is null ? [] : _gamma.Value, rows, c);
+    }
+
+    public override JsonObject GetConfig()
+    {
+        var config = BaseConfig();
+        config["momentum"] = Momentum;
+        config["epsilon"] = Epsilon;
+        config["center"] = Center;
+        config["scale"] = Scale;
+        return config;
+    }
+}

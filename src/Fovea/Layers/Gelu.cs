@@ -1,0 +1,31 @@
+using System.Text.Json.Nodes;
+
+namespace Fovea.Layers;
+
+/// <summary>
+/// The Gaussian error linear unit in its exact form, y = x·Φ(x) = ½x·(1 + erf(x/√2)), as PyTorch's <c>nn.GELU()</c>
+/// and Keras's <c>gelu(approximate=False)</c>; backward dy·(Φ(x) + x·φ(x)) from the kept input.
+/// </summary>
+public sealed class Gelu(string? name = null, Shape? inputShape = null) : UnaryLayer(name, inputShape)
+{
+    public override string TypeName => "GELU";
+    public override string NameStem => "gelu";
+    internal override bool BackwardNeedsOutput => false;
+
+    public override Shape ComputeOutputShape(Shape inputShape) => inputShape;
+
+    public override void Forward(float[] output, float[] input, int batch, bool training)
+    {
+        int n = batch * (int)OutputShape.Size;
+        Kernels.Gelu.Forward(output.AsSpan(0, n), input.AsSpan(0, n));
+    }
+
+    public override void Backward(float[]? inputGrad, float[] outputGrad, float[] input, float[] output, int batch)
+    {
+        if (inputGrad is null) return;
+        int n = batch * (int)OutputShape.Size;
+        Kernels.Gelu.Backward(inputGrad.AsSpan(0, n), outputGrad.AsSpan(0, n), input.AsSpan(0, n));
+    }
+
+    public override JsonObject GetConfig() => BaseConfig();
+}
