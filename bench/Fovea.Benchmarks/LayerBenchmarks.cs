@@ -1,3 +1,4 @@
+using Fovea.Zoo;
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Columns;
 using BenchmarkDotNet.Configs;

@@ -1,3 +1,4 @@
+using Fovea.Zoo;
 using System.CommandLine;
 using System.Diagnostics;
 using Fovea.Data;

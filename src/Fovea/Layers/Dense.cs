@@ -14,9 +14,10 @@ public sealed class Dense : UnaryLayer
     private float[] _logits = [];
     private readonly BiasBackward _biasBackward = new();
 
-    public Dense(int units, Activation activation = Activation.Linear, string? name = null, Shape? inputShape = null)
+    public Dense(int units, Activation activation = Activation.Linear, string? name = null, Shape? inputShape = null, bool useBias = true)
         : base(name, inputShape)
     {
+        UseBias = useBias;
         if (units <= 0) throw new ArgumentOutOfRangeException(nameof(units), $"units must be positive; got {units}");
         if (!Enum.IsDefined(activation)) throw new ArgumentOutOfRangeException(nameof(activation), $"unknown activation {activation}");
         Units = units;
@@ -25,6 +26,7 @@ public sealed class Dense : UnaryLayer
 
     public int Units { get; }
     public Activation Activation { get; }
+    public bool UseBias { get; }
     public override string TypeName => "Dense";
     public override string NameStem => "dense";
 
@@ -47,12 +49,12 @@ public sealed class Dense : UnaryLayer
     protected override void BuildWeights(Shape inputShape, Rng rng)
     {
         _kernel = AddWeight("kernel", new Shape(inputShape[0], Units));
-        _bias = AddWeight("bias", new Shape(Units));
+        if (UseBias) _bias = AddWeight("bias", new Shape(Units));
         Initializers.GlorotUniform(_kernel.Value, inputShape[0], Units, rng);
     }
 
     internal override IEnumerable<(string Name, Shape Shape)> WeightShapes(Shape inputShape) =>
-        [("kernel", new Shape(inputShape[0], Units)), ("bias", new Shape(Units))];
+        UseBias ? [("kernel", new Shape(inputShape[0], Units)), ("bias", new Shape(Units))] : [("kernel", new Shape(inputShape[0], Units))];
 
     protected override void AllocateScratch(int batchCapacity)
     {
@@ -67,7 +69,7 @@ public sealed class Dense : UnaryLayer
         // out[batch, units] = in[batch, in] · kernel[in, units] + bias (+ relu)
         bool softmax = Activation == Activation.Softmax;
         Sgemm.Multiply(batch, n, k, input.AsSpan(0, batch * k), k, false, _kernel.Value, n, false,
-            softmax ? _logits.AsSpan(0, batch * n) : y, n, bias: _bias.Value, relu: Activation == Activation.Relu, threads: Engine.Threads);
+            softmax ? _logits.AsSpan(0, batch * n) : y, n, bias: UseBias ? _bias.Value : default, relu: Activation == Activation.Relu, threads: Engine.Threads);
         if (softmax) ActivationKernels.Softmax(y, _logits.AsSpan(0, batch * n), batch, n);
     }
 
@@ -80,7 +82,8 @@ public sealed class Dense : UnaryLayer
         // unless the loss already differentiated through it (fused: dz = p − onehot).
         if (Activation == Activation.Softmax && !SoftmaxFusedWithLoss) ActivationKernels.SoftmaxBackward(dz, output.AsSpan(0, batch * n), batch, n);
         // relu'(z) masking, in place, and dbias += Σ_batch dz
-        _biasBackward.Run(_bias.Gradient, outputGrad, output, batch, n, Activation == Activation.Relu);
+        if (UseBias) _biasBackward.Run(_bias.Gradient, outputGrad, output, batch, n, Activation == Activation.Relu);
+        else if (Activation == Activation.Relu) ActivationKernels.ReluBackward(dz, output.AsSpan(0, batch * n));
 
         // dkernel[in, units] += xᵀ[in, batch] · dz[batch, units]
         Sgemm.Multiply(k, n, batch, input.AsSpan(0, batch * k), k, true, dz, n, false, _kernel.Gradient, n, accumulate: true, threads: Engine.Threads);
@@ -94,6 +97,7 @@ public sealed class Dense : UnaryLayer
         var c = BaseConfig();
         c["units"] = Units;
         c["activation"] = Activation.ToString().ToLowerInvariant();
+        if (!UseBias) c["use_bias"] = false;
         return c;
     }
 }

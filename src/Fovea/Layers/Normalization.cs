@@ -33,6 +33,22 @@ public sealed class Normalization : UnaryLayer
     internal Normalization(int channels, string? name, Shape? inputShape) : this(new float[channels], Enumerable.Repeat(1f, channels).ToArray(), name, inputShape) { }
 
     public int Channels => _mean.Length;
+
+    /// <summary>Replaces the statistics, e.g. with those of the training set (Keras's <c>adapt</c>).</summary>
+    public void SetStatistics(float[] mean, float[] variance)
+    {
+        ArgumentNullException.ThrowIfNull(mean);
+        ArgumentNullException.ThrowIfNull(variance);
+        if (mean.Length != Channels || variance.Length != Channels)
+            throw new ArgumentException($"mean and variance must have {Channels} values; got {mean.Length} and {variance.Length}");
+        if (variance.Any(v => !(v > 0) || !float.IsFinite(v)))
+            throw new ArgumentOutOfRangeException(nameof(variance), $"variances must be positive; got [{string.Join(", ", variance)}]");
+        mean.CopyTo(_mean, 0);
+        variance.CopyTo(_variance, 0);
+        if (!IsBuilt) return;
+        mean.CopyTo(_meanWeight.Value);
+        variance.CopyTo(_varianceWeight.Value);
+    }
     public override string TypeName => "Normalization";
     public override string NameStem => "normalization";
     internal override bool BackwardNeedsInputs => false;

@@ -19,7 +19,7 @@ internal static class LayerConfig
             r.Has("strides") ? r.Pair("strides", 1, 64) : (1, 1), !r.Has("use_bias") || r.Bool("use_bias")),
         ["MaxPooling2D"] = (r, name, shape) => new MaxPool2D(r.Pair("pool_size", 1, 64), r.Pair("strides", 1, 64), name, shape),
         ["Flatten"] = (r, name, shape) => new Flatten(name, shape),
-        ["Dense"] = (r, name, shape) => new Dense(r.Int("units", 1, 1 << 20), r.Enum<Activation>("activation"), name, shape),
+        ["Dense"] = (r, name, shape) => new Dense(r.Int("units", 1, 1 << 20), r.Enum<Activation>("activation"), name, shape, !r.Has("use_bias") || r.Bool("use_bias")),
         ["ReLU"] = (r, name, shape) => new ReLU(name, shape),
         ["Softmax"] = (r, name, shape) => new Layers.Softmax(name, shape),
         ["Add"] = (r, name, shape) => new Add(name),

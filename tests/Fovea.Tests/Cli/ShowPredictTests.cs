@@ -1,3 +1,4 @@
+using Fovea.Zoo;
 using System.Text.Json;
 using Fovea.Data;
 using Fovea.Models;

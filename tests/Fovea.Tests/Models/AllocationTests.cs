@@ -1,3 +1,4 @@
+using Fovea.Zoo;
 using Fovea.Losses;
 using Fovea.Models;
 using Fovea.Optimizers;

@@ -1,3 +1,4 @@
+using Fovea.Zoo;
 using System.Runtime.InteropServices;
 using Fovea.Data;
 using Fovea.Losses;

@@ -1,3 +1,4 @@
+using Fovea.Zoo;
 using Fovea.Layers;
 using Fovea.Models;
 

@@ -1,3 +1,4 @@
+using Fovea.Zoo;
 using Fovea.Data;
 using Fovea.Layers;
 using Fovea.Losses;

@@ -1,3 +1,4 @@
+using Fovea.Zoo;
 using Fovea.Models;
 
 namespace Fovea.Tests.Models;

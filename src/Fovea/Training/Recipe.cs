@@ -1,0 +1,38 @@
+using Fovea.Data.Augmentation;
+using Fovea.Losses;
+using Fovea.Models;
+using Fovea.Optimizers;
+
+namespace Fovea.Training;
+
+/// <summary>
+/// How a model is trained by default: epochs, batch size, optimiser and schedule, loss, augmentation and test-time
+/// augmentation. <c>fovea train --model NAME</c> uses the model's recipe; its flags override single settings.
+/// </summary>
+public sealed record Recipe
+{
+    public required int Epochs { get; init; }
+    public required int BatchSize { get; init; }
+
+    /// <summary>The base learning rate (what <c>--learning-rate</c> replaces); schedules and groups scale it.</summary>
+    public required float LearningRate { get; init; }
+
+    /// <summary>Builds the optimiser once the run's size is known (schedules count steps).</summary>
+    public required Func<RecipePlan, Optimizer> Optimizer { get; init; }
+
+    public Func<Loss> Loss { get; init; } = () => new SparseCategoricalCrossentropy();
+    public Func<AugmentationPipeline?> Augmentation { get; init; } = () => null;
+    public TestTimeAugmentation TestTimeAugmentation { get; init; }
+
+    /// <summary>Skip each epoch's last partial batch (BatchNorm recipes do).</summary>
+    public bool DropRemainder { get; init; }
+
+    /// <summary>One line for <c>fovea models</c> and the run report.</summary>
+    public required string Description { get; init; }
+}
+
+/// <summary>The size of a run, which a recipe's optimiser and schedules need.</summary>
+public readonly record struct RecipePlan(int StepsPerEpoch, int Epochs, int BatchSize, float LearningRate)
+{
+    public long TotalSteps => (long)StepsPerEpoch * Epochs;
+}

@@ -1,0 +1,36 @@
+using Fovea.Layers;
+using Fovea.Models;
+using Fovea.Optimizers;
+using Fovea.Training;
+
+namespace Fovea.Zoo;
+
+/// <summary>The Keras CIFAR-10 tutorial's CNN and its recipe (Adam 1e-3, batch 64, 10 epochs), for any image shape.</summary>
+public static class TutorialCnn
+{
+    public static ZooModel Entry { get; } = new("tutorial", "the Keras CIFAR-10 tutorial's CNN: two 3x3 convolutions with max-pooling, Dense(64), softmax",
+        (shape, classes, seed) => Build(shape, classes, seed),
+        new Recipe
+        {
+            Epochs = 10,
+            BatchSize = 64,
+            LearningRate = 1e-3f,
+            Optimizer = plan => new Adam(plan.LearningRate),
+            Description = "Adam(lr=0.001), batch 64, 10 epochs, no augmentation",
+        });
+
+    public static Sequential Build(Shape inputShape, int classes, long seed)
+    {
+        if (inputShape.Rank != 3 || inputShape[0] < 10 || inputShape[1] < 10)
+            throw new ArgumentException($"the tutorial CNN needs images of at least 10x10 pixels; got {inputShape}", nameof(inputShape));
+        return new Sequential(
+            new Conv2D(filters: 32, kernelSize: (3, 3), activation: Activation.Relu, inputShape: inputShape),
+            new MaxPool2D(poolSize: (2, 2)),
+            new Conv2D(filters: 64, kernelSize: (3, 3), activation: Activation.Relu),
+            new MaxPool2D(poolSize: (2, 2)),
+            new Flatten(),
+            new Dense(64, activation: Activation.Relu),
+            new Dense(classes, activation: Activation.Softmax))
+        { Seed = seed };
+    }
+}

@@ -1,0 +1,16 @@
+using Fovea.Data;
+using Fovea.Models;
+using Fovea.Training;
+
+namespace Fovea.Zoo;
+
+/// <summary>
+/// A named architecture with its training recipe. <see cref="Create"/> builds it for a dataset's input shape and
+/// class count, or refuses by name when it cannot take that shape; <see cref="Prepare"/> sets what depends on the
+/// training images (normalisation statistics, a whitening layer) before training starts.
+/// </summary>
+public sealed record ZooModel(string Name, string Description, Func<Shape, int, long, Model> Create, Recipe Recipe)
+{
+    /// <summary>Data-dependent initialisation, run once on a fresh model before training (not on resume).</summary>
+    public Action<Model, ImageSet> Prepare { get; init; } = (_, _) => { };
+}
