@@ -7,7 +7,10 @@ internal sealed record TrainSettings
 {
     private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
-    public string Model { get; init; } = "seed";
+    public string Model { get; init; } = "tutorial";
+
+    /// <summary>Test-time augmentation for the final evaluation; null is the recipe's.</summary>
+    public Models.TestTimeAugmentation? Tta { get; init; }
     public string? Data { get; init; }
     public int Epochs { get; init; }
     public int BatchSize { get; init; }

@@ -6,6 +6,7 @@ using Fovea.Kernels;
 using Fovea.Losses;
 using Fovea.Models;
 using Fovea.Optimizers;
+using Fovea.Training;
 
 namespace Fovea.Cli.Commands;
 
@@ -16,7 +17,7 @@ namespace Fovea.Cli.Commands;
 /// </summary>
 internal static class BenchCommand
 {
-    private static readonly Option<string> Model = new("--model") { Description = "Model to build: " + string.Join(", ", ModelZoo.Names), DefaultValueFactory = _ => "seed" };
+    private static readonly Option<string> Model = new("--model") { Description = "Model to build: " + string.Join(", ", ModelZoo.Names), DefaultValueFactory = _ => "tutorial" };
     private static readonly Option<int> BatchSize = new("--batch-size") { Description = "Samples per training step", DefaultValueFactory = _ => 64 };
     private static readonly Option<double> Seconds = new("--seconds") { Description = "Timed training, after the warm-up", DefaultValueFactory = _ => 10 };
     private static readonly Option<int?> Threads = new("--threads") { Description = "Worker threads (default: all cores)" };
@@ -46,8 +47,11 @@ internal static class BenchCommand
         if (batch < 1) throw new ArgumentException($"--batch-size must be at least 1; got {batch}");
         if (!(seconds > 0) || !double.IsFinite(seconds)) throw new ArgumentException($"--seconds must be positive; got {seconds.ToString(CultureInfo.InvariantCulture)}");
         CommonOptions.ApplyThreads(parse.GetValue(Threads));
-        var model = ModelZoo.Create(parse.GetValue(Model)!, seed);
-        model.Compile(new Adam(), new SparseCategoricalCrossentropy());
+        // The model's own recipe (optimiser, loss), as a training run would use it, sized for 10 epochs of CIFAR-10.
+        var zoo = ModelZoo.Get(parse.GetValue(Model)!);
+        var model = zoo.Create(new Shape(32, 32, 3), 10, seed);
+        var recipe = zoo.Recipe;
+        model.Compile(recipe.Optimizer(new RecipePlan(50_000 / batch, recipe.Epochs, batch, recipe.LearningRate)), recipe.Loss());
 
         var rng = Rng.For(seed, "bench");
         var (x, y) = RandomBatch(model, batch, rng);

@@ -1,6 +1,7 @@
 using Fovea.Zoo;
 using System.CommandLine;
 using System.Diagnostics;
+using System.Globalization;
 using Fovea.Data;
 using Fovea.Losses;
 using Fovea.Models;
@@ -17,9 +18,11 @@ namespace Fovea.Cli.Commands;
 internal static class TrainCommand
 {
     private static readonly Option<string?> Data = new("--data") { Description = "CIFAR-10 binary: a .tar.gz, a cifar-10-batches-bin folder or its parent (default: download into ~/.fovea/datasets)" };
-    private static readonly Option<int> Epochs = new("--epochs") { Description = "Epochs to train", DefaultValueFactory = _ => 10 };
-    private static readonly Option<int> BatchSize = new("--batch-size") { Description = "Samples per step", DefaultValueFactory = _ => 64 };
-    private static readonly Option<float> LearningRate = new("--learning-rate") { Description = "Adam's learning rate", DefaultValueFactory = _ => 1e-3f };
+    private static readonly Option<string> ModelName = new("--model") { Description = "Model to train, with its recipe as the defaults: " + string.Join(", ", ModelZoo.Names) + " (see fovea models)", DefaultValueFactory = _ => "tutorial" };
+    private static readonly Option<int?> Epochs = new("--epochs") { Description = "Epochs to train (default: the model's recipe; 10 for the tutorial CNN)" };
+    private static readonly Option<int?> BatchSize = new("--batch-size") { Description = "Samples per step (default: the recipe's; 64 for the tutorial CNN)" };
+    private static readonly Option<float?> LearningRate = new("--learning-rate") { Description = "Base learning rate (default: the recipe's; Adam 0.001 for the tutorial CNN)" };
+    private static readonly Option<TestTimeAugmentation?> Tta = new("--tta") { Description = "Test-time augmentation for the final evaluation: None, Mirror or MirrorTranslate (default: the recipe's)" };
     private static readonly Option<long> Seed = new("--seed") { Description = "Seed of the initial weights and the shuffles", DefaultValueFactory = _ => 0 };
     private static readonly Option<int?> Limit = new("--limit") { Description = "Use only the first N training images" };
     private static readonly Option<int?> Threads = new("--threads") { Description = "Worker threads (default: all cores)" };
@@ -32,7 +35,7 @@ internal static class TrainCommand
     {
         var command = new Command("train", "Train the tutorial CNN on CIFAR-10, evaluate it, and save the run")
         {
-            Data, Epochs, BatchSize, LearningRate, Seed, Limit, Threads, Out, Resume, Overwrite, EarlyStop,
+            ModelName, Data, Epochs, BatchSize, LearningRate, Tta, Seed, Limit, Threads, Out, Resume, Overwrite, EarlyStop,
         };
         command.SetAction(parse => FoveaCli.Guard(parse, ct => Run(parse, ct)));
         return command;
@@ -47,7 +50,7 @@ internal static class TrainCommand
         {
             if (parse.GetValue(Out) is not null) throw new ArgumentException("--resume continues the run in its own folder; drop --out");
             // The run continues exactly as it began; an option that would change it is refused, not silently dropped.
-            foreach (var option in new Option[] { Epochs, BatchSize, LearningRate, Seed, Limit, Threads, Overwrite, EarlyStop })
+            foreach (var option in new Option[] { ModelName, Epochs, BatchSize, LearningRate, Tta, Seed, Limit, Threads, Overwrite, EarlyStop })
                 if (parse.GetResult(option) is { Implicit: false })
                     throw new ArgumentException($"--resume continues with the run's saved settings; drop {option.Name}");
             run = RunFolder.Existing(resume);
@@ -80,9 +83,19 @@ internal static class TrainCommand
         Console.WriteLine($"x_test shape: {test.Images.Shape}  y_test shape: ({test.Count},)");
         Console.WriteLine();
 
-        var model = ModelZoo.Create(settings.Model, settings.Seed);
+        var zoo = ModelZoo.Get(settings.Model);
+        var recipe = zoo.Recipe;
+        var model = zoo.Create(train.Images.ImageShape, data.ClassNames.Count, settings.Seed);
+        if (resume is null) zoo.Prepare(model, train.Images);
         model.Summary();
-        model.Compile(optimizer: new Adam(settings.LearningRate), loss: new SparseCategoricalCrossentropy(), metrics: ["accuracy"]);
+        int stepsPerEpoch = recipe.DropRemainder ? Math.Max(train.Count / settings.BatchSize, 1) : (train.Count + settings.BatchSize - 1) / settings.BatchSize;
+        var optimizer = recipe.Optimizer(new RecipePlan(stepsPerEpoch, settings.Epochs, settings.BatchSize, settings.LearningRate));
+        model.Compile(optimizer: optimizer, loss: recipe.Loss(), metrics: ["accuracy"]);
+        model.Augmentation = recipe.Augmentation();
+        var tta = settings.Tta ?? recipe.TestTimeAugmentation;
+        Console.WriteLine($"recipe: {recipe.Description}");
+        if (settings.Epochs != recipe.Epochs || settings.BatchSize != recipe.BatchSize || settings.LearningRate != recipe.LearningRate)
+            Console.WriteLine($"overridden: epochs {settings.Epochs}, batch size {settings.BatchSize}, learning rate {settings.LearningRate.ToString("G4", CultureInfo.InvariantCulture)}");
 
         TrainingState? state = null;
         if (resume is not null)
@@ -115,7 +128,7 @@ internal static class TrainCommand
         try
         {
             model.Fit(train.Images, train.Labels, batchSize: settings.BatchSize, epochs: epochs,
-                validationData: (test.Images, test.Labels), callbacks: callbacks, resumeFrom: state);
+                validationData: (test.Images, test.Labels), callbacks: callbacks, resumeFrom: state, dropRemainder: recipe.DropRemainder);
         }
         catch (NonFiniteLossException e)
         {
@@ -132,8 +145,8 @@ internal static class TrainCommand
             return ExitCodes.Interrupted;
         }
 
-        var result = model.Evaluate(test.Images, test.Labels, settings.BatchSize);
-        Console.WriteLine($"test_loss: {result.Loss:F4} - test_accuracy: {result.Accuracy:F4}");
+        var result = model.Evaluate(test.Images, test.Labels, settings.BatchSize, tta);
+        Console.WriteLine($"test_loss: {result.Loss:F4} - test_accuracy: {result.Accuracy:F4}" + (tta == TestTimeAugmentation.None ? "" : $" (test-time augmentation: {tta})"));
         model.Save(run.ModelPath, data.ClassNames);
         var perClassAccuracy = RunReport.Write(run, model, data, result, settings);
         RunMetrics.Write(run.MetricsPath, new RunMetrics
@@ -159,8 +172,9 @@ internal static class TrainCommand
 
     private static TrainSettings ReadSettings(ParseResult parse)
     {
-        int epochs = parse.GetValue(Epochs), batchSize = parse.GetValue(BatchSize);
-        float learningRate = parse.GetValue(LearningRate);
+        var recipe = ModelZoo.Get(parse.GetValue(ModelName)!).Recipe;
+        int epochs = parse.GetValue(Epochs) ?? recipe.Epochs, batchSize = parse.GetValue(BatchSize) ?? recipe.BatchSize;
+        float learningRate = parse.GetValue(LearningRate) ?? recipe.LearningRate;
         int? limit = parse.GetValue(Limit), threads = parse.GetValue(Threads), patience = parse.GetValue(EarlyStop);
         if (epochs < 1) throw new ArgumentException($"--epochs must be at least 1; got {epochs}");
         if (batchSize < 1) throw new ArgumentException($"--batch-size must be at least 1; got {batchSize}");
@@ -171,6 +185,8 @@ internal static class TrainCommand
         string? data = parse.GetValue(Data);
         return new TrainSettings
         {
+            Model = ModelZoo.Get(parse.GetValue(ModelName)!).Name,
+            Tta = parse.GetValue(Tta),
             Data = data is null ? null : Path.GetFullPath(data),
             Epochs = epochs,
             BatchSize = batchSize,
