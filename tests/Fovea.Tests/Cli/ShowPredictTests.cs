@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Fovea.Data;
+using Fovea.Imaging;
 using Fovea.Models;
 using Fovea.Tests.Data;
 using Fovea.Visualization;

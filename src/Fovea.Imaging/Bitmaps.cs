@@ -1,6 +1,6 @@
 using SkiaSharp;
 
-namespace Fovea.Visualization;
+namespace Fovea.Imaging;
 
 /// <summary>Conversions between Fovea's HWC byte images and Skia bitmaps, and PNG output.</summary>
 internal static class Bitmaps

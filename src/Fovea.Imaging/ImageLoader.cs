@@ -1,6 +1,6 @@
 using SkiaSharp;
 
-namespace Fovea.Visualization;
+namespace Fovea.Imaging;
 
 /// <summary>
 /// Turns a user's picture (PNG, JPEG, BMP, GIF or WebP, any size) into the model's input: centre-cropped to a
