@@ -141,6 +141,7 @@ public sealed class ImageSet
         private readonly MemoryMappedViewAccessor _view;
         private readonly byte* _start;
         private readonly long _length;
+        private readonly bool _acquired;
 
         public MappedPixels(string path, long offset, long length)
         {
@@ -161,6 +162,7 @@ public sealed class ImageSet
             }
             byte* pointer = null;
             _view.SafeMemoryMappedViewHandle.AcquirePointer(ref pointer);
+            _acquired = true;
             // The view starts at the allocation granularity below offset; PointerOffset is the distance to offset.
             _start = pointer + _view.PointerOffset;
         }
@@ -174,6 +176,10 @@ public sealed class ImageSet
         }
 
         // The handle is a critical finalizer object: it is still alive here and unmaps the view after this runs.
-        ~MappedPixels() => _view.SafeMemoryMappedViewHandle.ReleasePointer();
+        // A constructor that threw acquired nothing.
+        ~MappedPixels()
+        {
+            if (_acquired) _view.SafeMemoryMappedViewHandle.ReleasePointer();
+        }
     }
 }
