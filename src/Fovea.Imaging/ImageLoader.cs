@@ -78,10 +78,27 @@ public static class ImageLoader
     /// <summary><see cref="Load"/> into <paramref name="destination"/> (<c>height * width * channels</c> bytes).</summary>
     internal static void Load(byte[] bytes, string source, int height, int width, ColorMode colorMode, Span<byte> destination)
     {
-        using SKBitmap decoded = Decode(bytes, source);
-        using SKBitmap cropped = CropToAspect(decoded, height, width);
-        using SKBitmap resized = Resize(cropped, height, width);
-        Bitmaps.CopyToHwc(resized, destination, colorMode);
+        // Each step returns its input when it has nothing to do (a 32x32 picture for a 32x32 model is neither
+        // cropped nor resized): without those copies and the canvas for opaque pictures, a 32x32 PNG or JPEG took
+        // 145 instead of 205 us of CPU here.
+        SKBitmap image = Decode(bytes, source);
+        try
+        {
+            Replace(ref image, CropToAspect(image, height, width));
+            Replace(ref image, Resize(image, height, width));
+            Bitmaps.CopyToHwc(image, destination, colorMode);
+        }
+        finally
+        {
+            image.Dispose();
+        }
+    }
+
+    private static void Replace(ref SKBitmap image, SKBitmap next)
+    {
+        if (ReferenceEquals(image, next)) return;
+        image.Dispose();
+        image = next;
     }
 
     /// <summary>Checks a target size and colour mode and returns its channels.</summary>
@@ -154,7 +171,10 @@ public static class ImageLoader
 
         // Decoded straight to sRGB RGBA so an embedded colour profile (a wide-gamut phone photo) is honoured.
         var info = new SKImageInfo(header.Width, header.Height, SKColorType.Rgba8888, SKAlphaType.Premul, SKColorSpace.CreateSrgb());
-        var decoded = new SKBitmap(info);
+        // An opaque picture stored upright needs no flattening or turning: it is decoded straight into the result
+        // (the bytes FlattenAndOrient's canvas would copy unchanged).
+        bool opaqueUpright = header.AlphaType == SKAlphaType.Opaque && codec.EncodedOrigin == SKEncodedOrigin.TopLeft;
+        SKBitmap? decoded = new SKBitmap(opaqueUpright ? new SKImageInfo(header.Width, header.Height, SKColorType.Rgba8888, SKAlphaType.Opaque) : info);
         try
         {
             SKCodecResult result = codec.GetPixels(info, decoded.GetPixels());
@@ -162,11 +182,13 @@ public static class ImageLoader
                 throw new FoveaException($"{path}: image data is truncated ({codec.EncodedFormat}, {bytes.Length:N0} bytes)");
             if (result != SKCodecResult.Success)
                 throw new FoveaException($"{path}: not a supported image ({Supported}); decoding failed: {result}");
-            return FlattenAndOrient(decoded, codec.EncodedOrigin);
+            if (!opaqueUpright) return FlattenAndOrient(decoded, codec.EncodedOrigin);
+            (SKBitmap upright, decoded) = (decoded, null);
+            return upright;
         }
         finally
         {
-            decoded.Dispose();
+            decoded?.Dispose();
         }
     }
 
@@ -202,7 +224,8 @@ public static class ImageLoader
 
     /// <summary>
     /// The largest centred region of the target's aspect ratio (a square for a square model input): the model sees
-    /// images of one shape, and stretching would distort what is in them.
+    /// images of one shape, and stretching would distort what is in them. Returns <paramref name="image"/> itself
+    /// when it has that aspect ratio already.
     /// </summary>
     private static SKBitmap CropToAspect(SKBitmap image, int height, int width)
     {
@@ -212,6 +235,7 @@ public static class ImageLoader
             cropWidth = (int)Math.Clamp(((long)image.Height * width * 2 + height) / (2L * height), 1, image.Width);
         else
             cropHeight = (int)Math.Clamp(((long)image.Width * height * 2 + width) / (2L * width), 1, image.Height);
+        if (cropWidth == image.Width && cropHeight == image.Height) return image;
         var cropped = new SKBitmap(new SKImageInfo(cropWidth, cropHeight, SKColorType.Rgba8888, SKAlphaType.Opaque));
         if (!image.ExtractSubset(cropped, SKRectI.Create((image.Width - cropWidth) / 2, (image.Height - cropHeight) / 2, cropWidth, cropHeight)))
             throw new InvalidOperationException($"could not crop a {image.Width}x{image.Height} image to {cropWidth}x{cropHeight}");
@@ -225,22 +249,22 @@ public static class ImageLoader
     /// Resizes an image of about the target's aspect ratio to <paramref name="width"/> x <paramref name="height"/>:
     /// halving with a 2x2 box filter while it is more than twice the target, then one Mitchell cubic step. A single
     /// cubic step from 4000 pixels to 32 would read 4x4 of every 125x125 source pixels and alias badly; repeated
-    /// halving averages every source pixel.
+    /// halving averages every source pixel. Returns <paramref name="image"/> itself when it has the target size.
     /// </summary>
     private static SKBitmap Resize(SKBitmap image, int height, int width)
     {
         var box = new SKSamplingOptions(SKFilterMode.Linear, SKMipmapMode.None); // at exactly half size, linear = 2x2 box
         var mitchell = new SKSamplingOptions(SKCubicResampler.Mitchell);
-        SKBitmap current = image.Copy();
+        SKBitmap current = image; // returned as is when it already has the target size; intermediates are disposed
         while (current.Width >= 2 * width && current.Height >= 2 * height)
         {
             SKBitmap next = current.Resize(new SKImageInfo(current.Width / 2, current.Height / 2, SKColorType.Rgba8888, SKAlphaType.Opaque), box);
-            current.Dispose();
+            if (current != image) current.Dispose();
             current = next;
         }
         if (current.Width == width && current.Height == height) return current;
         SKBitmap final = current.Resize(new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Opaque), mitchell);
-        current.Dispose();
+        if (current != image) current.Dispose();
         return final;
     }
 }
