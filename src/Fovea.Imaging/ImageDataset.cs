@@ -62,7 +62,8 @@ public sealed class ImageDataset
     /// <c>DIR/dogs/*.png</c>), or <c>train/</c> and <c>test/</c> folders (and <c>val/</c> or <c>validation/</c>)
     /// each holding the class folders, which fill <see cref="Train"/>, <see cref="Test"/> and <see cref="Validation"/>.
     /// PNG, JPEG, BMP, GIF and WebP files are read (by extension, any case); hidden files are ignored; nothing in the
-    /// folder is written.
+    /// folder is written. A folder whose only sub-folders are named train, test, val or validation is read as the
+    /// second layout, never as classes of those names.
     /// </summary>
     /// <param name="imageSize">Every picture is centre-cropped to this aspect ratio and resized to it, exactly as
     /// <c>fovea predict</c> does (<see cref="ImageLoader.Load"/>). Default <see cref="DefaultImageSize"/>.</param>
@@ -132,7 +133,8 @@ public sealed class ImageDataset
     {
         string folder = Path.GetFullPath(cacheDirectory ?? ImageCache.DefaultDirectory);
         string relative = Path.GetRelativePath(root, folder);
-        if (relative == "." || !(relative.StartsWith("..", StringComparison.Ordinal) || Path.IsPathRooted(relative)))
+        bool outside = relative == ".." || relative.StartsWith(".." + Path.DirectorySeparatorChar, StringComparison.Ordinal) || Path.IsPathRooted(relative);
+        if (!outside)
             throw new ArgumentException($"cacheDirectory must be outside the dataset folder {root}, which is never written; got {cacheDirectory ?? folder}", nameof(cacheDirectory));
         try
         {

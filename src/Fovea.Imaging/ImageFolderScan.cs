@@ -1,3 +1,5 @@
+using System.IO.Enumeration;
+
 namespace Fovea.Imaging;
 
 /// <summary>Which part of a dataset a picture belongs to.</summary>
@@ -133,14 +135,10 @@ internal sealed class ImageFolderScan
             int label = knownClasses is null ? names.IndexOf(name) : IndexOf(knownClasses, name);
             string classFolder = Path.Combine(folder, name);
             int before = files.Count;
-            var found = new List<(string Relative, FileInfo Info)>();
-            ignored += Walk(classFolder, prefix + name + "/", found);
-            found.Sort((a, b) => string.CompareOrdinal(a.Relative, b.Relative));
-            foreach (var (relative, info) in found)
-            {
-                var (length, modified) = Stat(info);
-                files.Add(new ImageFile(relative, info.FullName, label, split, length, modified));
-            }
+            var found = new List<ImageFile>();
+            ignored += Walk(classFolder, prefix + name + "/", label, split, found);
+            found.Sort((a, b) => string.CompareOrdinal(a.RelativePath, b.RelativePath));
+            files.AddRange(found);
             if (files.Count == before) empty.Add(name);
         }
         if (empty.Count > 0)
@@ -151,22 +149,6 @@ internal sealed class ImageFolderScan
         return (knownClasses ?? names, files, ignored);
     }
 
-    /// <summary>
-    /// Size and modification time, which key the cache; a broken link or a file gone since the listing gives -1,
-    /// and the decoder then skips it with its reason.
-    /// </summary>
-    private static (long Length, long ModifiedTicks) Stat(FileInfo file)
-    {
-        try
-        {
-            return (file.Length, file.LastWriteTimeUtc.Ticks);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return (-1, -1);
-        }
-    }
-
     private static int IndexOf(IReadOnlyList<string> names, string name)
     {
         for (int i = 0; i < names.Count; i++)
@@ -174,23 +156,66 @@ internal sealed class ImageFolderScan
         return -1;
     }
 
+    /// <summary>One entry of a class folder, read from the listing itself (no separate stat per file).</summary>
+    private readonly record struct Entry(string Name, string FullPath, bool IsFolder, bool IsLink, long Length, long ModifiedTicks);
+
     /// <summary>Adds the pictures below <paramref name="folder"/> to <paramref name="found"/>; returns how many other files it saw.</summary>
-    private static int Walk(string folder, string prefix, List<(string Relative, FileInfo Info)> found)
+    private static int Walk(string folder, string prefix, int label, DatasetSplit split, List<ImageFile> found)
     {
-        int ignored = 0;
-        foreach (FileSystemInfo entry in Entries(folder))
+        List<Entry> entries;
+        try
         {
-            if (entry is DirectoryInfo sub)
+            // Sizes and times come with the listing: a FileInfo per file took twice as long on 60,000 pictures.
+            entries = new FileSystemEnumerable<Entry>(folder,
+                (ref FileSystemEntry e) => new Entry(e.FileName.ToString(), e.ToFullPath(), e.IsDirectory, (e.Attributes & FileAttributes.ReparsePoint) != 0,
+                    e.IsDirectory ? 0 : e.Length, e.IsDirectory ? 0 : e.LastWriteTimeUtc.UtcTicks), OneLevel)
             {
-                if (sub.LinkTarget is null) ignored += Walk(sub.FullName, prefix + sub.Name + "/", found);
+                ShouldIncludePredicate = (ref FileSystemEntry e) => !e.FileName.StartsWith('.'),
+            }.ToList();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new InvalidDataFileException($"{folder}: cannot be listed ({e.Message})", e);
+        }
+
+        int ignored = 0;
+        foreach (Entry entry in entries)
+        {
+            if (entry.IsFolder)
+            {
+                if (!entry.IsLink) ignored += Walk(entry.FullPath, prefix + entry.Name + "/", label, split, found);
             }
-            else if (entry is FileInfo file)
+            else if (!Extensions.Contains(Path.GetExtension(entry.Name), StringComparer.OrdinalIgnoreCase))
             {
-                if (Extensions.Contains(Path.GetExtension(file.Name), StringComparer.OrdinalIgnoreCase)) found.Add((prefix + file.Name, file));
-                else ignored++;
+                ignored++;
+            }
+            else
+            {
+                // A link's own size and time would not change with its target: those of the target key the cache.
+                var (length, modified) = entry.IsLink ? Stat(entry.FullPath) : (entry.Length, entry.ModifiedTicks);
+                found.Add(new ImageFile(prefix + entry.Name, entry.FullPath, label, split, length, modified));
             }
         }
         return ignored;
+    }
+
+    /// <summary>
+    /// A file's size and modification time, following links; a broken link or a file gone since the listing gives -1,
+    /// and the decoder then skips it with its reason.
+    /// </summary>
+    private static (long Length, long ModifiedTicks) Stat(string path)
+    {
+        try
+        {
+            // FileInfo describes the link itself; its final target is what the decoder reads.
+            var link = new FileInfo(path);
+            var file = link.ResolveLinkTarget(returnFinalTarget: true) as FileInfo ?? link;
+            return (file.Length, file.LastWriteTimeUtc.Ticks);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return (-1, -1);
+        }
     }
 
     /// <summary>The non-hidden folders directly in <paramref name="folder"/>, and how many non-hidden files lie beside them.</summary>

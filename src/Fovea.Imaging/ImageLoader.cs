@@ -116,14 +116,20 @@ public static class ImageLoader
     {
         try
         {
-            var file = new FileInfo(path);
-            if (!file.Exists)
-                throw new FoveaException(Directory.Exists(path) ? $"{path}: is a folder, not an image file" : $"{path}: no such file");
-            if (file.Length > MaxFileBytes)
-                throw new FoveaException($"{path}: file is {file.Length:N0} bytes; images over {MaxFileBytes:N0} bytes are refused");
-            return File.ReadAllBytes(path);
+            if (Directory.Exists(path)) throw new FoveaException($"{path}: is a folder, not an image file");
+            // The size is taken from the open file, so a symbolic link is judged by its target, not by itself.
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1);
+            if (stream.Length > MaxFileBytes)
+                throw new FoveaException($"{path}: file is {stream.Length:N0} bytes; images over {MaxFileBytes:N0} bytes are refused");
+            var bytes = new byte[stream.Length];
+            stream.ReadExactly(bytes);
+            return bytes;
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw new FoveaException($"{path}: no such file", e);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException) // NotSupported: a pipe or device has no length
         {
             throw new FoveaException($"{path}: cannot be read ({e.Message})", e);
         }

@@ -195,6 +195,28 @@ public sealed class ImageDatasetTests : IDisposable
         Assert.Single(Directory.GetFiles(Cache)); // rebuilt in place, not left behind
     }
 
+    [Fact]
+    public void Linked_pictures_are_read_and_a_folder_link_loop_is_not_followed()
+    {
+        string root = _temp["linked"];
+        string outside = Write(_temp.Path, "pool/red.png", Solid(8, 8, Red));
+        Write(root, "b/blue.png", Solid(8, 8, Blue));
+        File.CreateSymbolicLink(Path.Combine(Directory.CreateDirectory(Path.Combine(root, "a")).FullName, "red.png"), outside);
+        Directory.CreateSymbolicLink(Path.Combine(root, "a", "loop"), root);
+
+        var data = ImageDataset.FromDirectory(root, imageSize: (8, 8), cacheDirectory: Cache);
+
+        Assert.Equal(["a/red.png", "b/blue.png"], data.TrainFiles);
+        AssertSolid(data.Train.Images[0], 3, [Red.Red, Red.Green, Red.Blue], 0, "through the link");
+
+        // The target's size and time key the cache, not the link's.
+        Write(_temp.Path, "pool/red.png", Solid(8, 8, Green, SKEncodedImageFormat.Webp));
+        File.SetLastWriteTimeUtc(outside, DateTime.UtcNow.AddMinutes(1));
+        var changed = ImageDataset.FromDirectory(root, imageSize: (8, 8), cacheDirectory: Cache);
+        Assert.Equal(CacheUse.Rebuilt, changed.Report.Cache);
+        AssertSolid(changed.Train.Images[0], 3, [Green.Red, Green.Green, Green.Blue], 3, "the new target");
+    }
+
     public enum Damage { Empty, Truncated, Extended, HeaderByte, KeyByte, SkipListByte, Garbage }
 
     [Theory]
@@ -382,6 +404,8 @@ public sealed class ImageDatasetTests : IDisposable
         Assert.StartsWith("colorMode must be Rgb or Grayscale; got 7", mode.Message);
         var inside = Assert.Throws<ArgumentException>(() => ImageDataset.FromDirectory(root, cacheDirectory: Path.Combine(root, "cats")));
         Assert.StartsWith($"cacheDirectory must be outside the dataset folder {root}", inside.Message);
+        Assert.Throws<ArgumentException>(() => ImageDataset.FromDirectory(root, cacheDirectory: Path.Combine(root, "..cache")));
+        Assert.Throws<ArgumentException>(() => ImageDataset.FromDirectory(root, cacheDirectory: root));
     }
 
     [Fact]
