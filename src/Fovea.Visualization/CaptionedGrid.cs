@@ -1,4 +1,5 @@
 using Fovea.Data;
+using Fovea.Imaging;
 using SkiaSharp;
 
 namespace Fovea.Visualization;

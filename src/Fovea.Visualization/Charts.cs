@@ -1,3 +1,4 @@
+using Fovea.Imaging;
 using Fovea.Training;
 
 namespace Fovea.Visualization;

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Fovea.Imaging;
 using SkiaSharp;
 
 namespace Fovea.Visualization;

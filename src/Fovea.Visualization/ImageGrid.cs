@@ -1,5 +1,6 @@
 using System.Globalization;
 using Fovea.Data;
+using Fovea.Imaging;
 using SkiaSharp;
 
 namespace Fovea.Visualization;

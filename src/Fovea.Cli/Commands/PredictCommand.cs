@@ -4,7 +4,7 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using Fovea.Data;
 using Fovea.Models;
-using Fovea.Visualization;
+using Fovea.Imaging;
 
 namespace Fovea.Cli.Commands;
 

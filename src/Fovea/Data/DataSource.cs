@@ -29,6 +29,8 @@ internal abstract class DataSource
                 // Keras's tutorial feeds x / 255.
                 TensorPrimitives.Multiply(dst, 1f / 255f, dst);
             }
+            // A memory-mapped set is unmapped once unreachable; the spans above point into it.
+            GC.KeepAlive(images);
         }
     }
 

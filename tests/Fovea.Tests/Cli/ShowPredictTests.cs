@@ -1,6 +1,7 @@
 using Fovea.Zoo;
 using System.Text.Json;
 using Fovea.Data;
+using Fovea.Imaging;
 using Fovea.Models;
 using Fovea.Tests.Data;
 using Fovea.Visualization;

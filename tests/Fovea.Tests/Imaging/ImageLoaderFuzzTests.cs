@@ -1,11 +1,11 @@
 using System.Buffers.Binary;
 using System.Text.RegularExpressions;
+using Fovea.Imaging;
 using Fovea.Tests.Fuzzing;
-using Fovea.Visualization;
 using SkiaSharp;
 using Xunit.Abstractions;
 
-namespace Fovea.Tests.Visualization;
+namespace Fovea.Tests.Imaging;
 
 /// <summary>
 /// <c>fovea predict</c>'s image path on hostile input (issue requirement: at least 10,000 cases in CI, here 10,000

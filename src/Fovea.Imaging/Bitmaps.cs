@@ -1,6 +1,6 @@
 using SkiaSharp;
 
-namespace Fovea.Visualization;
+namespace Fovea.Imaging;
 
 /// <summary>Conversions between Fovea's HWC byte images and Skia bitmaps, and PNG output.</summary>
 internal static class Bitmaps
@@ -31,22 +31,41 @@ internal static class Bitmaps
     /// <summary>The RGB bytes (HWC) of an RGBA8888 bitmap whose alpha is already opaque.</summary>
     public static byte[] ToHwcRgb(SKBitmap bitmap)
     {
+        var rgb = new byte[bitmap.Width * bitmap.Height * 3];
+        CopyToHwc(bitmap, rgb, ColorMode.Rgb);
+        return rgb;
+    }
+
+    /// <summary>
+    /// Writes an opaque RGBA8888 bitmap as HWC bytes: RGB, or the BT.601 luma rounded to the nearest integer
+    /// (the weights sum to 1000, so a grey pixel keeps its exact value).
+    /// </summary>
+    public static void CopyToHwc(SKBitmap bitmap, Span<byte> destination, ColorMode mode)
+    {
         if (bitmap.ColorType != SKColorType.Rgba8888)
             throw new ArgumentException($"bitmap must be Rgba8888; got {bitmap.ColorType}", nameof(bitmap));
-        int width = bitmap.Width, height = bitmap.Height;
-        var rgb = new byte[width * height * 3];
+        int width = bitmap.Width, height = bitmap.Height, channels = mode.Channels();
+        if (destination.Length != width * height * channels)
+            throw new ArgumentException($"destination must hold {width}x{height}x{channels} = {width * height * channels} bytes; got {destination.Length}", nameof(destination));
         for (int y = 0; y < height; y++)
         {
             ReadOnlySpan<byte> row = bitmap.GetPixelSpan(0, y)[..(4 * width)];
+            Span<byte> output = destination.Slice(y * width * channels, width * channels);
             for (int x = 0; x < width; x++)
             {
-                int d = 3 * (y * width + x);
-                rgb[d + 0] = row[4 * x + 0];
-                rgb[d + 1] = row[4 * x + 1];
-                rgb[d + 2] = row[4 * x + 2];
+                byte r = row[4 * x + 0], g = row[4 * x + 1], b = row[4 * x + 2];
+                if (channels == 1)
+                {
+                    output[x] = (byte)((299 * r + 587 * g + 114 * b + 500) / 1000);
+                }
+                else
+                {
+                    output[3 * x + 0] = r;
+                    output[3 * x + 1] = g;
+                    output[3 * x + 2] = b;
+                }
             }
         }
-        return rgb;
     }
 
     public static byte[] EncodePng(SKBitmap bitmap)

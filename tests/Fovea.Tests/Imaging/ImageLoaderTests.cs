@@ -1,9 +1,10 @@
 using System.Buffers.Binary;
-using Fovea.Visualization;
+using Fovea.Imaging;
 using SkiaSharp;
 using static Fovea.Tests.Visualization.TestPictures;
+using TempFolder = Fovea.Tests.Visualization.TempFolder;
 
-namespace Fovea.Tests.Visualization;
+namespace Fovea.Tests.Imaging;
 
 public class ImageLoaderTests
 {
