@@ -161,7 +161,7 @@ internal sealed class PredictEndpoint(ServedModel model, InferenceBatcher batche
         while (await reader.ReadNextSectionAsync(cancellationToken) is { } section)
         {
             if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out ContentDispositionHeaderValue? disposition)
-                || !disposition.IsFormDisposition()
+                || !disposition.DispositionType.Equals("form-data", StringComparison.OrdinalIgnoreCase)
                 || HeaderUtilities.RemoveQuotes(disposition.Name).Value != FormField)
                 continue;
             string? fileName = HeaderUtilities.RemoveQuotes(disposition.FileNameStar.HasValue ? disposition.FileNameStar : disposition.FileName).Value;

@@ -106,18 +106,20 @@ public class PredictionServerTests(DefaultServerFixture fixture) : IClassFixture
     }
 
     [Fact]
-    public async Task A_body_over_10_MB_is_refused_with_413()
+    public async Task A_body_declared_over_10_MB_is_refused_with_413_before_it_is_sent()
     {
-        var big = new byte[10 * 1024 * 1024 + 1];
-        using HttpResponseMessage response = await Client.PostAsync("/predict", new ByteArrayContent(big));
+        // As curl does for large uploads, the client waits for "100 Continue"; the server answers 413 instead.
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/predict") { Content = new ByteArrayContent(new byte[10 * 1024 * 1024 + 1]) };
+        request.Headers.ExpectContinue = true;
+        using HttpResponseMessage response = await Client.SendAsync(request);
         Assert.Contains("over 10,485,760 bytes", await ErrorAsync(response, HttpStatusCode.RequestEntityTooLarge));
     }
 
     [Fact]
     public async Task A_chunked_body_over_10_MB_is_refused_with_413()
     {
-        // No Content-Length: the limit is found while reading.
-        using var content = new StreamContent(new MemoryStream(new byte[11 * 1024 * 1024]));
+        // No Content-Length: the limit is found while reading. One byte over, so the server has read it all when it answers.
+        using var content = new StreamContent(new MemoryStream(new byte[10 * 1024 * 1024 + 1]));
         using var request = new HttpRequestMessage(HttpMethod.Post, "/predict") { Content = content };
         request.Headers.TransferEncodingChunked = true;
         using HttpResponseMessage response = await Client.SendAsync(request);
