@@ -7,25 +7,29 @@ namespace Fovea.Tests.Serving;
 public class ServerLifecycleTests
 {
     [Fact]
-    public async Task A_full_queue_answers_503_with_Retry_After_and_never_500()
+    public async Task A_full_queue_answers_503_with_Retry_After_and_the_server_recovers()
     {
-        // One image per batch and one waiting: 64 simultaneous requests cannot all fit.
+        // One image per batch and one waiting. A request of eight pictures enqueues them back to back, far faster than
+        // a forward pass: at most two fit (one taken by the worker, one queued), so the request is refused.
         await using RunningServer server = await RunningServer.StartAsync(maxBatch: 1, queueCapacity: 1, maxWait: TimeSpan.Zero);
-        byte[] png = ServingTestModel.Png(seed: 8);
-        using var start = new ManualResetEventSlim();
-        Task<(HttpStatusCode Code, string? RetryAfter)>[] requests = Enumerable.Range(0, 64).Select(_ => Task.Run(async () =>
-        {
-            start.Wait();
-            using HttpResponseMessage response = await server.Client.PostAsync("/predict", new ByteArrayContent(png));
-            return (response.StatusCode, response.Headers.RetryAfter?.ToString());
-        })).ToArray();
-        start.Set();
-        var results = await Task.WhenAll(requests);
+        using var form = new MultipartFormDataContent();
+        for (int i = 0; i < 8; i++) form.Add(new ByteArrayContent(ServingTestModel.Png(seed: 40 + i)), "file", $"p{i}.png");
+        using HttpResponseMessage busy = await server.Client.PostAsync("/predict", form);
 
-        Assert.All(results, r => Assert.True(r.Code is HttpStatusCode.OK or HttpStatusCode.ServiceUnavailable, $"got {(int)r.Code}"));
-        Assert.Contains(results, r => r.Code == HttpStatusCode.OK);
-        Assert.Contains(results, r => r.Code == HttpStatusCode.ServiceUnavailable);
-        Assert.All(results.Where(r => r.Code == HttpStatusCode.ServiceUnavailable), r => Assert.Equal("1", r.RetryAfter));
+        Assert.Contains("queue is full", await PredictionServerTests.ErrorAsync(busy, HttpStatusCode.ServiceUnavailable));
+        Assert.Equal("1", busy.Headers.RetryAfter?.ToString());
+
+        // As a client should: retry after a pause until the accepted pictures have gone through.
+        HttpStatusCode later = HttpStatusCode.ServiceUnavailable;
+        for (int attempt = 0; attempt < 50 && later == HttpStatusCode.ServiceUnavailable; attempt++)
+        {
+            if (attempt > 0) await Task.Delay(100);
+            using HttpResponseMessage response = await server.Client.PostAsync("/predict", new ByteArrayContent(ServingTestModel.Png(seed: 9)));
+            later = response.StatusCode;
+        }
+        Assert.Equal(HttpStatusCode.OK, later);
+        string metrics = await server.Client.GetStringAsync("/metrics");
+        Assert.Matches(@"fovea_predict_errors_total\{reason=""queue_full""\} [1-9]", metrics);
     }
 
     [Fact]
