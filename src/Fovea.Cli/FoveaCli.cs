@@ -17,6 +17,7 @@ public static class FoveaCli
             ShowCommand.Create(),
             PredictCommand.Create(),
             BenchCommand.Create(),
+            ServeCommand.Create(),
         };
         root.Options.Add(Verbose);
         var parse = root.Parse(args);

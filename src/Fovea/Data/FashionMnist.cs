@@ -28,7 +28,7 @@ public static class FashionMnist
     /// </summary>
     /// <exception cref="InvalidDataFileException">A file is missing, truncated, malformed or not the published one; the message names it.</exception>
     /// <exception cref="FoveaException">No local copy, and the download failed.</exception>
-    public static ImageDataset Load(string? path = null) => IdxDatasetLoader.Load(Spec, path);
+    public static LabeledDataset Load(string? path = null) => IdxDatasetLoader.Load(Spec, path);
 
     /// <summary>The folder <see cref="Load"/> would read without a path, downloading the files into the cache if no local
     /// copy is complete; progress counts the bytes of all four files.</summary>

@@ -13,14 +13,14 @@ internal static class IdxDatasetLoader
         [Path.Combine(cacheRoot, spec.FolderName), .. spec.SystemFolders];
 
     /// <summary>Loads from <paramref name="path"/>, or when it is null from a local copy, downloading one into the cache if there is none.</summary>
-    public static ImageDataset Load(IdxDatasetSpec spec, string? path)
+    public static LabeledDataset Load(IdxDatasetSpec spec, string? path)
     {
         path ??= EnsureAsync(spec, FoveaHome.Datasets, spec.DefaultSource, progress: null, CancellationToken.None).GetAwaiter().GetResult();
         return LoadFolder(spec, path);
     }
 
     /// <summary>Reads the four files in <paramref name="folder"/>.</summary>
-    public static ImageDataset LoadFolder(IdxDatasetSpec spec, string folder)
+    public static LabeledDataset LoadFolder(IdxDatasetSpec spec, string folder)
     {
         ArgumentException.ThrowIfNullOrEmpty(folder);
         if (File.Exists(folder))
@@ -33,7 +33,7 @@ internal static class IdxDatasetLoader
 
         var train = ReadSet(spec, folder, spec.TrainImages, spec.TrainLabels);
         var test = ReadSet(spec, folder, spec.TestImages, spec.TestLabels);
-        return new ImageDataset(train, test, spec.ClassNames);
+        return new LabeledDataset(train, test, spec.ClassNames);
     }
 
     /// <summary>

@@ -24,7 +24,7 @@ public static class Mnist
     /// (default <c>~/.fovea/datasets/mnist</c>), else a download into it.
     /// </summary>
     /// <inheritdoc cref="FashionMnist.Load" path="/exception"/>
-    public static ImageDataset Load(string? path = null) => IdxDatasetLoader.Load(Spec, path);
+    public static LabeledDataset Load(string? path = null) => IdxDatasetLoader.Load(Spec, path);
 
     /// <inheritdoc cref="FashionMnist.EnsureAsync"/>
     public static Task<string> EnsureAsync(IProgress<DownloadProgress>? progress = null, CancellationToken ct = default) =>
