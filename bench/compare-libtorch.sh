@@ -3,8 +3,10 @@
 # Runs the two in alternation (fovea first in odd rounds, the peer first in even ones, so a drifting load hits
 # both alike), prints each round's pair and the median of the per-round ratios fovea/peer.
 #
-#   bench/compare-libtorch.sh [--rounds 3] [--seconds 10] [--batch-size 64] [--threads N]
+#   bench/compare-libtorch.sh [--model tutorial|airbench94] [--rounds 3] [--seconds 10] [--batch-size 64] [--threads N]
 #
+# --model airbench94 compares `fovea bench --model airbench94` with the peer's `airbench94-bench` (the same network
+# and recipe on random input; --steps for the peer, 8 by default, is PEER_STEPS).
 # PEER=/path/to/libtorch-peer (or the folder holding it) reuses a built peer, e.g. PEER=/tmp/peer/out;
 # otherwise the peer is built once into bench/.peer/ (ignored by git). PEER_SRC overrides the peer's sources.
 # FOVEA=/path/to/fovea.dll measures a fovea built elsewhere (e.g. a candidate change) instead of building this one.
@@ -13,19 +15,21 @@ set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(dirname "$here")"
-rounds=3 seconds=10 batch=64 threads=""
+rounds=3 seconds=10 batch=64 threads="" model=tutorial
 
 die() { echo "compare-libtorch: $*" >&2; exit 2; }
 while (($#)); do
   case "$1" in
     --rounds) rounds="${2:?--rounds needs a value}"; shift 2 ;;
+    --model) model="${2:?--model needs a value}"; shift 2 ;;
     --seconds) seconds="${2:?--seconds needs a value}"; shift 2 ;;
     --batch-size) batch="${2:?--batch-size needs a value}"; shift 2 ;;
     --threads) threads="${2:?--threads needs a value}"; shift 2 ;;
-    -h|--help) sed -n '2,11s/^# \{0,1\}//p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,14s/^# \{0,1\}//p' "$0"; exit 0 ;;
     *) die "unknown argument '$1' (see --help)" ;;
   esac
 done
+[[ "$model" == tutorial || "$model" == airbench94 ]] || die "--model must be tutorial or airbench94; got '$model'"
 [[ "$rounds" =~ ^[1-9][0-9]*$ ]] || die "--rounds must be a positive integer; got '$rounds'"
 [[ "$batch" =~ ^[1-9][0-9]*$ ]] || die "--batch-size must be a positive integer; got '$batch'"
 [[ -z "$threads" || "$threads" =~ ^[1-9][0-9]*$ ]] || die "--threads must be a positive integer; got '$threads'"
@@ -66,8 +70,12 @@ else
   [[ -f "$fovea" ]] || die "fovea.dll not found at $fovea after the build"
 fi
 
-fovea_cmd=(dotnet "$fovea" bench --batch-size "$batch" --seconds "$seconds")
-peer_cmd=("$peer" bench --batch "$batch")
+fovea_cmd=(dotnet "$fovea" bench --model "$model" --batch-size "$batch" --seconds "$seconds")
+if [[ "$model" == airbench94 ]]; then
+  peer_cmd=("$peer" airbench94-bench --batch "$batch" --steps "${PEER_STEPS:-8}")
+else
+  peer_cmd=("$peer" bench --batch "$batch")
+fi
 if [[ -n "$threads" ]]; then
   fovea_cmd+=(--threads "$threads")
   peer_cmd=(env "OMP_NUM_THREADS=$threads" "${peer_cmd[@]}")
@@ -96,6 +104,7 @@ run() {
 
 echo "fovea=$fovea"
 echo "peer=$peer"
+echo "model=$model"
 echo "batch_size=$batch"
 echo "loadavg_start=$(load | tr ' ' '/')"
 train_ratios=()
