@@ -40,12 +40,18 @@ public sealed class Lookahead : Optimizer
     // The slow weights start as the model's weights; those are only known at the first step.
     private bool _pendingCopy;
 
-    public override void Initialize(int parameterCount) => Inner.Initialize(parameterCount);
+    public override void Initialize(int parameterCount)
+    {
+        Inner.Initialize(parameterCount);
+        _pendingCopy = true;
+        Iterations = 0;
+    }
 
     public override void Step(Span<float> weights, ReadOnlySpan<float> gradients)
     {
         if (_pendingCopy)
         {
+            if (_slow.Length != weights.Length) _slow = new float[weights.Length];
             weights.CopyTo(_slow);
             _pendingCopy = false;
         }

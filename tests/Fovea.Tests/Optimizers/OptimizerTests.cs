@@ -141,10 +141,10 @@ public class OptimizerTests
         var warm = new CosineDecay(0.0, 100, warmupTarget: 2.0, warmupSteps: 10);
         Assert.Equal(1.0, warm.At(5), 12);
         Assert.Equal(2.0, warm.At(10), 12);
-        var cycle = new OneCycle(1.0, 101, pctStart: 0.3);
+        var cycle = new OneCycle(1.0, 100, pctStart: 0.3);
         Assert.Equal(0.04, cycle.At(0), 12);
         Assert.Equal(1.0, cycle.At(29), 12);
-        Assert.Equal(0.04 / 1e4, cycle.At(100), 12);
+        Assert.Equal(0.04 / 1e4, cycle.At(99), 12);
         Assert.Equal(0.95 * 0.125, new PowerRamp(0.95, 100, 3).At(50), 12);
         Assert.Throws<ArgumentException>(() => new PiecewiseLinear((5, 1.0), (5, 2.0)));
     }
