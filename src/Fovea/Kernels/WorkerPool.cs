@@ -17,8 +17,16 @@ public sealed class WorkerPool : IDisposable
     [ThreadStatic] private static int t_partDepth;
 
     private readonly Thread[] _threads;
-    private readonly SemaphoreSlim _start;
-    private readonly CountdownEvent _done;
+    private readonly Lock _run = new();
+    // Events that never spin themselves (spinCount 0): the pool spins on its own terms, with PAUSE and no system
+    // calls, then blocks. SemaphoreSlim and CountdownEvent spin with Thread.Yield, which on a busy machine hands
+    // the core to any other process, niced or not: a training run next to a compiler ran at 40% of one core.
+    private readonly ManualResetEventSlim[] _start;
+    private readonly ManualResetEventSlim _done = new(false, 0);
+    private int _pending;
+
+    /// <summary>How long a waiting thread spins before it blocks: longer than the gap between two kernels of a step.</summary>
+    private static readonly long SpinTicks = System.Diagnostics.Stopwatch.Frequency / 20_000; // 50 µs
     private IParallelWork? _work;
     private int _parts;
     private int _next;
@@ -29,12 +37,13 @@ public sealed class WorkerPool : IDisposable
     {
         if (threads < 1) throw new ArgumentOutOfRangeException(nameof(threads), $"threads must be at least 1; got {threads}");
         Threads = threads;
-        _start = new SemaphoreSlim(0);
-        _done = new CountdownEvent(1);
         _threads = new Thread[threads - 1];
+        _start = new ManualResetEventSlim[threads - 1];
         for (int i = 0; i < _threads.Length; i++)
         {
-            _threads[i] = new Thread(WorkerLoop) { IsBackground = true, Name = $"fovea-worker-{i + 1}" };
+            int index = i;
+            _start[i] = new ManualResetEventSlim(false, 0);
+            _threads[i] = new Thread(() => WorkerLoop(index)) { IsBackground = true, Name = $"fovea-worker-{i + 1}" };
             _threads[i].Start();
         }
     }
@@ -71,7 +80,7 @@ public sealed class WorkerPool : IDisposable
             RunInline(work, parts);
             return;
         }
-        lock (_start)
+        lock (_run)
         {
             // Engine.Threads changed and Shared replaced this pool after the caller fetched it: its workers are gone.
             if (_disposed)
@@ -83,10 +92,13 @@ public sealed class WorkerPool : IDisposable
             _parts = parts;
             _next = 0;
             _error = null;
-            _done.Reset(helpers + 1);
-            _start.Release(helpers);
+            Volatile.Write(ref _pending, helpers + 1);
+            for (int i = 0; i < helpers; i++) _start[i].Set();
             Drain();
+            // The last thread to finish sets _done; wait for that set (spinning first) and consume it.
+            SpinUntil(_done);
             _done.Wait();
+            _done.Reset();
             _work = null;
             if (_error is not null)
                 System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(_error).Throw();
@@ -120,15 +132,25 @@ public sealed class WorkerPool : IDisposable
         finally
         {
             t_partDepth--;
-            _done.Signal();
+            if (Interlocked.Decrement(ref _pending) == 0) _done.Set();
         }
     }
 
-    private void WorkerLoop()
+    /// <summary>Spins with PAUSE (no system call, no yield) until the event is set or the spin time is up.</summary>
+    private static void SpinUntil(ManualResetEventSlim e)
     {
+        long start = System.Diagnostics.Stopwatch.GetTimestamp();
+        while (!e.IsSet && System.Diagnostics.Stopwatch.GetTimestamp() - start < SpinTicks) Thread.SpinWait(20);
+    }
+
+    private void WorkerLoop(int index)
+    {
+        var start = _start[index];
         while (true)
         {
-            _start.Wait();
+            SpinUntil(start);
+            start.Wait();
+            start.Reset();
             if (_disposed) return;
             Drain();
         }
@@ -138,12 +160,11 @@ public sealed class WorkerPool : IDisposable
     {
         // Under the run lock: a run in progress keeps its helpers until its parts are done (before, a pool
         // disposed mid-run let woken workers exit without signalling, and the run waited forever).
-        lock (_start)
+        lock (_run)
         {
             if (_disposed) return;
             _disposed = true;
-            // A one-thread pool has no workers to wake (and SemaphoreSlim.Release(0) throws).
-            if (_threads.Length > 0) _start.Release(_threads.Length);
+            foreach (var start in _start) start.Set();
         }
     }
 }
