@@ -14,10 +14,13 @@ public class ResumeTests : IDisposable
     private readonly string _data;
     private readonly string[] _settings;
 
-    public ResumeTests()
+    public ResumeTests() : this(["--epochs", "3", "--batch-size", "32"]) { }
+
+    /// <summary>The same checks for another model and recipe (<paramref name="model"/> holds its options).</summary>
+    protected ResumeTests(string[] model)
     {
         _data = new FakeCifar10 { TrainCounts = [800, 800, 800, 800, 800], TestCount = 100 }.WriteArchive(_temp["cifar.tar.gz"]);
-        _settings = ["--data", _data, "--epochs", "3", "--batch-size", "32", "--threads", "2", "--seed", "7"];
+        _settings = ["--data", _data, .. model, "--threads", "2", "--seed", "7"];
     }
 
     public void Dispose() => _temp.Dispose();
@@ -112,3 +115,9 @@ public class ResumeTests : IDisposable
         Assert.Contains("holds no checkpoint.safetensors", stderr);
     }
 }
+
+/// <summary>
+/// airbench94 with its whole recipe (BatchNorm statistics, Lookahead's slow weights, SGD momentum, per-group schedules,
+/// alternating flips and translations drawn from the seed) must resume bit for bit too. Smaller batches keep it quick.
+/// </summary>
+public sealed class AirbenchResumeTests() : ResumeTests(["--model", "airbench94", "--epochs", "3", "--batch-size", "256"]);
