@@ -18,6 +18,7 @@ public static class FoveaCli
             PredictCommand.Create(),
             BenchCommand.Create(),
             ServeCommand.Create(),
+            ExportCommand.Create(),
         };
         root.Options.Add(Verbose);
         var parse = root.Parse(args);
