@@ -68,7 +68,9 @@ public static class OnnxExporter
 
         var graph = new OnnxGraph();
         graph.Proto.Name = model.Name;
+        // Reserved, so that no layer's output takes the public names.
         graph.Unique(InputName);
+        graph.Unique(OutputName);
         graph.Proto.Input.Add(OnnxGraph.BatchTensor(InputName, BatchDimension, model.InputShape));
         var translation = new LayerTranslation(graph);
         var values = new ExportedValue?[model.ValueShapes.Count];
@@ -79,8 +81,7 @@ public static class OnnxExporter
             values[node.Output] = translation.Translate(node.Layer, inputs, model.ValueShapes[node.Output]);
         }
         string output = translation.ChannelsLast(values[model.Nodes[^1].Output]!);
-        // The last node's output takes the public name; a model that passes its input through (only Dropout) gets an Identity.
-        if (output == InputName || !graph.RenameOutput(output, OutputName)) graph.Node("Identity", OutputName, [output]);
+        graph.Publish(output, OutputName);
         graph.Proto.Output.Add(OnnxGraph.BatchTensor(OutputName, BatchDimension, model.OutputShape));
 
         var proto = new ModelProto

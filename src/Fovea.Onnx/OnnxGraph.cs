@@ -56,17 +56,25 @@ internal sealed class OnnxGraph
         return existing;
     }
 
-    /// <summary>Renames the output of the node that produces <paramref name="from"/>; false if no node does (a graph input).</summary>
-    public bool RenameOutput(string from, string to)
+    /// <summary>
+    /// Gives <paramref name="value"/> the public name <paramref name="name"/> (reserved with <see cref="Unique"/>): the
+    /// node that produces it is renamed, or, for a graph input passed straight through, an Identity node is added.
+    /// </summary>
+    public void Publish(string value, string name)
     {
-        var node = Proto.Node.LastOrDefault(n => n.Output.Contains(from));
-        if (node is null) return false;
+        var producer = Proto.Node.LastOrDefault(n => n.Output.Contains(value));
+        if (producer is null)
+        {
+            var identity = new NodeProto { OpType = "Identity", Name = name };
+            identity.Input.Add(value);
+            identity.Output.Add(name);
+            Proto.Node.Add(identity);
+            return;
+        }
         foreach (var n in Proto.Node)
             for (int i = 0; i < n.Input.Count; i++)
-                if (n.Input[i] == from) n.Input[i] = to;
-        node.Output[node.Output.IndexOf(from)] = to;
-        _names.Add(to);
-        return true;
+                if (n.Input[i] == value) n.Input[i] = name;
+        producer.Output[producer.Output.IndexOf(value)] = name;
     }
 
     public static AttributeProto Int(string name, long value) =>

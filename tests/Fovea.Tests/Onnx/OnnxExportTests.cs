@@ -97,6 +97,15 @@ public class OnnxExportTests
         return model;
     }
 
+    /// <summary>A model whose output is its input (Dropout alone) still names its output: an Identity node.</summary>
+    [Fact]
+    public void PassThroughModelGetsAnIdentityOutput()
+    {
+        var model = new Sequential(new Dropout(0.5f, inputShape: new Shape(4)));
+        float[] pixels = [0.1f, 0.2f, 0.3f, 0.4f, 0.5f, 0.6f, 0.7f, 0.8f];
+        Assert.Equal(pixels, OnnxModels.Run(OnnxExporter.ToBytes(model), pixels, model.InputShape));
+    }
+
     [Fact]
     public void WritesOpset17WithNamedInputOutputAndClassNames()
     {
