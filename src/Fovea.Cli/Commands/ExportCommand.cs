@@ -25,6 +25,14 @@ internal static class ExportCommand
         string path = Path.GetFullPath(parse.GetValue(Onnx)!);
         if (Directory.Exists(path)) throw new ArgumentException($"--onnx must name a file; got the folder {path}");
         var saved = Fovea.Models.Model.Load(parse.GetValue(Model)!);
+        try
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new FoveaException($"{path}: cannot create its folder: {e.Message}", e);
+        }
         OnnxExporter.Save(saved.Model, path, saved.ClassNames);
         Console.WriteLine(path);
         return ExitCodes.Success;
