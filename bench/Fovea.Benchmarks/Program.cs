@@ -16,6 +16,11 @@ if (args.Length > 0 && args[0] == "--timing")
     SgemmTiming.Run(args[1..]);
     return 0;
 }
+if (args.Length > 0 && args[0] == "--onnx")
+{
+    OnnxComparison.Run(args[1..]);
+    return 0;
+}
 if (args.Length > 0 && args[0] == "--conv")
 {
     ConvTiming.Run(args[1..]);

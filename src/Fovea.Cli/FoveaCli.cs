@@ -19,6 +19,7 @@ public static class FoveaCli
             BenchCommand.Create(),
             ServeCommand.Create(),
             ModelsCommand.Create(),
+            ExportCommand.Create(),
         };
         root.Options.Add(Verbose);
         var parse = root.Parse(args);
