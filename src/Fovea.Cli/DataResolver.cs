@@ -53,7 +53,7 @@ internal static class DataResolver
             _ => IdxDatasetLoader.LoadFolder(IdxDatasetSpec.Mnist, path),
         };
         var train = trainLimit is { } limit && dataset != BuiltInDataset.Cifar10 ? data.Train.Take(limit) : data.Train;
-        return new LoadedData(dataset.Title(), train, null, data.Test, data.ClassNames, request with { Dataset = dataset });
+        return new LoadedData(dataset.Title(), path, train, null, data.Test, data.ClassNames, request with { Dataset = dataset });
     }
 
     private static LoadedData LoadFolder(string path, DataRequest request, int? trainLimit, long seed,
@@ -81,7 +81,7 @@ internal static class DataResolver
             train = new LabeledImages(train.Images.Subset(chosen), chosen.Select(i => train.Labels[i]).ToArray());
         }
         var resolved = request with { ImageHeight = height, ImageWidth = width, Color = color, ValidationSplit = split };
-        return new LoadedData(Path.GetFileName(Path.TrimEndingDirectorySeparator(path)), train, data.Validation, data.Test, data.ClassNames, resolved, data.Report);
+        return new LoadedData(Path.GetFileName(Path.TrimEndingDirectorySeparator(path)), path, train, data.Validation, data.Test, data.ClassNames, resolved, data.Report);
     }
 
     /// <summary><see cref="ImageDataset.FromDirectory"/>, with a progress bar while pictures are decoded into the cache.</summary>

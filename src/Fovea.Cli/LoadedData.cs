@@ -8,7 +8,8 @@ namespace Fovea.Cli;
 /// those kept for the final test (either may be missing for a folder of pictures), the class names, and the request
 /// with every default filled in, which a run saves so that <c>--resume</c> loads exactly the same split.
 /// </summary>
-internal sealed record LoadedData(string Title, LabeledImages Train, LabeledImages? Validation, LabeledImages? Test,
+/// <param name="Source">The file or folder read: the one given, or where a built-in dataset was found.</param>
+internal sealed record LoadedData(string Title, string Source, LabeledImages Train, LabeledImages? Validation, LabeledImages? Test,
                                   IReadOnlyList<string> ClassNames, DataRequest Resolved, ImageDatasetReport? FolderReport = null)
 {
     /// <summary>What the final evaluation and the report use: the test set, else the validation split.</summary>

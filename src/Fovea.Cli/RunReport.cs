@@ -70,7 +70,7 @@ internal static class RunReport
         var rows = new List<KeyValuePair<string, string>>
         {
             new("Model", s.Model == "seed" ? "tutorial (the Keras tutorial's CNN)" : s.Model),
-            new("Data", s.Data ?? $"{data.Title}, from {FoveaHome.Datasets} or downloaded there"),
+            new("Data", $"{data.Title}: {data.Source}"),
             new("Images", $"{image.Height}x{image.Width}, {(image.Channels == 1 ? "grayscale" : "RGB")}, {data.ClassNames.Count} classes"),
             new("Training images", Count(data.Train.Count)),
         };

@@ -76,7 +76,8 @@ internal static class TrainCommand
         try
         {
             data = DataResolver.Load(settings.DataRequest, settings.Limit, settings.Seed, ct, DataResolver.DefaultValidationSplit);
-            if (data.FolderReport is { } report) Console.WriteLine(report);
+            Console.WriteLine(data.FolderReport?.ToString() ?? string.Create(CultureInfo.InvariantCulture,
+                $"{data.Title}: {data.Train.Count:N0} training and {data.Test!.Count:N0} test images in {data.ClassNames.Count} classes, from {data.Source}."));
             if (data.ValidationOrTest is null)
                 throw new InvalidDataFileException($"{settings.Data}: nothing to validate on: no test/ or val/ folder, and no class has the two pictures a validation split needs");
             // A model is built for the data's image shape and classes; one that cannot take them says so by name.
