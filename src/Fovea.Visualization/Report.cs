@@ -121,7 +121,7 @@ public static class Report
         {
             string share = double.IsNaN(accuracy[c]) ? "–" : Percent(accuracy[c]);
             string width = double.IsNaN(accuracy[c]) ? "0" : (accuracy[c] * 100).ToString("0.#", CultureInfo.InvariantCulture);
-            html.Append($"<tr><td class=\"name\" title=\"{Encode(classNames[c])}\">{Encode(classNames[c])}</td><td class=\"num\">{matrix[c, c].ToString("N0", CultureInfo.InvariantCulture)}</td>" +
+            html.Append($"<tr><td>{Encode(classNames[c])}</td><td class=\"num\">{matrix[c, c].ToString("N0", CultureInfo.InvariantCulture)}</td>" +
                         $"<td class=\"num\">{matrix.Support(c).ToString("N0", CultureInfo.InvariantCulture)}</td><td class=\"num\">{share}</td>" +
                         $"<td class=\"barcol\"><div class=\"bar\"><span style=\"width:{width}%\"></span></div></td></tr>\n");
         }
@@ -217,7 +217,7 @@ public static class Report
         table.kv td { font-family:ui-monospace, SFMono-Regular, Menlo, Consolas, "DejaVu Sans Mono", monospace; font-size:14px; }
         table.kv td.num { font-family:inherit; font-size:inherit; }
         tr.best { background:#ddf4ff; }
-        td.name { max-width:22em; white-space:nowrap; overflow:hidden; text-overflow:ellipsis; }
+        table.classes td:first-child { max-width:22em; white-space:nowrap; overflow:hidden; text-overflow:ellipsis; }
         .barcol { width:40%; }
         .bar { background:var(--soft); border:1px solid var(--line); border-radius:5px; height:12px; margin-top:5px; overflow:hidden; }
         .bar > span { display:block; height:100%; background:var(--accent); }
