@@ -12,8 +12,10 @@ using Fovea.Training;
 namespace Fovea.Cli.Commands;
 
 /// <summary>
-/// <c>fovea train</c>: the tutorial's workflow end to end. Checkpoints after every epoch; Ctrl+C or SIGTERM ends the
-/// current step, checkpoints and exits 130; <c>--resume DIR</c> continues with the run's own settings, bit for bit.
+/// <c>fovea train</c>: the tutorial's workflow end to end, on CIFAR-10, Fashion-MNIST, MNIST or a folder of the user's
+/// pictures (<see cref="DataResolver"/>), with a zoo model built for the data's image shape and classes. Checkpoints
+/// after every epoch; Ctrl+C or SIGTERM ends the current step, checkpoints and exits 130; <c>--resume DIR</c>
+/// continues with the run's own settings (a folder's size, colour and validation split included), bit for bit.
 /// </summary>
 internal static class TrainCommand
 {
@@ -173,6 +175,9 @@ internal static class TrainCommand
             Seed = settings.Seed,
             Threads = settings.Threads,
             TrainImages = train.Count,
+            Dataset = data.Title,
+            TestImages = test.Count,
+            TestSet = data.EvaluationName,
             PerClassAccuracy = perClassAccuracy,
         });
         Console.WriteLine($"saved {run.ModelPath}, {Path.GetFileName(run.HistoryPath)} and {Path.GetFileName(run.MetricsPath)}");
