@@ -22,13 +22,11 @@ internal sealed class DataOptions
             Description = "A built-in dataset, found in ~/.fovea/datasets (Fashion-MNIST also in /usr/share/datasets) or downloaded there: "
                 + string.Join(", ", BuiltInDatasets.Names) + " (default: cifar10 without --data)",
         };
-        Dataset.AcceptOnlyFromAmong(BuiltInDatasets.Names);
         ImageSize = new("--image-size")
         {
             Description = "Folders: the size pictures are centre-cropped and resized to, 64 for 64x64 or HEIGHTxWIDTH such as 64x48 (default: 32x32)",
         };
         Color = new("--color") { Description = "Folders: the channels pictures become, rgb or grayscale (default: rgb)" };
-        Color.AcceptOnlyFromAmong("rgb", "grayscale");
         if (validationSplit)
         {
             ValidationSplit = new("--validation-split")
@@ -62,7 +60,13 @@ internal sealed class DataOptions
             Dataset = dataset is null ? null : BuiltInDatasets.Parse(dataset),
             ImageHeight = height,
             ImageWidth = width,
-            Color = color switch { null => null, "grayscale" => ColorMode.Grayscale, _ => ColorMode.Rgb },
+            Color = color switch
+            {
+                null => null,
+                "rgb" => ColorMode.Rgb,
+                "grayscale" => ColorMode.Grayscale,
+                _ => throw new ArgumentException($"--color must be rgb or grayscale; got '{color}'"),
+            },
             ValidationSplit = split,
             Strict = parse.GetValue(Strict),
         };

@@ -136,8 +136,8 @@ public class FolderTrainTests : IDisposable
     [InlineData(new[] { "--image-size", "0" }, "--image-size must be a side such as 64 or HEIGHTxWIDTH such as 64x48")]
     [InlineData(new[] { "--image-size", "64x" }, "--image-size must be a side such as 64 or HEIGHTxWIDTH such as 64x48")]
     [InlineData(new[] { "--validation-split", "1" }, "--validation-split must be in [0, 1); got 1")]
-    [InlineData(new[] { "--color", "sepia" }, "sepia")]
-    [InlineData(new[] { "--dataset", "imagenet" }, "imagenet")]
+    [InlineData(new[] { "--color", "sepia" }, "--color must be rgb or grayscale; got 'sepia'")]
+    [InlineData(new[] { "--dataset", "imagenet" }, "--dataset must be one of cifar10, fashion-mnist, mnist; got 'imagenet'")]
     [InlineData(new[] { "--dataset", "mnist", "--image-size", "32" }, "--image-size applies to a folder of pictures")]
     public void Bad_data_options_are_exit_code_2(string[] options, string message)
     {

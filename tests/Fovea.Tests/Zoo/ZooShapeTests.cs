@@ -43,13 +43,12 @@ public class ZooShapeTests
     {
         var zoo = ModelZoo.Get(name);
         var model = zoo.Create(new Shape(height, width, channels), classes, 3);
-        Assert.Equal(new Shape(height, width, channels), model.InputShape);
-        Assert.Equal(classes, model.OutputShape[^1]);
-
         var (images, labels) = Random(8, height, width, channels, classes);
         zoo.Prepare(model, images);
         model.Compile(new Adam(1e-3f), new SparseCategoricalCrossentropy(), ["accuracy"]);
         var history = model.Fit(images, labels, batchSize: 4, epochs: 1);
+        Assert.Equal(new Shape(height, width, channels), model.InputShape);
+        Assert.Equal(classes, model.OutputShape[^1]);
         Assert.True(double.IsFinite(history["loss"][0]), $"{name} on {height}x{width}x{channels}: loss {history["loss"][0]}");
         float[] probabilities = model.Predict(images, batchSize: 8).Data;
         Assert.Equal(8 * classes, probabilities.Length);
