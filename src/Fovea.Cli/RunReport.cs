@@ -33,9 +33,7 @@ internal static class RunReport
                 ImageGrid.Samples(train, classNames, seed: unchecked((int)settings.Seed)))),
             Save(run.LossChartPath, new ReportFigure("Loss by epoch", Charts.Loss(history))),
             Save(run.AccuracyChartPath, new ReportFigure("Accuracy by epoch", Charts.Accuracy(history))),
-            Save(run.PredictionsPath, new ReportFigure($"The first {Math.Min(ImageGrid.DefaultCount, testSet.Count)} {testName} images",
-                ImageGrid.Predictions(testSet.Images, testSet.Labels, probabilities, classNames),
-                "Predicted class and its probability over the true class: green when right, red when wrong.")),
+            Save(run.PredictionsPath, PredictionsFigure(data, testSet, probabilities, settings.Seed)),
             Save(run.ConfusionPath, new ReportFigure($"Confusion matrix ({testName} set)", Charts.ConfusionMatrix(confusion, classNames))),
         ];
 
@@ -53,6 +51,27 @@ internal static class RunReport
             Figures = figures,
         });
         return PerClassAccuracy(confusion, classNames);
+    }
+
+    /// <summary>
+    /// The tutorial's first 25 test images; for a folder, whose pictures come class by class, 25 chosen by the seed
+    /// (in their order), so that the figure shows more than the first class or two.
+    /// </summary>
+    private static ReportFigure PredictionsFigure(LoadedData data, LabeledImages set, float[] probabilities, long seed)
+    {
+        const string caption = "Predicted class and its probability over the true class: green when right, red when wrong.";
+        int shown = Math.Min(ImageGrid.DefaultCount, set.Count);
+        if (data.FolderReport is null)
+            return new ReportFigure($"The first {shown} {data.EvaluationName} images", ImageGrid.Predictions(set.Images, set.Labels, probabilities, data.ClassNames), caption);
+
+        int classes = data.ClassNames.Count;
+        int[] chosen = Enumerable.Range(0, set.Count).ToArray();
+        Rng.For(seed, "report-predictions").Shuffle(chosen);
+        chosen = chosen[..shown];
+        Array.Sort(chosen);
+        float[] rows = chosen.SelectMany(i => probabilities.AsSpan(i * classes, classes).ToArray()).ToArray();
+        byte[] png = ImageGrid.Predictions(set.Images.Subset(chosen), chosen.Select(i => set.Labels[i]).ToArray(), rows, data.ClassNames);
+        return new ReportFigure($"{shown} random {data.EvaluationName} images", png, caption);
     }
 
     private static ReportFigure Save(string path, ReportFigure figure)
