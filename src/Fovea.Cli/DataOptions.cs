@@ -10,7 +10,16 @@ namespace Fovea.Cli;
 /// </summary>
 internal sealed class DataOptions
 {
-    public DataOptions(bool validationSplit)
+    /// <summary>Help for <c>--validation-split</c> as <c>train</c> uses it.</summary>
+    public const string TrainSplitHelp = "Folders: the share of each class's training pictures held out for validation, chosen by --seed, the same on every run "
+        + "(default: 0.2 for a folder without test/ or val/ folders, else 0); without a test/ folder it is also the test set";
+
+    /// <summary>Help for <c>--validation-split</c> as <c>evaluate</c> uses it.</summary>
+    public const string EvaluateSplitHelp = "Folders without a test/ folder: evaluate on the share of each class a run held out with this split and its --seed "
+        + "(default: the val/ folder, else every picture)";
+
+    /// <param name="validationSplitHelp">The help of <c>--validation-split</c>; null for a command without one.</param>
+    public DataOptions(string? validationSplitHelp)
     {
         Data = new("--data")
         {
@@ -24,17 +33,10 @@ internal sealed class DataOptions
         };
         ImageSize = new("--image-size")
         {
-            Description = "Folders: the size pictures are centre-cropped and resized to, 64 for 64x64 or HEIGHTxWIDTH such as 64x48 (default: 32x32)",
+            Description = "Folders: the size pictures are centre-cropped and resized to, 64 for 64x64 or HEIGHTxWIDTH such as 64x48 (default: 32x32; evaluate: the model's input)",
         };
-        Color = new("--color") { Description = "Folders: the channels pictures become, rgb or grayscale (default: rgb)" };
-        if (validationSplit)
-        {
-            ValidationSplit = new("--validation-split")
-            {
-                Description = "Folders: the share of each class's training pictures held out for validation, chosen by --seed, the same on every run "
-                    + "(default: 0.2 for a folder without test/ or val/ folders, else 0); without a test/ folder it is also the test set",
-            };
-        }
+        Color = new("--color") { Description = "Folders: the channels pictures become, rgb or grayscale (default: rgb; evaluate: the model's input)" };
+        if (validationSplitHelp is not null) ValidationSplit = new("--validation-split") { Description = validationSplitHelp };
         Strict = new("--strict") { Description = "Folders: stop at the first picture that cannot be read instead of skipping it" };
     }
 

@@ -14,7 +14,7 @@ namespace Fovea.Cli.Commands;
 internal static class EvaluateCommand
 {
     private static readonly Option<string> Model = new("--model") { Description = "A model.safetensors written by 'fovea train'", Required = true };
-    private static readonly DataOptions DataOptions = new(validationSplit: true);
+    private static readonly DataOptions DataOptions = new(validationSplitHelp: DataOptions.EvaluateSplitHelp);
     private static readonly Option<int> BatchSize = new("--batch-size") { Description = "Samples per forward pass", DefaultValueFactory = _ => 64 };
     private static readonly Option<TestTimeAugmentation> Tta = new("--tta") { Description = "Test-time augmentation: None, Mirror or MirrorTranslate", DefaultValueFactory = _ => TestTimeAugmentation.None };
     private static readonly Option<long> Seed = new("--seed") { Description = "Seed of a folder's validation split: the run's, to evaluate on the pictures it held out", DefaultValueFactory = _ => 0 };

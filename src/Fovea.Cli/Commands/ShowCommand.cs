@@ -12,7 +12,7 @@ internal static class ShowCommand
     /// <summary>A 20x20 grid is already about 3,300 pixels a side; more would be a poster, not a picture.</summary>
     public const int MaxCount = 400;
 
-    private static readonly DataOptions DataOptions = new(validationSplit: false);
+    private static readonly DataOptions DataOptions = new(validationSplitHelp: null);
     private static readonly Option<string> Out = new("--out") { Description = "PNG file to write", DefaultValueFactory = _ => "samples.png" };
     private static readonly Option<int> Count = new("--count") { Description = $"Images to show (1 to {MaxCount})", DefaultValueFactory = _ => ImageGrid.DefaultCount };
     private static readonly Option<int> Seed = new("--seed") { Description = "Seed of the random choice of images", DefaultValueFactory = _ => 0 };

@@ -19,7 +19,7 @@ namespace Fovea.Cli.Commands;
 /// </summary>
 internal static class TrainCommand
 {
-    private static readonly DataOptions DataOptions = new(validationSplit: true);
+    private static readonly DataOptions DataOptions = new(validationSplitHelp: DataOptions.TrainSplitHelp);
     private static readonly Option<string> ModelName = new("--model") { Description = "Model to train, with its recipe as the defaults: " + string.Join(", ", ModelZoo.Names) + " (see fovea models)", DefaultValueFactory = _ => "tutorial" };
     private static readonly Option<int?> Epochs = new("--epochs") { Description = "Epochs to train (default: the model's recipe; 10 for the tutorial CNN)" };
     private static readonly Option<int?> BatchSize = new("--batch-size") { Description = "Samples per step (default: the recipe's; 64 for the tutorial CNN)" };
@@ -37,9 +37,11 @@ internal static class TrainCommand
     {
         var command = new Command("train", "Train a model on a folder of your pictures, CIFAR-10, Fashion-MNIST or MNIST, evaluate it, and save the run")
         {
-            ModelName, Epochs, BatchSize, LearningRate, Tta, Seed, Limit, Threads, Out, Resume, Overwrite, EarlyStop,
+            ModelName,
         };
+        // The data first after the model: they are what a user sets most.
         foreach (var option in DataOptions.All) command.Options.Add(option);
+        foreach (var option in new Option[] { Epochs, BatchSize, LearningRate, Tta, Seed, Limit, Threads, Out, Resume, Overwrite, EarlyStop }) command.Options.Add(option);
         command.SetAction(parse => FoveaCli.Guard(parse, ct => Run(parse, ct)));
         return command;
     }
