@@ -25,7 +25,8 @@ public static class FoveaCli
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {
-            Console.Error.WriteLine($"error: {parse.Errors[0].Message} (see 'fovea --help')");
+            // Some parser messages list choices on lines of their own; the one-line contract joins them.
+            Console.Error.WriteLine($"error: {System.Text.RegularExpressions.Regex.Replace(parse.Errors[0].Message, @"\s*\n\s*", " ").Trim()} (see 'fovea --help')");
             return ExitCodes.BadInput;
         }
         return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });

@@ -23,6 +23,13 @@ internal sealed record RunMetrics
     public long? Seed { get; init; }
     public int? Threads { get; init; }
     public int? TrainImages { get; init; }
+
+    /// <summary>The dataset's title (a folder's name for pictures) and what the test figures were measured on.</summary>
+    public string? Dataset { get; init; }
+    public int? TestImages { get; init; }
+
+    /// <summary>"test", or "validation" for a folder without a test/ folder.</summary>
+    public string? TestSet { get; init; }
     public IReadOnlyDictionary<string, double>? PerClassAccuracy { get; init; }
 
     public static void Write(string path, RunMetrics metrics) =>

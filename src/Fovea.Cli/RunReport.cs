@@ -2,13 +2,14 @@ using System.Globalization;
 using Fovea.Data;
 using Fovea.Models;
 using Fovea.Serialization;
+using Fovea.Training;
 using Fovea.Visualization;
 
 namespace Fovea.Cli;
 
 /// <summary>
 /// The pictures of a finished run and the page that shows them: the tutorial's figures (training samples, loss and
-/// accuracy by epoch, the first 25 test predictions) plus the confusion matrix, each as a PNG in the run folder, and
+/// accuracy by epoch, the first 25 test predictions; the validation split's when there is no test set) plus the confusion matrix, each as a PNG in the run folder, and
 /// <c>report.html</c> with the settings, the model summary, the metrics and every picture embedded.
 /// </summary>
 internal static class RunReport
@@ -18,9 +19,10 @@ internal static class RunReport
     /// from one pass of the model over the test set, and returns the test accuracy of each class by class name
     /// (classes with no test image are left out: their accuracy is undefined).
     /// </summary>
-    public static IReadOnlyDictionary<string, double> Write(RunFolder run, Model model, Cifar10Dataset data, EvaluationResult test, TrainSettings settings)
+    public static IReadOnlyDictionary<string, double> Write(RunFolder run, Model model, LoadedData data, EvaluationResult test, TrainSettings settings, Recipe recipe)
     {
-        var (train, testSet, classNames) = (data.Train, data.Test, data.ClassNames);
+        var (train, testSet, classNames) = (data.Train, data.Evaluation!, data.ClassNames);
+        string testName = data.EvaluationName;
         var history = model.State.History;
         float[] probabilities = model.Predict(testSet.Images, settings.BatchSize).Data;
         var confusion = ConfusionMatrix.FromProbabilities(testSet.Labels, probabilities, classNames.Count);
@@ -31,17 +33,15 @@ internal static class RunReport
                 ImageGrid.Samples(train, classNames, seed: unchecked((int)settings.Seed)))),
             Save(run.LossChartPath, new ReportFigure("Loss by epoch", Charts.Loss(history))),
             Save(run.AccuracyChartPath, new ReportFigure("Accuracy by epoch", Charts.Accuracy(history))),
-            Save(run.PredictionsPath, new ReportFigure($"The first {Math.Min(ImageGrid.DefaultCount, testSet.Count)} test images",
-                ImageGrid.Predictions(testSet.Images, testSet.Labels, probabilities, classNames),
-                "Predicted class and its probability over the true class: green when right, red when wrong.")),
-            Save(run.ConfusionPath, new ReportFigure("Confusion matrix (test set)", Charts.ConfusionMatrix(confusion, classNames))),
+            Save(run.PredictionsPath, PredictionsFigure(data, testSet, probabilities, settings.Seed)),
+            Save(run.ConfusionPath, new ReportFigure($"Confusion matrix ({testName} set)", Charts.ConfusionMatrix(confusion, classNames))),
         ];
 
         Report.WriteHtml(run.ReportPath, new ReportContent
         {
             Title = "Fovea training report",
-            Subtitle = $"The Keras CIFAR-10 tutorial CNN, trained {DateTime.Now.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)} into {run.Path}",
-            Settings = Settings(settings, model, train.Count, testSet.Count),
+            Subtitle = $"{ModelTitle(settings)} on {data.Title}, trained {DateTime.Now.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)} into {run.Path}",
+            Settings = Settings(settings, recipe, model, data),
             ModelSummary = model.SummaryText(),
             TestLoss = test.Loss,
             TestAccuracy = test.Accuracy,
@@ -53,31 +53,64 @@ internal static class RunReport
         return PerClassAccuracy(confusion, classNames);
     }
 
+    /// <summary>
+    /// The tutorial's first 25 test images; for a folder, whose pictures come class by class, 25 chosen by the seed
+    /// (in their order), so that the figure shows more than the first class or two.
+    /// </summary>
+    private static ReportFigure PredictionsFigure(LoadedData data, LabeledImages set, float[] probabilities, long seed)
+    {
+        const string caption = "Predicted class and its probability over the true class: green when right, red when wrong.";
+        int shown = Math.Min(ImageGrid.DefaultCount, set.Count);
+        if (data.FolderReport is null)
+            return new ReportFigure($"The first {shown} {data.EvaluationName} images", ImageGrid.Predictions(set.Images, set.Labels, probabilities, data.ClassNames), caption);
+
+        int classes = data.ClassNames.Count;
+        int[] chosen = Enumerable.Range(0, set.Count).ToArray();
+        Rng.For(seed, "report-predictions").Shuffle(chosen);
+        chosen = chosen[..shown];
+        Array.Sort(chosen);
+        float[] rows = chosen.SelectMany(i => probabilities.AsSpan(i * classes, classes).ToArray()).ToArray();
+        byte[] png = ImageGrid.Predictions(set.Images.Subset(chosen), chosen.Select(i => set.Labels[i]).ToArray(), rows, data.ClassNames);
+        return new ReportFigure($"{shown} random {data.EvaluationName} images", png, caption);
+    }
+
     private static ReportFigure Save(string path, ReportFigure figure)
     {
         AtomicFile.Write(path, stream => stream.Write(figure.Png));
         return figure;
     }
 
-    private static List<KeyValuePair<string, string>> Settings(TrainSettings s, Model model, int trainImages, int testImages)
+    private static string ModelTitle(TrainSettings s) => s.Model is "tutorial" or "seed" ? "The Keras tutorial CNN" : s.Model;
+
+    private static List<KeyValuePair<string, string>> Settings(TrainSettings s, Recipe recipe, Model model, LoadedData data)
     {
         int completed = model.State.History.Epochs.Count;
-        return
+        var image = data.Train.Images;
+        var rows = new List<KeyValuePair<string, string>>
+        {
+            new("Model", s.Model == "seed" ? "tutorial (the Keras tutorial's CNN)" : s.Model),
+            new("Data", $"{data.Title}: {data.Source}"),
+            new("Images", $"{image.Height}x{image.Width}, {(image.Channels == 1 ? "grayscale" : "RGB")}, {data.ClassNames.Count} classes"),
+            new("Training images", Count(data.Train.Count)),
+        };
+        if (data.Validation is { } validation)
+            rows.Add(new("Validation images", Count(validation.Count) + (s.ValidationSplit is > 0 ? $" (a {s.ValidationSplit.Value.ToString("0.##", CultureInfo.InvariantCulture)} split, seed {s.Seed})" : "")));
+        rows.Add(new("Test images", data.Test is { } testSet ? Count(testSet.Count) : "none: the validation images are the test set"));
+        if (data.FolderReport is { SkippedCount: > 0 } report) rows.Add(new("Skipped pictures", Count(report.SkippedCount)));
+        rows.AddRange(
         [
-            new("Model", s.Model == "seed" ? "seed (the tutorial's CNN)" : s.Model),
-            new("Data", s.Data ?? $"downloaded copy in {FoveaHome.Datasets}"),
-            new("Training images", trainImages.ToString("N0", CultureInfo.InvariantCulture)),
-            new("Test images", testImages.ToString("N0", CultureInfo.InvariantCulture)),
             new("Epochs", completed == s.Epochs ? $"{s.Epochs}" : $"{completed} of {s.Epochs} (stopped early)"),
             new("Batch size", s.BatchSize.ToString(CultureInfo.InvariantCulture)),
-            new("Optimizer", "Adam"),
+            new("Recipe", recipe.Description),
             new("Learning rate", s.LearningRate.ToString("R", CultureInfo.InvariantCulture)),
-            new("Loss", "sparse categorical cross-entropy"),
             new("Early stopping", s.EarlyStopping is { } patience ? $"patience {patience} epochs, best weights kept" : "off"),
             new("Seed", s.Seed.ToString(CultureInfo.InvariantCulture)),
             new("Threads", s.Threads.ToString(CultureInfo.InvariantCulture)),
-        ];
+        ]);
+        return rows;
     }
+
+    private static string Count(int n) => n.ToString("N0", CultureInfo.InvariantCulture);
 
     private static Dictionary<string, double> PerClassAccuracy(ConfusionMatrix confusion, IReadOnlyList<string> classNames)
     {

@@ -1,4 +1,6 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
+using Fovea.Imaging;
 
 namespace Fovea.Cli;
 
@@ -12,6 +14,20 @@ internal sealed record TrainSettings
     /// <summary>Test-time augmentation for the final evaluation; null is the recipe's.</summary>
     public Models.TestTimeAugmentation? Tta { get; init; }
     public string? Data { get; init; }
+
+    /// <summary>The built-in dataset ("cifar10", "fashion-mnist", "mnist"); null for a folder of pictures.</summary>
+    public string? Dataset { get; init; }
+
+    /// <summary>A folder's picture size and colour, and the share of it held out for validation (chosen by <see cref="Seed"/>),
+    /// with the defaults filled in: a resumed run decodes the same pictures and holds out the same ones.</summary>
+    public int? ImageHeight { get; init; }
+    public int? ImageWidth { get; init; }
+
+    [JsonConverter(typeof(JsonStringEnumConverter<ColorMode>))]
+    public ColorMode? Color { get; init; }
+    public double? ValidationSplit { get; init; }
+    public bool Strict { get; init; }
+
     public int Epochs { get; init; }
     public int BatchSize { get; init; }
     public float LearningRate { get; init; }
@@ -23,6 +39,30 @@ internal sealed record TrainSettings
     /// <summary>Set once the run has written its model and metrics; a finished run is not resumed.</summary>
     public bool Finished { get; init; }
 
+    /// <summary>The data options this run was started with, defaults filled in.</summary>
+    public DataRequest DataRequest => new()
+    {
+        Path = Data,
+        Dataset = Dataset is null ? null : BuiltInDatasets.Parse(Dataset),
+        ImageHeight = ImageHeight,
+        ImageWidth = ImageWidth,
+        Color = Color,
+        ValidationSplit = ValidationSplit,
+        Strict = Strict,
+    };
+
+    /// <summary>These settings with the data options that were resolved when the data was loaded.</summary>
+    public TrainSettings WithData(DataRequest resolved) => this with
+    {
+        Data = resolved.Path,
+        Dataset = resolved.Dataset?.Name(),
+        ImageHeight = resolved.ImageHeight,
+        ImageWidth = resolved.ImageWidth,
+        Color = resolved.Color,
+        ValidationSplit = resolved.ValidationSplit,
+        Strict = resolved.Strict,
+    };
+
     public string ToJson() => JsonSerializer.Serialize(this, Json);
 
     public static TrainSettings FromJson(string? json, string source)
@@ -31,7 +71,8 @@ internal sealed record TrainSettings
         {
             // Checked by the same strict parser as the rest of the checkpoint's metadata before it is bound.
             var s = json is null ? null : Serialization.MetadataJson.Parse(json).Deserialize<TrainSettings>(Json);
-            if (s is null || s.Epochs < 1 || s.BatchSize < 1 || !(s.LearningRate > 0) || s.Threads < 1 || s.Limit is < 1 || s.EarlyStopping is < 1)
+            if (s is null || s.Epochs < 1 || s.BatchSize < 1 || !(s.LearningRate > 0) || s.Threads < 1 || s.Limit is < 1 || s.EarlyStopping is < 1
+                || s.ImageHeight is < 1 || s.ImageWidth is < 1 || !(s.ValidationSplit is null or (>= 0 and < 1)) || (s.Dataset is not null && !BuiltInDatasets.Names.Contains(s.Dataset)))
                 throw new FoveaException($"{source}: the checkpoint holds no valid run settings");
             return s;
         }

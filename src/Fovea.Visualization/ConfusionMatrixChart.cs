@@ -17,13 +17,26 @@ namespace Fovea.Visualization;
 internal static class ConfusionMatrixChart
 {
     private const int Margin = 24;
-    private const int CellSize = 60;
     private const int Gap = 10;           // between labels and the grid
     private const int ColourBarWidth = 16;
-    private const float LabelSize = 14;
-    private const float CountSize = 14;
     private const float TitleSize = 20;
     private const float AxisTitleSize = 16;
+    private const float TickSize = 14;    // the colour bar's 0%, 50%, 100%
+
+    // Up to 15 classes get 60-pixel cells and 14-pixel text; more share a grid of about 900 pixels, down to 14-pixel
+    // cells (100 classes: a 1,400-pixel grid), their names shrinking with the rows to 9 pixels.
+    private const int MaxCellSize = 60;
+    private const int MinCellSize = 14;
+    private const int GridTarget = 900;
+    private const float MaxLabelSize = 14;
+    private const float MinLabelSize = 9;
+    private const float MaxCountSize = 14;
+
+    /// <summary>Counts that would need a smaller font are not written: the colours carry the matrix alone then.</summary>
+    private const float MinCountSize = 8;
+
+    /// <summary>Class names wider than this are cut with an ellipsis: one long name must not push the grid off the page.</summary>
+    private const float MaxLabelWidth = 200;
 
     // Matplotlib's "Blues" colour map, the one scikit-learn's ConfusionMatrixDisplay uses.
     private static readonly (float At, SKColor Colour)[] Blues =
@@ -35,6 +48,12 @@ internal static class ConfusionMatrixChart
         (1.00f, new SKColor(0x08, 0x30, 0x6B)),
     ];
 
+    /// <summary>How the column names under the grid run: across, at 45° (matplotlib's rotation=45), or upwards when even that would overlap.</summary>
+    private enum ColumnLabels { Across, Slanted, Upright }
+
+    /// <summary>The cell side for <paramref name="classes"/> classes.</summary>
+    internal static int CellSize(int classes) => Math.Clamp(GridTarget / classes, MinCellSize, MaxCellSize);
+
     public static byte[] Render(ConfusionMatrix matrix, IReadOnlyList<string> classNames)
     {
         ArgumentNullException.ThrowIfNull(matrix);
@@ -43,26 +62,47 @@ internal static class ConfusionMatrixChart
         if (classNames.Count != n)
             throw new ArgumentException($"classNames must name the matrix's {n} classes; got {classNames.Count}", nameof(classNames));
 
+        int cellSize = CellSize(n);
         using SKFont title = TextDrawing.Font(TitleSize, bold: true);
-        using SKFont subtitle = TextDrawing.Font(LabelSize);
+        using SKFont subtitle = TextDrawing.Font(TickSize);
         using SKFont axisTitle = TextDrawing.Font(AxisTitleSize, bold: true);
-        using SKFont label = TextDrawing.Font(LabelSize);
-        using SKFont count = TextDrawing.Font(CountSize);
-        using SKFont diagonalCount = TextDrawing.Font(CountSize, bold: true);
+        using SKFont ticks = TextDrawing.Font(TickSize);
+        using SKFont label = TextDrawing.Font(Math.Clamp(cellSize * 0.75f, MinLabelSize, MaxLabelSize));
+        string[] names = classNames.Select(name => TextDrawing.Fit(name, label, MaxLabelWidth)).ToArray();
 
-        float labelWidth = classNames.Max(name => label.MeasureText(name));
-        float labelAscent = TextDrawing.Ascent(label);
-        // Column names go under the grid; turned 45° when the widest does not fit across a cell.
-        bool rotate = labelWidth > CellSize - 6;
+        // The largest font, up to 14 pixels, in which the widest count (bold, on the diagonal) fits inside a cell.
+        float countSize = Math.Min(MaxCountSize, cellSize * 0.4f);
+        using (SKFont probe = TextDrawing.Font(countSize, bold: true))
+        {
+            int largest = 0;
+            for (int t = 0; t < n; t++)
+                for (int p = 0; p < n; p++) largest = Math.Max(largest, matrix[t, p]);
+            float widest = probe.MeasureText(largest.ToString(CultureInfo.InvariantCulture));
+            if (widest > cellSize - 6) countSize *= (cellSize - 6) / widest;
+        }
+        bool writeCounts = countSize >= MinCountSize;
+        using SKFont count = TextDrawing.Font(countSize);
+        using SKFont diagonalCount = TextDrawing.Font(countSize, bold: true);
+
+        float labelWidth = names.Max(name => label.MeasureText(name));
+        float labelAscent = TextDrawing.Ascent(label), labelLine = TextDrawing.LineHeight(label);
         float diagonal = (float)Math.Sqrt(0.5);
-        float columnLabelsHeight = rotate ? labelWidth * diagonal + labelAscent * diagonal + 4 : TextDrawing.LineHeight(label);
+        var columns = labelWidth <= cellSize - 6 ? ColumnLabels.Across
+            : cellSize * diagonal >= labelLine ? ColumnLabels.Slanted
+            : ColumnLabels.Upright;
+        float columnLabelsHeight = columns switch
+        {
+            ColumnLabels.Across => labelLine,
+            ColumnLabels.Slanted => labelWidth * diagonal + labelAscent * diagonal + 4,
+            _ => labelWidth + 4,
+        };
 
-        int grid = n * CellSize;
+        int grid = n * cellSize;
         float gridLeft = Margin + TextDrawing.LineHeight(axisTitle) + Gap + labelWidth + Gap;
-        if (rotate) // the first rotated name reaches left of its column; keep it on the canvas
-            gridLeft = Math.Max(gridLeft, Margin + labelWidth * diagonal - CellSize / 2f);
+        if (columns == ColumnLabels.Slanted) // the first slanted name reaches left of its column; keep it on the canvas
+            gridLeft = Math.Max(gridLeft, Margin + labelWidth * diagonal - cellSize / 2f);
         float gridTop = Margin + TextDrawing.LineHeight(title) + TextDrawing.LineHeight(subtitle) + 2 * Gap;
-        float width = gridLeft + grid + 2 * Gap + ColourBarWidth + 6 + label.MeasureText("100%") + Margin;
+        float width = gridLeft + grid + 2 * Gap + ColourBarWidth + 6 + ticks.MeasureText("100%") + Margin;
         string summary = string.Create(CultureInfo.InvariantCulture,
             $"accuracy {matrix.Accuracy * 100:0.0}% of {matrix.Total:N0} images · colour: share of the true class");
         // A matrix of few classes is narrower than its subtitle: widen the canvas and centre the drawing in it.
@@ -94,16 +134,17 @@ internal static class ConfusionMatrixChart
                 {
                     float share = support == 0 ? 0 : (float)matrix[t, p] / support;
                     SKColor background = ColourAt(share);
-                    var cell = SKRect.Create(gridLeft + p * CellSize, gridTop + t * CellSize, CellSize, CellSize);
+                    var cell = SKRect.Create(gridLeft + p * cellSize, gridTop + t * cellSize, cellSize, cellSize);
                     using SKPaint fill = new() { Color = background, Style = SKPaintStyle.Fill };
                     canvas.DrawRect(cell, fill);
+                    if (!writeCounts) continue;
                     SKFont font = t == p ? diagonalCount : count;
                     float baseline = cell.MidY + TextDrawing.Ascent(font) / 2f - 1;
                     canvas.DrawText(matrix[t, p].ToString(CultureInfo.InvariantCulture), cell.MidX, baseline, SKTextAlign.Center, font,
                         Luminance(background) < 0.5 ? white : ink);
                 }
                 // True-class names, right-aligned against the grid and centred on their row.
-                canvas.DrawText(classNames[t], gridLeft - Gap, gridTop + (t + 0.5f) * CellSize + labelAscent / 2f - 1,
+                canvas.DrawText(names[t], gridLeft - Gap, gridTop + (t + 0.5f) * cellSize + labelAscent / 2f - 1,
                     SKTextAlign.Right, label, ink);
             }
 
@@ -111,27 +152,36 @@ internal static class ConfusionMatrixChart
             {
                 for (int i = 1; i < n; i++)
                 {
-                    canvas.DrawLine(gridLeft + i * CellSize, gridTop, gridLeft + i * CellSize, gridTop + grid, gridLines);
-                    canvas.DrawLine(gridLeft, gridTop + i * CellSize, gridLeft + grid, gridTop + i * CellSize, gridLines);
+                    canvas.DrawLine(gridLeft + i * cellSize, gridTop, gridLeft + i * cellSize, gridTop + grid, gridLines);
+                    canvas.DrawLine(gridLeft, gridTop + i * cellSize, gridLeft + grid, gridTop + i * cellSize, gridLines);
                 }
             }
 
             float labelsTop = gridTop + grid + Gap;
             for (int p = 0; p < n; p++)
             {
-                float centreX = gridLeft + (p + 0.5f) * CellSize;
-                if (rotate)
+                float centreX = gridLeft + (p + 0.5f) * cellSize;
+                switch (columns)
                 {
-                    // Ends at the column's centre, running down-left at 45°, like matplotlib's rotation=45, ha="right".
-                    canvas.Save();
-                    canvas.Translate(centreX + labelAscent * diagonal / 2f, labelsTop);
-                    canvas.RotateDegrees(-45);
-                    canvas.DrawText(classNames[p], 0, labelAscent, SKTextAlign.Right, label, ink);
-                    canvas.Restore();
-                }
-                else
-                {
-                    canvas.DrawText(classNames[p], centreX, labelsTop + labelAscent, SKTextAlign.Center, label, ink);
+                    case ColumnLabels.Slanted:
+                        // Ends at the column's centre, running down-left at 45°, like matplotlib's rotation=45, ha="right".
+                        canvas.Save();
+                        canvas.Translate(centreX + labelAscent * diagonal / 2f, labelsTop);
+                        canvas.RotateDegrees(-45);
+                        canvas.DrawText(names[p], 0, labelAscent, SKTextAlign.Right, label, ink);
+                        canvas.Restore();
+                        break;
+                    case ColumnLabels.Upright:
+                        // Reads upwards and ends just under the grid; the glyphs rise leftwards, so the baseline sits half an ascent right of the centre.
+                        canvas.Save();
+                        canvas.Translate(centreX + labelAscent / 2f - 1, labelsTop);
+                        canvas.RotateDegrees(-90);
+                        canvas.DrawText(names[p], 0, 0, SKTextAlign.Right, label, ink);
+                        canvas.Restore();
+                        break;
+                    default:
+                        canvas.DrawText(names[p], centreX, labelsTop + labelAscent, SKTextAlign.Center, label, ink);
+                        break;
                 }
             }
 
@@ -146,7 +196,7 @@ internal static class ConfusionMatrixChart
             canvas.DrawText("True", 0, 0, SKTextAlign.Center, axisTitle, ink);
             canvas.Restore();
 
-            DrawColourBar(canvas, colourBarLeft, gridTop, grid, label, ink);
+            DrawColourBar(canvas, colourBarLeft, gridTop, grid, ticks, ink);
         }
         return Bitmaps.EncodePng(bitmap);
     }

@@ -217,6 +217,7 @@ public static class Report
         table.kv td { font-family:ui-monospace, SFMono-Regular, Menlo, Consolas, "DejaVu Sans Mono", monospace; font-size:14px; }
         table.kv td.num { font-family:inherit; font-size:inherit; }
         tr.best { background:#ddf4ff; }
+        table.classes td:first-child { max-width:22em; white-space:nowrap; overflow:hidden; text-overflow:ellipsis; }
         .barcol { width:40%; }
         .bar { background:var(--soft); border:1px solid var(--line); border-radius:5px; height:12px; margin-top:5px; overflow:hidden; }
         .bar > span { display:block; height:100%; background:var(--accent); }

@@ -1,21 +1,29 @@
 using System.CommandLine;
+using Fovea.Imaging;
 using Fovea.Losses;
 using Fovea.Models;
 using Fovea.Optimizers;
 
 namespace Fovea.Cli.Commands;
 
-/// <summary><c>fovea evaluate</c>: reloads a saved model and reports its test loss and accuracy.</summary>
+/// <summary>
+/// <c>fovea evaluate</c>: reloads a saved model and reports its loss and accuracy on a dataset's test set: CIFAR-10's,
+/// an IDX set's, or a folder's test/ folder (else its validation split, else every picture in it). A folder's
+/// pictures are decoded to the model's input size and channels unless the options say otherwise.
+/// </summary>
 internal static class EvaluateCommand
 {
     private static readonly Option<string> Model = new("--model") { Description = "A model.safetensors written by 'fovea train'", Required = true };
-    private static readonly Option<string?> Data = new("--data") { Description = "CIFAR-10 binary (default: the downloaded copy in ~/.fovea/datasets)" };
+    private static readonly DataOptions DataOptions = new(validationSplitHelp: DataOptions.EvaluateSplitHelp);
     private static readonly Option<int> BatchSize = new("--batch-size") { Description = "Samples per forward pass", DefaultValueFactory = _ => 64 };
+    private static readonly Option<TestTimeAugmentation> Tta = new("--tta") { Description = "Test-time augmentation: None, Mirror or MirrorTranslate", DefaultValueFactory = _ => TestTimeAugmentation.None };
+    private static readonly Option<long> Seed = new("--seed") { Description = "Seed of a folder's validation split: the run's, to evaluate on the pictures it held out", DefaultValueFactory = _ => 0 };
     private static readonly Option<int?> Threads = new("--threads") { Description = "Worker threads (default: all cores)" };
 
     public static Command Create()
     {
-        var command = new Command("evaluate", "Evaluate a saved model on the CIFAR-10 test set") { Model, Data, BatchSize, Threads };
+        var command = new Command("evaluate", "Evaluate a saved model on a dataset's test set") { Model, BatchSize, Tta, Seed, Threads };
+        foreach (var option in DataOptions.All) command.Options.Add(option);
         command.SetAction(parse => FoveaCli.Guard(parse, ct => Run(parse, ct)));
         return command;
     }
@@ -25,11 +33,34 @@ internal static class EvaluateCommand
         CommonOptions.ApplyThreads(parse.GetValue(Threads));
         int batchSize = parse.GetValue(BatchSize);
         if (batchSize < 1) throw new ArgumentException($"--batch-size must be at least 1; got {batchSize}");
-        var saved = Fovea.Models.Model.Load(parse.GetValue(Model)!);
-        var data = DataResolver.Load(parse.GetValue(Data), trainLimit: 0, ct);
+        var request = DataOptions.Read(parse);
+        string modelPath = parse.GetValue(Model)!;
+        var saved = Fovea.Models.Model.Load(modelPath);
+        Shape input = saved.Model.InputShape;
+        (int, int, ColorMode)? modelImage = input is { Rank: 3 } && input[2] is 1 or 3
+            ? (input[0], input[1], input[2] == 1 ? ColorMode.Grayscale : ColorMode.Rgb)
+            : null;
+
+        var data = DataResolver.Load(request, trainLimit: null, parse.GetValue(Seed), ct, defaultImage: modelImage, forEvaluation: true);
+        if (data.FolderReport is { } report) Console.WriteLine(report);
+        // A folder with neither a test/ folder nor a split is evaluated whole: every picture is labelled by its folder.
+        var (set, name) = data.Evaluation is { } evaluation ? (evaluation, data.EvaluationName) : (data.Train, "");
+        if (set.Images.ImageShape != input)
+            throw new FoveaException($"{modelPath} takes images of shape {input}; {data.Title}'s are {set.Images.ImageShape}");
+        // A model file without class names calls them "0", "1", ...: then only their number can be checked.
+        bool unnamed = saved.ClassNames.Select((name, i) => name == i.ToString(System.Globalization.CultureInfo.InvariantCulture)).All(same => same);
+        if (saved.ClassNames.Count != data.ClassNames.Count || (!unnamed && !saved.ClassNames.SequenceEqual(data.ClassNames)))
+            throw new FoveaException($"{modelPath} was trained on the classes {Names(saved.ClassNames)}; {data.Title} has {Names(data.ClassNames)}");
+
         saved.Model.Compile(new Adam(), new SparseCategoricalCrossentropy(), ["accuracy"]);
-        var result = saved.Model.Evaluate(data.Test.Images, data.Test.Labels, batchSize);
+        var tta = parse.GetValue(Tta);
+        var result = saved.Model.Evaluate(set.Images, set.Labels, batchSize, tta);
+        Console.WriteLine($"{set.Count:N0} {name}{(name.Length > 0 ? " " : "")}images of {data.Title}" + (tta == TestTimeAugmentation.None ? "" : $", test-time augmentation {tta}"));
         Console.WriteLine($"test_loss: {result.Loss:F4} - test_accuracy: {result.Accuracy:F4}");
         return ExitCodes.Success;
     }
+
+    /// <summary>The first few class names, for a message that must stay one line.</summary>
+    private static string Names(IReadOnlyList<string> names) =>
+        "(" + string.Join(", ", names.Take(5)) + (names.Count > 5 ? $", … {names.Count} in all" : "") + ")";
 }

@@ -9,8 +9,9 @@ using Fovea.Imaging;
 namespace Fovea.Cli.Commands;
 
 /// <summary>
-/// <c>fovea predict</c>: classifies the user's own pictures with a saved model. Each picture is centre-cropped and
-/// resized to the model's input; all are predicted in one pass. A picture that cannot be read is reported and
+/// <c>fovea predict</c>: classifies the user's own pictures with a saved model, named by the class names the model file
+/// holds. Each picture is centre-cropped and resized to the model's input, grey or RGB as the model takes; all are
+/// predicted in one pass. A picture that cannot be read is reported and
 /// skipped, the others are still predicted, and the exit code is then 2.
 /// </summary>
 internal static class PredictCommand
@@ -42,9 +43,10 @@ internal static class PredictCommand
         int classes = saved.ClassNames.Count;
         if (top > classes) throw new ArgumentException($"--top must be at most the model's {classes} classes; got {top}");
         Shape input = saved.Model.InputShape;
-        if (input.Rank != 3 || input[0] != input[1] || input[2] != 3)
-            throw new FoveaException($"{parse.GetValue(Model)}: predict needs a model of square RGB images; this one takes {input}");
-        int side = input[0];
+        if (input.Rank != 3 || input[2] is not (1 or 3))
+            throw new FoveaException($"{parse.GetValue(Model)}: predict needs a model of grayscale or RGB images (height, width, 1 or 3); this one takes {input}");
+        var (height, width, channels) = (input[0], input[1], input[2]);
+        var colorMode = channels == 1 ? ColorMode.Grayscale : ColorMode.Rgb;
 
         string[] files = parse.GetValue(Images)!;
         var pixels = new List<byte[]>(files.Length);
@@ -53,7 +55,8 @@ internal static class PredictCommand
         {
             try
             {
-                pixels.Add(ImageLoader.LoadForModel(files[i], side));
+                // Cropped, resized and converted exactly as the model's training pictures were.
+                pixels.Add(ImageLoader.Load(files[i], height, width, colorMode));
             }
             catch (FoveaException e)
             {
@@ -61,7 +64,7 @@ internal static class PredictCommand
             }
         }
 
-        float[] probabilities = pixels.Count == 0 ? [] : saved.Model.Predict(Stack(pixels, side)).Data;
+        float[] probabilities = pixels.Count == 0 ? [] : saved.Model.Predict(Stack(pixels, height, width, channels)).Data;
         var outcomes = new Outcome[files.Length];
         for (int i = 0, row = 0; i < files.Length; i++)
             outcomes[i] = errors[i] is { } error
@@ -74,12 +77,12 @@ internal static class PredictCommand
     }
 
     /// <summary>The decoded pictures as one NHWC set, so the model sees them in a single Predict.</summary>
-    private static ImageSet Stack(List<byte[]> images, int side)
+    private static ImageSet Stack(List<byte[]> images, int height, int width, int channels)
     {
-        int size = side * side * 3;
+        int size = height * width * channels;
         var all = new byte[images.Count * size];
         for (int i = 0; i < images.Count; i++) images[i].CopyTo(all, i * size);
-        return new ImageSet(all, images.Count, side, side, 3);
+        return new ImageSet(all, images.Count, height, width, channels);
     }
 
     /// <summary>The <paramref name="top"/> most probable classes, ties in class order.</summary>

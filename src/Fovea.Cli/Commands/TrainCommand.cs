@@ -12,19 +12,21 @@ using Fovea.Training;
 namespace Fovea.Cli.Commands;
 
 /// <summary>
-/// <c>fovea train</c>: the tutorial's workflow end to end. Checkpoints after every epoch; Ctrl+C or SIGTERM ends the
-/// current step, checkpoints and exits 130; <c>--resume DIR</c> continues with the run's own settings, bit for bit.
+/// <c>fovea train</c>: the tutorial's workflow end to end, on CIFAR-10, Fashion-MNIST, MNIST or a folder of the user's
+/// pictures (<see cref="DataResolver"/>), with a zoo model built for the data's image shape and classes. Checkpoints
+/// after every epoch; Ctrl+C or SIGTERM ends the current step, checkpoints and exits 130; <c>--resume DIR</c>
+/// continues with the run's own settings (a folder's size, colour and validation split included), bit for bit.
 /// </summary>
 internal static class TrainCommand
 {
-    private static readonly Option<string?> Data = new("--data") { Description = "CIFAR-10 binary: a .tar.gz, a cifar-10-batches-bin folder or its parent (default: download into ~/.fovea/datasets)" };
+    private static readonly DataOptions DataOptions = new(validationSplitHelp: DataOptions.TrainSplitHelp);
     private static readonly Option<string> ModelName = new("--model") { Description = "Model to train, with its recipe as the defaults: " + string.Join(", ", ModelZoo.Names) + " (see fovea models)", DefaultValueFactory = _ => "tutorial" };
     private static readonly Option<int?> Epochs = new("--epochs") { Description = "Epochs to train (default: the model's recipe; 10 for the tutorial CNN)" };
     private static readonly Option<int?> BatchSize = new("--batch-size") { Description = "Samples per step (default: the recipe's; 64 for the tutorial CNN)" };
     private static readonly Option<float?> LearningRate = new("--learning-rate") { Description = "Base learning rate (default: the recipe's; Adam 0.001 for the tutorial CNN)" };
     private static readonly Option<TestTimeAugmentation?> Tta = new("--tta") { Description = "Test-time augmentation for the final evaluation: None, Mirror or MirrorTranslate (default: the recipe's)" };
     private static readonly Option<long> Seed = new("--seed") { Description = "Seed of the initial weights and the shuffles", DefaultValueFactory = _ => 0 };
-    private static readonly Option<int?> Limit = new("--limit") { Description = "Use only the first N training images" };
+    private static readonly Option<int?> Limit = new("--limit") { Description = "Use only N training images (the first N; for a folder, N chosen by --seed)" };
     private static readonly Option<int?> Threads = new("--threads") { Description = "Worker threads (default: all cores)" };
     private static readonly Option<string?> Out = new("--out") { Description = "Run folder (default: runs/<timestamp>)" };
     private static readonly Option<string?> Resume = new("--resume") { Description = "Continue the run in this folder from its checkpoint, with its original settings" };
@@ -33,10 +35,13 @@ internal static class TrainCommand
 
     public static Command Create()
     {
-        var command = new Command("train", "Train the tutorial CNN on CIFAR-10, evaluate it, and save the run")
+        var command = new Command("train", "Train a model on a folder of your pictures, CIFAR-10, Fashion-MNIST or MNIST, evaluate it, and save the run")
         {
-            ModelName, Data, Epochs, BatchSize, LearningRate, Tta, Seed, Limit, Threads, Out, Resume, Overwrite, EarlyStop,
+            ModelName,
         };
+        // The data first after the model: they are what a user sets most.
+        foreach (var option in DataOptions.All) command.Options.Add(option);
+        foreach (var option in new Option[] { Epochs, BatchSize, LearningRate, Tta, Seed, Limit, Threads, Out, Resume, Overwrite, EarlyStop }) command.Options.Add(option);
         command.SetAction(parse => FoveaCli.Guard(parse, ct => Run(parse, ct)));
         return command;
     }
@@ -50,7 +55,8 @@ internal static class TrainCommand
         {
             if (parse.GetValue(Out) is not null) throw new ArgumentException("--resume continues the run in its own folder; drop --out");
             // The run continues exactly as it began; an option that would change it is refused, not silently dropped.
-            foreach (var option in new Option[] { ModelName, Epochs, BatchSize, LearningRate, Tta, Seed, Limit, Threads, Overwrite, EarlyStop })
+            Option[] fixedOptions = [ModelName, Epochs, BatchSize, LearningRate, Tta, Seed, Limit, Threads, Overwrite, EarlyStop, .. DataOptions.All.Where(o => o != DataOptions.Data)];
+            foreach (var option in fixedOptions)
                 if (parse.GetResult(option) is { Implicit: false })
                     throw new ArgumentException($"--resume continues with the run's saved settings; drop {option.Name}");
             run = RunFolder.Existing(resume);
@@ -58,7 +64,7 @@ internal static class TrainCommand
             if (saved.Finished)
                 throw new FoveaException($"{run.Path} holds a finished run; there is nothing to resume (its model is {run.ModelPath})");
             // The data may have moved since; everything else stays as the run began.
-            settings = parse.GetValue(Data) is { } movedData ? saved with { Data = Path.GetFullPath(movedData) } : saved;
+            settings = parse.GetValue(DataOptions.Data) is { } movedData ? saved with { Data = Path.GetFullPath(movedData) } : saved;
         }
         else
         {
@@ -68,24 +74,33 @@ internal static class TrainCommand
         using var folderLock = run;
         Engine.Threads = settings.Threads;
 
-        Cifar10Dataset data;
+        LoadedData data;
+        Model model;
+        var zoo = ModelZoo.Get(settings.Model);
         try
         {
-            data = DataResolver.Load(settings.Data, settings.Limit, ct);
+            data = DataResolver.Load(settings.DataRequest, settings.Limit, settings.Seed, ct, DataResolver.DefaultValidationSplit);
+            Console.WriteLine(data.FolderReport?.ToString() ?? string.Create(CultureInfo.InvariantCulture,
+                $"{data.Title}: {data.Train.Count:N0} training and {data.Test!.Count:N0} test images in {data.ClassNames.Count} classes, from {data.Source}."));
+            if (data.ValidationOrTest is null)
+                throw new InvalidDataFileException($"{settings.Data}: nothing to validate on: no test/ or val/ folder, and no class has the two pictures a validation split needs");
+            // A model is built for the data's image shape and classes; one that cannot take them says so by name.
+            model = zoo.Create(data.Train.Images.ImageShape, data.ClassNames.Count, settings.Seed);
         }
         catch
         {
             run.RemoveIfUnused();
             throw;
         }
-        var (train, test) = (data.Train, data.Test);
+        // What was resolved (a folder's default size and split) is saved, so that --resume loads exactly this.
+        if (resume is null) settings = settings.WithData(data.Resolved);
+        var (train, validation, test) = (data.Train, data.ValidationOrTest!, data.Evaluation!);
         Console.WriteLine($"x_train shape: {train.Images.Shape}  y_train shape: ({train.Count},)");
-        Console.WriteLine($"x_test shape: {test.Images.Shape}  y_test shape: ({test.Count},)");
+        if (data.Validation is not null) Console.WriteLine($"x_val shape: {data.Validation.Images.Shape}  y_val shape: ({data.Validation.Count},)");
+        if (data.Test is not null) Console.WriteLine($"x_test shape: {data.Test.Images.Shape}  y_test shape: ({data.Test.Count},)");
         Console.WriteLine();
 
-        var zoo = ModelZoo.Get(settings.Model);
         var recipe = zoo.Recipe;
-        var model = zoo.Create(train.Images.ImageShape, data.ClassNames.Count, settings.Seed);
         if (resume is null) zoo.Prepare(model, train.Images);
         model.Summary();
         int stepsPerEpoch = recipe.DropRemainder ? Math.Max(train.Count / settings.BatchSize, 1) : (train.Count + settings.BatchSize - 1) / settings.BatchSize;
@@ -128,7 +143,7 @@ internal static class TrainCommand
         try
         {
             model.Fit(train.Images, train.Labels, batchSize: settings.BatchSize, epochs: epochs,
-                validationData: (test.Images, test.Labels), callbacks: callbacks, resumeFrom: state, dropRemainder: recipe.DropRemainder);
+                validationData: (validation.Images, validation.Labels), callbacks: callbacks, resumeFrom: state, dropRemainder: recipe.DropRemainder);
         }
         catch (NonFiniteLossException e)
         {
@@ -146,9 +161,10 @@ internal static class TrainCommand
         }
 
         var result = model.Evaluate(test.Images, test.Labels, settings.BatchSize, tta);
-        Console.WriteLine($"test_loss: {result.Loss:F4} - test_accuracy: {result.Accuracy:F4}" + (tta == TestTimeAugmentation.None ? "" : $" (test-time augmentation: {tta})"));
+        string on = data.Test is null ? " (on the validation split: there is no test set)" : "";
+        Console.WriteLine($"test_loss: {result.Loss:F4} - test_accuracy: {result.Accuracy:F4}" + (tta == TestTimeAugmentation.None ? "" : $" (test-time augmentation: {tta})") + on);
         model.Save(run.ModelPath, data.ClassNames);
-        var perClassAccuracy = RunReport.Write(run, model, data, result, settings);
+        var perClassAccuracy = RunReport.Write(run, model, data, result, settings, recipe);
         RunMetrics.Write(run.MetricsPath, new RunMetrics
         {
             TestLoss = result.Loss,
@@ -161,6 +177,9 @@ internal static class TrainCommand
             Seed = settings.Seed,
             Threads = settings.Threads,
             TrainImages = train.Count,
+            Dataset = data.Title,
+            TestImages = test.Count,
+            TestSet = data.EvaluationName,
             PerClassAccuracy = perClassAccuracy,
         });
         Console.WriteLine($"saved {run.ModelPath}, {Path.GetFileName(run.HistoryPath)} and {Path.GetFileName(run.MetricsPath)}");
@@ -182,12 +201,11 @@ internal static class TrainCommand
         if (limit is < 1) throw new ArgumentException($"--limit must be at least 1; got {limit}");
         if (threads is < 1) throw new ArgumentException($"--threads must be at least 1; got {threads}");
         if (patience is < 1) throw new ArgumentException($"--early-stopping must be at least 1; got {patience}");
-        string? data = parse.GetValue(Data);
+        var data = DataOptions.Read(parse);
         return new TrainSettings
         {
             Model = ModelZoo.Get(parse.GetValue(ModelName)!).Name,
             Tta = parse.GetValue(Tta),
-            Data = data is null ? null : Path.GetFullPath(data),
             Epochs = epochs,
             BatchSize = batchSize,
             LearningRate = learningRate,
@@ -195,6 +213,6 @@ internal static class TrainCommand
             Limit = limit,
             Threads = threads ?? Environment.ProcessorCount,
             EarlyStopping = patience,
-        };
+        }.WithData(data);
     }
 }

@@ -52,8 +52,10 @@ public static class Airbench94
 
     public static Sequential Build(Shape inputShape, int classes, long seed, int width1 = 64, int width2 = 256, int width3 = 256)
     {
-        if (inputShape.Rank != 3 || inputShape[0] < 24 || inputShape[1] < 24)
-            throw new ArgumentException($"airbench94 needs images of at least 24x24 pixels (three 2x poolings and a 3x3 pooling); got {inputShape}", nameof(inputShape));
+        // The 2x2 whitening convolution takes a pixel, three 2x poolings and the final 3x3 pooling need 24 more.
+        if (inputShape.Rank != 3 || inputShape[0] < 25 || inputShape[1] < 25)
+            throw new ArgumentException($"airbench94 needs images of at least 25x25 pixels (a 2x2 convolution, three 2x poolings and a 3x3 pooling); got {inputShape}", nameof(inputShape));
+        if (classes < 1) throw new ArgumentOutOfRangeException(nameof(classes), $"airbench94 needs at least one class; got {classes}");
         int c = inputShape[2];
         var layers = new List<Layer>
         {

@@ -43,6 +43,7 @@ public static class ResNet9
     {
         if (inputShape.Rank != 3 || inputShape[0] < 8 || inputShape[1] < 8)
             throw new ArgumentException($"resnet9 needs images of at least 8x8 pixels (three 2x poolings); got {inputShape}", nameof(inputShape));
+        if (classes < 1) throw new ArgumentOutOfRangeException(nameof(classes), $"resnet9 needs at least one class; got {classes}");
         int c = inputShape[2];
         var inputs = new Input(inputShape);
         var x = new Normalization(Enumerable.Repeat(0.5f, c).ToArray(), Enumerable.Repeat(0.0625f, c).ToArray()).Call(inputs);

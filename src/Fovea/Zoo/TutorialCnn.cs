@@ -22,7 +22,8 @@ public static class TutorialCnn
     public static Sequential Build(Shape inputShape, int classes, long seed)
     {
         if (inputShape.Rank != 3 || inputShape[0] < 10 || inputShape[1] < 10)
-            throw new ArgumentException($"the tutorial CNN needs images of at least 10x10 pixels; got {inputShape}", nameof(inputShape));
+            throw new ArgumentException($"the tutorial CNN needs images of at least 10x10 pixels (two 3x3 convolutions and two 2x poolings); got {inputShape}", nameof(inputShape));
+        if (classes < 1) throw new ArgumentOutOfRangeException(nameof(classes), $"the tutorial CNN needs at least one class; got {classes}");
         return new Sequential(
             new Conv2D(filters: 32, kernelSize: (3, 3), activation: Activation.Relu, inputShape: inputShape),
             new MaxPool2D(poolSize: (2, 2)),

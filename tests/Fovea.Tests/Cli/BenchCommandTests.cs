@@ -28,7 +28,7 @@ public class BenchCommandTests
     [InlineData("--seconds", "0", "--seconds must be positive; got 0")]
     [InlineData("--batch-size", "0", "--batch-size must be at least 1; got 0")]
     [InlineData("--threads", "0", "--threads must be at least 1; got 0")]
-    [InlineData("--model", "vgg", "model must be one of seed; got 'vgg'")]
+    [InlineData("--model", "vgg", "model must be one of tutorial, airbench94, resnet9; got 'vgg'")]
     public async Task BadOptionsExitWithTwoAndOneLine(string option, string value, string message)
     {
         var run = await FoveaProcess.RunAsync("bench", option, value);
