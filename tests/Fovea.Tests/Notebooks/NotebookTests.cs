@@ -47,6 +47,7 @@ public class NotebookTests(ITestOutputHelper output)
 
     private JsonObject Execute(string name, int limit)
     {
+        Assert.True(NotebookRunner.WhyNot is null, NotebookRunner.WhyNot);
         using var temp = new TempFolder();
         string data = RealData.Cifar10ArchivePath ?? new FakeCifar10().WriteArchive(temp["cifar-10-binary.tar.gz"]);
         NotebookRunner.PackLocalFeed(temp.Path);
