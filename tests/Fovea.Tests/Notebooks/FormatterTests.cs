@@ -119,7 +119,7 @@ public class FormatterTests
         Assert.Equal(" ... (2 more rows)]", lines[^1]);
         Assert.Equal(7, lines.Length);
         Assert.Equal("<pre>" + text + "</pre>", Formatter.ToDisplayString(tensor, "text/html"));
-        Assert.Equal("Tensor (3)\n[1, 2, 3]", Formatter.ToDisplayString(new Tensor(new Shape(3), [1, 2, 3]), "text/plain"));
+        Assert.Equal("Tensor (3,)\n[1, 2, 3]", Formatter.ToDisplayString(new Tensor(new Shape(3), [1, 2, 3]), "text/plain"));
     }
 
     [Fact]
