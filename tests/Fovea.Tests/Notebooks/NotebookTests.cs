@@ -35,7 +35,7 @@ public class NotebookTests(ITestOutputHelper output)
     [Trait("Category", "Slow")]
     public void The_modern_recipe_notebook_trains_airbench94_and_evaluates_with_test_time_augmentation()
     {
-        var notebook = Execute("modern-recipe.ipynb", limit: 1024);
+        var notebook = Execute("modern-recipe.ipynb", limit: 2048);
 
         string text = string.Concat(NotebookRunner.Outputs(notebook).Select(NotebookRunner.Text));
         Assert.Contains("airbench94", text);
