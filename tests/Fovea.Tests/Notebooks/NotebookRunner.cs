@@ -51,20 +51,32 @@ internal static class NotebookRunner
         (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
             .Select(folder => Path.Combine(folder, name)).FirstOrDefault(File.Exists);
 
+    private static readonly Lazy<bool> Packed = new(PackLocalFeed);
+
     /// <summary>
-    /// Packs the four packages the notebooks reference into <c>artifacts/packages</c>, from the Release build that the
-    /// tests were built with where it is up to date.
+    /// Packs the four packages the notebooks reference into <c>artifacts/packages</c>, once per test run, from the
+    /// Release build that the tests were built with where it is up to date.
     /// </summary>
-    public static void PackLocalFeed(string temp)
+    public static void EnsurePacked() => _ = Packed.Value;
+
+    private static bool PackLocalFeed()
     {
         string repo = RepoRoot;
-        string solution = Path.Combine(temp, "notebook-packages.slnx");
+        string solution = Path.Combine(Path.GetTempPath(), $"fovea-notebook-packages-{Guid.NewGuid():N}.slnx");
         File.WriteAllText(solution, "<Solution>\n" + string.Concat(
             new[] { "Fovea", "Fovea.Imaging", "Fovea.Visualization", "Fovea.Interactive" }
                 .Select(p => $"  <Project Path=\"{Path.Combine(repo, "src", p, p + ".csproj")}\" />\n")) + "</Solution>\n");
-        var pack = ExternalProcess.Run(DotnetHost(), ["pack", solution, "-c", "Release", "-o", Path.Combine(repo, "artifacts", "packages"),
-            "--nologo", "--disable-build-servers", "-v:q"], PackTimeout, ChildEnvironment());
-        Assert.True(pack.ExitCode == 0, $"dotnet pack exited with {pack.ExitCode}:\n{pack.StandardOutput}\n{pack.StandardError}");
+        try
+        {
+            var pack = ExternalProcess.Run(DotnetHost(), ["pack", solution, "-c", "Release", "-o", Path.Combine(repo, "artifacts", "packages"),
+                "--nologo", "--disable-build-servers", "-v:q"], PackTimeout, ChildEnvironment());
+            Assert.True(pack.ExitCode == 0, $"dotnet pack exited with {pack.ExitCode}:\n{pack.StandardOutput}\n{pack.StandardError}");
+            return true;
+        }
+        finally
+        {
+            File.Delete(solution);
+        }
     }
 
     /// <summary>

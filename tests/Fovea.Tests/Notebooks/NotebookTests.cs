@@ -50,7 +50,7 @@ public class NotebookTests(ITestOutputHelper output)
         Assert.True(NotebookRunner.WhyNot is null, NotebookRunner.WhyNot);
         using var temp = new TempFolder();
         string data = RealData.Cifar10ArchivePath ?? new FakeCifar10().WriteArchive(temp["cifar-10-binary.tar.gz"]);
-        NotebookRunner.PackLocalFeed(temp.Path);
+        NotebookRunner.EnsurePacked();
         var (notebook, log) = NotebookRunner.Execute(name, temp.Path, new Dictionary<string, string>
         {
             ["FOVEA_DATA"] = data,
