@@ -107,7 +107,8 @@ public static class Airbench94
     {
         double lr = plan.LearningRate, wd = WdPer1024 * plan.BatchSize / KilostepScale;
         long total = plan.TotalSteps, warmup = (long)(total * 0.23);
-        var schedule = new PiecewiseLinear((0, 0.2 * lr), (Math.Max(warmup, 1), lr), (Math.Max(total, warmup + 1), 0.07 * lr));
+        long peak = Math.Max(warmup, 1);
+        var schedule = new PiecewiseLinear((0, 0.2 * lr), (peak, lr), (Math.Max(total, peak + 1), 0.07 * lr));
         // PyTorch's coupled decay, given per group as decay/rate so that every group decays by the same absolute amount.
         var sgd = new Sgd(schedule, (float)Momentum, nesterov: true, weightDecay: (float)(wd / lr))
         {
