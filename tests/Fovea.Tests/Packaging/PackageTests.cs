@@ -31,21 +31,22 @@ public class PackageTests(ITestOutputHelper output)
         // that is up to date), which keeps the test near a minute; a separate --artifacts-path took twice as long.
         string solution = temp["packages.slnx"];
         File.WriteAllText(solution, "<Solution>\n" + string.Concat(
-            new[] { "Fovea", "Fovea.Visualization", "Fovea.Serving", "Fovea.Cli" }.Select(p => $"  <Project Path=\"{Path.Combine(repo, "src", p, p + ".csproj")}\" />\n")) + "</Solution>\n");
+            new[] { "Fovea", "Fovea.Imaging", "Fovea.Visualization", "Fovea.Serving", "Fovea.Cli" }.Select(p => $"  <Project Path=\"{Path.Combine(repo, "src", p, p + ".csproj")}\" />\n")) + "</Solution>\n");
         Dotnet("pack", solution, "-c", "Release", "-o", feed);
 
         string[] packages = Directory.GetFiles(feed).Select(Path.GetFileName).Order().ToArray()!;
         output.WriteLine("packed: " + string.Join(", ", packages));
         string version = packages.Select(p => System.Text.RegularExpressions.Regex.Match(p, @"^Fovea\.(\d.*)\.nupkg$")).Single(m => m.Success).Groups[1].Value;
-        foreach (string id in new[] { "Fovea", "Fovea.Visualization", "Fovea.Serving", "Fovea.Cli" })
+        foreach (string id in new[] { "Fovea", "Fovea.Imaging", "Fovea.Visualization", "Fovea.Serving", "Fovea.Cli" })
         {
             Assert.Contains($"{id}.{version}.nupkg", packages);
             Assert.Contains($"{id}.{version}.snupkg", packages);
         }
 
         CheckPackage(feed, "Fovea", version, library: "Fovea.Core");
-        CheckPackage(feed, "Fovea.Visualization", version, library: "Fovea.Visualization", dependsOn: ["Fovea", "SkiaSharp"]);
-        CheckPackage(feed, "Fovea.Serving", version, library: "Fovea.Serving", dependsOn: ["Fovea", "Fovea.Visualization", "prometheus-net.AspNetCore"]);
+        CheckPackage(feed, "Fovea.Imaging", version, library: "Fovea.Imaging", dependsOn: ["Fovea", "SkiaSharp"]);
+        CheckPackage(feed, "Fovea.Visualization", version, library: "Fovea.Visualization", dependsOn: ["Fovea", "Fovea.Imaging"]);
+        CheckPackage(feed, "Fovea.Serving", version, library: "Fovea.Serving", dependsOn: ["Fovea", "Fovea.Imaging", "prometheus-net.AspNetCore"]);
         CheckTool(feed, version);
 
         string app = temp["app"];
