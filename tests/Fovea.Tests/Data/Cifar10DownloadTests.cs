@@ -3,6 +3,7 @@ using Fovea.Data;
 
 namespace Fovea.Tests.Data;
 
+[Collection(DownloadCollection.Name)]
 public sealed class Cifar10DownloadTests : IDisposable
 {
     private readonly TempFolder _cache = new();

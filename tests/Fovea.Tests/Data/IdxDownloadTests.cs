@@ -3,6 +3,7 @@ using Fovea.Data;
 namespace Fovea.Tests.Data;
 
 /// <summary>Downloading the four files of an IDX dataset into the cache, through the download code CIFAR-10 uses.</summary>
+[Collection(DownloadCollection.Name)]
 public sealed class IdxDownloadTests : IDisposable
 {
     private readonly TempFolder _temp = new();

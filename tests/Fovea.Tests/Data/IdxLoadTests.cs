@@ -3,6 +3,7 @@ using Fovea.Data;
 namespace Fovea.Tests.Data;
 
 /// <summary>Fashion-MNIST and MNIST from folders of IDX files, plain or gzipped, as Keras's <c>load_data()</c> returns them.</summary>
+[Collection(DownloadCollection.Name)]
 public sealed class IdxLoadTests : IDisposable
 {
     private readonly TempFolder _temp = new();

@@ -32,7 +32,7 @@ public sealed record FuzzOptions
     public Func<int, long> AllocationBudget { get; init; } = static length => 16L * length + 256 * 1024;
 
     /// <summary>Slowest acceptable case. Generous: the machine is shared, and a real hang is caught by <see cref="HangTimeout"/>.</summary>
-    public TimeSpan MaxCaseDuration { get; init; } = TimeSpan.FromSeconds(2);
+    public TimeSpan MaxCaseDuration { get; init; } = TimeSpan.FromSeconds(10);
 
     /// <summary>A case running this long is reported as a hang and the run is abandoned.</summary>
     public TimeSpan HangTimeout { get; init; } = TimeSpan.FromSeconds(30);
