@@ -75,6 +75,26 @@ internal static class KernelSelfTest
             cases++;
             if (!c.Check(rng, out string detail)) { failed++; failures.AppendLine(detail); }
         }
+        // One row: the matrix-vector path (n a whole number of vectors), across k blocks, and bit-identical to the same
+        // row inside a larger M, so that a batch of one predicts exactly what that image gets in a batch.
+        SgemmCase[] rows =
+        [
+            new(1, 64, 2304, false, false, false, true, true, 2, 0),
+            new(1, 96, 1000, true, false, true, true, false, 1, 3),
+            new(1, 16, 7, false, false, true, false, true, 1, 1),
+            new(1, 8, 300, true, false, false, true, true, 2, 2),
+            new(1, 32, 1, false, false, false, false, false, 1, 0),
+        ];
+        foreach (var c in rows)
+        {
+            cases++;
+            if (!c.Check(rng, out string detail)) { failed++; failures.AppendLine("row " + detail); }
+        }
+        foreach (var (n, k) in new[] { (64, 2304), (96, 1000), (16, 7), (8, 300) })
+        {
+            cases++;
+            if (!RowMatchesMatrix(rng, n, k, out string rowDetail)) { failed++; failures.AppendLine(rowDetail); }
+        }
         // Fused ReLU clamps negatives and keeps NaN on every path (a full tile: 6 rows, NR columns).
         cases++;
         if (!ReluKeepsNan(out string reluDetail)) { failed++; failures.AppendLine(reluDetail); }
@@ -86,6 +106,30 @@ internal static class KernelSelfTest
         failed += normFailed;
         string report = $"path={Sgemm.ActivePath} cases={cases} failed={failed}{Environment.NewLine}{failures}";
         return (failed == 0, report);
+    }
+
+    private static bool RowMatchesMatrix(Random rng, int n, int k, out string detail)
+    {
+        const int m = 7, row = 3;
+        var a = new float[m * k];
+        var b = new float[k * n];
+        var bias = new float[n];
+        foreach (var x in new[] { a, b, bias })
+            for (int i = 0; i < x.Length; i++) x[i] = (float)(rng.NextDouble() * 2 - 1);
+        var all = new float[m * n];
+        var one = new float[n];
+        Sgemm.Multiply(m, n, k, a, k, false, b, n, false, all, n, bias: bias, relu: true);
+        Sgemm.Multiply(1, n, k, a.AsSpan(row * k, k), k, false, b, n, false, one, n, bias: bias, relu: true);
+        for (int j = 0; j < n; j++)
+        {
+            if (BitConverter.SingleToInt32Bits(one[j]) != BitConverter.SingleToInt32Bits(all[row * n + j]))
+            {
+                detail = $"FAIL row {row} of {m}×{n}×{k}: C[{j}] = {one[j]} alone, {all[row * n + j]} in the matrix";
+                return false;
+            }
+        }
+        detail = $"ok row of {m}×{n}×{k}";
+        return true;
     }
 
     private static bool ReluKeepsNan(out string detail)

@@ -107,6 +107,9 @@ public static unsafe class Sgemm
                 DirectB = !transB && ldb <= NR,
             };
             if (k == 0) ScaleOnly(in g);
+            // One row (a batch of one through Dense, or the last layers of a network at batch 1): a matrix-vector
+            // product that reads B once in place, instead of packing it and filling a 6-row tile for one row.
+            else if (m == 1 && !transB && n % VectorWidth == 0) RunRow(in g);
             else Execute(in g, threads);
         }
     }
@@ -119,6 +122,19 @@ public static unsafe class Sgemm
         if (k <= Tuning.KcMax) return Math.Max(k, 1);
         int blocks = (k + Tuning.KcTarget - 1) / Tuning.KcTarget;
         return (k + blocks - 1) / blocks;
+    }
+
+    private static int VectorWidth => NR / 2;
+
+    private static void RunRow(in GemmArgs g)
+    {
+        switch (ActiveKernel)
+        {
+            case Path.Avx512: SgemmDriver<Avx512Ops, Vector512<float>>.RunRow(in g); break;
+            case Path.Avx2: SgemmDriver<Avx2Ops, Vector256<float>>.RunRow(in g); break;
+            case Path.Vector128: SgemmDriver<Vector128Ops, Vector128<float>>.RunRow(in g); break;
+            default: SgemmDriver<ScalarOps, float>.RunRow(in g); break;
+        }
     }
 
     private static int NR => ActiveKernel switch

@@ -117,6 +117,59 @@ internal static unsafe class SgemmDriver<TOps, TVec>
     }
 
     /// <summary>
+    /// C[1×N] for a one-row op(A), B not transposed and N a whole number of vectors: B is read in place, row by row.
+    /// The arithmetic is the micro-kernel's, element for element (per k block an FMA chain from zero over p, then
+    /// + C, + bias, ReLU), so a row computed here is bit-identical to the same row computed inside a larger M.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void RunRow(in GemmArgs g)
+    {
+        int w = TOps.Count, wide = 4 * w;
+        nint aStride = g.TransA ? g.Lda : 1;
+        for (int pc = 0; pc < g.K; pc += g.Kc)
+        {
+            int kb = Math.Min(g.Kc, g.K - pc);
+            bool load = g.Accumulate || pc > 0, last = pc + kb == g.K;
+            float* a = g.A + pc * aStride;
+            float* bias = last ? g.Bias : null;
+            bool relu = last && g.Relu;
+            int j = 0;
+            for (; j + wide <= g.N; j += wide)
+            {
+                TVec c0 = TOps.Zero, c1 = TOps.Zero, c2 = TOps.Zero, c3 = TOps.Zero;
+                float* b = g.B + pc * g.Ldb + j;
+                for (int p = 0; p < kb; p++, b += g.Ldb)
+                {
+                    TVec x = TOps.Broadcast(a[p * aStride]);
+                    c0 = TOps.MultiplyAdd(x, TOps.Load(b), c0);
+                    c1 = TOps.MultiplyAdd(x, TOps.Load(b + w), c1);
+                    c2 = TOps.MultiplyAdd(x, TOps.Load(b + 2 * w), c2);
+                    c3 = TOps.MultiplyAdd(x, TOps.Load(b + 3 * w), c3);
+                }
+                float* c = g.C + j;
+                StoreRow(c, c0, c1, load, bias == null ? null : bias + j, relu);
+                StoreRow(c + 2 * w, c2, c3, load, bias == null ? null : bias + j + 2 * w, relu);
+            }
+            for (; j < g.N; j += w)
+            {
+                TVec c0 = TOps.Zero;
+                float* b = g.B + pc * g.Ldb + j;
+                for (int p = 0; p < kb; p++, b += g.Ldb) c0 = TOps.MultiplyAdd(TOps.Broadcast(a[p * aStride]), TOps.Load(b), c0);
+                StoreVector(g.C + j, c0, load, bias == null ? null : bias + j, relu);
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreVector(float* c, TVec v, bool load, float* bias, bool relu)
+    {
+        if (load) v = TOps.Add(v, TOps.Load(c));
+        if (bias != null) v = TOps.Add(v, TOps.Load(bias));
+        if (relu) v = TOps.Relu(v);
+        TOps.Store(c, v);
+    }
+
+    /// <summary>
     /// C[0..MR, 0..NR) = (load ? C : 0) + Σ_p a[r·rowStride + p·depthStride] · b[p·bStride + j], then + bias, ReLU.
     /// A is read through two strides so one kernel serves packed panels (1, MR), row-major A (lda, 1) and
     /// transposed A (1, lda) — small-n shapes like conv forward (n = 32) then skip an A copy that would cost
