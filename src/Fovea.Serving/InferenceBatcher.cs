@@ -93,7 +93,7 @@ internal sealed class InferenceBatcher : IAsyncDisposable
     private void Run(List<PendingPrediction> batch)
     {
         int count = batch.Count, size = _model.ImageBytes, classes = _model.ClassNames.Count;
-        var pixels = new byte[count * size]; // [count, Side, Side, 3]
+        var pixels = new byte[count * size]; // [count, H, W, C]
         for (int i = 0; i < count; i++) batch[i].Pixels.CopyTo(pixels, i * size);
         long start = Stopwatch.GetTimestamp();
         float[] probabilities; // [count, classes]

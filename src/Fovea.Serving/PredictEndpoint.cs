@@ -73,7 +73,7 @@ internal sealed class PredictEndpoint(ServedModel model, InferenceBatcher batche
             }
             try
             {
-                images[i] = UploadDecoder.Decode(uploads[i].Bytes, uploads[i].Name, model.Side);
+                images[i] = UploadDecoder.Decode(uploads[i].Bytes, uploads[i].Name, model.Height, model.Width, model.ColorMode);
             }
             catch (FoveaException e)
             {

@@ -32,13 +32,13 @@ public sealed class PredictionServer : IAsyncDisposable
     private volatile bool _ready;
     private int _stopped;
 
-    private PredictionServer(WebApplication app, InferenceBatcher batcher, ServingMetrics metrics, IReadOnlyList<string> classNames, int side)
+    private PredictionServer(WebApplication app, InferenceBatcher batcher, ServingMetrics metrics, IReadOnlyList<string> classNames, Shape inputShape)
     {
         _app = app;
         _batcher = batcher;
         _metrics = metrics;
         ClassNames = classNames;
-        InputSide = side;
+        InputShape = inputShape;
     }
 
     /// <summary>Where the server listens, with the actual port when port 0 was asked for.</summary>
@@ -47,8 +47,9 @@ public sealed class PredictionServer : IAsyncDisposable
     /// <summary>The model's class names, in output order.</summary>
     public IReadOnlyList<string> ClassNames { get; }
 
-    /// <summary>Side of the square RGB images the model takes; uploads are centre-cropped and resized to it.</summary>
-    public int InputSide { get; }
+    /// <summary>The model's input (height, width, channels): uploads are centre-cropped to its aspect ratio, resized to
+    /// it and turned to grayscale for a one-channel model.</summary>
+    public Shape InputShape { get; }
 
     /// <summary>True from start until <see cref="StopAsync"/> begins; what <c>/readyz</c> reports.</summary>
     public bool IsReady => _ready;
@@ -79,7 +80,7 @@ public sealed class PredictionServer : IAsyncDisposable
         if (options.LogToConsole) builder.Logging.AddSimpleConsole(console => console.SingleLine = true).SetMinimumLevel(LogLevel.Warning);
 
         WebApplication app = builder.Build();
-        var server = new PredictionServer(app, batcher, metrics, model.ClassNames, model.Side);
+        var server = new PredictionServer(app, batcher, metrics, model.ClassNames, model.InputShape);
         server.Map(app, model, options);
         try
         {

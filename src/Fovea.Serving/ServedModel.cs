@@ -1,4 +1,5 @@
 using Fovea.Data;
+using Fovea.Imaging;
 using Fovea.Models;
 using Fovea.Serialization;
 
@@ -12,38 +13,44 @@ internal sealed class ServedModel
 {
     private readonly Model _model;
 
-    private ServedModel(Model model, IReadOnlyList<string> classNames, int side)
+    private ServedModel(Model model, IReadOnlyList<string> classNames)
     {
         _model = model;
         ClassNames = classNames;
-        Side = side;
+        InputShape = model.InputShape;
     }
 
-    /// <summary>Height and width of the model's square RGB input.</summary>
-    public int Side { get; }
+    /// <summary>The model's input: height, width and channels (1 for grayscale, 3 for RGB).</summary>
+    public Shape InputShape { get; }
 
-    /// <summary>Bytes of one decoded image: <c>Side * Side * 3</c>, HWC.</summary>
-    public int ImageBytes => Side * Side * 3;
+    public int Height => InputShape[0];
+    public int Width => InputShape[1];
+
+    /// <summary>What uploads are decoded to: grayscale for a one-channel model, else RGB.</summary>
+    public ColorMode ColorMode => InputShape[2] == 1 ? ColorMode.Grayscale : ColorMode.Rgb;
+
+    /// <summary>Bytes of one decoded image: height · width · channels, HWC.</summary>
+    public int ImageBytes => (int)InputShape.Size;
 
     /// <summary>Class names, in the order of the model's outputs.</summary>
     public IReadOnlyList<string> ClassNames { get; }
 
-    /// <exception cref="FoveaException">The file is not a model, or not one of square RGB images giving class probabilities.</exception>
+    /// <exception cref="FoveaException">The file is not a model, or not one of grayscale or RGB images giving class probabilities.</exception>
     public static ServedModel Load(string path)
     {
         SavedModel saved = Model.Load(path);
         Shape input = saved.Model.InputShape, output = saved.Model.OutputShape;
-        if (input.Rank != 3 || input[0] != input[1] || input[2] != 3)
-            throw new FoveaException($"{path}: serving needs a model of square RGB images; this one takes {input}");
+        if (input.Rank != 3 || input[2] is not (1 or 3))
+            throw new FoveaException($"{path}: serving needs a model of grayscale or RGB images (height, width, 1 or 3 channels); this one takes {input}");
         if (output.Rank != 1 || output[0] != saved.ClassNames.Count)
             throw new FoveaException($"{path}: serving needs a model that outputs one probability per class; this one outputs {output}");
-        return new ServedModel(saved.Model, saved.ClassNames, input[0]);
+        return new ServedModel(saved.Model, saved.ClassNames);
     }
 
     /// <summary>Class probabilities of <paramref name="count"/> images in one forward pass.</summary>
-    /// <param name="pixels">The images, RGB bytes. // [count, Side, Side, 3]</param>
+    /// <param name="pixels">The images, bytes. // [count, H, W, C]</param>
     /// <param name="count">Number of images.</param>
     /// <returns>Probabilities. // [count, classes]</returns>
     public float[] Predict(byte[] pixels, int count) =>
-        _model.Predict(new ImageSet(pixels, count, Side, Side, 3), batchSize: count).Data;
+        _model.Predict(new ImageSet(pixels, count, Height, Width, InputShape[2]), batchSize: count).Data;
 }

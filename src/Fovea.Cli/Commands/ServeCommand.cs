@@ -53,7 +53,7 @@ internal static class ServeCommand
         PredictionServer server = PredictionServer.StartAsync(options, cancellation).GetAwaiter().GetResult();
         try
         {
-            Console.WriteLine($"serving {options.ModelPath}: {server.ClassNames.Count} classes, {server.InputSide}x{server.InputSide} RGB input" +
+            Console.WriteLine($"serving {options.ModelPath}: {server.ClassNames.Count} classes, {server.InputShape[0]}x{server.InputShape[1]} {(server.InputShape[2] == 1 ? "grayscale" : "RGB")} input" +
                               (options.ApiKey is null ? "" : ", API key required on /predict"));
             foreach (Uri address in server.Addresses) Console.WriteLine($"listening on {address}");
             Console.WriteLine("press Ctrl+C to stop");
