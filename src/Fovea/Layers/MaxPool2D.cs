@@ -58,6 +58,11 @@ public sealed class MaxPool2D : UnaryLayer
         _forward.Run(output, input, batch, keepArgmax: training);
     }
 
+    /// <summary>Pools <paramref name="images"/> images of <paramref name="input"/> into images first.. of
+    /// <paramref name="output"/>, without the argmax: inference, fed by <see cref="Conv2D.ForwardPooled"/>.</summary>
+    internal void PoolForInference(float[] output, int first, float[] input, int images) =>
+        _forward.Run(output, input, images, keepArgmax: false, outputFirst: first);
+
     public override void Backward(float[]? inputGrad, float[] outputGrad, float[] input, float[] output, int batch)
     {
         CheckCapacity(batch);
@@ -194,10 +199,11 @@ public sealed class MaxPool2D : UnaryLayer
         private float[] _src = [];
 
         private bool _keepArgmax;
+        private int _outputFirst;
 
-        public void Run(float[] dst, float[] src, int batch, bool keepArgmax = true)
+        public void Run(float[] dst, float[] src, int batch, bool keepArgmax = true, int outputFirst = 0)
         {
-            (_dst, _src, _keepArgmax) = (dst, src, keepArgmax);
+            (_dst, _src, _keepArgmax, _outputFirst) = (dst, src, keepArgmax, outputFirst);
             WorkerPool.Shared.Run(this, batch);
             (_dst, _src) = ([], []);
         }
@@ -209,7 +215,7 @@ public sealed class MaxPool2D : UnaryLayer
             var argmax = layer._argmax.AsSpan(image * outSize, outSize);
             if (!backward && !_keepArgmax)
             {
-                PoolImageMax(_dst.AsSpan(image * outSize, outSize), _src.AsSpan(image * inSize, inSize),
+                PoolImageMax(_dst.AsSpan((_outputFirst + image) * outSize, outSize), _src.AsSpan(image * inSize, inSize),
                     inShape[1], inShape[2], layer.PoolSize.Height, layer.PoolSize.Width,
                     layer.Strides.Height, layer.Strides.Width, layer.OutputShape[0], layer.OutputShape[1]);
                 return;

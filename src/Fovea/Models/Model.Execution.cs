@@ -16,6 +16,7 @@ public partial class Model
     private bool[] _runsBackward = [];
     private int[] _batchLabels = [];
     private int[] _batchIndices = [];
+    private bool[] _poolsInConvolution = [];
     private int _capacity;
 
     private int Classes => OutputShape[^1];
@@ -130,6 +131,15 @@ public partial class Model
             for (int k = 0; k < _accumulateSlots[j].Length; k++)
                 _nodeInputGrads[j][_accumulateSlots[j][k]] = _sumScratch[k];
 
+        // In inference, a convolution whose output only a max-pool reads pools it chunk by chunk, from cache.
+        _poolsInConvolution = new bool[n];
+        for (int j = 0; j + 1 < n; j++)
+        {
+            int v = _nodes[j].Output;
+            _poolsInConvolution[j] = _nodes[j].Layer is Conv2D && _nodes[j + 1].Layer is MaxPool2D && _nodes[j + 1].Inputs[0] == v
+                && v != OutputValue && Enumerable.Range(j + 2, n - j - 2).All(c => !_nodes[c].Inputs.Contains(v));
+        }
+
         foreach (var node in _nodes) node.Layer.Plan(batchSize);
         _capacity = batchSize;
         _batchLabels = new int[batchSize];
@@ -143,6 +153,12 @@ public partial class Model
         for (int j = 0; j < _nodes.Count; j++)
         {
             var node = _nodes[j];
+            if (!training && _poolsInConvolution[j])
+            {
+                ((Conv2D)node.Layer).ForwardPooled(_values[_nodes[j + 1].Output], _nodeInputs[j][0], (MaxPool2D)_nodes[j + 1].Layer, batch);
+                j++;
+                continue;
+            }
             node.Layer.StepSeed = stepSeed;
             node.Layer.Forward(_values[node.Output], _nodeInputs[j], batch, training);
         }
