@@ -15,7 +15,10 @@ namespace Fovea.Kernels;
 /// budget (each output is one SGEMM dot product over a patch, whatever the tile); the kernel gradient sums tile
 /// by tile, so its rounding follows the budget.
 /// </para>
-/// 1×1 stride-1 convolutions skip im2col: the NHWC input already is the patch matrix.
+/// 1×1 stride-1 convolutions skip im2col: the NHWC input already is the patch matrix. 3×3 stride-1 convolutions
+/// with enough channels run their forward pass and input gradient by Winograd instead (<see cref="PrefersWinograd"/>,
+/// a fixed rule on the geometry, so the choice and hence the bits never depend on timing); their results are then
+/// bit-identical for any thread count and batch size too, but round differently from im2col.
 /// Not thread-safe: one plan per layer, one pass at a time.
 /// </summary>
 public sealed class Convolution
@@ -38,11 +41,20 @@ public sealed class Convolution
     private readonly SplitKernelGradient _split;
     private float[] _cols = [];          // [TileImages·OH·OW, KH·KW·C], grown to the largest tile used
     private float[] _partials = [];      // [SplitKParts, KH·KW·C, F], split-k path only
+    private readonly WinogradConvolution? _winograd;   // forward and input gradient, when chosen
 
     /// <param name="geometry">Input, kernel, strides and padding of one image; validated here.</param>
     /// <param name="filters">Output channels.</param>
     /// <param name="tileFloats">Budget for one tile's patch matrix; a tile always holds at least one image.</param>
     public Convolution(ConvGeometry geometry, int filters, int tileFloats = DefaultTileFloats)
+        : this(geometry, filters, tileFloats, ConvolutionAlgorithm.Auto)
+    {
+    }
+
+    /// <param name="algorithm">Forces im2col or Winograd (tests, benchmarks); Winograd throws for a geometry it does not support.</param>
+    /// <param name="winogradTileFloats">The Winograd plan's chunk budget (<see cref="WinogradConvolution.DefaultTileFloats"/>).</param>
+    internal Convolution(ConvGeometry geometry, int filters, int tileFloats, ConvolutionAlgorithm algorithm,
+                         int winogradTileFloats = WinogradConvolution.DefaultTileFloats)
     {
         geometry.Validate();
         if (filters <= 0) throw new ArgumentOutOfRangeException(nameof(filters), $"filters must be positive; got {filters}");
@@ -58,12 +70,29 @@ public sealed class Convolution
         TileImages = geometry.IsPointwise ? int.MaxValue : Math.Max(1, tileFloats / _patchFloats);
         _tiles = new TileWork(this);
         _split = new SplitKernelGradient(this);
+        bool winograd = algorithm switch
+        {
+            ConvolutionAlgorithm.Winograd => true,
+            ConvolutionAlgorithm.Im2Col => false,
+            _ => PrefersWinograd(geometry, filters),
+        };
+        if (winograd) _winograd = new WinogradConvolution(geometry, filters, winogradTileFloats);
     }
+
+    /// <summary>
+    /// The dispatch rule: Winograd for 3×3 stride-1 convolutions (<see cref="WinogradConvolution.Supports"/>) with
+    /// at least 32 input channels and filters. From the geometry alone, never from timing, so every run and every
+    /// machine computes a layer the same way.
+    /// </summary>
+    public static bool PrefersWinograd(in ConvGeometry geometry, int filters) =>
+        WinogradConvolution.Supports(geometry) && geometry.InChannels >= 32 && filters >= 32;
 
     public ConvGeometry Geometry => _g;
     public int Filters { get; }
     /// <summary>Images per tile (int.MaxValue for pointwise convolutions, which need no patch matrix).</summary>
     public int TileImages { get; }
+    /// <summary>Whether the forward pass and the input gradient run by Winograd F(2×2, 3×3).</summary>
+    public bool UsesWinograd => _winograd is not null;
     /// <summary>Floats of one output image: OH·OW·F.</summary>
     public int OutputSize => _g.OutPixels * Filters;
     /// <summary>Floats of the kernel: KH·KW·C·F.</summary>
@@ -83,6 +112,11 @@ public sealed class Convolution
         Check(kernel.Length, KernelSize, nameof(kernel), "KH·KW·C·filters");
         if (!bias.IsEmpty && bias.Length != Filters)
             throw new ArgumentException($"bias must be empty or hold filters = {Filters} values; got {bias.Length}", nameof(bias));
+        if (_winograd is not null)
+        {
+            _winograd.Forward(output, input, kernel, bias, relu, batch);
+            return;
+        }
         int k = _g.PatchSize, f = Filters;
         for (int first = 0; first < batch; first += TileImages)
         {
@@ -105,6 +139,11 @@ public sealed class Convolution
         Check(inputGrad.Length, (long)batch * _g.InputSize, nameof(inputGrad), "batch·H·W·C");
         Check(outputGrad.Length, (long)batch * OutputSize, nameof(outputGrad), "batch·OH·OW·filters");
         Check(kernel.Length, KernelSize, nameof(kernel), "KH·KW·C·filters");
+        if (_winograd is not null)
+        {
+            _winograd.BackwardInput(inputGrad, outputGrad, kernel, batch);
+            return;
+        }
         int k = _g.PatchSize, f = Filters;
         for (int first = 0; first < batch; first += TileImages)
         {
