@@ -22,6 +22,7 @@ internal unsafe struct WinogradInputTile : IChannelKernel
     public float* V;       // &V[0, t, 0]
     public nint Stride;    // floats from V[ξ, t, 0] to V[ξ + 1, t, 0]
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public int Run<TOps, TVec>(int c, int end) where TOps : ISimd<TVec> where TVec : unmanaged
     {
         int w = TOps.Count;
@@ -76,6 +77,7 @@ internal unsafe struct WinogradKernelRow : IChannelKernel
     public float* U;       // &U[0, c, 0]
     public nint Stride;    // floats from U[ξ, c, 0] to U[ξ + 1, c, 0]: C·F
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public int Run<TOps, TVec>(int f, int end) where TOps : ISimd<TVec> where TVec : unmanaged
     {
         int w = TOps.Count;
@@ -134,6 +136,7 @@ internal unsafe struct WinogradOutputTile : IChannelKernel
     public float* Bias;    // [F] or null
     public bool Relu;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public int Run<TOps, TVec>(int f, int end) where TOps : ISimd<TVec> where TVec : unmanaged
     {
         int w = TOps.Count;

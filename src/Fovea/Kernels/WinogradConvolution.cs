@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Fovea.Kernels;
 
 /// <summary>
@@ -6,8 +8,11 @@ namespace Fovea.Kernels;
 /// planned once per layer like <see cref="Convolution"/>, which dispatches here for the shapes where it is faster.
 /// <para>
 /// Each pass transforms the kernel into U [16, C, F], then walks the output's 2×2 tiles (over the whole batch,
-/// image by image, row by row) in chunks of <see cref="ChunkTiles"/>: the input tiles become V [16, tiles, C], 16
-/// SGEMMs give M_ξ = V_ξ · U_ξ [tiles, F], and the output transform writes the valid outputs. A chunk is any run of
+/// image by image, row by row) in chunks of <see cref="ChunkTiles"/>: the input tiles become V [tiles, 16, C], 16
+/// SGEMMs give M_ξ = V_ξ · U_ξ [tiles, F] (stored as M [tiles, 16, F]), and the output transform writes the valid
+/// outputs. Tile-major V and M let each transform read or write one contiguous block per tile (a third of the
+/// transform time of ξ-major matrices, on airbench's shapes); the GEMMs read V_ξ and write M_ξ through a row
+/// stride of 16·C. A chunk is any run of
 /// tiles, not whole images, so the scratch (V and M) stays within the budget whatever the batch or image size.
 /// The input gradient of a 3×3 stride-1 convolution is itself one: dz padded by 2 − pad on each side, convolved
 /// with the kernel turned 180° and its C and F axes swapped, whose transform is U with the indices 0 and 3 of
@@ -29,14 +34,16 @@ public sealed class WinogradConvolution
 
     /// <summary>Positions in a transformed tile: 4×4.</summary>
     private const int Xi = 16;
+    /// <summary>Floats after each tile's 16 rows of V and M: a 64-byte shift, so that the GEMM's rows, 16·C apart, do not all map to the same cache sets.</summary>
+    private const int RowPad = 16;
 
     private readonly ConvGeometry _g;
     private readonly Pass _forward, _backward;
     private readonly TransformWork _work;
     private readonly GemmWork _gemms;
     private float[] _u = [];        // [16, C, F]: the transformed kernel
-    private float[] _v = [];        // [16, ChunkTiles, max(C, F)]
-    private float[] _m = [];        // [16, ChunkTiles, max(C, F)]
+    private float[] _v = [];        // [ChunkTiles, 16·Cin + RowPad]: the transformed input tiles
+    private float[] _m = [];        // [ChunkTiles, 16·Cout + RowPad]: their products with U
     private readonly float[] _zeros; // one pixel of zero channels: the padding every input tile reads
 
     /// <summary>Whether this plan handles the geometry: a 3×3 kernel at stride 1 with at most 2 pixels of padding
@@ -125,7 +132,7 @@ public sealed class WinogradConvolution
     {
         long total = (long)batch * p.TilesPerImage;
         int chunk = (int)Math.Min(ChunkTiles, total);
-        int scratch = Xi * chunk * Math.Max(_g.InChannels, Filters);
+        int scratch = chunk * (Xi * Math.Max(_g.InChannels, Filters) + RowPad);
         if (_v.Length < scratch) (_v, _m) = (new float[scratch], new float[scratch]);
         for (long first = 0; first < total; first += chunk)
         {
@@ -219,7 +226,10 @@ public sealed class WinogradConvolution
             }
         }
 
+        // The part methods (and the kernels below them) are AggressiveOptimization, as the SGEMM's: at tier 0 the
+        // vector operations are real calls, and on a busy machine the tier-up came only after many passes.
         /// <summary>U[ξ, c, :] for input channels [start, end).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void KernelPart(int start, int end)
         {
             int c = plan._g.InChannels, f = plan.Filters;
@@ -236,6 +246,7 @@ public sealed class WinogradConvolution
         }
 
         /// <summary>V[ξ, t, :] for the chunk's tiles [start, end).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void InputPart(int start, int end)
         {
             var p = _pass!;
@@ -243,7 +254,7 @@ public sealed class WinogradConvolution
             float** d = stackalloc float*[Xi];
             fixed (float* input = _source.Span, v = plan._v, zeros = plan._zeros)
             {
-                var k = new WinogradInputTile { D = d, Stride = (nint)_count * cin };
+                var k = new WinogradInputTile { D = d, Stride = cin };
                 for (int t = start; t < end; t++)
                 {
                     long tile = _first + t;
@@ -260,20 +271,21 @@ public sealed class WinogradConvolution
                                 ? img + ((nint)ih * p.Width + iw) * cin : zeros;
                         }
                     }
-                    k.V = v + (nint)t * cin;
+                    k.V = v + (nint)t * (Xi * cin + RowPad);
                     ChannelLoop.Run(ref k, cin);
                 }
             }
         }
 
         /// <summary>The outputs of the chunk's tiles [start, end).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void OutputPart(int start, int end)
         {
             var p = _pass!;
             int cout = p.OutChannels;
             fixed (float* output = _target.Span, m = plan._m, bias = _bias.Span)
             {
-                var k = new WinogradOutputTile { Stride = (nint)_count * cout, Bias = _bias.IsEmpty ? null : bias, Relu = _relu };
+                var k = new WinogradOutputTile { Stride = cout, Bias = _bias.IsEmpty ? null : bias, Relu = _relu };
                 for (int t = start; t < end; t++)
                 {
                     long tile = _first + t;
@@ -285,7 +297,7 @@ public sealed class WinogradConvolution
                     k.Y01 = right ? y + cout : null;
                     k.Y10 = below ? y + (nint)p.OutWidth * cout : null;
                     k.Y11 = right && below ? y + ((nint)p.OutWidth + 1) * cout : null;
-                    k.M = m + (nint)t * cout;
+                    k.M = m + (nint)t * (Xi * cout + RowPad);
                     ChannelLoop.Run(ref k, cout);
                 }
             }
@@ -313,18 +325,19 @@ public sealed class WinogradConvolution
         {
             var p = _pass!;
             int cin = p.InChannels, cout = p.OutChannels, t = _tiles, kernelFloats = cin * cout;
-            var v = plan._v.AsSpan(xi * t * cin, t * cin);
-            var m = plan._m.AsSpan(xi * t * cout, t * cout);
+            int ldv = Xi * cin + RowPad, ldm = Xi * cout + RowPad;
+            var v = plan._v.AsSpan(xi * cin, (t - 1) * ldv + cin);
+            var m = plan._m.AsSpan(xi * cout, (t - 1) * ldm + cout);
             if (p.TransposedU)
             {
                 // M_ξ [t, C] = V_ξ [t, F] · U_σ(ξ)ᵀ, with U_σ(ξ) stored [C, F].
                 var u = plan._u.AsSpan(Turned[xi] * kernelFloats, kernelFloats);
-                Sgemm.Multiply(t, cout, cin, v, cin, false, u, cin, true, m, cout);
+                Sgemm.Multiply(t, cout, cin, v, ldv, false, u, cin, true, m, ldm);
             }
             else
             {
                 var u = plan._u.AsSpan(xi * kernelFloats, kernelFloats);
-                Sgemm.Multiply(t, cout, cin, v, cin, false, u, cout, false, m, cout);
+                Sgemm.Multiply(t, cout, cin, v, ldv, false, u, cout, false, m, ldm);
             }
         }
     }

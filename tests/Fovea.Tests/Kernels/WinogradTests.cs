@@ -62,7 +62,7 @@ public class WinogradTests
     /// A direct float sum of 9·C products is within (9·C)·2⁻²⁴ of that; Winograd adds the transforms' few
     /// roundings and sums terms up to 4·2.25 = 9 times larger than the direct ones (|V| ≤ 4·max|d|,
     /// |U| ≤ 2.25·max|g|) that cancel, so its bound is a small constant factor higher. Measured worst here:
-    /// about a tenth of the bound. A wrong tap or sign gives errors of the order of Σ|terms| itself.
+    /// between an 80th and a tenth of the bound. A wrong tap or sign gives errors of the order of Σ|terms| itself.
     /// </summary>
     [Theory]
     [MemberData(nameof(Shapes))]
