@@ -32,6 +32,9 @@ public sealed class WinogradConvolution
     /// the GEMMs read it, and at 256 channels a chunk holds 256 tiles (16 images of 7×7), each GEMM 256×256×256.</summary>
     public const int DefaultTileFloats = 1 << 21;
 
+    /// <summary>Transforms of fewer floats than this run on the calling thread: waking a worker costs more.</summary>
+    internal static long ParallelMinFloats = 1 << 18;
+
     /// <summary>Positions in a transformed tile: 4×4.</summary>
     private const int Xi = 16;
     /// <summary>Floats after each tile's 16 rows of V and M: a 64-byte shift, so that the GEMM's rows, 16·C apart, do not all map to the same cache sets.</summary>
@@ -191,27 +194,29 @@ public sealed class WinogradConvolution
         public void Kernel(ReadOnlyMemory<float> kernel)
         {
             (_stage, _source, _count) = (Stage.Kernel, kernel, plan._g.InChannels);
-            try { Go(); }
+            try { Go(Xi * plan.Filters); }
             finally { _source = default; }
         }
 
         public void Input(Pass p, ReadOnlyMemory<float> input, long first, int tiles)
         {
             (_stage, _pass, _source, _first, _count) = (Stage.Input, p, input, first, tiles);
-            try { Go(); }
+            try { Go(Xi * p.InChannels); }
             finally { (_pass, _source) = (null, default); }
         }
 
         public void Output(Pass p, Memory<float> output, ReadOnlyMemory<float> bias, bool relu, long first, int tiles)
         {
             (_stage, _pass, _target, _bias, _relu, _first, _count) = (Stage.Output, p, output, bias, relu, first, tiles);
-            try { Go(); }
+            try { Go(Xi * p.OutChannels); }
             finally { (_pass, _target, _bias) = (null, default, default); }
         }
 
-        private void Go()
+        /// <summary>Runs the stage over <c>_count</c> items of <paramref name="floatsPerItem"/> transformed floats each:
+        /// on the calling thread when that is below <see cref="ParallelMinFloats"/>, where waking a worker costs more.</summary>
+        private void Go(long floatsPerItem)
         {
-            _parts = Math.Min(_count, WorkerPool.Shared.Threads * PartsPerThread);
+            _parts = _count * floatsPerItem < ParallelMinFloats ? 1 : Math.Min(_count, WorkerPool.Shared.Threads * PartsPerThread);
             WorkerPool.Shared.Run(this, _parts);
         }
 
@@ -317,7 +322,13 @@ public sealed class WinogradConvolution
         public void Run(Pass p, int tiles)
         {
             (_pass, _tiles) = (p, tiles);
-            try { WorkerPool.Shared.Run(this, Xi); }
+            try
+            {
+                // Small products (batch 1) on the calling thread, as the SGEMM decides for each of them alone.
+                if ((long)Xi * tiles * p.InChannels * p.OutChannels < Xi * Sgemm.Tuning.ParallelMinMacs)
+                    for (int xi = 0; xi < Xi; xi++) Execute(xi);
+                else WorkerPool.Shared.Run(this, Xi);
+            }
             finally { _pass = null; }
         }
 

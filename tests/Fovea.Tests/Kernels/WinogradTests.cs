@@ -1,4 +1,5 @@
 using Fovea.Kernels;
+using Fovea.Layers;
 using Fovea.Tests.Models;
 
 namespace Fovea.Tests.Kernels;
@@ -139,6 +140,20 @@ public class WinogradTests
         Assert.False(new Convolution(ConvGeometry.Same(15, 15, 64, 5, 5), 64).UsesWinograd);
         Assert.False(new Convolution(ConvGeometry.Same(15, 15, 64, 3, 3), 64, Convolution.DefaultTileFloats, ConvolutionAlgorithm.Im2Col).UsesWinograd);
         Assert.True(new Convolution(ConvGeometry.Same(5, 5, 3, 3, 3), 4, Convolution.DefaultTileFloats, ConvolutionAlgorithm.Winograd).UsesWinograd);
+    }
+
+    /// <summary>Conv2D layers wide enough for the dispatch to pick Winograd pass the finite-difference gradient
+    /// check: forward, input gradient (Winograd) and kernel gradient (im2col) agree with each other.</summary>
+    [Theory]
+    [InlineData(Padding.Same, Activation.Linear)]
+    [InlineData(Padding.Valid, Activation.Relu)]
+    public void Conv2D_gradient_check_passes_through_winograd(Padding padding, Activation activation)
+    {
+        var shape = new Shape(5, 4, 32);
+        var g = padding == Padding.Same ? ConvGeometry.Same(5, 4, 32, 3, 3) : ConvGeometry.Valid(5, 4, 32, 3, 3);
+        Assert.True(Convolution.PrefersWinograd(g, 32));
+        Layers.GradientCheck.Layer(new Conv2D(32, (3, 3), activation, padding), shape, batch: 2,
+            eps: activation == Activation.Relu ? 1e-3f : 1e-2f);
     }
 
     [Fact]
