@@ -5,7 +5,7 @@ namespace Fovea.Benchmarks;
 
 /// <summary>
 /// im2col + SGEMM against Winograd F(2×2, 3×3), side by side, on the 3×3 stride-1 convolutions of the zoo models,
-/// forward (ReLU and bias fused) and input gradient: best-of-N milliseconds of each and their ratio (im2col time over
+/// forward (ReLU and bias fused), input gradient and kernel gradient: best-of-N milliseconds of each and their ratio (im2col time over
 /// Winograd time: above 1, Winograd is faster), plus the choice <see cref="Convolution.PrefersWinograd"/> makes:
 /// <c>dotnet run -c Release --project bench/Fovea.Benchmarks -- --winograd [--batch 256] [--threads 1]
 /// [--trials 5] [--shapes name,name] [--chunk floats]</c>.
@@ -52,7 +52,7 @@ internal static class WinogradTiming
             }
         }
         Console.WriteLine($"path={Sgemm.ActivePath} threads={Engine.Threads} batch={batch} chunk={chunk} floats; best of {trials}, ms; ratio = im2col / winograd");
-        Console.WriteLine($"{"shape",-10} {"in",-10} {"pad",-4} {"F",4} | {"fwd i2c",8} {"wino",8} {"ratio",6} | {"dX i2c",8} {"wino",8} {"ratio",6} | rule");
+        Console.WriteLine($"{"shape",-10} {"in",-10} {"pad",-4} {"F",4} | {"fwd i2c",8} {"wino",8} {"ratio",6} | {"dX i2c",8} {"wino",8} {"ratio",6} | {"dW i2c",8} {"wino",8} {"ratio",6} | rule");
         foreach (var s in Shapes)
         {
             if (only is not null && !only.Split(',').Contains(s.Name)) continue;
@@ -77,10 +77,13 @@ internal static class WinogradTiming
                                         () => winograd.Forward(y, x, w, bias, relu: true, batch));
         var (dxI, dxW) = Best(trials, () => im2col.BackwardInput(dx, dz, w, batch),
                                       () => winograd.BackwardInput(dx, dz, w, batch));
+        var dw = new float[w.Length];
+        var (dwI, dwW) = Best(trials, () => im2col.BackwardKernel(dw, dz, x, batch),
+                                      () => winograd.BackwardKernel(dw, dz, x, batch));
         string input = $"{g.Height}x{g.Width}x{g.InChannels}";
         string pad = g.PadTop + g.PadBottom > 0 ? "same" : "vald";
         string rule = Convolution.PrefersWinograd(g, f) ? "winograd" : "im2col";
-        Console.WriteLine($"{s.Name,-10} {input,-10} {pad,-4} {f,4} | {fwdI,8:F3} {fwdW,8:F3} {fwdI / fwdW,6:F2} | {dxI,8:F3} {dxW,8:F3} {dxI / dxW,6:F2} | {rule}");
+        Console.WriteLine($"{s.Name,-10} {input,-10} {pad,-4} {f,4} | {fwdI,8:F3} {fwdW,8:F3} {fwdI / fwdW,6:F2} | {dxI,8:F3} {dxW,8:F3} {dxI / dxW,6:F2} | {dwI,8:F3} {dwW,8:F3} {dwI / dwW,6:F2} | {rule}");
     }
 
     /// <summary>Best wall time in ms of each pass over <paramref name="trials"/> alternating runs, after a warm-up;

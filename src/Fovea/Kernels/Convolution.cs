@@ -16,9 +16,11 @@ namespace Fovea.Kernels;
 /// by tile, so its rounding follows the budget.
 /// </para>
 /// 1×1 stride-1 convolutions skip im2col: the NHWC input already is the patch matrix. 3×3 stride-1 convolutions
-/// with enough channels run their forward pass and input gradient by Winograd instead (<see cref="PrefersWinograd"/>,
-/// a fixed rule on the geometry, so the choice and hence the bits never depend on timing); their results are then
-/// bit-identical for any thread count and batch size too, but round differently from im2col.
+/// with enough channels run by Winograd F(2×2, 3×3) instead (<see cref="WinogradConvolution"/>): the forward pass and
+/// input gradient where <see cref="PrefersWinograd"/> says so, the kernel gradient where
+/// <see cref="PrefersWinogradKernelGradient"/> does. Both are fixed rules on the geometry, so the choice, and hence
+/// the bits, never depend on timing or the batch; Winograd's results are bit-identical for any thread count too (its
+/// forward pass and input gradient for any batch and budget as well), but round differently from im2col.
 /// Not thread-safe: one plan per layer, one pass at a time.
 /// </summary>
 public sealed class Convolution
@@ -42,6 +44,7 @@ public sealed class Convolution
     private float[] _cols = [];          // [TileImages·OH·OW, KH·KW·C], grown to the largest tile used
     private float[] _partials = [];      // [SplitKParts, KH·KW·C, F], split-k path only
     private readonly WinogradConvolution? _winograd;   // forward and input gradient, when chosen
+    private readonly bool _winogradKernelGradient;     // and the kernel gradient too
 
     /// <param name="geometry">Input, kernel, strides and padding of one image; validated here.</param>
     /// <param name="filters">Output channels.</param>
@@ -76,7 +79,11 @@ public sealed class Convolution
             ConvolutionAlgorithm.Im2Col => false,
             _ => PrefersWinograd(geometry, filters),
         };
-        if (winograd) _winograd = new WinogradConvolution(geometry, filters, winogradTileFloats);
+        if (winograd)
+        {
+            _winograd = new WinogradConvolution(geometry, filters, winogradTileFloats);
+            _winogradKernelGradient = algorithm == ConvolutionAlgorithm.Winograd || PrefersWinogradKernelGradient(geometry, filters);
+        }
     }
 
     /// <summary>
@@ -88,12 +95,20 @@ public sealed class Convolution
     /// airbench and resnet9 layers with 64–256 channels, 1.1× on 3×3 images; 0.4–0.6× with 3 channels and
     /// 1.0–1.2× with 24, which therefore stay on im2col.
     /// </summary>
-    public static bool PrefersWinograd(in ConvGeometry geometry, int filters)
-    {
-        if (!WinogradConvolution.Supports(geometry) || geometry.InChannels < 32 || filters < 32) return false;
-        long tiles = (long)((geometry.OutHeight + 1) / 2) * ((geometry.OutWidth + 1) / 2);
-        return 9L * geometry.OutPixels >= 20 * tiles;
-    }
+    public static bool PrefersWinograd(in ConvGeometry geometry, int filters) =>
+        WinogradConvolution.Supports(geometry) && geometry.InChannels >= 32 && filters >= 32 && MultiplySaving(geometry) >= 1.25;
+
+    /// <summary>
+    /// The kernel gradient's rule: as <see cref="PrefersWinograd"/>, with at least 1.5× fewer multiplies. It
+    /// transforms two operands (the input and dY) and its GEMMs read V transposed, so it gains less: 1.15–1.5× on
+    /// the airbench and resnet9 layers at batch 256, 0.9× on airbench's 3×3 images (1.27× fewer multiplies).
+    /// </summary>
+    public static bool PrefersWinogradKernelGradient(in ConvGeometry geometry, int filters) =>
+        PrefersWinograd(geometry, filters) && MultiplySaving(geometry) >= 1.5;
+
+    /// <summary>im2col's multiplies per channel pair (9·OH·OW) over Winograd's (16 per 2×2 tile, partial ones too).</summary>
+    private static double MultiplySaving(in ConvGeometry g) =>
+        9.0 * g.OutPixels / (16.0 * ((g.OutHeight + 1) / 2) * ((g.OutWidth + 1) / 2));
 
     public ConvGeometry Geometry => _g;
     public int Filters { get; }
@@ -101,6 +116,8 @@ public sealed class Convolution
     public int TileImages { get; }
     /// <summary>Whether the forward pass and the input gradient run by Winograd F(2×2, 3×3).</summary>
     public bool UsesWinograd => _winograd is not null;
+    /// <summary>Whether the kernel gradient runs by Winograd too.</summary>
+    public bool UsesWinogradKernelGradient => _winogradKernelGradient;
     /// <summary>Floats of one output image: OH·OW·F.</summary>
     public int OutputSize => _g.OutPixels * Filters;
     /// <summary>Floats of the kernel: KH·KW·C·F.</summary>
@@ -181,6 +198,11 @@ public sealed class Convolution
         Check(kernelGrad.Length, KernelSize, nameof(kernelGrad), "KH·KW·C·filters");
         Check(outputGrad.Length, (long)batch * OutputSize, nameof(outputGrad), "batch·OH·OW·filters");
         Check(input.Length, (long)batch * _g.InputSize, nameof(input), "batch·H·W·C");
+        if (_winogradKernelGradient)
+        {
+            _winograd!.BackwardKernel(kernelGrad, outputGrad, input, batch);
+            return;
+        }
         int k = _g.PatchSize, f = Filters;
         bool splitK = KernelSize <= SplitKMaxFloats;
         if (splitK)

@@ -175,3 +175,95 @@ internal unsafe struct WinogradOutputTile : IChannelKernel
         TOps.Store(y + f, v);
     }
 }
+
+/// <summary>
+/// dM[ξ] = (A dY Aᵀ)[ξ] for one tile's 2×2 output gradients dY, for every filter: the adjoint of
+/// <see cref="WinogradOutputTile"/>, for the kernel gradient dU[ξ] = Σ_tiles V[ξ]ᵀ dM[ξ].
+/// </summary>
+internal unsafe struct WinogradOutputGradientTile : IChannelKernel
+{
+    public float* Y00, Y01, Y10, Y11;   // the four output pixels' dY [F]; a zero row where outside the image
+    public float* M;       // &dM[t, 0, 0]
+    public nint Stride;    // floats from dM[t, ξ, 0] to dM[t, ξ + 1, 0]
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public int Run<TOps, TVec>(int f, int end) where TOps : ISimd<TVec> where TVec : unmanaged
+    {
+        int w = TOps.Count;
+        for (; f + w <= end; f += w)
+        {
+            // r = A·dY, four rows of two: (y0, y0 + y1, y0 − y1, −y1) down each column; then dM = r·Aᵀ along each row.
+            TVec a = TOps.Load(Y00 + f), b = TOps.Load(Y01 + f), c = TOps.Load(Y10 + f), d = TOps.Load(Y11 + f);
+            float* m = M + f;
+            Row<TOps, TVec>(m, 0, a, b);
+            Row<TOps, TVec>(m, 1, TOps.Add(a, c), TOps.Add(b, d));
+            Row<TOps, TVec>(m, 2, TOps.Subtract(a, c), TOps.Subtract(b, d));
+            Row<TOps, TVec>(m, 3, TOps.Subtract(TOps.Zero, c), TOps.Subtract(TOps.Zero, d));
+        }
+        return f;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private readonly void Row<TOps, TVec>(float* m, int i, TVec x, TVec y) where TOps : ISimd<TVec> where TVec : unmanaged
+    {
+        TOps.Store(m + 4 * i * Stride, x);
+        TOps.Store(m + (4 * i + 1) * Stride, TOps.Add(x, y));
+        TOps.Store(m + (4 * i + 2) * Stride, TOps.Subtract(x, y));
+        TOps.Store(m + (4 * i + 3) * Stride, TOps.Subtract(TOps.Zero, y));
+    }
+}
+
+/// <summary>
+/// kernelGrad[:, :, c, :] += Gᵀ dU G for one input channel c, for every filter: the adjoint of
+/// <see cref="WinogradKernelRow"/>. Gᵀ maps (u0, u1, u2, u3) to (u0 + ½(u1 + u2), ½(u1 − u2), ½(u1 + u2) + u3).
+/// </summary>
+internal unsafe struct WinogradKernelGradientRow : IChannelKernel
+{
+    public float* U;       // &dU[0, c, 0]
+    public nint Stride;    // floats from dU[ξ, c, 0] to dU[ξ + 1, c, 0]: C·F
+    public float* G;       // &kernelGrad[0, 0, c, 0], accumulated
+    public nint TapStride; // floats from one tap's row to the next: C·F
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public int Run<TOps, TVec>(int f, int end) where TOps : ISimd<TVec> where TVec : unmanaged
+    {
+        int w = TOps.Count;
+        TVec half = TOps.Broadcast(0.5f);
+        for (; f + w <= end; f += w)
+        {
+            // t = Gᵀ·dU, one column at a time (three rows); then dg = t·G along each row.
+            Column<TOps, TVec>(f, 0, half, out var t00, out var t10, out var t20);
+            Column<TOps, TVec>(f, 1, half, out var t01, out var t11, out var t21);
+            Column<TOps, TVec>(f, 2, half, out var t02, out var t12, out var t22);
+            Column<TOps, TVec>(f, 3, half, out var t03, out var t13, out var t23);
+            Accumulate<TOps, TVec>(f, 0, half, t00, t01, t02, t03);
+            Accumulate<TOps, TVec>(f, 1, half, t10, t11, t12, t13);
+            Accumulate<TOps, TVec>(f, 2, half, t20, t21, t22, t23);
+        }
+        return f;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private readonly void Column<TOps, TVec>(int f, int j, TVec half, out TVec r0, out TVec r1, out TVec r2)
+        where TOps : ISimd<TVec> where TVec : unmanaged
+    {
+        float* u = U + f + j * Stride;
+        TVec u0 = TOps.Load(u), u1 = TOps.Load(u + 4 * Stride), u2 = TOps.Load(u + 8 * Stride), u3 = TOps.Load(u + 12 * Stride);
+        TVec inner = TOps.Multiply(half, TOps.Add(u1, u2));
+        r0 = TOps.Add(u0, inner);
+        r1 = TOps.Multiply(half, TOps.Subtract(u1, u2));
+        r2 = TOps.Add(inner, u3);
+    }
+
+    /// <summary>Kernel row k += (t0 + ½(t1 + t2), ½(t1 − t2), ½(t1 + t2) + t3).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private readonly void Accumulate<TOps, TVec>(int f, int k, TVec half, TVec t0, TVec t1, TVec t2, TVec t3)
+        where TOps : ISimd<TVec> where TVec : unmanaged
+    {
+        TVec inner = TOps.Multiply(half, TOps.Add(t1, t2));
+        float* g = G + f + 3 * k * TapStride;
+        TOps.Store(g, TOps.Add(TOps.Load(g), TOps.Add(t0, inner)));
+        TOps.Store(g + TapStride, TOps.Add(TOps.Load(g + TapStride), TOps.Multiply(half, TOps.Subtract(t1, t2))));
+        TOps.Store(g + 2 * TapStride, TOps.Add(TOps.Load(g + 2 * TapStride), TOps.Add(inner, t3)));
+    }
+}

@@ -4,8 +4,9 @@ namespace Fovea.Kernels;
 
 /// <summary>
 /// A 3×3 stride-1 convolution over NHWC batches by Winograd's F(2×2, 3×3) (see <see cref="WinogradInputTile"/>
-/// for the transforms): the forward pass (bias and ReLU fused into the output transform) and the input gradient,
-/// planned once per layer like <see cref="Convolution"/>, which dispatches here for the shapes where it is faster.
+/// for the transforms): the forward pass (bias and ReLU fused into the output transform), the input gradient and the
+/// kernel gradient, planned once per layer like <see cref="Convolution"/>, which dispatches here for the shapes where
+/// it is faster.
 /// <para>
 /// Each pass transforms the kernel into U [16, C, F], then walks the output's 2×2 tiles (over the whole batch,
 /// image by image, row by row) in chunks of <see cref="ChunkTiles"/>: the input tiles become V [tiles, 16, C], 16
@@ -16,13 +17,15 @@ namespace Fovea.Kernels;
 /// tiles, not whole images, so the scratch (V and M) stays within the budget whatever the batch or image size.
 /// The input gradient of a 3×3 stride-1 convolution is itself one: dz padded by 2 − pad on each side, convolved
 /// with the kernel turned 180° and its C and F axes swapped, whose transform is U with the indices 0 and 3 of
-/// each axis exchanged, read transposed (so the same U serves both passes).
+/// each axis exchanged, read transposed (so the same U serves both passes). The kernel gradient is the adjoint:
+/// dU_ξ = Σ_tiles V_ξᵀ · dM_ξ with dM = A dY Aᵀ, then Gᵀ dU G.
 /// </para>
 /// <para>
 /// Determinism: every output depends only on its own tile, whose transforms are fixed sequences of adds and
 /// whose GEMM dot products are ordered by C alone (the SGEMM splits only M and N, and each of the 16 GEMMs runs on
 /// one thread). So results are bit-identical for any thread count, any chunk size and any batch size, and the
-/// parts the transforms are split into only decide who computes what.
+/// parts the transforms are split into only decide who computes what. The kernel gradient sums chunk by chunk, so
+/// its bits follow the batch and the budget too, never the thread count (as <see cref="Convolution"/>'s).
 /// </para>
 /// Not thread-safe: one plan per layer, one pass at a time.
 /// </summary>
@@ -125,25 +128,77 @@ public sealed class WinogradConvolution
         Run(_backward, inputGrad, outputGrad, ReadOnlyMemory<float>.Empty, relu: false, batch);
     }
 
-    private void TransformKernel(ReadOnlyMemory<float> kernel)
+    /// <summary>
+    /// kernelGrad += Σ over the batch of the kernel gradient, accumulated (zeroing it is the caller's step):
+    /// dU[ξ] = Σ_tiles V[ξ]ᵀ · dM[ξ] with dM = A dY Aᵀ the transformed output gradient, then kernelGrad += Gᵀ dU G.
+    /// dU sums chunk after chunk, so, like <see cref="Convolution.BackwardKernel"/>, its rounding follows the chunk
+    /// size (the budget) and the batch, never the thread count.
+    /// </summary>
+    public void BackwardKernel(
+        Memory<float> kernelGrad,       // [3, 3, C, F], accumulated
+        ReadOnlyMemory<float> outputGrad, // [N, OH, OW, F]: dz
+        ReadOnlyMemory<float> input,    // [N, H, W, C]: the forward input
+        int batch)
+    {
+        CheckBatch(batch);
+        Check(kernelGrad.Length, KernelSize, nameof(kernelGrad), "3·3·C·filters");
+        Check(outputGrad.Length, (long)batch * OutputSize, nameof(outputGrad), "batch·OH·OW·filters");
+        Check(input.Length, (long)batch * _g.InputSize, nameof(input), "batch·H·W·C");
+        if (batch == 0) return;
+        EnsureU();
+        Array.Clear(_u);   // dU: the transformed kernel's place, recomputed by every other pass
+        var p = _forward;
+        foreach (int tiles in Chunks(p, batch, out long first))
+        {
+            _work.Input(p, input, first, tiles);
+            _work.OutputGradient(p, outputGrad, first, tiles);
+            _gemms.RunKernelGradient(p, tiles);
+            first += tiles;
+        }
+        _work.KernelGradient(kernelGrad);
+    }
+
+    private void EnsureU()
     {
         if (_u.Length == 0) _u = new float[Xi * _g.InChannels * Filters];
+    }
+
+    private void TransformKernel(ReadOnlyMemory<float> kernel)
+    {
+        EnsureU();
         _work.Kernel(kernel);
     }
 
     private void Run(Pass p, Memory<float> output, ReadOnlyMemory<float> input, ReadOnlyMemory<float> bias, bool relu, int batch)
     {
+        foreach (int tiles in Chunks(p, batch, out long first))
+        {
+            _work.Input(p, input, first, tiles);
+            _gemms.Run(p, tiles);
+            _work.Output(p, output, bias, relu, first, tiles);
+            first += tiles;
+        }
+    }
+
+    /// <summary>Sizes the scratch for the batch and returns the tile count of each chunk in turn; the caller
+    /// advances <paramref name="first"/> by each.</summary>
+    private ChunkSizes Chunks(Pass p, int batch, out long first)
+    {
         long total = (long)batch * p.TilesPerImage;
         int chunk = (int)Math.Min(ChunkTiles, total);
         int scratch = chunk * (Xi * Math.Max(_g.InChannels, Filters) + RowPad);
         if (_v.Length < scratch) (_v, _m) = (new float[scratch], new float[scratch]);
-        for (long first = 0; first < total; first += chunk)
-        {
-            int tiles = (int)Math.Min(chunk, total - first);
-            _work.Input(p, input, first, tiles);
-            _gemms.Run(p, tiles);
-            _work.Output(p, output, bias, relu, first, tiles);
-        }
+        first = 0;
+        return new ChunkSizes(total, chunk);
+    }
+
+    /// <summary>The chunk sizes of a pass, as an allocation-free foreach.</summary>
+    private struct ChunkSizes(long total, int chunk)
+    {
+        private long _done = -chunk;
+        public readonly ChunkSizes GetEnumerator() => this;
+        public readonly int Current => (int)Math.Min(chunk, total - _done);
+        public bool MoveNext() => (_done += chunk) < total;
     }
 
     private static void CheckBatch(int batch)
@@ -177,7 +232,7 @@ public sealed class WinogradConvolution
     /// <summary>The three transforms, each split across the worker pool into parts that write their own outputs.</summary>
     private sealed unsafe class TransformWork(WinogradConvolution plan) : IParallelWork
     {
-        private enum Stage { Kernel, Input, Output }
+        private enum Stage { Kernel, Input, Output, OutputGradient, KernelGradient }
 
         /// <summary>Parts per transform: enough for a thread slowed by a neighbour to leave work to the other.
         /// Which part computes a tile never changes its bits.</summary>
@@ -205,6 +260,20 @@ public sealed class WinogradConvolution
             finally { (_pass, _source) = (null, default); }
         }
 
+        public void OutputGradient(Pass p, ReadOnlyMemory<float> outputGrad, long first, int tiles)
+        {
+            (_stage, _pass, _source, _first, _count) = (Stage.OutputGradient, p, outputGrad, first, tiles);
+            try { Go(Xi * p.OutChannels); }
+            finally { (_pass, _source) = (null, default); }
+        }
+
+        public void KernelGradient(Memory<float> kernelGrad)
+        {
+            (_stage, _target, _count) = (Stage.KernelGradient, kernelGrad, plan._g.InChannels);
+            try { Go(Xi * plan.Filters); }
+            finally { _target = default; }
+        }
+
         public void Output(Pass p, Memory<float> output, ReadOnlyMemory<float> bias, bool relu, long first, int tiles)
         {
             (_stage, _pass, _target, _bias, _relu, _first, _count) = (Stage.Output, p, output, bias, relu, first, tiles);
@@ -227,6 +296,8 @@ public sealed class WinogradConvolution
             {
                 case Stage.Kernel: KernelPart(start, end); break;
                 case Stage.Input: InputPart(start, end); break;
+                case Stage.OutputGradient: OutputGradientPart(start, end); break;
+                case Stage.KernelGradient: KernelGradientPart(start, end); break;
                 default: OutputPart(start, end); break;
             }
         }
@@ -282,6 +353,49 @@ public sealed class WinogradConvolution
             }
         }
 
+        /// <summary>kernelGrad[:, :, c, :] += Gᵀ dU G for input channels [start, end).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private void KernelGradientPart(int start, int end)
+        {
+            int c = plan._g.InChannels, f = plan.Filters;
+            fixed (float* grad = _target.Span, du = plan._u)
+            {
+                var k = new WinogradKernelGradientRow { TapStride = (nint)c * f, Stride = (nint)c * f };
+                for (int ch = start; ch < end; ch++)
+                {
+                    k.G = grad + (nint)ch * f;
+                    k.U = du + (nint)ch * f;
+                    ChannelLoop.Run(ref k, f);
+                }
+            }
+        }
+
+        /// <summary>dM[t, ξ, :] = (A dY Aᵀ)[ξ] for the chunk's tiles [start, end); outputs outside the image count as zero.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private void OutputGradientPart(int start, int end)
+        {
+            var p = _pass!;
+            int cout = p.OutChannels;
+            fixed (float* dy = _source.Span, m = plan._m, zeros = plan._zeros)
+            {
+                var k = new WinogradOutputGradientTile { Stride = cout };
+                for (int t = start; t < end; t++)
+                {
+                    long tile = _first + t;
+                    int image = (int)(tile / p.TilesPerImage), within = (int)(tile % p.TilesPerImage);
+                    int oh = within / p.TileColumns * 2, ow = within % p.TileColumns * 2;
+                    float* y = dy + (nint)image * p.OutputSize + ((nint)oh * p.OutWidth + ow) * cout;
+                    bool right = ow + 1 < p.OutWidth, below = oh + 1 < p.OutHeight;
+                    k.Y00 = y;
+                    k.Y01 = right ? y + cout : zeros;
+                    k.Y10 = below ? y + (nint)p.OutWidth * cout : zeros;
+                    k.Y11 = right && below ? y + ((nint)p.OutWidth + 1) * cout : zeros;
+                    k.M = m + (nint)t * (Xi * cout + RowPad);
+                    ChannelLoop.Run(ref k, cout);
+                }
+            }
+        }
+
         /// <summary>The outputs of the chunk's tiles [start, end).</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void OutputPart(int start, int end)
@@ -318,6 +432,15 @@ public sealed class WinogradConvolution
 
         private Pass? _pass;
         private int _tiles;
+        private bool _kernelGradient;
+
+        /// <summary>dU_ξ [C, F] += V_ξᵀ · dM_ξ over the chunk's tiles, with the forward pass <paramref name="p"/>.</summary>
+        public void RunKernelGradient(Pass p, int tiles)
+        {
+            _kernelGradient = true;
+            try { Run(p, tiles); }
+            finally { _kernelGradient = false; }
+        }
 
         public void Run(Pass p, int tiles)
         {
@@ -339,7 +462,13 @@ public sealed class WinogradConvolution
             int ldv = Xi * cin + RowPad, ldm = Xi * cout + RowPad;
             var v = plan._v.AsSpan(xi * cin, (t - 1) * ldv + cin);
             var m = plan._m.AsSpan(xi * cout, (t - 1) * ldm + cout);
-            if (p.TransposedU)
+            if (_kernelGradient)
+            {
+                // dU_ξ [C, F] += V_ξ [t, C]ᵀ · dM_ξ [t, F]
+                var du = plan._u.AsSpan(xi * kernelFloats, kernelFloats);
+                Sgemm.Multiply(cin, cout, t, v, ldv, true, m, ldm, false, du, cout, accumulate: true);
+            }
+            else if (p.TransposedU)
             {
                 // M_ξ [t, C] = V_ξ [t, F] · U_σ(ξ)ᵀ, with U_σ(ξ) stored [C, F].
                 var u = plan._u.AsSpan(Turned[xi] * kernelFloats, kernelFloats);

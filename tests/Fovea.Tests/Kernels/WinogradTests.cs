@@ -5,7 +5,7 @@ using Fovea.Tests.Models;
 namespace Fovea.Tests.Kernels;
 
 /// <summary>
-/// Winograd F(2×2, 3×3) against the direct <see cref="ConvolutionReference"/>: exactly on small integers (every
+/// Winograd F(2×2, 3×3) (forward, input and kernel gradients) against the direct <see cref="ConvolutionReference"/>: exactly on small integers (every
 /// transform is exact there), within a rounding bound on random floats, and bit-identical across thread counts,
 /// chunk sizes and batch sizes. These set <see cref="Engine.Threads"/> or count allocations, so they run alone.
 /// </summary>
@@ -95,6 +95,15 @@ public class WinogradTests
         ConvolutionReference.BackwardInput(dxRef, dz, w, batch, g, filters);
         ConvolutionReference.BackwardInput(dxScale, Abs(dz), Abs(w), batch, g, filters);
         AssertClose(dx, dxRef, dxScale, 8 * (9 * filters + 12) * MathF.Pow(2, -24), "input gradient");
+        // The kernel gradient sums batch·OH·OW products per weight, accumulated onto what it holds.
+        var dw0 = ConvolutionTests.Random(rng, w.Length);
+        var dw = (float[])dw0.Clone();
+        var dwRef = (float[])dw0.Clone();
+        var dwScale = Abs(dw0);
+        plan.BackwardKernel(dw, dz, x, batch);
+        ConvolutionReference.BackwardKernel(dwRef, dz, x, batch, g, filters);
+        ConvolutionReference.BackwardKernel(dwScale, Abs(dz), Abs(x), batch, g, filters);
+        AssertClose(dw, dwRef, dwScale, 8 * (batch * g.OutPixels + 12) * MathF.Pow(2, -24), "kernel gradient");
     }
 
     [Fact]
@@ -108,6 +117,7 @@ public class WinogradTests
         var bias = ConvolutionTests.Random(rng, filters);
         var dz = ConvolutionTests.Random(rng, batch * g.OutPixels * filters);
         float[]? first = null;
+        var dws = new List<float[]>();
         foreach (int threads in new[] { 1, 2, 2, 1 })
             foreach (int chunk in new[] { 7, 1000, 1 })
             {
@@ -116,8 +126,11 @@ public class WinogradTests
                 Assert.Equal(chunk, plan.ChunkTiles);
                 var y = new float[dz.Length];
                 var dx = new float[x.Length];
+                var dw = new float[w.Length];
                 plan.Forward(y, x, w, bias, relu: true, batch);
                 plan.BackwardInput(dx, dz, w, batch);
+                plan.BackwardKernel(dw, dz, x, batch);
+                dws.Add(dw);
                 float[] all = [.. y, .. dx];
                 if (first is null) first = all;
                 else Assert.Equal(first, all);
@@ -126,15 +139,22 @@ public class WinogradTests
                 plan.Forward(y1, x.AsMemory((batch - 1) * g.InputSize), w, bias, relu: true, 1);
                 Assert.Equal(y.AsSpan((batch - 1) * y1.Length).ToArray(), y1);
             }
+        // The kernel gradient sums chunk by chunk: the same bits for any thread count at a given chunk size.
+        for (int i = 3; i < dws.Count; i++) Assert.Equal(dws[i % 3], dws[i]);
     }
 
     /// <summary>A 3×3 'same' convolution with 64 channels and filters goes through Winograd; narrow ones, strided
-    /// ones and other kernels stay on im2col.</summary>
+    /// ones, one-pixel-high images and other kernels stay on im2col.</summary>
     [Fact]
     public void Convolution_dispatches_by_geometry()
     {
         Assert.True(new Convolution(ConvGeometry.Same(15, 15, 64, 3, 3), 64).UsesWinograd);
         Assert.True(new Convolution(ConvGeometry.Same(7, 7, 256, 3, 3), 256).UsesWinograd);
+        Assert.True(new Convolution(ConvGeometry.Same(7, 7, 256, 3, 3), 256).UsesWinogradKernelGradient);
+        // 3×3 images: 81 multiplies of im2col per channel pair against 64 of Winograd; enough for the forward pass only.
+        Assert.True(new Convolution(ConvGeometry.Same(3, 3, 256, 3, 3), 256).UsesWinograd);
+        Assert.False(new Convolution(ConvGeometry.Same(3, 3, 256, 3, 3), 256).UsesWinogradKernelGradient);
+        Assert.False(new Convolution(ConvGeometry.Same(1, 9, 64, 3, 3), 64).UsesWinograd);
         Assert.False(new Convolution(ConvGeometry.Valid(32, 32, 3, 3, 3), 32).UsesWinograd);
         Assert.False(new Convolution(ConvGeometry.Same(15, 15, 64, 3, 3, 2, 2), 64).UsesWinograd);
         Assert.False(new Convolution(ConvGeometry.Same(15, 15, 64, 5, 5), 64).UsesWinograd);
