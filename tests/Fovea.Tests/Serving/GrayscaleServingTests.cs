@@ -19,7 +19,7 @@ public class GrayscaleServingTests
         using var temp = new TempFolder();
         string path = temp["gray.safetensors"];
         string[] classes = ["a", "b", "c", "d"];
-        Model model = ModelZoo.Get("tutorial").Create(new Shape(20, 12, 1), classes.Length, 3);
+        Model model = ModelZoo.Get("tutorial").Create(new Shape(20, 12, 1), classes.Length, seed: 3);
         model.Save(path, classes);
 
         var rgb = new byte[40 * 24 * 3];
