@@ -56,5 +56,14 @@ public sealed class Parameter
         (_values, _grads, _offset) = (values, Trainable ? grads : [], offset);
     }
 
+    /// <summary>Points this parameter at <paramref name="source"/>'s storage without copying: an inference replica
+    /// of a model reads the very weights the model trains.</summary>
+    internal void ShareStorageOf(Parameter source)
+    {
+        if (source.Shape != Shape || source.Trainable != Trainable)
+            throw new InvalidOperationException($"cannot share {source} with {this}: shapes or trainability differ");
+        (_values, _grads, _offset) = (source._values, source._grads, source._offset);
+    }
+
     public override string ToString() => $"{Path} {Shape}";
 }

@@ -149,6 +149,7 @@ public partial class Model
     /// <summary>Runs every layer on the batch in <see cref="InputBuffer"/>.</summary>
     private protected void ForwardPass(int batch, bool training)
     {
+        if (!training && TryForwardReplicated(batch)) return;
         long stepSeed = training ? HashCode.Combine(Seed, Optimizer?.Iterations ?? 0) : 0;
         for (int j = 0; j < _nodes.Count; j++)
         {

@@ -77,6 +77,11 @@ public static class ModelFile
         return metadata;
     }
 
+    /// <summary>A new, unbuilt model with the same layers (configurations and names) as <paramref name="model"/>,
+    /// through the model file's own architecture JSON; throws for a layer that cannot be saved.</summary>
+    internal static Model CopyArchitecture(Model model) =>
+        ParseArchitecture(Metadata(model, null)[ArchitectureKey], model.Name, model.IsFunctional);
+
     public static SavedModel Load(string path)
     {
         var file = SafeTensors.Read(path);

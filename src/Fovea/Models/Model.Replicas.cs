@@ -1,0 +1,91 @@
+using Fovea.Kernels;
+using Fovea.Serialization;
+
+namespace Fovea.Models;
+
+/// <summary>
+/// Data-parallel inference: a batch is cut into one slice per worker thread, and each slice runs through a replica
+/// of the model on its own thread, every kernel inline. The replicas share the model's weights (no copy) and own
+/// their activation buffers and layer scratch. Small layers (the tutorial's 27-deep first convolution, pooling,
+/// a Dense at a few rows) no longer wait for each other at a barrier per kernel, which is how ONNX Runtime's
+/// two threads came to do twice the work of one. Bit-identical to one thread: every kernel computes each image
+/// (each output row of each GEMM) the same way whatever the batch around it.
+/// </summary>
+public partial class Model
+{
+    /// <summary>Fewest images a replica takes: below that, one pass with parallel kernels is used.</summary>
+    internal const int MinImagesPerReplica = 2;
+
+    private Model[] _replicas = [];
+    private bool _replicasUnavailable;
+    private bool _isReplica;
+    private ReplicaWork? _replicaWork;
+
+    /// <summary>Inference on the batch in <see cref="InputBuffer"/> through the replicas, when that applies;
+    /// false to run the ordinary pass.</summary>
+    private bool TryForwardReplicated(int batch)
+    {
+        int threads = Engine.Threads;
+        if (_isReplica || _replicasUnavailable || threads < 2 || batch < threads * MinImagesPerReplica || _inputs.Count != 1)
+            return false;
+        if (_replicas.Length != threads && !CreateReplicas(threads)) return false;
+        var work = _replicaWork ??= new ReplicaWork(this);
+        work.Batch = batch;
+        WorkerPool.Shared.Run(work, _replicas.Length);
+        return true;
+    }
+
+    private bool CreateReplicas(int count)
+    {
+        var replicas = new Model[count];
+        try
+        {
+            for (int r = 0; r < count; r++) replicas[r] = Replicate();
+        }
+        catch (Exception e) when (e is InvalidDataFileException or NotSupportedException or ArgumentException or InvalidOperationException)
+        {
+            // A layer this library cannot write (a user's own Layer subclass): keep the single pass.
+            _replicasUnavailable = true;
+            return false;
+        }
+        _replicas = replicas;
+        return true;
+    }
+
+    /// <summary>A built copy of this model's graph whose parameters are this model's own storage.</summary>
+    private Model Replicate()
+    {
+        var copy = ModelFile.CopyArchitecture(this);
+        copy.Build(IsFunctional ? null : InputShape);
+        var mine = AllWeights.ToList();
+        var theirs = copy.AllWeights.ToList();
+        if (mine.Count != theirs.Count) throw new InvalidOperationException("the copied architecture has different weights");
+        for (int i = 0; i < mine.Count; i++) theirs[i].ShareStorageOf(mine[i]);
+        copy._weights = _weights;
+        copy._gradients = _gradients;
+        var last = copy._nodes[^1].Layer;
+        last.SoftmaxFusedWithLoss = _nodes[^1].Layer.SoftmaxFusedWithLoss;
+        copy._isReplica = true;
+        return copy;
+    }
+
+    /// <summary>Replica r's slice of the batch: input in, output (and logits, when kept) out.</summary>
+    private sealed class ReplicaWork(Model model) : IParallelWork
+    {
+        public int Batch;
+
+        public void Execute(int part)
+        {
+            int parts = model._replicas.Length;
+            int first = (int)((long)Batch * part / parts), count = (int)((long)Batch * (part + 1) / parts) - first;
+            var replica = model._replicas[part];
+            int inSize = (int)model.InputShape.Size, outSize = (int)model.OutputShape.Size;
+            replica.EnsureCapacity(count);
+            model.InputBuffer.AsSpan(first * inSize, count * inSize).CopyTo(replica.InputBuffer);
+            replica.ForwardPass(count, training: false);
+            replica.OutputBuffer.AsSpan(0, count * outSize).CopyTo(model.OutputBuffer.AsSpan(first * outSize));
+            var logits = model.Logits(Batch);
+            if (!logits.IsEmpty) replica.Logits(count).CopyTo(logits[(first * outSize)..]);
+        }
+    }
+}
