@@ -15,6 +15,10 @@ public sealed record SgemmShape(string Name, int M, int N, int K, bool TransA, b
         new("dense1.dW", 2304, 64, 64, true, false),
         new("dense1.dX", 64, 2304, 64, false, true),
         new("square1024", 1024, 1024, 1024, false, false),
+        // airbench94 at batch 1: its 256-channel convolutions on 7×7 and 3×3 maps (B, the kernel, is 2.4 MB).
+        new("air1.b2b", 49, 256, 2304, false, false),
+        new("air1.b3b", 9, 256, 2304, false, false),
+        new("air1.b2a", 225, 256, 576, false, false),
     ];
 
     public double Flops => 2.0 * M * N * K;

@@ -29,6 +29,7 @@ internal static class SgemmTiming
                 case "--mc": Sgemm.Tuning.Mc = int.Parse(v); break;
                 case "--nc": Sgemm.Tuning.Nc = int.Parse(v); break;
                 case "--packa": Sgemm.Tuning.PackAMinN = int.Parse(v); break;
+                case "--directb": Sgemm.Tuning.DirectBMaxM = int.Parse(v); break;
                 case "--ppt": Sgemm.Tuning.PartsPerThread = int.Parse(v); break;
                 case "--median": _median = v == "1"; break;
                 case "--trials": _trials = int.Parse(v); break;

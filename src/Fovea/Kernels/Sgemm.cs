@@ -52,6 +52,9 @@ public static unsafe class Sgemm
         /// <summary>Pack A into MR-row panels when n reaches this. Off by default: reading A in place through
         /// strides measured as fast or faster at every shape here, 1024³ included (249 vs 218 GFLOPS).</summary>
         public static int PackAMinN = int.MaxValue;
+        /// <summary>Read B in place, whatever its width, when m is at most this: packing B then costs about as much
+        /// as the product (a 7×7 map through a 2304×256 kernel at batch 1), and few row tiles reuse a panel.</summary>
+        public static int DirectBMaxM = 64;
     }
 
     /// <summary>
@@ -104,7 +107,7 @@ public static unsafe class Sgemm
                 // B [k, NR] row-major already is one packed panel (conv1 dW: dY with 32 channels, 150 → 180 GFLOPS).
                 // Wider B read in place measured slower (conv2 fwd, ldb = 64: 256 → 216): rows at a 256-byte stride
                 // use half of each cache set, so the kc×NR panel no longer stays in L1.
-                DirectB = !transB && ldb <= NR,
+                DirectB = !transB && (ldb <= NR || m <= Tuning.DirectBMaxM),
             };
             if (k == 0) ScaleOnly(in g);
             // One row (a batch of one through Dense, or the last layers of a network at batch 1): a matrix-vector

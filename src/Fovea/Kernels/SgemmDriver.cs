@@ -79,7 +79,7 @@ internal static unsafe class SgemmDriver<TOps, TVec>
                 int kb = Math.Min(kcMax, g.K - pc);
                 bool load = g.Accumulate || pc > 0;
                 bool last = pc + kb == g.K;
-                // DirectB implies n ≤ NR: the one panel is either full (read in place) or an edge (packed, padded).
+                // DirectB: full panels are read in place; a block with an edge panel is packed whole (padded).
                 if (!g.DirectB || nb % nr != 0) PackB(in g, pc, kb, jc, nb, bPack);
                 for (int ic = i0; ic < i1; ic += mcMax)
                 {
