@@ -26,5 +26,10 @@ if (args.Length > 0 && args[0] == "--conv")
     ConvTiming.Run(args[1..]);
     return 0;
 }
+if (args.Length > 0 && args[0] == "--winograd")
+{
+    WinogradTiming.Run(args[1..]);
+    return 0;
+}
 BenchmarkSwitcher.FromAssembly(typeof(LayerBenchmarks).Assembly).Run(args);
 return 0;

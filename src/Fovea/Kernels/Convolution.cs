@@ -15,7 +15,12 @@ namespace Fovea.Kernels;
 /// budget (each output is one SGEMM dot product over a patch, whatever the tile); the kernel gradient sums tile
 /// by tile, so its rounding follows the budget.
 /// </para>
-/// 1×1 stride-1 convolutions skip im2col: the NHWC input already is the patch matrix.
+/// 1×1 stride-1 convolutions skip im2col: the NHWC input already is the patch matrix. 3×3 stride-1 convolutions
+/// with enough channels run by Winograd F(2×2, 3×3) instead (<see cref="WinogradConvolution"/>): the forward pass and
+/// input gradient where <see cref="PrefersWinograd"/> says so, the kernel gradient where
+/// <see cref="PrefersWinogradKernelGradient"/> does. Both are fixed rules on the geometry, so the choice, and hence
+/// the bits, never depend on timing or the batch; Winograd's results are bit-identical for any thread count too (its
+/// forward pass and input gradient for any batch and budget as well), but round differently from im2col.
 /// Not thread-safe: one plan per layer, one pass at a time.
 /// </summary>
 public sealed class Convolution
@@ -38,11 +43,21 @@ public sealed class Convolution
     private readonly SplitKernelGradient _split;
     private float[] _cols = [];          // [TileImages·OH·OW, KH·KW·C], grown to the largest tile used
     private float[] _partials = [];      // [SplitKParts, KH·KW·C, F], split-k path only
+    private readonly WinogradConvolution? _winograd;   // forward and input gradient, when chosen
+    private readonly bool _winogradKernelGradient;     // and the kernel gradient too
 
     /// <param name="geometry">Input, kernel, strides and padding of one image; validated here.</param>
     /// <param name="filters">Output channels.</param>
     /// <param name="tileFloats">Budget for one tile's patch matrix; a tile always holds at least one image.</param>
     public Convolution(ConvGeometry geometry, int filters, int tileFloats = DefaultTileFloats)
+        : this(geometry, filters, tileFloats, ConvolutionAlgorithm.Auto)
+    {
+    }
+
+    /// <param name="algorithm">Forces im2col or Winograd (tests, benchmarks); Winograd throws for a geometry it does not support.</param>
+    /// <param name="winogradTileFloats">The Winograd plan's chunk budget (<see cref="WinogradConvolution.DefaultTileFloats"/>).</param>
+    internal Convolution(ConvGeometry geometry, int filters, int tileFloats, ConvolutionAlgorithm algorithm,
+                         int winogradTileFloats = WinogradConvolution.DefaultTileFloats)
     {
         geometry.Validate();
         if (filters <= 0) throw new ArgumentOutOfRangeException(nameof(filters), $"filters must be positive; got {filters}");
@@ -58,12 +73,51 @@ public sealed class Convolution
         TileImages = geometry.IsPointwise ? int.MaxValue : Math.Max(1, tileFloats / _patchFloats);
         _tiles = new TileWork(this);
         _split = new SplitKernelGradient(this);
+        bool winograd = algorithm switch
+        {
+            ConvolutionAlgorithm.Winograd => true,
+            ConvolutionAlgorithm.Im2Col => false,
+            _ => PrefersWinograd(geometry, filters),
+        };
+        if (winograd)
+        {
+            _winograd = new WinogradConvolution(geometry, filters, winogradTileFloats);
+            _winogradKernelGradient = algorithm == ConvolutionAlgorithm.Winograd || PrefersWinogradKernelGradient(geometry, filters);
+        }
     }
+
+    /// <summary>
+    /// The dispatch rule: Winograd for 3×3 stride-1 convolutions (<see cref="WinogradConvolution.Supports"/>) with
+    /// at least 32 input channels and filters, whose 2×2 tiles waste little on partial edges (9·OH·OW multiplies
+    /// of im2col per channel pair at least 1.25× Winograd's 16 per tile: not 1-pixel-high images). From the geometry
+    /// alone, never from timing or the batch, so every run and every machine computes a layer the same way and an
+    /// image gets the same bits in any batch. Measured at batch 256 (bench --winograd): 1.5–2× faster on the
+    /// airbench and resnet9 layers with 64–256 channels, 1.1× on 3×3 images; 0.4–0.6× with 3 channels and
+    /// 1.0–1.2× with 24, which therefore stay on im2col.
+    /// </summary>
+    public static bool PrefersWinograd(in ConvGeometry geometry, int filters) =>
+        WinogradConvolution.Supports(geometry) && geometry.InChannels >= 32 && filters >= 32 && MultiplySaving(geometry) >= 1.25;
+
+    /// <summary>
+    /// The kernel gradient's rule: as <see cref="PrefersWinograd"/>, with at least 1.5× fewer multiplies. It
+    /// transforms two operands (the input and dY) and its GEMMs read V transposed, so it gains less: 1.15–1.5× on
+    /// the airbench and resnet9 layers at batch 256, 0.9× on airbench's 3×3 images (1.27× fewer multiplies).
+    /// </summary>
+    public static bool PrefersWinogradKernelGradient(in ConvGeometry geometry, int filters) =>
+        PrefersWinograd(geometry, filters) && MultiplySaving(geometry) >= 1.5;
+
+    /// <summary>im2col's multiplies per channel pair (9·OH·OW) over Winograd's (16 per 2×2 tile, partial ones too).</summary>
+    private static double MultiplySaving(in ConvGeometry g) =>
+        9.0 * g.OutPixels / (16.0 * ((g.OutHeight + 1) / 2) * ((g.OutWidth + 1) / 2));
 
     public ConvGeometry Geometry => _g;
     public int Filters { get; }
     /// <summary>Images per tile (int.MaxValue for pointwise convolutions, which need no patch matrix).</summary>
     public int TileImages { get; }
+    /// <summary>Whether the forward pass and the input gradient run by Winograd F(2×2, 3×3).</summary>
+    public bool UsesWinograd => _winograd is not null;
+    /// <summary>Whether the kernel gradient runs by Winograd too.</summary>
+    public bool UsesWinogradKernelGradient => _winogradKernelGradient;
     /// <summary>Floats of one output image: OH·OW·F.</summary>
     public int OutputSize => _g.OutPixels * Filters;
     /// <summary>Floats of the kernel: KH·KW·C·F.</summary>
@@ -83,6 +137,11 @@ public sealed class Convolution
         Check(kernel.Length, KernelSize, nameof(kernel), "KH·KW·C·filters");
         if (!bias.IsEmpty && bias.Length != Filters)
             throw new ArgumentException($"bias must be empty or hold filters = {Filters} values; got {bias.Length}", nameof(bias));
+        if (_winograd is not null)
+        {
+            _winograd.Forward(output, input, kernel, bias, relu, batch);
+            return;
+        }
         int k = _g.PatchSize, f = Filters;
         for (int first = 0; first < batch; first += TileImages)
         {
@@ -105,6 +164,11 @@ public sealed class Convolution
         Check(inputGrad.Length, (long)batch * _g.InputSize, nameof(inputGrad), "batch·H·W·C");
         Check(outputGrad.Length, (long)batch * OutputSize, nameof(outputGrad), "batch·OH·OW·filters");
         Check(kernel.Length, KernelSize, nameof(kernel), "KH·KW·C·filters");
+        if (_winograd is not null)
+        {
+            _winograd.BackwardInput(inputGrad, outputGrad, kernel, batch);
+            return;
+        }
         int k = _g.PatchSize, f = Filters;
         for (int first = 0; first < batch; first += TileImages)
         {
@@ -134,6 +198,11 @@ public sealed class Convolution
         Check(kernelGrad.Length, KernelSize, nameof(kernelGrad), "KH·KW·C·filters");
         Check(outputGrad.Length, (long)batch * OutputSize, nameof(outputGrad), "batch·OH·OW·filters");
         Check(input.Length, (long)batch * _g.InputSize, nameof(input), "batch·H·W·C");
+        if (_winogradKernelGradient)
+        {
+            _winograd!.BackwardKernel(kernelGrad, outputGrad, input, batch);
+            return;
+        }
         int k = _g.PatchSize, f = Filters;
         bool splitK = KernelSize <= SplitKMaxFloats;
         if (splitK)

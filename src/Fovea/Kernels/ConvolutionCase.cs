@@ -5,14 +5,20 @@ namespace Fovea.Kernels;
 /// the tests and by <see cref="KernelSelfTest"/> (which reruns it on every CPU path). The data are small integers,
 /// so every sum is exact in float whatever its order and the fast passes must match the reference bit for bit.
 /// </summary>
-/// <param name="TileImages">Images per tile (the plan's budget is set to exactly that many patch matrices), or 0 for the default budget.</param>
-internal readonly record struct ConvolutionCase(ConvGeometry G, int Filters, int Batch, int TileImages, bool Bias, bool Relu)
+/// <param name="TileImages">Images per tile (the plan's budget is set to exactly that many patch matrices), or 0 for the
+/// default budget; for Winograd, chunks of 3·TileImages 2×2 tiles, which cut images anywhere.</param>
+/// <param name="Algorithm">Forces im2col or Winograd; Winograd's transforms hold only ±1, ±½ and sums, so on small
+/// integers it is exact too.</param>
+internal readonly record struct ConvolutionCase(ConvGeometry G, int Filters, int Batch, int TileImages, bool Bias, bool Relu,
+                                                ConvolutionAlgorithm Algorithm = ConvolutionAlgorithm.Auto)
 {
     public bool Check(Random rng, out string detail)
     {
         var g = G;
         int f = Filters, n = Batch;
-        var plan = TileImages > 0 ? new Convolution(g, f, TileImages * g.OutPixels * g.PatchSize) : new Convolution(g, f);
+        var plan = TileImages > 0
+            ? new Convolution(g, f, TileImages * g.OutPixels * g.PatchSize, Algorithm, 3 * TileImages * 16 * (g.InChannels + f))
+            : new Convolution(g, f, Convolution.DefaultTileFloats, Algorithm);
         var x = Integers(rng, n * g.InputSize, 3);
         var w = Integers(rng, g.PatchSize * f, 2);
         var bias = Bias ? Integers(rng, f, 5) : [];

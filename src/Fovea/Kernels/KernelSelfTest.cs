@@ -69,6 +69,12 @@ internal static class KernelSelfTest
             new(ConvGeometry.Same(6, 7, 1, 3, 2), 4, 3, 2, true, true),
             new(ConvGeometry.Valid(5, 4, 17, 1, 1), 19, 3, 0, true, false),
             new(ConvGeometry.Valid(6, 5, 40, 3, 3), 48, 3, 2, true, true),
+            // Winograd F(2×2, 3×3): channel tails on every width (17, 33), partial tiles, asymmetric padding,
+            // chunks that cut images.
+            new(ConvGeometry.Same(9, 7, 5, 3, 3), 6, 3, 2, true, true, ConvolutionAlgorithm.Winograd),
+            new(ConvGeometry.Same(6, 5, 40, 3, 3), 48, 3, 1, true, true, ConvolutionAlgorithm.Winograd),
+            new(ConvGeometry.Padded(5, 6, 17, 3, 3, 1, 1, 0, 2, 1, 0), 33, 2, 0, false, false, ConvolutionAlgorithm.Winograd),
+            new(ConvGeometry.Valid(7, 4, 33, 3, 3), 17, 3, 1, true, false, ConvolutionAlgorithm.Winograd),
         ];
         foreach (var c in convolutions)
         {

@@ -1,0 +1,120 @@
+using System.Diagnostics;
+using Fovea.Kernels;
+
+namespace Fovea.Benchmarks;
+
+/// <summary>
+/// im2col + SGEMM against Winograd F(2×2, 3×3), side by side, on the 3×3 stride-1 convolutions of the zoo models,
+/// forward (ReLU and bias fused), input gradient and kernel gradient: best-of-N milliseconds of each and their ratio (im2col time over
+/// Winograd time: above 1, Winograd is faster), plus the choice <see cref="Convolution.PrefersWinograd"/> makes:
+/// <c>dotnet run -c Release --project bench/Fovea.Benchmarks -- --winograd [--batch 256] [--threads 1]
+/// [--trials 5] [--shapes name,name] [--chunk floats]</c>.
+/// The two algorithms alternate trial by trial, so a neighbour's load hits both alike.
+/// </summary>
+internal static class WinogradTiming
+{
+    private sealed record Shape(string Name, ConvGeometry G, int Filters);
+
+    private static readonly Shape[] Shapes =
+    [
+        // airbench94 (widths 64, 256, 256 after the 2×2 whitening: 31, 15, 7 and 3 pixels)
+        new("air.b1a", ConvGeometry.Same(31, 31, 24, 3, 3), 64),
+        new("air.b1b", ConvGeometry.Same(15, 15, 64, 3, 3), 64),
+        new("air.b2a", ConvGeometry.Same(15, 15, 64, 3, 3), 256),
+        new("air.b2b", ConvGeometry.Same(7, 7, 256, 3, 3), 256),
+        new("air.b3b", ConvGeometry.Same(3, 3, 256, 3, 3), 256),
+        // the tutorial CNN ('valid')
+        new("tut.conv1", ConvGeometry.Valid(32, 32, 3, 3, 3), 32),
+        new("tut.conv2", ConvGeometry.Valid(15, 15, 32, 3, 3), 64),
+        // resnet9 (width 32)
+        new("res.prep", ConvGeometry.Same(32, 32, 3, 3, 3), 32),
+        new("res.l1", ConvGeometry.Same(32, 32, 32, 3, 3), 64),
+        new("res.r1", ConvGeometry.Same(16, 16, 64, 3, 3), 64),
+        new("res.l2", ConvGeometry.Same(16, 16, 64, 3, 3), 128),
+        new("res.l3", ConvGeometry.Same(8, 8, 128, 3, 3), 256),
+        new("res.r3", ConvGeometry.Same(4, 4, 256, 3, 3), 256),
+    ];
+
+    public static void Run(string[] args)
+    {
+        int batch = 256, trials = 5, chunk = WinogradConvolution.DefaultTileFloats;
+        string? only = null;
+        for (int i = 0; i + 1 < args.Length; i++)
+        {
+            string v = args[i + 1];
+            switch (args[i])
+            {
+                case "--batch": batch = int.Parse(v); break;
+                case "--threads": Engine.Threads = int.Parse(v); break;
+                case "--trials": trials = int.Parse(v); break;
+                case "--shapes": only = v; break;
+                case "--chunk": chunk = int.Parse(v); break;
+            }
+        }
+        Console.WriteLine($"path={Sgemm.ActivePath} threads={Engine.Threads} batch={batch} chunk={chunk} floats; best of {trials}, ms; ratio = im2col / winograd");
+        Console.WriteLine($"{"shape",-10} {"in",-10} {"pad",-4} {"F",4} | {"fwd i2c",8} {"wino",8} {"ratio",6} | {"dX i2c",8} {"wino",8} {"ratio",6} | {"dW i2c",8} {"wino",8} {"ratio",6} | rule");
+        foreach (var s in Shapes)
+        {
+            if (only is not null && !only.Split(',').Contains(s.Name)) continue;
+            Measure(s, batch, trials, chunk);
+        }
+    }
+
+    private static void Measure(Shape s, int batch, int trials, int chunk)
+    {
+        var g = s.G;
+        int f = s.Filters;
+        var rng = new Random(1);
+        var x = Fill(rng, batch * g.InputSize);
+        var w = Fill(rng, g.PatchSize * f);
+        var bias = Fill(rng, f);
+        var y = new float[batch * g.OutPixels * f];
+        var dz = Fill(rng, y.Length);
+        var dx = new float[x.Length];
+        var im2col = new Convolution(g, f, Convolution.DefaultTileFloats, ConvolutionAlgorithm.Im2Col);
+        var winograd = new Convolution(g, f, Convolution.DefaultTileFloats, ConvolutionAlgorithm.Winograd, chunk);
+        var (fwdI, fwdW) = Best(trials, () => im2col.Forward(y, x, w, bias, relu: true, batch),
+                                        () => winograd.Forward(y, x, w, bias, relu: true, batch));
+        var (dxI, dxW) = Best(trials, () => im2col.BackwardInput(dx, dz, w, batch),
+                                      () => winograd.BackwardInput(dx, dz, w, batch));
+        var dw = new float[w.Length];
+        var (dwI, dwW) = Best(trials, () => im2col.BackwardKernel(dw, dz, x, batch),
+                                      () => winograd.BackwardKernel(dw, dz, x, batch));
+        string input = $"{g.Height}x{g.Width}x{g.InChannels}";
+        string pad = g.PadTop + g.PadBottom > 0 ? "same" : "vald";
+        string rule = Convolution.PrefersWinograd(g, f) ? "winograd" : "im2col";
+        Console.WriteLine($"{s.Name,-10} {input,-10} {pad,-4} {f,4} | {fwdI,8:F3} {fwdW,8:F3} {fwdI / fwdW,6:F2} | {dxI,8:F3} {dxW,8:F3} {dxI / dxW,6:F2} | {dwI,8:F3} {dwW,8:F3} {dwI / dwW,6:F2} | {rule}");
+    }
+
+    /// <summary>Best wall time in ms of each pass over <paramref name="trials"/> alternating runs, after a warm-up;
+    /// a pass shorter than 20 ms is repeated within a trial so the timer resolves it.</summary>
+    private static (double A, double B) Best(int trials, Action a, Action b)
+    {
+        a();
+        b();
+        var sw = Stopwatch.StartNew();
+        a();
+        int reps = Math.Max(1, (int)(0.02 / Math.Max(sw.Elapsed.TotalSeconds, 1e-6)));
+        double bestA = double.MaxValue, bestB = double.MaxValue;
+        for (int t = 0; t < trials; t++)
+        {
+            bestA = Math.Min(bestA, Time(a, reps));
+            bestB = Math.Min(bestB, Time(b, reps));
+        }
+        return (bestA, bestB);
+    }
+
+    private static double Time(Action pass, int reps)
+    {
+        var sw = Stopwatch.StartNew();
+        for (int r = 0; r < reps; r++) pass();
+        return sw.Elapsed.TotalMilliseconds / reps;
+    }
+
+    private static float[] Fill(Random rng, int count)
+    {
+        var v = new float[count];
+        for (int i = 0; i < count; i++) v[i] = (float)rng.NextDouble() - 0.5f;
+        return v;
+    }
+}

@@ -1,0 +1,486 @@
+using System.Runtime.CompilerServices;
+
+namespace Fovea.Kernels;
+
+/// <summary>
+/// A 3×3 stride-1 convolution over NHWC batches by Winograd's F(2×2, 3×3) (see <see cref="WinogradInputTile"/>
+/// for the transforms): the forward pass (bias and ReLU fused into the output transform), the input gradient and the
+/// kernel gradient, planned once per layer like <see cref="Convolution"/>, which dispatches here for the shapes where
+/// it is faster.
+/// <para>
+/// Each pass transforms the kernel into U [16, C, F], then walks the output's 2×2 tiles (over the whole batch,
+/// image by image, row by row) in chunks of <see cref="ChunkTiles"/>: the input tiles become V [tiles, 16, C], 16
+/// SGEMMs give M_ξ = V_ξ · U_ξ [tiles, F] (stored as M [tiles, 16, F]), and the output transform writes the valid
+/// outputs. Tile-major V and M let each transform read or write one contiguous block per tile (a third of the
+/// transform time of ξ-major matrices, on airbench's shapes); the GEMMs read V_ξ and write M_ξ through a row
+/// stride of 16·C. A chunk is any run of
+/// tiles, not whole images, so the scratch (V and M) stays within the budget whatever the batch or image size.
+/// The input gradient of a 3×3 stride-1 convolution is itself one: dz padded by 2 − pad on each side, convolved
+/// with the kernel turned 180° and its C and F axes swapped, whose transform is U with the indices 0 and 3 of
+/// each axis exchanged, read transposed (so the same U serves both passes). The kernel gradient is the adjoint:
+/// dU_ξ = Σ_tiles V_ξᵀ · dM_ξ with dM = A dY Aᵀ, then Gᵀ dU G.
+/// </para>
+/// <para>
+/// Determinism: every output depends only on its own tile, whose transforms are fixed sequences of adds and
+/// whose GEMM dot products are ordered by C alone (the SGEMM splits only M and N, and each of the 16 GEMMs runs on
+/// one thread). So results are bit-identical for any thread count, any chunk size and any batch size, and the
+/// parts the transforms are split into only decide who computes what. The kernel gradient sums chunk by chunk, so
+/// its bits follow the batch and the budget too, never the thread count (as <see cref="Convolution"/>'s).
+/// </para>
+/// Not thread-safe: one plan per layer, one pass at a time.
+/// </summary>
+public sealed class WinogradConvolution
+{
+    /// <summary>Floats of V and M per chunk (4 MB, as <see cref="Convolution.DefaultTileFloats"/>): at 256 channels a
+    /// chunk holds 128 tiles, each GEMM 128×256×256. On airbench's layers 1 M floats measured as fast as 2 M and
+    /// 512 K for the forward pass and input gradient, and faster than 2 M for the kernel gradient (bench --winograd
+    /// --chunk: 1.50× against 1.26× at 7×7×256).</summary>
+    public const int DefaultTileFloats = 1 << 20;
+
+    /// <summary>Transforms of fewer floats than this run on the calling thread: waking a worker costs more.</summary>
+    internal static long ParallelMinFloats = 1 << 18;
+
+    /// <summary>Positions in a transformed tile: 4×4.</summary>
+    private const int Xi = 16;
+    /// <summary>Floats after each tile's 16 rows of V and M: a 64-byte shift, so that the GEMM's rows, 16·C apart, do not all map to the same cache sets.</summary>
+    private const int RowPad = 16;
+
+    private readonly ConvGeometry _g;
+    private readonly Pass _forward, _backward;
+    private readonly TransformWork _work;
+    private readonly GemmWork _gemms;
+    private float[] _u = [];        // [16, C, F]: the transformed kernel
+    private float[] _v = [];        // [ChunkTiles, 16·Cin + RowPad]: the transformed input tiles
+    private float[] _m = [];        // [ChunkTiles, 16·Cout + RowPad]: their products with U
+    private readonly float[] _zeros; // one pixel of zero channels: the padding every input tile reads
+
+    /// <summary>Whether this plan handles the geometry: a 3×3 kernel at stride 1 with at most 2 pixels of padding
+    /// on any side (the input gradient pads by 2 − pad).</summary>
+    public static bool Supports(in ConvGeometry g) =>
+        g.KernelHeight == 3 && g.KernelWidth == 3 && g.StrideHeight == 1 && g.StrideWidth == 1
+        && g.PadTop <= 2 && g.PadLeft <= 2 && g.PadBottom <= 2 && g.PadRight <= 2;
+
+    /// <param name="geometry">Input, kernel and padding of one image; must satisfy <see cref="Supports"/>.</param>
+    /// <param name="filters">Output channels.</param>
+    /// <param name="tileFloats">Budget for V and M of one chunk; a chunk always holds at least one tile.</param>
+    public WinogradConvolution(ConvGeometry geometry, int filters, int tileFloats = DefaultTileFloats)
+    {
+        geometry.Validate();
+        if (!Supports(geometry))
+            throw new ArgumentException($"geometry must be a 3×3 kernel at stride 1 with padding at most 2; got {geometry}", nameof(geometry));
+        if (filters <= 0) throw new ArgumentOutOfRangeException(nameof(filters), $"filters must be positive; got {filters}");
+        if (tileFloats <= 0) throw new ArgumentOutOfRangeException(nameof(tileFloats), $"tileFloats must be positive; got {tileFloats}");
+        var g = geometry;
+        long inputFloats = (long)g.Height * g.Width * g.InChannels, kernelFloats = (long)Xi * g.InChannels * filters;
+        if (Math.Max(inputFloats, kernelFloats) > int.MaxValue || (long)g.OutPixels * filters > int.MaxValue)
+            throw new ArgumentException($"geometry must give one image fewer than 2³¹ input and output floats and a transformed kernel of fewer than 2³¹; got {geometry} with {filters} filters", nameof(geometry));
+        _g = g;
+        Filters = filters;
+        int c = g.InChannels, f = filters;
+        ChunkTiles = (int)Math.Clamp(tileFloats / ((long)Xi * (c + f)), 1, int.MaxValue / (Xi * Math.Max(c, f)));
+        _forward = new Pass(g.Height, g.Width, c, g.OutHeight, g.OutWidth, f, g.PadTop, g.PadLeft, transposedU: false);
+        // dx [H, W, C] = dz [OH, OW, F] ⋆ rot180(kernel)ᵀ with pads 2 − pad: row ih reads dz rows ih + pt − 2 .. ih + pt.
+        _backward = new Pass(g.OutHeight, g.OutWidth, f, g.Height, g.Width, c, 2 - g.PadTop, 2 - g.PadLeft, transposedU: true);
+        _zeros = new float[Math.Max(c, f)];
+        _work = new TransformWork(this);
+        _gemms = new GemmWork(this);
+    }
+
+    public ConvGeometry Geometry => _g;
+    public int Filters { get; }
+    /// <summary>2×2 output tiles per chunk of the batch.</summary>
+    public int ChunkTiles { get; }
+    /// <summary>Floats of one output image: OH·OW·F.</summary>
+    public int OutputSize => _g.OutPixels * Filters;
+    /// <summary>Floats of the kernel: 3·3·C·F.</summary>
+    public int KernelSize => _g.PatchSize * Filters;
+
+    /// <summary>output = input ⋆ kernel + bias, then ReLU when <paramref name="relu"/>.</summary>
+    public void Forward(
+        Memory<float> output,           // [N, OH, OW, F]
+        ReadOnlyMemory<float> input,    // [N, H, W, C]
+        ReadOnlyMemory<float> kernel,   // [3, 3, C, F]
+        ReadOnlyMemory<float> bias,     // [F] or empty
+        bool relu, int batch)
+    {
+        CheckBatch(batch);
+        Check(output.Length, (long)batch * OutputSize, nameof(output), "batch·OH·OW·filters");
+        Check(input.Length, (long)batch * _g.InputSize, nameof(input), "batch·H·W·C");
+        Check(kernel.Length, KernelSize, nameof(kernel), "3·3·C·filters");
+        if (!bias.IsEmpty && bias.Length != Filters)
+            throw new ArgumentException($"bias must be empty or hold filters = {Filters} values; got {bias.Length}", nameof(bias));
+        if (batch == 0) return;
+        TransformKernel(kernel);
+        Run(_forward, output, input, bias, relu, batch);
+    }
+
+    /// <summary>inputGrad = the transposed convolution of dz with the kernel (overwritten, not accumulated).</summary>
+    public void BackwardInput(
+        Memory<float> inputGrad,        // [N, H, W, C]
+        ReadOnlyMemory<float> outputGrad, // [N, OH, OW, F]: dz, after the activation's derivative
+        ReadOnlyMemory<float> kernel,   // [3, 3, C, F]
+        int batch)
+    {
+        CheckBatch(batch);
+        Check(inputGrad.Length, (long)batch * _g.InputSize, nameof(inputGrad), "batch·H·W·C");
+        Check(outputGrad.Length, (long)batch * OutputSize, nameof(outputGrad), "batch·OH·OW·filters");
+        Check(kernel.Length, KernelSize, nameof(kernel), "3·3·C·filters");
+        if (batch == 0) return;
+        TransformKernel(kernel);
+        Run(_backward, inputGrad, outputGrad, ReadOnlyMemory<float>.Empty, relu: false, batch);
+    }
+
+    /// <summary>
+    /// kernelGrad += Σ over the batch of the kernel gradient, accumulated (zeroing it is the caller's step):
+    /// dU[ξ] = Σ_tiles V[ξ]ᵀ · dM[ξ] with dM = A dY Aᵀ the transformed output gradient, then kernelGrad += Gᵀ dU G.
+    /// dU sums chunk after chunk, so, like <see cref="Convolution.BackwardKernel"/>, its rounding follows the chunk
+    /// size (the budget) and the batch, never the thread count.
+    /// </summary>
+    public void BackwardKernel(
+        Memory<float> kernelGrad,       // [3, 3, C, F], accumulated
+        ReadOnlyMemory<float> outputGrad, // [N, OH, OW, F]: dz
+        ReadOnlyMemory<float> input,    // [N, H, W, C]: the forward input
+        int batch)
+    {
+        CheckBatch(batch);
+        Check(kernelGrad.Length, KernelSize, nameof(kernelGrad), "3·3·C·filters");
+        Check(outputGrad.Length, (long)batch * OutputSize, nameof(outputGrad), "batch·OH·OW·filters");
+        Check(input.Length, (long)batch * _g.InputSize, nameof(input), "batch·H·W·C");
+        if (batch == 0) return;
+        EnsureU();
+        Array.Clear(_u);   // dU: the transformed kernel's place, recomputed by every other pass
+        var p = _forward;
+        foreach (int tiles in Chunks(p, batch, out long first))
+        {
+            _work.Input(p, input, first, tiles);
+            _work.OutputGradient(p, outputGrad, first, tiles);
+            _gemms.RunKernelGradient(p, tiles);
+            first += tiles;
+        }
+        _work.KernelGradient(kernelGrad);
+    }
+
+    private void EnsureU()
+    {
+        if (_u.Length == 0) _u = new float[Xi * _g.InChannels * Filters];
+    }
+
+    private void TransformKernel(ReadOnlyMemory<float> kernel)
+    {
+        EnsureU();
+        _work.Kernel(kernel);
+    }
+
+    private void Run(Pass p, Memory<float> output, ReadOnlyMemory<float> input, ReadOnlyMemory<float> bias, bool relu, int batch)
+    {
+        foreach (int tiles in Chunks(p, batch, out long first))
+        {
+            _work.Input(p, input, first, tiles);
+            _gemms.Run(p, tiles);
+            _work.Output(p, output, bias, relu, first, tiles);
+            first += tiles;
+        }
+    }
+
+    /// <summary>Sizes the scratch for the batch and returns the tile count of each chunk in turn; the caller
+    /// advances <paramref name="first"/> by each.</summary>
+    private ChunkSizes Chunks(Pass p, int batch, out long first)
+    {
+        long total = (long)batch * p.TilesPerImage;
+        int chunk = (int)Math.Min(ChunkTiles, total);
+        int scratch = chunk * (Xi * Math.Max(_g.InChannels, Filters) + RowPad);
+        if (_v.Length < scratch) (_v, _m) = (new float[scratch], new float[scratch]);
+        first = 0;
+        return new ChunkSizes(total, chunk);
+    }
+
+    /// <summary>The chunk sizes of a pass, as an allocation-free foreach.</summary>
+    private struct ChunkSizes(long total, int chunk)
+    {
+        private long _done = -chunk;
+        public readonly ChunkSizes GetEnumerator() => this;
+        public readonly int Current => (int)Math.Min(chunk, total - _done);
+        public bool MoveNext() => (_done += chunk) < total;
+    }
+
+    private static void CheckBatch(int batch)
+    {
+        if (batch < 0) throw new ArgumentOutOfRangeException(nameof(batch), $"batch must be non-negative; got {batch}");
+    }
+
+    private static void Check(int length, long needed, string name, string what)
+    {
+        if (length < needed) throw new ArgumentException($"{name} must hold at least {what} = {needed} floats; got {length}", name);
+    }
+
+    /// <summary>
+    /// One direction of the plan as a 3×3 stride-1 convolution: input [H, W, Cin] read from row 2·th − PadTop of
+    /// tile row th (rows outside are zero), output [OH, OW, Cout] in 2×2 tiles, the last row/column of tiles
+    /// partial when OH/OW is odd. U is read as [Cin, Cout] (forward) or, transposed, from position σ(ξ) (backward).
+    /// </summary>
+    private sealed class Pass(int height, int width, int inChannels, int outHeight, int outWidth, int outChannels,
+                              int padTop, int padLeft, bool transposedU)
+    {
+        public readonly int Height = height, Width = width, InChannels = inChannels;
+        public readonly int OutHeight = outHeight, OutWidth = outWidth, OutChannels = outChannels;
+        public readonly int PadTop = padTop, PadLeft = padLeft;
+        public readonly bool TransposedU = transposedU;
+        public readonly int TileRows = (outHeight + 1) / 2, TileColumns = (outWidth + 1) / 2;
+        public int TilesPerImage => TileRows * TileColumns;
+        public int InputSize => Height * Width * InChannels;
+        public int OutputSize => OutHeight * OutWidth * OutChannels;
+    }
+
+    /// <summary>The three transforms, each split across the worker pool into parts that write their own outputs.</summary>
+    private sealed unsafe class TransformWork(WinogradConvolution plan) : IParallelWork
+    {
+        private enum Stage { Kernel, Input, Output, OutputGradient, KernelGradient }
+
+        /// <summary>Parts per transform: enough for a thread slowed by a neighbour to leave work to the other.
+        /// Which part computes a tile never changes its bits.</summary>
+        private const int PartsPerThread = 4;
+
+        private Stage _stage;
+        private Pass? _pass;
+        private ReadOnlyMemory<float> _source, _bias;
+        private Memory<float> _target;
+        private bool _relu;
+        private long _first;
+        private int _count, _parts;
+
+        public void Kernel(ReadOnlyMemory<float> kernel)
+        {
+            (_stage, _source, _count) = (Stage.Kernel, kernel, plan._g.InChannels);
+            try { Go(Xi * plan.Filters); }
+            finally { _source = default; }
+        }
+
+        public void Input(Pass p, ReadOnlyMemory<float> input, long first, int tiles)
+        {
+            (_stage, _pass, _source, _first, _count) = (Stage.Input, p, input, first, tiles);
+            try { Go(Xi * p.InChannels); }
+            finally { (_pass, _source) = (null, default); }
+        }
+
+        public void OutputGradient(Pass p, ReadOnlyMemory<float> outputGrad, long first, int tiles)
+        {
+            (_stage, _pass, _source, _first, _count) = (Stage.OutputGradient, p, outputGrad, first, tiles);
+            try { Go(Xi * p.OutChannels); }
+            finally { (_pass, _source) = (null, default); }
+        }
+
+        public void KernelGradient(Memory<float> kernelGrad)
+        {
+            (_stage, _target, _count) = (Stage.KernelGradient, kernelGrad, plan._g.InChannels);
+            try { Go(Xi * plan.Filters); }
+            finally { _target = default; }
+        }
+
+        public void Output(Pass p, Memory<float> output, ReadOnlyMemory<float> bias, bool relu, long first, int tiles)
+        {
+            (_stage, _pass, _target, _bias, _relu, _first, _count) = (Stage.Output, p, output, bias, relu, first, tiles);
+            try { Go(Xi * p.OutChannels); }
+            finally { (_pass, _target, _bias) = (null, default, default); }
+        }
+
+        /// <summary>Runs the stage over <c>_count</c> items of <paramref name="floatsPerItem"/> transformed floats each:
+        /// on the calling thread when that is below <see cref="ParallelMinFloats"/>, where waking a worker costs more.</summary>
+        private void Go(long floatsPerItem)
+        {
+            _parts = _count * floatsPerItem < ParallelMinFloats ? 1 : Math.Min(_count, WorkerPool.Shared.Threads * PartsPerThread);
+            WorkerPool.Shared.Run(this, _parts);
+        }
+
+        public void Execute(int part)
+        {
+            int start = (int)((long)_count * part / _parts), end = (int)((long)_count * (part + 1) / _parts);
+            switch (_stage)
+            {
+                case Stage.Kernel: KernelPart(start, end); break;
+                case Stage.Input: InputPart(start, end); break;
+                case Stage.OutputGradient: OutputGradientPart(start, end); break;
+                case Stage.KernelGradient: KernelGradientPart(start, end); break;
+                default: OutputPart(start, end); break;
+            }
+        }
+
+        // The part methods (and the kernels below them) are AggressiveOptimization, as the SGEMM's: at tier 0 the
+        // vector operations are real calls, and on a busy machine the tier-up came only after many passes.
+        /// <summary>U[ξ, c, :] for input channels [start, end).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private void KernelPart(int start, int end)
+        {
+            int c = plan._g.InChannels, f = plan.Filters;
+            fixed (float* kernel = _source.Span, u = plan._u)
+            {
+                var k = new WinogradKernelRow { TapStride = (nint)c * f, Stride = (nint)c * f };
+                for (int ch = start; ch < end; ch++)
+                {
+                    k.G = kernel + (nint)ch * f;
+                    k.U = u + (nint)ch * f;
+                    ChannelLoop.Run(ref k, f);
+                }
+            }
+        }
+
+        /// <summary>V[ξ, t, :] for the chunk's tiles [start, end).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private void InputPart(int start, int end)
+        {
+            var p = _pass!;
+            int cin = p.InChannels;
+            float** d = stackalloc float*[Xi];
+            fixed (float* input = _source.Span, v = plan._v, zeros = plan._zeros)
+            {
+                var k = new WinogradInputTile { D = d, Stride = cin };
+                for (int t = start; t < end; t++)
+                {
+                    long tile = _first + t;
+                    int image = (int)(tile / p.TilesPerImage), within = (int)(tile % p.TilesPerImage);
+                    int ih0 = within / p.TileColumns * 2 - p.PadTop, iw0 = within % p.TileColumns * 2 - p.PadLeft;
+                    float* img = input + (nint)image * p.InputSize;
+                    for (int i = 0; i < 4; i++)
+                    {
+                        int ih = ih0 + i;
+                        for (int j = 0; j < 4; j++)
+                        {
+                            int iw = iw0 + j;
+                            d[4 * i + j] = (uint)ih < (uint)p.Height && (uint)iw < (uint)p.Width
+                                ? img + ((nint)ih * p.Width + iw) * cin : zeros;
+                        }
+                    }
+                    k.V = v + (nint)t * (Xi * cin + RowPad);
+                    ChannelLoop.Run(ref k, cin);
+                }
+            }
+        }
+
+        /// <summary>kernelGrad[:, :, c, :] += Gᵀ dU G for input channels [start, end).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private void KernelGradientPart(int start, int end)
+        {
+            int c = plan._g.InChannels, f = plan.Filters;
+            fixed (float* grad = _target.Span, du = plan._u)
+            {
+                var k = new WinogradKernelGradientRow { TapStride = (nint)c * f, Stride = (nint)c * f };
+                for (int ch = start; ch < end; ch++)
+                {
+                    k.G = grad + (nint)ch * f;
+                    k.U = du + (nint)ch * f;
+                    ChannelLoop.Run(ref k, f);
+                }
+            }
+        }
+
+        /// <summary>dM[t, ξ, :] = (A dY Aᵀ)[ξ] for the chunk's tiles [start, end); outputs outside the image count as zero.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private void OutputGradientPart(int start, int end)
+        {
+            var p = _pass!;
+            int cout = p.OutChannels;
+            fixed (float* dy = _source.Span, m = plan._m, zeros = plan._zeros)
+            {
+                var k = new WinogradOutputGradientTile { Stride = cout };
+                for (int t = start; t < end; t++)
+                {
+                    long tile = _first + t;
+                    int image = (int)(tile / p.TilesPerImage), within = (int)(tile % p.TilesPerImage);
+                    int oh = within / p.TileColumns * 2, ow = within % p.TileColumns * 2;
+                    float* y = dy + (nint)image * p.OutputSize + ((nint)oh * p.OutWidth + ow) * cout;
+                    bool right = ow + 1 < p.OutWidth, below = oh + 1 < p.OutHeight;
+                    k.Y00 = y;
+                    k.Y01 = right ? y + cout : zeros;
+                    k.Y10 = below ? y + (nint)p.OutWidth * cout : zeros;
+                    k.Y11 = right && below ? y + ((nint)p.OutWidth + 1) * cout : zeros;
+                    k.M = m + (nint)t * (Xi * cout + RowPad);
+                    ChannelLoop.Run(ref k, cout);
+                }
+            }
+        }
+
+        /// <summary>The outputs of the chunk's tiles [start, end).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private void OutputPart(int start, int end)
+        {
+            var p = _pass!;
+            int cout = p.OutChannels;
+            fixed (float* output = _target.Span, m = plan._m, bias = _bias.Span)
+            {
+                var k = new WinogradOutputTile { Stride = cout, Bias = _bias.IsEmpty ? null : bias, Relu = _relu };
+                for (int t = start; t < end; t++)
+                {
+                    long tile = _first + t;
+                    int image = (int)(tile / p.TilesPerImage), within = (int)(tile % p.TilesPerImage);
+                    int oh = within / p.TileColumns * 2, ow = within % p.TileColumns * 2;
+                    float* y = output + (nint)image * p.OutputSize + ((nint)oh * p.OutWidth + ow) * cout;
+                    bool right = ow + 1 < p.OutWidth, below = oh + 1 < p.OutHeight;
+                    k.Y00 = y;
+                    k.Y01 = right ? y + cout : null;
+                    k.Y10 = below ? y + (nint)p.OutWidth * cout : null;
+                    k.Y11 = right && below ? y + ((nint)p.OutWidth + 1) * cout : null;
+                    k.M = m + (nint)t * (Xi * cout + RowPad);
+                    ChannelLoop.Run(ref k, cout);
+                }
+            }
+        }
+    }
+
+    /// <summary>The 16 products M_ξ = V_ξ · U_ξ of a chunk, one single-threaded SGEMM per part: bigger than any
+    /// split of one GEMM, and with 16 parts the two threads stay busy without a barrier between GEMMs.</summary>
+    private sealed class GemmWork(WinogradConvolution plan) : IParallelWork
+    {
+        /// <summary>σ: the position of the 180°-turned kernel's transform, indices 0 and 3 exchanged on both axes.</summary>
+        private static readonly int[] Turned = [15, 13, 14, 12, 7, 5, 6, 4, 11, 9, 10, 8, 3, 1, 2, 0];
+
+        private Pass? _pass;
+        private int _tiles;
+        private bool _kernelGradient;
+
+        /// <summary>dU_ξ [C, F] += V_ξᵀ · dM_ξ over the chunk's tiles, with the forward pass <paramref name="p"/>.</summary>
+        public void RunKernelGradient(Pass p, int tiles)
+        {
+            _kernelGradient = true;
+            try { Run(p, tiles); }
+            finally { _kernelGradient = false; }
+        }
+
+        public void Run(Pass p, int tiles)
+        {
+            (_pass, _tiles) = (p, tiles);
+            try
+            {
+                // Small products (batch 1) on the calling thread, as the SGEMM decides for each of them alone.
+                if ((long)Xi * tiles * p.InChannels * p.OutChannels < Xi * Sgemm.Tuning.ParallelMinMacs)
+                    for (int xi = 0; xi < Xi; xi++) Execute(xi);
+                else WorkerPool.Shared.Run(this, Xi);
+            }
+            finally { _pass = null; }
+        }
+
+        public void Execute(int xi)
+        {
+            var p = _pass!;
+            int cin = p.InChannels, cout = p.OutChannels, t = _tiles, kernelFloats = cin * cout;
+            int ldv = Xi * cin + RowPad, ldm = Xi * cout + RowPad;
+            var v = plan._v.AsSpan(xi * cin, (t - 1) * ldv + cin);
+            var m = plan._m.AsSpan(xi * cout, (t - 1) * ldm + cout);
+            if (_kernelGradient)
+            {
+                // dU_ξ [C, F] += V_ξ [t, C]ᵀ · dM_ξ [t, F]
+                var du = plan._u.AsSpan(xi * kernelFloats, kernelFloats);
+                Sgemm.Multiply(cin, cout, t, v, ldv, true, m, ldm, false, du, cout, accumulate: true);
+            }
+            else if (p.TransposedU)
+            {
+                // M_ξ [t, C] = V_ξ [t, F] · U_σ(ξ)ᵀ, with U_σ(ξ) stored [C, F].
+                var u = plan._u.AsSpan(Turned[xi] * kernelFloats, kernelFloats);
+                Sgemm.Multiply(t, cout, cin, v, ldv, false, u, cin, true, m, ldm);
+            }
+            else
+            {
+                var u = plan._u.AsSpan(xi * kernelFloats, kernelFloats);
+                Sgemm.Multiply(t, cout, cin, v, ldv, false, u, cout, false, m, ldm);
+            }
+        }
+    }
+}

@@ -1,0 +1,242 @@
+using Fovea.Kernels;
+using Fovea.Layers;
+using Fovea.Tests.Models;
+
+namespace Fovea.Tests.Kernels;
+
+/// <summary>
+/// Winograd F(2×2, 3×3) (forward, input and kernel gradients) against the direct <see cref="ConvolutionReference"/>: exactly on small integers (every
+/// transform is exact there), within a rounding bound on random floats, and bit-identical across thread counts,
+/// chunk sizes and batch sizes. These set <see cref="Engine.Threads"/> or count allocations, so they run alone.
+/// </summary>
+[Collection(EngineSettingsCollection.Name)]
+public class WinogradTests
+{
+    public static TheoryData<string, int, int> Shapes => new()
+    {
+        // name (a geometry below), filters, batch
+        { "same 5x7x1", 1, 1 },
+        { "same 5x7x3", 5, 3 },
+        { "same 5x7x17", 33, 3 },
+        { "valid 5x7x17", 5, 3 },
+        { "valid 3x3x3", 33, 1 },   // one output pixel: one partial tile
+        { "same 1x1x17", 5, 3 },    // one pixel: every tap but the centre is padding
+        { "same 2x9x3", 1, 3 },
+        { "same 6x4x33", 17, 1 },   // even sizes: whole tiles only
+        { "padded 6x5x3 (0,2 / 1,0)", 5, 3 },
+        { "padded 4x4x17 (2,2 / 2,2)", 3, 3 },
+    };
+
+    private static ConvGeometry Geometry(string name) => name switch
+    {
+        "same 5x7x1" => ConvGeometry.Same(5, 7, 1, 3, 3),
+        "same 5x7x3" => ConvGeometry.Same(5, 7, 3, 3, 3),
+        "same 5x7x17" => ConvGeometry.Same(5, 7, 17, 3, 3),
+        "valid 5x7x17" => ConvGeometry.Valid(5, 7, 17, 3, 3),
+        "valid 3x3x3" => ConvGeometry.Valid(3, 3, 3, 3, 3),
+        "same 1x1x17" => ConvGeometry.Same(1, 1, 17, 3, 3),
+        "same 2x9x3" => ConvGeometry.Same(2, 9, 3, 3, 3),
+        "same 6x4x33" => ConvGeometry.Same(6, 4, 33, 3, 3),
+        "padded 6x5x3 (0,2 / 1,0)" => ConvGeometry.Padded(6, 5, 3, 3, 3, 1, 1, 0, 2, 1, 0),
+        "padded 4x4x17 (2,2 / 2,2)" => ConvGeometry.Padded(4, 4, 17, 3, 3, 1, 1, 2, 2, 2, 2),
+        _ => throw new ArgumentException(name),
+    };
+
+    /// <summary>On small integers every sum is exact, so forward and input gradient must equal the reference bit for
+    /// bit, with the default chunk and with chunks of 3 or 6 tiles that cut images anywhere.</summary>
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void Matches_the_reference_exactly_on_integers(string shape, int filters, int batch)
+    {
+        var g = Geometry(shape);
+        var rng = new Random(17);
+        foreach (int tileImages in new[] { 0, 1, 2 })
+            foreach (var (bias, relu) in new[] { (true, true), (false, false), (true, false) })
+            {
+                var c = new ConvolutionCase(g, filters, batch, tileImages, bias, relu, ConvolutionAlgorithm.Winograd);
+                Assert.True(c.Check(rng, out string detail), detail);
+            }
+    }
+
+    /// <summary>
+    /// Random floats in [−1, 1): each result within 8·(9·C + 12)·2⁻²⁴ of Σ|terms| (the reference on |x| and |w|).
+    /// A direct float sum of 9·C products is within (9·C)·2⁻²⁴ of that; Winograd adds the transforms' few
+    /// roundings and sums terms up to 4·2.25 = 9 times larger than the direct ones (|V| ≤ 4·max|d|,
+    /// |U| ≤ 2.25·max|g|) that cancel, so its bound is a small constant factor higher. Measured worst here:
+    /// between an 80th and a tenth of the bound. A wrong tap or sign gives errors of the order of Σ|terms| itself.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void Matches_the_double_reference_on_floats(string shape, int filters, int batch)
+    {
+        var g = Geometry(shape);
+        var rng = new Random(23);
+        var x = ConvolutionTests.Random(rng, batch * g.InputSize);
+        var w = ConvolutionTests.Random(rng, g.PatchSize * filters);
+        var bias = ConvolutionTests.Random(rng, filters);
+        var dz = ConvolutionTests.Random(rng, batch * g.OutPixels * filters);
+        var plan = new WinogradConvolution(g, filters);
+        float tolerance = 8 * (9 * g.InChannels + 12) * MathF.Pow(2, -24);
+
+        foreach (var (b, relu) in new[] { (bias, true), (Array.Empty<float>(), false) })
+        {
+            var y = new float[dz.Length];
+            var yRef = new float[dz.Length];
+            var scale = new float[dz.Length];
+            plan.Forward(y, x, w, b, relu, batch);
+            ConvolutionReference.Forward(yRef, x, w, b, relu, batch, g, filters);
+            ConvolutionReference.Forward(scale, Abs(x), Abs(w), Abs(b), false, batch, g, filters);
+            AssertClose(y, yRef, scale, tolerance, $"forward bias={b.Length > 0} relu={relu}");
+        }
+        var dx = new float[x.Length];
+        var dxRef = new float[x.Length];
+        var dxScale = new float[x.Length];
+        plan.BackwardInput(dx, dz, w, batch);
+        ConvolutionReference.BackwardInput(dxRef, dz, w, batch, g, filters);
+        ConvolutionReference.BackwardInput(dxScale, Abs(dz), Abs(w), batch, g, filters);
+        AssertClose(dx, dxRef, dxScale, 8 * (9 * filters + 12) * MathF.Pow(2, -24), "input gradient");
+        // The kernel gradient sums batch·OH·OW products per weight, accumulated onto what it holds.
+        var dw0 = ConvolutionTests.Random(rng, w.Length);
+        var dw = (float[])dw0.Clone();
+        var dwRef = (float[])dw0.Clone();
+        var dwScale = Abs(dw0);
+        plan.BackwardKernel(dw, dz, x, batch);
+        ConvolutionReference.BackwardKernel(dwRef, dz, x, batch, g, filters);
+        ConvolutionReference.BackwardKernel(dwScale, Abs(dz), Abs(x), batch, g, filters);
+        AssertClose(dw, dwRef, dwScale, 8 * (batch * g.OutPixels + 12) * MathF.Pow(2, -24), "kernel gradient");
+    }
+
+    [Fact]
+    public void Bit_identical_across_threads_chunks_and_batch_sizes()
+    {
+        var g = ConvGeometry.Same(7, 9, 40, 3, 3);
+        const int filters = 36, batch = 5;
+        var rng = new Random(5);
+        var x = ConvolutionTests.Random(rng, batch * g.InputSize);
+        var w = ConvolutionTests.Random(rng, g.PatchSize * filters);
+        var bias = ConvolutionTests.Random(rng, filters);
+        var dz = ConvolutionTests.Random(rng, batch * g.OutPixels * filters);
+        float[]? first = null;
+        var dws = new List<float[]>();
+        foreach (int threads in new[] { 1, 2, 2, 1 })
+            foreach (int chunk in new[] { 7, 1000, 1 })
+            {
+                using var _ = new EngineThreads(threads);
+                var plan = new WinogradConvolution(g, filters, chunk * 16 * (g.InChannels + filters));
+                Assert.Equal(chunk, plan.ChunkTiles);
+                var y = new float[dz.Length];
+                var dx = new float[x.Length];
+                var dw = new float[w.Length];
+                plan.Forward(y, x, w, bias, relu: true, batch);
+                plan.BackwardInput(dx, dz, w, batch);
+                plan.BackwardKernel(dw, dz, x, batch);
+                dws.Add(dw);
+                float[] all = [.. y, .. dx];
+                if (first is null) first = all;
+                else Assert.Equal(first, all);
+                // The last image alone gives the same bits as inside the batch.
+                var y1 = new float[g.OutPixels * filters];
+                plan.Forward(y1, x.AsMemory((batch - 1) * g.InputSize), w, bias, relu: true, 1);
+                Assert.Equal(y.AsSpan((batch - 1) * y1.Length).ToArray(), y1);
+            }
+        // The kernel gradient sums chunk by chunk: the same bits for any thread count at a given chunk size.
+        for (int i = 3; i < dws.Count; i++) Assert.Equal(dws[i % 3], dws[i]);
+    }
+
+    /// <summary>A 3×3 'same' convolution with 64 channels and filters goes through Winograd; narrow ones, strided
+    /// ones, one-pixel-high images and other kernels stay on im2col.</summary>
+    [Fact]
+    public void Convolution_dispatches_by_geometry()
+    {
+        Assert.True(new Convolution(ConvGeometry.Same(15, 15, 64, 3, 3), 64).UsesWinograd);
+        Assert.True(new Convolution(ConvGeometry.Same(7, 7, 256, 3, 3), 256).UsesWinograd);
+        Assert.True(new Convolution(ConvGeometry.Same(7, 7, 256, 3, 3), 256).UsesWinogradKernelGradient);
+        // 3×3 images: 81 multiplies of im2col per channel pair against 64 of Winograd; enough for the forward pass only.
+        Assert.True(new Convolution(ConvGeometry.Same(3, 3, 256, 3, 3), 256).UsesWinograd);
+        Assert.False(new Convolution(ConvGeometry.Same(3, 3, 256, 3, 3), 256).UsesWinogradKernelGradient);
+        Assert.False(new Convolution(ConvGeometry.Same(1, 9, 64, 3, 3), 64).UsesWinograd);
+        Assert.False(new Convolution(ConvGeometry.Valid(32, 32, 3, 3, 3), 32).UsesWinograd);
+        Assert.False(new Convolution(ConvGeometry.Same(15, 15, 64, 3, 3, 2, 2), 64).UsesWinograd);
+        Assert.False(new Convolution(ConvGeometry.Same(15, 15, 64, 5, 5), 64).UsesWinograd);
+        Assert.False(new Convolution(ConvGeometry.Same(15, 15, 64, 3, 3), 64, Convolution.DefaultTileFloats, ConvolutionAlgorithm.Im2Col).UsesWinograd);
+        Assert.True(new Convolution(ConvGeometry.Same(5, 5, 3, 3, 3), 4, Convolution.DefaultTileFloats, ConvolutionAlgorithm.Winograd).UsesWinograd);
+    }
+
+    /// <summary>Conv2D layers wide enough for the dispatch to pick Winograd pass the finite-difference gradient
+    /// check: forward, input gradient (Winograd) and kernel gradient (im2col) agree with each other.</summary>
+    [Theory]
+    [InlineData(Padding.Same, Activation.Linear)]
+    [InlineData(Padding.Valid, Activation.Relu)]
+    public void Conv2D_gradient_check_passes_through_winograd(Padding padding, Activation activation)
+    {
+        var shape = new Shape(5, 4, 32);
+        var g = padding == Padding.Same ? ConvGeometry.Same(5, 4, 32, 3, 3) : ConvGeometry.Valid(5, 4, 32, 3, 3);
+        Assert.True(Convolution.PrefersWinograd(g, 32));
+        Layers.GradientCheck.Layer(new Conv2D(32, (3, 3), activation, padding), shape, batch: 2,
+            eps: activation == Activation.Relu ? 1e-3f : 1e-2f);
+    }
+
+    [Fact]
+    public void Rejects_geometries_it_cannot_compute_naming_them()
+    {
+        var e1 = Assert.Throws<ArgumentException>(() => new WinogradConvolution(ConvGeometry.Same(9, 9, 4, 3, 3, 2, 2), 4));
+        Assert.Equal("geometry", e1.ParamName);
+        Assert.Contains("stride 1", e1.Message);
+        Assert.Throws<ArgumentException>(() => new WinogradConvolution(ConvGeometry.Valid(9, 9, 4, 2, 2), 4));
+        Assert.Throws<ArgumentException>(() => new WinogradConvolution(ConvGeometry.Padded(9, 9, 4, 3, 3, 1, 1, 3, 0, 0, 0), 4));
+        Assert.Throws<ArgumentException>(() =>
+            new Convolution(ConvGeometry.Valid(9, 9, 4, 2, 2), 4, Convolution.DefaultTileFloats, ConvolutionAlgorithm.Winograd));
+        var e2 = Assert.Throws<ArgumentOutOfRangeException>(() => new WinogradConvolution(ConvGeometry.Same(5, 5, 3, 3, 3), 0));
+        Assert.Equal("filters", e2.ParamName);
+        var plan = new WinogradConvolution(ConvGeometry.Same(5, 5, 3, 3, 3), 4);
+        var e3 = Assert.Throws<ArgumentException>(() => plan.Forward(new float[2 * 25 * 4], new float[74], new float[108], ReadOnlyMemory<float>.Empty, false, 2));
+        Assert.Equal("input", e3.ParamName);
+        Assert.Contains("got 74", e3.Message);
+        var e4 = Assert.Throws<ArgumentException>(() => plan.BackwardInput(new float[75], new float[100], new float[107], 1));
+        Assert.Equal("kernel", e4.ParamName);
+    }
+
+    [Fact]
+    public void Steady_state_passes_allocate_nothing()
+    {
+        var g = ConvGeometry.Same(9, 9, 32, 3, 3);
+        const int filters = 32;
+        var plan = new Convolution(g, filters, Convolution.DefaultTileFloats, ConvolutionAlgorithm.Winograd, 40 * 16 * 64);
+        var rng = new Random(9);
+        const int big = 12;
+        var x = ConvolutionTests.Random(rng, big * g.InputSize);
+        var w = ConvolutionTests.Random(rng, g.PatchSize * filters);
+        var bias = ConvolutionTests.Random(rng, filters);
+        var dz = ConvolutionTests.Random(rng, big * g.OutPixels * filters);
+        var y = new float[dz.Length];
+        var dx = new float[x.Length];
+        var dw = new float[w.Length];
+        void Step(int batch)
+        {
+            plan.Forward(y, x, w, bias, relu: true, batch);
+            plan.BackwardInput(dx, dz, w, batch);
+            plan.BackwardKernel(dw, dz, x, batch);
+        }
+        foreach (int threads in new[] { 1, 2 })
+        {
+            using var _ = new EngineThreads(threads);
+            Step(big);   // the scratch, the transformed kernel and the SGEMM's per-thread pack buffers
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            Step(big);
+            Step(3);
+            Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        }
+    }
+
+    private static float[] Abs(float[] v) => Array.ConvertAll(v, MathF.Abs);
+
+    private static void AssertClose(float[] actual, float[] expected, float[] scale, float tolerance, string what)
+    {
+        for (int i = 0; i < actual.Length; i++)
+        {
+            float bound = tolerance * scale[i] + 1e-30f;
+            Assert.True(Math.Abs(actual[i] - expected[i]) <= bound,
+                $"{what}[{i}] = {actual[i]}, expected {expected[i]} (±{bound})");
+        }
+    }
+}
