@@ -123,13 +123,15 @@ public sealed class Convolution
     /// <summary>Floats of the kernel: KH·KW·C·F.</summary>
     public int KernelSize => _g.PatchSize * Filters;
 
-    /// <summary>output = input ⋆ kernel + bias, then ReLU when <paramref name="relu"/>.</summary>
+    /// <summary>output = input ⋆ kernel + bias, then ReLU when <paramref name="relu"/>. <paramref name="kernelUnchanged"/>:
+    /// the caller promises the kernel is the one of the previous forward call (slices of one batch), so Winograd's
+    /// transform of it is reused.</summary>
     public void Forward(
         Memory<float> output,           // [N, OH, OW, F]
         ReadOnlyMemory<float> input,    // [N, H, W, C]
         ReadOnlyMemory<float> kernel,   // [KH, KW, C, F]
         ReadOnlyMemory<float> bias,     // [F] or empty
-        bool relu, int batch)
+        bool relu, int batch, bool kernelUnchanged = false)
     {
         CheckBatch(batch);
         Check(output.Length, (long)batch * OutputSize, nameof(output), "batch·OH·OW·filters");
@@ -139,7 +141,7 @@ public sealed class Convolution
             throw new ArgumentException($"bias must be empty or hold filters = {Filters} values; got {bias.Length}", nameof(bias));
         if (_winograd is not null)
         {
-            _winograd.Forward(output, input, kernel, bias, relu, batch);
+            _winograd.Forward(output, input, kernel, bias, relu, batch, kernelUnchanged);
             return;
         }
         int k = _g.PatchSize, f = Filters;

@@ -101,7 +101,7 @@ public sealed class WinogradConvolution
         ReadOnlyMemory<float> input,    // [N, H, W, C]
         ReadOnlyMemory<float> kernel,   // [3, 3, C, F]
         ReadOnlyMemory<float> bias,     // [F] or empty
-        bool relu, int batch)
+        bool relu, int batch, bool kernelUnchanged = false)
     {
         CheckBatch(batch);
         Check(output.Length, (long)batch * OutputSize, nameof(output), "batch·OH·OW·filters");
@@ -110,7 +110,9 @@ public sealed class WinogradConvolution
         if (!bias.IsEmpty && bias.Length != Filters)
             throw new ArgumentException($"bias must be empty or hold filters = {Filters} values; got {bias.Length}", nameof(bias));
         if (batch == 0) return;
-        TransformKernel(kernel);
+        // A caller running one batch in slices (inference's pooled chunks) transforms the kernel once, not per slice.
+        if (!kernelUnchanged || !_forwardKernelReady) TransformKernel(kernel);
+        _forwardKernelReady = true;
         Run(_forward, output, input, bias, relu, batch);
     }
 
@@ -148,6 +150,7 @@ public sealed class WinogradConvolution
         Check(input.Length, (long)batch * _g.InputSize, nameof(input), "batch·H·W·C");
         if (batch == 0) return;
         EnsureU();
+        _forwardKernelReady = false;
         Array.Clear(_u);   // dU: the transformed kernel's place, recomputed by every other pass
         var p = _forward;
         foreach (int tiles in Chunks(p, batch, out long first))
@@ -165,8 +168,13 @@ public sealed class WinogradConvolution
         if (_u.Length == 0) _u = new float[Xi * _g.InChannels * Filters];
     }
 
+    /// <summary>U holds the transform of the kernel the last forward pass used (cleared by the passes that reuse U's
+    /// storage for something else).</summary>
+    private bool _forwardKernelReady;
+
     private void TransformKernel(ReadOnlyMemory<float> kernel)
     {
+        _forwardKernelReady = false;
         EnsureU();
         _work.Kernel(kernel);
     }

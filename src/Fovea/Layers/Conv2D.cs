@@ -116,7 +116,7 @@ public sealed class Conv2D : UnaryLayer
         {
             int images = Math.Min(chunk, batch - first);
             _conv.Forward(_pooledChunk.AsMemory(0, images * convSize), input.AsMemory(first * inSize, images * inSize),
-                kernel, bias, Activation == Activation.Relu, images);
+                kernel, bias, Activation == Activation.Relu, images, kernelUnchanged: first > 0);
             pool.PoolForInference(output, first, _pooledChunk, images);
         }
     }
