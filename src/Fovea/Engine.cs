@@ -18,4 +18,15 @@ public static class Engine
             _threads = value;
         }
     }
+
+    /// <summary>
+    /// Where 3×3 stride-1 convolutions with 32 or more channels run by Winograd F(2×2, 3×3) (1.5–1.7× faster on
+    /// 64–256 channels). Default <see cref="WinogradUse.Inference"/>: its rounding differs from im2col's by a few
+    /// ulps, and in training that moves a run onto another trajectory, so training keeps im2col until Winograd's
+    /// accuracy over several seeds is known. The environment variable FOVEA_WINOGRAD (never, inference or always)
+    /// sets it for a whole process, e.g. a benchmark or a training run.
+    /// </summary>
+    public static WinogradUse Winograd { get; set; } =
+        Enum.TryParse<WinogradUse>(Environment.GetEnvironmentVariable("FOVEA_WINOGRAD"), ignoreCase: true, out var use) && Enum.IsDefined(use)
+            ? use : WinogradUse.Inference;
 }

@@ -45,6 +45,7 @@ public sealed class Convolution
     private float[] _partials = [];      // [SplitKParts, KH·KW·C, F], split-k path only
     private readonly WinogradConvolution? _winograd;   // forward and input gradient, when chosen
     private readonly bool _winogradKernelGradient;     // and the kernel gradient too
+    private readonly bool _winogradForced;             // by the caller (tests, benchmarks): every pass, whatever Engine.Winograd says
 
     /// <param name="geometry">Input, kernel, strides and padding of one image; validated here.</param>
     /// <param name="filters">Output channels.</param>
@@ -83,6 +84,7 @@ public sealed class Convolution
         {
             _winograd = new WinogradConvolution(geometry, filters, winogradTileFloats);
             _winogradKernelGradient = algorithm == ConvolutionAlgorithm.Winograd || PrefersWinogradKernelGradient(geometry, filters);
+            _winogradForced = algorithm == ConvolutionAlgorithm.Winograd;
         }
     }
 
@@ -110,11 +112,14 @@ public sealed class Convolution
     private static double MultiplySaving(in ConvGeometry g) =>
         9.0 * g.OutPixels / (16.0 * ((g.OutHeight + 1) / 2) * ((g.OutWidth + 1) / 2));
 
+    private bool WinogradFor(bool training) => _winograd is not null
+        && (_winogradForced || Engine.Winograd == WinogradUse.Always || (!training && Engine.Winograd == WinogradUse.Inference));
+
     public ConvGeometry Geometry => _g;
     public int Filters { get; }
     /// <summary>Images per tile (int.MaxValue for pointwise convolutions, which need no patch matrix).</summary>
     public int TileImages { get; }
-    /// <summary>Whether the forward pass and the input gradient run by Winograd F(2×2, 3×3).</summary>
+    /// <summary>Whether the forward pass and the input gradient run by Winograd F(2×2, 3×3) where <see cref="Engine.Winograd"/> allows.</summary>
     public bool UsesWinograd => _winograd is not null;
     /// <summary>Whether the kernel gradient runs by Winograd too.</summary>
     public bool UsesWinogradKernelGradient => _winogradKernelGradient;
@@ -125,13 +130,14 @@ public sealed class Convolution
 
     /// <summary>output = input ⋆ kernel + bias, then ReLU when <paramref name="relu"/>. <paramref name="kernelUnchanged"/>:
     /// the caller promises the kernel is the one of the previous forward call (slices of one batch), so Winograd's
-    /// transform of it is reused.</summary>
+    /// transform of it is reused. <paramref name="training"/>: a training step's forward pass, which uses Winograd only
+    /// when <see cref="Engine.Winograd"/> is <see cref="WinogradUse.Always"/>.</summary>
     public void Forward(
         Memory<float> output,           // [N, OH, OW, F]
         ReadOnlyMemory<float> input,    // [N, H, W, C]
         ReadOnlyMemory<float> kernel,   // [KH, KW, C, F]
         ReadOnlyMemory<float> bias,     // [F] or empty
-        bool relu, int batch, bool kernelUnchanged = false)
+        bool relu, int batch, bool kernelUnchanged = false, bool training = true)
     {
         CheckBatch(batch);
         Check(output.Length, (long)batch * OutputSize, nameof(output), "batch·OH·OW·filters");
@@ -139,9 +145,9 @@ public sealed class Convolution
         Check(kernel.Length, KernelSize, nameof(kernel), "KH·KW·C·filters");
         if (!bias.IsEmpty && bias.Length != Filters)
             throw new ArgumentException($"bias must be empty or hold filters = {Filters} values; got {bias.Length}", nameof(bias));
-        if (_winograd is not null)
+        if (WinogradFor(training))
         {
-            _winograd.Forward(output, input, kernel, bias, relu, batch, kernelUnchanged);
+            _winograd!.Forward(output, input, kernel, bias, relu, batch, kernelUnchanged);
             return;
         }
         int k = _g.PatchSize, f = Filters;
@@ -166,9 +172,9 @@ public sealed class Convolution
         Check(inputGrad.Length, (long)batch * _g.InputSize, nameof(inputGrad), "batch·H·W·C");
         Check(outputGrad.Length, (long)batch * OutputSize, nameof(outputGrad), "batch·OH·OW·filters");
         Check(kernel.Length, KernelSize, nameof(kernel), "KH·KW·C·filters");
-        if (_winograd is not null)
+        if (WinogradFor(training: true))
         {
-            _winograd.BackwardInput(inputGrad, outputGrad, kernel, batch);
+            _winograd!.BackwardInput(inputGrad, outputGrad, kernel, batch);
             return;
         }
         int k = _g.PatchSize, f = Filters;
@@ -200,7 +206,7 @@ public sealed class Convolution
         Check(kernelGrad.Length, KernelSize, nameof(kernelGrad), "KH·KW·C·filters");
         Check(outputGrad.Length, (long)batch * OutputSize, nameof(outputGrad), "batch·OH·OW·filters");
         Check(input.Length, (long)batch * _g.InputSize, nameof(input), "batch·H·W·C");
-        if (_winogradKernelGradient)
+        if (_winogradKernelGradient && WinogradFor(training: true))
         {
             _winograd!.BackwardKernel(kernelGrad, outputGrad, input, batch);
             return;

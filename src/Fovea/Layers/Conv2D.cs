@@ -116,7 +116,7 @@ public sealed class Conv2D : UnaryLayer
         {
             int images = Math.Min(chunk, batch - first);
             _conv.Forward(_pooledChunk.AsMemory(0, images * convSize), input.AsMemory(first * inSize, images * inSize),
-                kernel, bias, Activation == Activation.Relu, images, kernelUnchanged: first > 0);
+                kernel, bias, Activation == Activation.Relu, images, kernelUnchanged: first > 0, training: false);
             pool.PoolForInference(output, first, _pooledChunk, images);
         }
     }
@@ -125,7 +125,7 @@ public sealed class Conv2D : UnaryLayer
     {
         CheckCapacity(batch);
         // out[B, OH, OW, filters] = conv(input[B, H, W, cin], kernel[kh, kw, cin, filters]) + bias (+ relu)
-        _conv.Forward(output, input, Values(_kernel), UseBias ? Values(_bias) : ReadOnlyMemory<float>.Empty, Activation == Activation.Relu, batch);
+        _conv.Forward(output, input, Values(_kernel), UseBias ? Values(_bias) : ReadOnlyMemory<float>.Empty, Activation == Activation.Relu, batch, training: training);
     }
 
     public override void Backward(float[]? inputGrad, float[] outputGrad, float[] input, float[] output, int batch)

@@ -172,8 +172,43 @@ public class WinogradTests
         var shape = new Shape(5, 4, 32);
         var g = padding == Padding.Same ? ConvGeometry.Same(5, 4, 32, 3, 3) : ConvGeometry.Valid(5, 4, 32, 3, 3);
         Assert.True(Convolution.PrefersWinograd(g, 32));
+        using var _ = new EngineWinograd(WinogradUse.Always);
         Layers.GradientCheck.Layer(new Conv2D(32, (3, 3), activation, padding), shape, batch: 2,
             eps: activation == Activation.Relu ? 1e-3f : 1e-2f);
+    }
+
+    /// <summary>By default Winograd runs only outside training: a training run keeps im2col's bits exactly, while
+    /// predictions take Winograd's (close, not identical) ones. <see cref="WinogradUse.Always"/> trains with it too.</summary>
+    [Fact]
+    public void Training_keeps_im2col_unless_told_and_inference_uses_winograd()
+    {
+        float[] never, inference, always, predictNever, predictInference;
+        using (new EngineWinograd(WinogradUse.Never)) (never, predictNever) = TrainAndPredict();
+        using (new EngineWinograd(WinogradUse.Inference)) (inference, predictInference) = TrainAndPredict();
+        using (new EngineWinograd(WinogradUse.Always)) (always, _) = TrainAndPredict();
+        Assert.Equal(never.Select(BitConverter.SingleToInt32Bits), inference.Select(BitConverter.SingleToInt32Bits));
+        Assert.NotEqual(never.Select(BitConverter.SingleToInt32Bits), always.Select(BitConverter.SingleToInt32Bits));
+        Assert.NotEqual(predictNever.Select(BitConverter.SingleToInt32Bits), predictInference.Select(BitConverter.SingleToInt32Bits));
+        for (int i = 0; i < predictNever.Length; i++) Assert.Equal(predictNever[i], predictInference[i], 1e-5f);
+    }
+
+    /// <summary>Three SGD steps of a model whose second convolution (32 channels, 3×3) Winograd takes: the weights
+    /// after them, and the model's predictions.</summary>
+    private static (float[] Weights, float[] Predictions) TrainAndPredict()
+    {
+        var model = new Fovea.Models.Sequential(
+            new Conv2D(32, (3, 3), Activation.Relu, Padding.Same, inputShape: new Shape(8, 8, 3)),
+            new Conv2D(32, (3, 3), Activation.Relu, Padding.Same),
+            new GlobalAveragePooling2D(),
+            new Dense(10, Activation.Softmax)) { Seed = 3 };
+        model.Compile(new Fovea.Optimizers.Sgd(0.1f), new Fovea.Losses.SparseCategoricalCrossentropy());
+        var rng = new Rng(5);
+        var x = new float[24 * 8 * 8 * 3];
+        for (int i = 0; i < x.Length; i++) x[i] = rng.NextSingle();
+        var y = Enumerable.Range(0, 24).Select(i => i % 10).ToArray();
+        var data = new Tensor(new Shape(24, 8, 8, 3), x);
+        model.Fit(data, y, batchSize: 8, epochs: 1, shuffle: false, verbose: 0);
+        return (model.Weights.ToArray(), model.Predict(data, batchSize: 24).Data);
     }
 
     [Fact]

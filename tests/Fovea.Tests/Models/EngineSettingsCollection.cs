@@ -19,3 +19,13 @@ internal sealed class EngineThreads : IDisposable
 
     public void Dispose() => Engine.Threads = _saved;
 }
+
+/// <summary>Sets <see cref="Engine.Winograd"/> for a test and restores it afterwards.</summary>
+internal sealed class EngineWinograd : IDisposable
+{
+    private readonly WinogradUse _saved = Engine.Winograd;
+
+    public EngineWinograd(WinogradUse use) => Engine.Winograd = use;
+
+    public void Dispose() => Engine.Winograd = _saved;
+}
