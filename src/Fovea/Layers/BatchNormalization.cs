@@ -77,10 +77,10 @@ public sealed class BatchNormalization : UnaryLayer
         int c = Channels, rows = batch * (int)(InputShape.Size / c);
         var x = input.AsSpan(0, rows * c);
         var y = output.AsSpan(0, rows * c);
-        ReadOnlySpan<float> gamma = _gamma is null ? [] : _gamma.Value, beta = _beta is null ? [] : _beta.Value;
+        ReadOnlySpan<float> gamma = _gamma is null ? [] : _gamma.Current, beta = _beta is null ? [] : _beta.Current;
         if (!training)
         {
-            BatchNorm.InferenceForward(y, x, _movingMean.Value, _movingVariance.Value, gamma, beta, rows, c, Epsilon);
+            BatchNorm.InferenceForward(y, x, _movingMean.Current, _movingVariance.Current, gamma, beta, rows, c, Epsilon);
             return;
         }
         BatchNorm.TrainingForward(y, _mean, _invStd, _variance, x, gamma, beta, rows, c, Epsilon);
@@ -100,7 +100,7 @@ public sealed class BatchNormalization : UnaryLayer
         BatchNorm.Backward(inputGrad is null ? [] : inputGrad.AsSpan(0, rows * c),
             _gamma is null ? [] : _gamma.Gradient, _beta is null ? [] : _beta.Gradient,
             outputGrad.AsSpan(0, rows * c), input.AsSpan(0, rows * c), _mean, _invStd,
-            _gamma is null ? [] : _gamma.Value, rows, c);
+            _gamma is null ? [] : _gamma.Current, rows, c);
     }
 
     public override JsonObject GetConfig()

@@ -112,20 +112,37 @@ public sealed class Conv2D : UnaryLayer
         if (_pooledChunk.Length < chunk * convSize) _pooledChunk = new float[chunk * convSize];
         var kernel = Values(_kernel);
         var bias = UseBias ? Values(_bias) : ReadOnlyMemory<float>.Empty;
+        bool unchanged = KernelUnchangedSinceLastInference();
         for (int first = 0; first < batch; first += chunk)
         {
             int images = Math.Min(chunk, batch - first);
             _conv.Forward(_pooledChunk.AsMemory(0, images * convSize), input.AsMemory(first * inSize, images * inSize),
-                kernel, bias, Activation == Activation.Relu, images, kernelUnchanged: first > 0, training: false);
+                kernel, bias, Activation == Activation.Relu, images, kernelUnchanged: unchanged || first > 0, training: false);
             pool.PoolForInference(output, first, _pooledChunk, images);
         }
+    }
+
+    private long _inferenceGeneration = -1;
+
+    /// <summary>
+    /// Whether no weight has changed since the last inference pass (<see cref="Parameter.Generation"/>), so that the
+    /// plan may reuse what it derived from the kernel then (Winograd's transform: at batch 1 it cost more than the
+    /// convolution itself). A training pass, or any other pass of the plan, makes the plan transform again anyway.
+    /// </summary>
+    private bool KernelUnchangedSinceLastInference()
+    {
+        long now = Parameter.Generation;
+        bool unchanged = now == _inferenceGeneration;
+        _inferenceGeneration = now;
+        return unchanged;
     }
 
     public override void Forward(float[] output, float[] input, int batch, bool training)
     {
         CheckCapacity(batch);
         // out[B, OH, OW, filters] = conv(input[B, H, W, cin], kernel[kh, kw, cin, filters]) + bias (+ relu)
-        _conv.Forward(output, input, Values(_kernel), UseBias ? Values(_bias) : ReadOnlyMemory<float>.Empty, Activation == Activation.Relu, batch, training: training);
+        _conv.Forward(output, input, Values(_kernel), UseBias ? Values(_bias) : ReadOnlyMemory<float>.Empty, Activation == Activation.Relu, batch,
+            kernelUnchanged: !training && KernelUnchangedSinceLastInference(), training: training);
     }
 
     public override void Backward(float[]? inputGrad, float[] outputGrad, float[] input, float[] output, int batch)

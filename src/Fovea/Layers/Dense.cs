@@ -68,8 +68,8 @@ public sealed class Dense : UnaryLayer
         var y = output.AsSpan(0, batch * n);
         // out[batch, units] = in[batch, in] · kernel[in, units] + bias (+ relu)
         bool softmax = Activation == Activation.Softmax;
-        Sgemm.Multiply(batch, n, k, input.AsSpan(0, batch * k), k, false, _kernel.Value, n, false,
-            softmax ? _logits.AsSpan(0, batch * n) : y, n, bias: UseBias ? _bias.Value : default, relu: Activation == Activation.Relu, threads: Engine.Threads);
+        Sgemm.Multiply(batch, n, k, input.AsSpan(0, batch * k), k, false, _kernel.Current, n, false,
+            softmax ? _logits.AsSpan(0, batch * n) : y, n, bias: UseBias ? _bias.Current : default, relu: Activation == Activation.Relu, threads: Engine.Threads);
         if (softmax) ActivationKernels.Softmax(y, _logits.AsSpan(0, batch * n), batch, n);
     }
 
@@ -89,7 +89,7 @@ public sealed class Dense : UnaryLayer
         Sgemm.Multiply(k, n, batch, input.AsSpan(0, batch * k), k, true, dz, n, false, _kernel.Gradient, n, accumulate: true, threads: Engine.Threads);
         // dx[batch, in] = dz[batch, units] · kernelᵀ[units, in]
         if (inputGrad is not null)
-            Sgemm.Multiply(batch, k, n, dz, n, false, _kernel.Value, n, true, inputGrad.AsSpan(0, batch * k), k, threads: Engine.Threads);
+            Sgemm.Multiply(batch, k, n, dz, n, false, _kernel.Current, n, true, inputGrad.AsSpan(0, batch * k), k, threads: Engine.Threads);
     }
 
     public override JsonObject GetConfig()

@@ -79,8 +79,8 @@ public sealed class Normalization : UnaryLayer
         if (_scale.Length != c) (_scale, _shift) = (new float[c], new float[c]);
         for (int k = 0; k < c; k++)
         {
-            _scale[k] = 1f / MathF.Sqrt(_varianceWeight.Value[k]);
-            _shift[k] = -_meanWeight.Value[k] * _scale[k];
+            _scale[k] = 1f / MathF.Sqrt(_varianceWeight.Current[k]);
+            _shift[k] = -_meanWeight.Current[k] * _scale[k];
         }
         for (int r = 0; r < rows; r++)
             TensorPrimitives.MultiplyAdd(input.AsSpan(r * c, c), _scale, _shift, output.AsSpan(r * c, c));

@@ -37,7 +37,28 @@ public sealed class Parameter
     /// <summary>False for state such as moving statistics: the optimiser never touches it (Keras's <c>trainable=False</c>).</summary>
     public bool Trainable { get; }
 
-    public Span<float> Value => _values.AsSpan(_offset, Length);
+    /// <summary>The weight's values, to read or write. Taking this span counts as a change of the model's weights
+    /// (<see cref="Generation"/>): inference caches derived from them (Winograd's transformed kernels) are rebuilt.
+    /// Write through a span right after taking it, not after a later prediction.</summary>
+    public Span<float> Value
+    {
+        get
+        {
+            MarkChanged();
+            return _values.AsSpan(_offset, Length);
+        }
+    }
+
+    /// <summary>The values for reading, without counting as a change.</summary>
+    internal ReadOnlySpan<float> Current => _values.AsSpan(_offset, Length);
+
+    private static long s_generation;
+
+    /// <summary>Bumped whenever any weight may have changed (a training step, <see cref="Value"/>, a model's
+    /// <c>Weights</c>, a load): a layer may keep something computed from its weights while this stays the same.</summary>
+    internal static long Generation => Volatile.Read(ref s_generation);
+
+    internal static void MarkChanged() => Interlocked.Increment(ref s_generation);
 
     /// <summary>dL/d(weight); empty for a non-trainable weight.</summary>
     public Span<float> Gradient => Trainable ? _grads.AsSpan(_offset, Length) : Span<float>.Empty;
@@ -51,9 +72,10 @@ public sealed class Parameter
     /// <summary>Moves this parameter into the model's blocks at <paramref name="offset"/>, keeping its values.</summary>
     internal void Rebind(float[] values, float[] grads, int offset)
     {
-        Value.CopyTo(values.AsSpan(offset, Length));
+        Current.CopyTo(values.AsSpan(offset, Length));
         if (Trainable) Gradient.CopyTo(grads.AsSpan(offset, Length));
         (_values, _grads, _offset) = (values, Trainable ? grads : [], offset);
+        MarkChanged();
     }
 
     /// <summary>Points this parameter at <paramref name="source"/>'s storage without copying: an inference replica
@@ -63,6 +85,7 @@ public sealed class Parameter
         if (source.Shape != Shape || source.Trainable != Trainable)
             throw new InvalidOperationException($"cannot share {source} with {this}: shapes or trainability differ");
         (_values, _grads, _offset) = (source._values, source._grads, source._offset);
+        MarkChanged();
     }
 
     public override string ToString() => $"{Path} {Shape}";

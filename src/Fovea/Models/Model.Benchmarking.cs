@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Fovea.Layers;
 
 namespace Fovea.Models;
 
@@ -47,6 +48,7 @@ public partial class Model
             profile.Add(part++, Lap(ref t));
         }
         Optimizer!.Step(_weights, _gradients);
+        Parameter.MarkChanged();
         profile.Add(part, Lap(ref t));
         profile.EndStep(t - start, batch);
         return loss / batch;

@@ -150,6 +150,8 @@ public partial class Model
     private protected void ForwardPass(int batch, bool training)
     {
         if (!training && TryForwardReplicated(batch)) return;
+        // A training pass updates state such as BatchNorm's moving statistics.
+        if (training) Parameter.MarkChanged();
         long stepSeed = training ? HashCode.Combine(Seed, Optimizer?.Iterations ?? 0) : 0;
         for (int j = 0; j < _nodes.Count; j++)
         {
@@ -227,6 +229,7 @@ public partial class Model
         int correct = CountCorrect(batch);
         BackwardPass(batch);
         Optimizer!.Step(_weights, _gradients);
+        Parameter.MarkChanged();
         return (loss, correct);
     }
 

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Fovea.Data;
+using Fovea.Layers;
 using Fovea.Losses;
 using Fovea.Optimizers;
 using Fovea.Training;
@@ -132,7 +133,11 @@ public partial class Model
             if (_stepInEpoch < steps) break;
             (_completedEpochs, _stepInEpoch) = (epoch, 0);
             // The recipe's last step (e.g. Lookahead's slow weights) happens before the last validation, so that it is what is measured.
-            if (epoch == epochs) Optimizer!.EndTraining(_weights);
+            if (epoch == epochs)
+            {
+                Optimizer!.EndTraining(_weights);
+                Parameter.MarkChanged();
+            }
             EvaluationResult? v = validation is { } vd ? Evaluate(vd.X, vd.Y, batchSize) : null;
             var log = new EpochLog(epoch, _lossSum / _seen, (double)_correct / _seen, v?.Loss, v?.Accuracy, clock.Elapsed.TotalSeconds);
             _history.Add(log);

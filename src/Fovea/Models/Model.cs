@@ -69,9 +69,24 @@ public partial class Model
     public long ParameterCount => Layers.Sum(l => l.ParameterCount);
     public long TrainableParameterCount => Layers.Sum(l => l.TrainableParameterCount);
 
-    /// <summary>All weights in one block: the trainable ones layer by layer, then the non-trainable ones.</summary>
-    public Span<float> Weights => _weights;
-    internal float[] WeightBlock => _weights;
+    /// <summary>All weights in one block: the trainable ones layer by layer, then the non-trainable ones. Taking this span counts as a change of the weights (see <see cref="Parameter.Value"/>).</summary>
+    public Span<float> Weights
+    {
+        get
+        {
+            Parameter.MarkChanged();
+            return _weights;
+        }
+    }
+
+    internal float[] WeightBlock
+    {
+        get
+        {
+            Parameter.MarkChanged();
+            return _weights;
+        }
+    }
     internal float[] GradientBlock => _gradients;
     internal IReadOnlyList<Node> Nodes => _nodes;
     internal IReadOnlyList<Shape> ValueShapes => _valueShapes;

@@ -192,6 +192,43 @@ public class WinogradTests
         for (int i = 0; i < predictNever.Length; i++) Assert.Equal(predictNever[i], predictInference[i], 1e-5f);
     }
 
+    /// <summary>Inference keeps the transformed kernel between predictions while no weight changes; a write through
+    /// <c>Weights</c> or a parameter's <c>Value</c> must be seen by the next prediction.</summary>
+    [Fact]
+    public void Inference_reuses_the_transformed_kernel_only_while_the_weights_are_unchanged()
+    {
+        using var _ = new EngineWinograd(WinogradUse.Inference);
+        var model = new Fovea.Models.Sequential(
+            new Conv2D(32, (3, 3), Activation.Relu, Padding.Same, inputShape: new Shape(6, 6, 32)),
+            new Conv2D(32, (3, 3), Activation.Relu, Padding.Same),
+            new MaxPool2D((2, 2)),
+            new Flatten(),
+            new Dense(4, Activation.Softmax)) { Seed = 8 };
+        var rng = new Rng(6);
+        var x = new float[6 * 6 * 32];
+        for (int i = 0; i < x.Length; i++) x[i] = rng.NextSingle();
+        var image = new Tensor(new Shape(1, 6, 6, 32), x);
+        float[] first = model.Predict(image, 1).Data;
+        Assert.Equal(first, model.Predict(image, 1).Data);
+
+        var weights = model.Weights;
+        for (int i = 0; i < weights.Length; i++) weights[i] *= 1.5f;
+        AssertNearIm2Col(model, image, model.Predict(image, 1).Data, first);
+
+        var kernel = model.Layers[1].Weights[0].Value;
+        for (int i = 0; i < kernel.Length; i++) kernel[i] = -kernel[i];
+        float[] before = model.Predict(image, 1).Data;
+        AssertNearIm2Col(model, image, before, first);
+
+        static void AssertNearIm2Col(Fovea.Models.Model model, Tensor image, float[] predicted, float[] old)
+        {
+            float[] expected;
+            using (new EngineWinograd(WinogradUse.Never)) expected = model.Predict(image, 1).Data;
+            Assert.NotEqual(old, predicted);
+            for (int i = 0; i < expected.Length; i++) Assert.Equal(expected[i], predicted[i], 1e-5f);
+        }
+    }
+
     /// <summary>Three SGD steps of a model whose second convolution (32 channels, 3×3) Winograd takes: the weights
     /// after them, and the model's predictions.</summary>
     private static (float[] Weights, float[] Predictions) TrainAndPredict()
