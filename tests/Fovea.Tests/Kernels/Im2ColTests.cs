@@ -38,4 +38,40 @@ public class Im2ColTests
         for (int i = 0; i < x.Length; i++) right += x[i] * fast[i];
         Assert.Equal(left, right);
     }
+
+    /// <summary>Unfold against its definition, element by element, for channel counts that take every copy path
+    /// (rows of 1–3, 4–7, 8–15, 16–63 and 64+ floats), inside the image and across each padded edge.</summary>
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    [InlineData(5)]
+    [InlineData(8)]
+    [InlineData(11)]
+    [InlineData(16)]
+    [InlineData(21)]
+    [InlineData(33)]
+    [InlineData(70)]
+    public void UnfoldCopiesEachTapOrZero(int c)
+    {
+        foreach (var g in new[] { ConvGeometry.Same(6, 5, c, 3, 3), ConvGeometry.Valid(5, 7, c, 3, 2), ConvGeometry.Padded(7, 6, c, 3, 3, 2, 1, 1, 2, 1, 0) })
+        {
+            var rng = new Rng((ulong)c);
+            var x = new float[g.InputSize];
+            for (int i = 0; i < x.Length; i++) x[i] = rng.NextSingle() + 1;
+            var cols = new float[g.OutPixels * g.PatchSize];
+            Array.Fill(cols, float.NaN);
+            Im2Col.Unfold(cols, x, g);
+            for (int oh = 0; oh < g.OutHeight; oh++)
+                for (int ow = 0; ow < g.OutWidth; ow++)
+                    for (int kh = 0; kh < g.KernelHeight; kh++)
+                        for (int kw = 0; kw < g.KernelWidth; kw++)
+                            for (int ch = 0; ch < c; ch++)
+                            {
+                                int ih = oh * g.StrideHeight - g.PadTop + kh, iw = ow * g.StrideWidth - g.PadLeft + kw;
+                                float expected = ih < 0 || ih >= g.Height || iw < 0 || iw >= g.Width ? 0 : x[(ih * g.Width + iw) * c + ch];
+                                Assert.Equal(expected, cols[(oh * g.OutWidth + ow) * g.PatchSize + (kh * g.KernelWidth + kw) * c + ch]);
+                            }
+        }
+    }
 }
