@@ -268,30 +268,42 @@ public sealed class Convolution
     {
         private ReadOnlyMemory<float> _input;
         private Memory<float> _inputGrad;
-        private int _first;
+        private int _first, _bands;
         private bool _fold;
 
         public void Unfold(ReadOnlyMemory<float> input, int first, int images)
         {
             (_input, _first, _fold) = (input, first, false);
-            try { WorkerPool.Shared.Run(this, images); }
+            try { Run(images); }
             finally { _input = default; }
         }
 
         public void Fold(Memory<float> inputGrad, int first, int images)
         {
             (_inputGrad, _first, _fold) = (inputGrad, first, true);
-            try { WorkerPool.Shared.Run(this, images); }
+            try { Run(images); }
             finally { _inputGrad = default; }
         }
 
-        public void Execute(int image)
+        /// <summary>One part per image; when there are fewer images than threads (batch 1), each image is cut into
+        /// bands of rows instead. Either way every value is the same: the parts only decide who writes it.</summary>
+        private void Run(int images)
+        {
+            int threads = Engine.Threads;
+            _bands = images >= threads ? 1 : Math.Min(threads * 2, _fold ? plan._g.Height : plan._g.OutHeight);
+            WorkerPool.Shared.Run(this, images * _bands);
+        }
+
+        public void Execute(int part)
         {
             ref readonly var g = ref plan._g;
+            int image = part / _bands, band = part % _bands;
             var cols = plan._cols.AsSpan(image * plan._patchFloats, plan._patchFloats);
             int at = (_first + image) * g.InputSize;
-            if (_fold) Im2Col.Fold(_inputGrad.Span.Slice(at, g.InputSize), cols, g);
-            else Im2Col.Unfold(cols, _input.Span.Slice(at, g.InputSize), g);
+            int rows = _fold ? g.Height : g.OutHeight;
+            int start = rows * band / _bands, end = rows * (band + 1) / _bands;
+            if (_fold) Im2Col.Fold(_inputGrad.Span.Slice(at, g.InputSize), cols, g, start, end);
+            else Im2Col.Unfold(cols, _input.Span.Slice(at, g.InputSize), g, start, end);
         }
     }
 

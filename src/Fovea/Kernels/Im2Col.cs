@@ -12,8 +12,12 @@ namespace Fovea.Kernels;
 public static class Im2Col
 {
     /// <summary>cols[OH·OW, KH·KW·C] ← image[H, W, C]; taps that fall in the padding are zero.</summary>
+    public static void Unfold(Span<float> cols, ReadOnlySpan<float> image, in ConvGeometry g) => Unfold(cols, image, g, 0, g.OutHeight);
+
+    /// <summary>Output rows [<paramref name="rowStart"/>, <paramref name="rowEnd"/>) of <see cref="Unfold(Span{float}, ReadOnlySpan{float}, in ConvGeometry)"/>:
+    /// a single image's unfolding split across threads.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static unsafe void Unfold(Span<float> cols, ReadOnlySpan<float> image, in ConvGeometry g)
+    public static unsafe void Unfold(Span<float> cols, ReadOnlySpan<float> image, in ConvGeometry g, int rowStart, int rowEnd)
     {
         int c = g.InChannels, patch = g.PatchSize, rowLen = g.KernelWidth * c;
         int outHeight = g.OutHeight, outWidth = g.OutWidth;
@@ -21,7 +25,7 @@ public static class Im2Col
         if (image.Length < g.InputSize) throw new ArgumentException($"image must hold H·W·C = {g.InputSize} floats; got {image.Length}", nameof(image));
         fixed (float* colsStart = cols, imageStart = image)
         {
-            for (int oh = 0; oh < outHeight; oh++)
+            for (int oh = rowStart; oh < rowEnd; oh++)
             {
                 int ih0 = oh * g.StrideHeight - g.PadTop;
                 for (int ow = 0; ow < outWidth; ow++)
@@ -87,7 +91,10 @@ public static class Im2Col
     /// and is stored once (a scatter would clear the image and read-modify-write it KH·KW times). Pixels no patch
     /// reads (strides that skip them) get zero.
     /// </summary>
-    public static void Fold(Span<float> image, ReadOnlySpan<float> cols, in ConvGeometry g)
+    public static void Fold(Span<float> image, ReadOnlySpan<float> cols, in ConvGeometry g) => Fold(image, cols, g, 0, g.Height);
+
+    /// <summary>Input rows [<paramref name="rowStart"/>, <paramref name="rowEnd"/>) of <see cref="Fold(Span{float}, ReadOnlySpan{float}, in ConvGeometry)"/>.</summary>
+    public static void Fold(Span<float> image, ReadOnlySpan<float> cols, in ConvGeometry g, int rowStart, int rowEnd)
     {
         int c = g.InChannels, lanes = Vector<float>.Count;
         // The cols entry of (oh, ow, kh, kw) sits at rowPart(oh, kh) + colPart(ow, kw), so the taps that read pixel
@@ -95,7 +102,7 @@ public static class Im2Col
         // rather than per channel vector.
         Span<int> rowTaps = g.KernelHeight <= 32 ? stackalloc int[32] : new int[g.KernelHeight];
         Span<int> colTaps = g.KernelWidth <= 32 ? stackalloc int[32] : new int[g.KernelWidth];
-        for (int ih = 0; ih < g.Height; ih++)
+        for (int ih = rowStart; ih < rowEnd; ih++)
         {
             int rowCount = Taps(rowTaps, ih, g.PadTop, g.StrideHeight, g.KernelHeight, g.OutHeight, g.OutWidth * g.PatchSize, g.KernelWidth * c);
             for (int iw = 0; iw < g.Width; iw++)
