@@ -151,6 +151,11 @@ public sealed class Convolution
             return;
         }
         int k = _g.PatchSize, f = Filters;
+        if (ImplicitForward && !_g.IsPointwise)
+        {
+            ForwardImplicit(output, input, kernel, bias, relu, batch);
+            return;
+        }
         for (int first = 0; first < batch; first += TileImages)
         {
             int images = Math.Min(TileImages, batch - first), rows = images * _g.OutPixels;
@@ -158,6 +163,42 @@ public sealed class Convolution
             // out[rows, F] = patches[rows, KH·KW·C] · kernel[KH·KW·C, F] + bias (+ relu)
             Sgemm.Multiply(rows, f, k, patches.Span, k, false, kernel.Span, f, false,
                 output.Span.Slice(first * OutputSize, rows * f), f, bias: bias.Span, relu: relu, threads: Engine.Threads);
+        }
+    }
+
+    /// <summary>Forward passes read patches in place instead of unfolding them (tests and benchmarks turn it off to
+    /// compare: both give the same bits).</summary>
+    internal static bool ImplicitForward = true;
+
+    private float[] _padded = [];   // [TileImages, H + pads, W + pads, C]: a tile with its zero border
+
+    /// <summary>
+    /// The forward pass as an implicit GEMM: each register tile reads its six patches straight from the images
+    /// (<see cref="Sgemm.MultiplyPatches"/>). A padded geometry first copies the tile into a zero-bordered scratch,
+    /// a few percent of the patch matrix it replaces (1/9 of it for a 3×3 kernel, less with the border); an
+    /// unpadded one reads the input itself, whole batch at once.
+    /// </summary>
+    private unsafe void ForwardImplicit(Memory<float> output, ReadOnlyMemory<float> input, ReadOnlyMemory<float> kernel,
+                                        ReadOnlyMemory<float> bias, bool relu, int batch)
+    {
+        int k = _g.PatchSize, f = Filters;
+        bool padded = _g.PadTop + _g.PadBottom + _g.PadLeft + _g.PadRight > 0;
+        int tile = padded ? TileImages : Math.Max(batch, 1);
+        int paddedSize = (_g.Height + _g.PadTop + _g.PadBottom) * (_g.Width + _g.PadLeft + _g.PadRight) * _g.InChannels;
+        for (int first = 0; first < batch; first += tile)
+        {
+            int images = Math.Min(tile, batch - first), rows = images * _g.OutPixels;
+            if (padded)
+            {
+                if (_padded.Length < (long)images * paddedSize) _padded = new float[images * paddedSize];
+                _tiles.Pad(input, first, images);
+            }
+            fixed (float* source = padded ? _padded : input.Span[(first * _g.InputSize)..])
+            {
+                var patches = new PatchSource(source, _g);
+                Sgemm.MultiplyPatches(in patches, rows, f, k, kernel.Span, f, output.Span.Slice(first * OutputSize, rows * f), f,
+                    bias.Span, relu, Engine.Threads);
+            }
         }
     }
 
@@ -269,13 +310,21 @@ public sealed class Convolution
         private ReadOnlyMemory<float> _input;
         private Memory<float> _inputGrad;
         private int _first, _bands;
-        private bool _fold;
+        private bool _fold, _pad;
 
         public void Unfold(ReadOnlyMemory<float> input, int first, int images)
         {
             (_input, _first, _fold) = (input, first, false);
             try { Run(images); }
             finally { _input = default; }
+        }
+
+        /// <summary>Copies images first.. into the padded scratch with a zero border, one image per part.</summary>
+        public void Pad(ReadOnlyMemory<float> input, int first, int images)
+        {
+            (_input, _first, _pad) = (input, first, true);
+            try { WorkerPool.Shared.Run(this, images); }
+            finally { (_input, _pad) = (default, false); }
         }
 
         public void Fold(Memory<float> inputGrad, int first, int images)
@@ -297,6 +346,11 @@ public sealed class Convolution
         public void Execute(int part)
         {
             ref readonly var g = ref plan._g;
+            if (_pad)
+            {
+                PadImage(part);
+                return;
+            }
             int image = part / _bands, band = part % _bands;
             var cols = plan._cols.AsSpan(image * plan._patchFloats, plan._patchFloats);
             int at = (_first + image) * g.InputSize;
@@ -304,6 +358,24 @@ public sealed class Convolution
             int start = rows * band / _bands, end = rows * (band + 1) / _bands;
             if (_fold) Im2Col.Fold(_inputGrad.Span.Slice(at, g.InputSize), cols, g, start, end);
             else Im2Col.Unfold(cols, _input.Span.Slice(at, g.InputSize), g, start, end);
+        }
+
+        private void PadImage(int image)
+        {
+            ref readonly var g = ref plan._g;
+            int c = g.InChannels, pw = g.Width + g.PadLeft + g.PadRight, ph = g.Height + g.PadTop + g.PadBottom;
+            int rowFloats = pw * c, size = ph * rowFloats;
+            var dst = plan._padded.AsSpan(image * size, size);
+            var src = _input.Span.Slice((_first + image) * g.InputSize, g.InputSize);
+            dst[..(g.PadTop * rowFloats)].Clear();
+            dst[((g.PadTop + g.Height) * rowFloats)..].Clear();
+            for (int y = 0; y < g.Height; y++)
+            {
+                var row = dst.Slice((g.PadTop + y) * rowFloats, rowFloats);
+                row[..(g.PadLeft * c)].Clear();
+                src.Slice(y * g.Width * c, g.Width * c).CopyTo(row[(g.PadLeft * c)..]);
+                row[((g.PadLeft + g.Width) * c)..].Clear();
+            }
         }
     }
 

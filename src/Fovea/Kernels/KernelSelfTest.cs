@@ -69,6 +69,10 @@ internal static class KernelSelfTest
             new(ConvGeometry.Same(6, 7, 1, 3, 2), 4, 3, 2, true, true),
             new(ConvGeometry.Valid(5, 4, 17, 1, 1), 19, 3, 0, true, false),
             new(ConvGeometry.Valid(6, 5, 40, 3, 3), 48, 3, 2, true, true),
+            // Implicit forward: k blocks that start inside a kernel row (k = 450 > KcMax), filter tails, and a
+            // stride-2 asymmetric padding read from the zero-bordered copy.
+            new(ConvGeometry.Same(5, 4, 50, 3, 3), 19, 3, 0, true, true),
+            new(ConvGeometry.Padded(7, 6, 9, 3, 3, 2, 1, 1, 2, 1, 0), 37, 2, 1, true, false),
             // Winograd F(2×2, 3×3): channel tails on every width (17, 33), partial tiles, asymmetric padding,
             // chunks that cut images.
             new(ConvGeometry.Same(9, 7, 5, 3, 3), 6, 3, 2, true, true, ConvolutionAlgorithm.Winograd),

@@ -117,6 +117,33 @@ public static unsafe class Sgemm
         }
     }
 
+    /// <summary>
+    /// C[m×n] = P · B (+ bias, ReLU) where P [m×k] is the patch matrix <paramref name="patches"/> describes, read in
+    /// place (implicit im2col): the same blocking, splits and micro-kernel arithmetic as <see cref="Multiply"/> on
+    /// the unfolded matrix, so the same bits. The caller (a convolution plan) has checked every extent.
+    /// </summary>
+    internal static void MultiplyPatches(in PatchSource patches, int m, int n, int k,
+        ReadOnlySpan<float> b, int ldb, Span<float> c, int ldc, ReadOnlySpan<float> bias, bool relu, int threads)
+    {
+        if (m == 0 || n == 0) return;
+        fixed (float* pb = b, pc = c, pbias = bias)
+        {
+            var g = new GemmArgs
+            {
+                M = m, N = n, K = k,
+                B = pb, Ldb = ldb,
+                C = pc, Ldc = ldc,
+                Bias = bias.IsEmpty ? null : pbias, Relu = relu,
+                Kc = ChooseKc(k),
+                Mc = Tuning.Mc / MR * MR,
+                Nc = Tuning.Nc,
+                DirectB = ldb <= NR || m <= Tuning.DirectBMaxM,
+                Patches = patches,
+            };
+            Execute(in g, threads);
+        }
+    }
+
     private const int MR = 6;
 
     /// <summary>Depth of a k block, from k alone: whole when short, else equal blocks near KcTarget.</summary>

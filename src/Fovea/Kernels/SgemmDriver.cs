@@ -30,6 +30,8 @@ internal unsafe struct GemmArgs
     public bool PackA;
     /// <summary>Read full-width panels of a non-transposed B in place (row stride Ldb) instead of packing them.</summary>
     public bool DirectB;
+    /// <summary>When its images are set, op(A) is this convolution's patch matrix, read in place (A is unused).</summary>
+    public PatchSource Patches;
 }
 
 /// <summary>
@@ -85,7 +87,7 @@ internal static unsafe class SgemmDriver<TOps, TVec>
                 {
                     int mb = Math.Min(mcMax, i1 - ic);
                     if (g.PackA) PackA(in g, ic, mb, pc, kb, aPack);
-                    else if (mb % MR != 0) PackAPanel(in g, ic + mb / MR * MR, mb % MR, pc, kb, edgeA);
+                    else if (mb % MR != 0 && g.Patches.Images == null) PackAPanel(in g, ic + mb / MR * MR, mb % MR, pc, kb, edgeA);
                     for (int jr = 0; jr < nb; jr += nr)
                     {
                         int ncur = Math.Min(nr, nb - jr);
@@ -98,13 +100,19 @@ internal static unsafe class SgemmDriver<TOps, TVec>
                         {
                             int mcur = Math.Min(MR, mb - ir);
                             int i = ic + ir;
+                            float* c0 = g.C + i * g.Ldc + jc + jr;
+                            if (g.Patches.Images != null)
+                            {
+                                PatchTile(in g, buffers, i, mcur, ncur, pc, kb, bPanel, bStride, c0, load, bias, relu);
+                                continue;
+                            }
                             float* a;
                             nint rowStride, depthStride;
                             if (g.PackA) { a = aPack + (nint)ir * kb; rowStride = 1; depthStride = MR; }
                             else if (mcur < MR) { a = edgeA; rowStride = 1; depthStride = MR; }
                             else if (g.TransA) { a = g.A + pc * g.Lda + i; rowStride = 1; depthStride = g.Lda; }
                             else { a = g.A + i * g.Lda + pc; rowStride = g.Lda; depthStride = 1; }
-                            float* c = g.C + i * g.Ldc + jc + jr;
+                            float* c = c0;
                             if (mcur == MR && ncur == nr)
                                 MicroKernel(kb, a, rowStride, depthStride, bPanel, bStride, c, g.Ldc, load, bias, relu);
                             else
@@ -204,6 +212,89 @@ internal static unsafe class SgemmDriver<TOps, TVec>
             c50 = TOps.MultiplyAdd(x, b0, c50); c51 = TOps.MultiplyAdd(x, b1, c51);
             b += bStride;
             off += depthStride;
+        }
+        StoreRow(c, c00, c01, load, bias, relu);
+        StoreRow(c + ldc, c10, c11, load, bias, relu);
+        StoreRow(c + 2 * ldc, c20, c21, load, bias, relu);
+        StoreRow(c + 3 * ldc, c30, c31, load, bias, relu);
+        StoreRow(c + 4 * ldc, c40, c41, load, bias, relu);
+        StoreRow(c + 5 * ldc, c50, c51, load, bias, relu);
+    }
+
+    /// <summary>
+    /// One register tile whose A rows are patches read in place (<see cref="PatchSource"/>): the rows past the edge
+    /// of C repeat the first row, and a tile cut by an edge of C runs on a scratch tile, as <see cref="EdgeTile"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void PatchTile(in GemmArgs g, PackBuffers buffers, int i, int mcur, int ncur, int pc, int kb,
+                                  float* b, nint bStride, float* c, bool load, float* bias, bool relu)
+    {
+        ref readonly var src = ref g.Patches;
+        float* a0 = src.Row(i);
+        float* a1 = mcur > 1 ? src.Row(i + 1) : a0, a2 = mcur > 2 ? src.Row(i + 2) : a0;
+        float* a3 = mcur > 3 ? src.Row(i + 3) : a0, a4 = mcur > 4 ? src.Row(i + 4) : a0, a5 = mcur > 5 ? src.Row(i + 5) : a0;
+        if (mcur == MR && ncur == NR)
+        {
+            PatchKernel(kb, pc, a0, a1, a2, a3, a4, a5, src.Segment, src.RowFloats, b, bStride, c, g.Ldc, load, bias, relu);
+            return;
+        }
+        int nr = NR;
+        float* tile = buffers.Tile((MR + 1) * nr);
+        float* tileBias = tile + MR * nr;
+        if (load)
+        {
+            for (int r = 0; r < mcur; r++)
+                new ReadOnlySpan<float>(c + r * g.Ldc, ncur).CopyTo(new Span<float>(tile + r * nr, ncur));
+        }
+        if (bias != null)
+        {
+            new Span<float>(tileBias, nr).Clear();
+            new ReadOnlySpan<float>(bias, ncur).CopyTo(new Span<float>(tileBias, ncur));
+        }
+        PatchKernel(kb, pc, a0, a1, a2, a3, a4, a5, src.Segment, src.RowFloats, b, bStride, tile, nr, load, bias != null ? tileBias : null, relu);
+        for (int r = 0; r < mcur; r++)
+            new ReadOnlySpan<float>(tile + r * nr, ncur).CopyTo(new Span<float>(c + r * g.Ldc, ncur));
+    }
+
+    /// <summary>
+    /// <see cref="MicroKernel"/> over depths [pc, pc + kc) of six patch rows: the depth walks each kernel row's
+    /// contiguous run (<paramref name="segment"/> floats) and jumps <paramref name="rowFloats"/> to the next. One FMA
+    /// chain per output over the depths in order, as the micro-kernel runs on the unfolded matrix, so the result
+    /// is the same to the bit.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static void PatchKernel(int kc, int pc, float* a0, float* a1, float* a2, float* a3, float* a4, float* a5,
+                                    int segment, nint rowFloats, float* b, nint bStride,
+                                    float* c, nint ldc, bool load, float* bias, bool relu)
+    {
+        TVec c00 = TOps.Zero, c01 = TOps.Zero, c10 = TOps.Zero, c11 = TOps.Zero, c20 = TOps.Zero, c21 = TOps.Zero;
+        TVec c30 = TOps.Zero, c31 = TOps.Zero, c40 = TOps.Zero, c41 = TOps.Zero, c50 = TOps.Zero, c51 = TOps.Zero;
+        int w = TOps.Count;
+        int s = pc / segment, j = pc - s * segment, left = kc;
+        while (left > 0)
+        {
+            int run = Math.Min(segment - j, left);
+            nint off = s * rowFloats + j;
+            for (int q = 0; q < run; q++, off++)
+            {
+                TVec b0 = TOps.Load(b), b1 = TOps.Load(b + w);
+                TVec x = TOps.Broadcast(a0[off]);
+                c00 = TOps.MultiplyAdd(x, b0, c00); c01 = TOps.MultiplyAdd(x, b1, c01);
+                x = TOps.Broadcast(a1[off]);
+                c10 = TOps.MultiplyAdd(x, b0, c10); c11 = TOps.MultiplyAdd(x, b1, c11);
+                x = TOps.Broadcast(a2[off]);
+                c20 = TOps.MultiplyAdd(x, b0, c20); c21 = TOps.MultiplyAdd(x, b1, c21);
+                x = TOps.Broadcast(a3[off]);
+                c30 = TOps.MultiplyAdd(x, b0, c30); c31 = TOps.MultiplyAdd(x, b1, c31);
+                x = TOps.Broadcast(a4[off]);
+                c40 = TOps.MultiplyAdd(x, b0, c40); c41 = TOps.MultiplyAdd(x, b1, c41);
+                x = TOps.Broadcast(a5[off]);
+                c50 = TOps.MultiplyAdd(x, b0, c50); c51 = TOps.MultiplyAdd(x, b1, c51);
+                b += bStride;
+            }
+            left -= run;
+            s++;
+            j = 0;
         }
         StoreRow(c, c00, c01, load, bias, relu);
         StoreRow(c + ldc, c10, c11, load, bias, relu);

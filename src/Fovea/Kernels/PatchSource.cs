@@ -1,0 +1,37 @@
+namespace Fovea.Kernels;
+
+/// <summary>
+/// The patch matrix of a convolution, described instead of stored: row i is output pixel i's patch, read in place
+/// from NHWC images that already carry their padding. Depth p = (kh·KW + kw)·C + c sits at
+/// kh·<see cref="RowFloats"/> + (kw·C + c) from the pixel's corner, so each kernel row is one contiguous run of
+/// <see cref="Segment"/> floats.
+/// </summary>
+internal readonly unsafe struct PatchSource
+{
+    /// <summary>The first image (padded), or null when A is an ordinary matrix.</summary>
+    public readonly float* Images;
+    public readonly int OutWidth, OutPixels, StrideHeight, StrideWidth, Channels, Segment;
+    public readonly nint ImageFloats, RowFloats;
+
+    /// <param name="images">Padded images: <paramref name="g"/>'s height and width plus its padding.</param>
+    public PatchSource(float* images, in ConvGeometry g)
+    {
+        Images = images;
+        OutWidth = g.OutWidth;
+        OutPixels = g.OutPixels;
+        StrideHeight = g.StrideHeight;
+        StrideWidth = g.StrideWidth;
+        Channels = g.InChannels;
+        Segment = g.KernelWidth * g.InChannels;
+        RowFloats = (nint)(g.Width + g.PadLeft + g.PadRight) * g.InChannels;
+        ImageFloats = (g.Height + g.PadTop + g.PadBottom) * RowFloats;
+    }
+
+    /// <summary>The corner of row <paramref name="i"/>'s patch.</summary>
+    public float* Row(int i)
+    {
+        int image = i / OutPixels, pixel = i - image * OutPixels;
+        int oh = pixel / OutWidth, ow = pixel - oh * OutWidth;
+        return Images + image * ImageFloats + oh * StrideHeight * RowFloats + (nint)ow * StrideWidth * Channels;
+    }
+}

@@ -1,0 +1,69 @@
+using Fovea.Kernels;
+using Fovea.Tests.Models;
+
+namespace Fovea.Tests.Kernels;
+
+/// <summary>
+/// The forward pass reads patches in place (implicit GEMM) instead of unfolding them: on random floats it must give
+/// exactly the bits of the unfolded matrix's GEMM, which the training runs' figures were measured with.
+/// </summary>
+[Collection(EngineSettingsCollection.Name)]
+public class ImplicitConvolutionTests
+{
+    public static TheoryData<string, int, int> Cases => new()
+    {
+        { "valid 32x32x3 k3", 32, 5 },      // the tutorial's first layer: 27-deep patches
+        { "valid 15x15x32 k3", 64, 3 },
+        { "same 31x31x24 k3", 64, 2 },       // airbench's first block, padded copy
+        { "same 7x7x256 k3", 256, 2 },       // k = 2304: several k blocks, each starting inside a kernel row
+        { "same 9x8x17 k3 s2", 9, 3 },
+        { "valid 12x11x3 k2", 24, 7 },
+        { "padded 7x6x9 k3 s2", 37, 2 },
+        { "same 5x5x1 k5", 33, 1 },
+    };
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Matches_the_unfolded_gemm_bit_for_bit(string shape, int filters, int batch)
+    {
+        var g = Parse(shape);
+        var rng = new Rng(3);
+        var x = Random(rng, batch * g.InputSize);
+        var w = Random(rng, g.PatchSize * filters);
+        var bias = Random(rng, filters);
+        foreach (int threads in new[] { 1, 2 })
+        {
+            using var _ = new EngineThreads(threads);
+            foreach (bool relu in new[] { false, true })
+            {
+                var implicitOut = new float[batch * g.OutPixels * filters];
+                var unfoldedOut = new float[implicitOut.Length];
+                new Convolution(g, filters).Forward(implicitOut, x, w, bias, relu, batch);
+                Convolution.ImplicitForward = false;
+                try { new Convolution(g, filters).Forward(unfoldedOut, x, w, bias, relu, batch); }
+                finally { Convolution.ImplicitForward = true; }
+                Assert.Equal(unfoldedOut.Select(BitConverter.SingleToInt32Bits), implicitOut.Select(BitConverter.SingleToInt32Bits));
+            }
+        }
+    }
+
+    private static ConvGeometry Parse(string shape) => shape switch
+    {
+        "valid 32x32x3 k3" => ConvGeometry.Valid(32, 32, 3, 3, 3),
+        "valid 15x15x32 k3" => ConvGeometry.Valid(15, 15, 32, 3, 3),
+        "same 31x31x24 k3" => ConvGeometry.Same(31, 31, 24, 3, 3),
+        "same 7x7x256 k3" => ConvGeometry.Same(7, 7, 256, 3, 3),
+        "same 9x8x17 k3 s2" => ConvGeometry.Same(9, 8, 17, 3, 3, 2, 2),
+        "valid 12x11x3 k2" => ConvGeometry.Valid(12, 11, 3, 2, 2),
+        "padded 7x6x9 k3 s2" => ConvGeometry.Padded(7, 6, 9, 3, 3, 2, 1, 1, 2, 1, 0),
+        "same 5x5x1 k5" => ConvGeometry.Same(5, 5, 1, 5, 5),
+        _ => throw new ArgumentException(shape),
+    };
+
+    private static float[] Random(Rng rng, int count)
+    {
+        var x = new float[count];
+        for (int i = 0; i < count; i++) x[i] = rng.NextSingle() * 2 - 1;
+        return x;
+    }
+}
