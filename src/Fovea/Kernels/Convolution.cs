@@ -166,11 +166,37 @@ public sealed class Convolution
         }
     }
 
-    /// <summary>Forward passes read patches in place instead of unfolding them (tests and benchmarks turn it off to
-    /// compare: both give the same bits).</summary>
+    /// <summary>Forward passes and kernel gradients read patches in place instead of unfolding them (tests and
+    /// benchmarks turn it off to compare: both give the same bits).</summary>
     internal static bool ImplicitForward = true;
 
     private float[] _padded = [];   // [TileImages, H + pads, W + pads, C]: a tile with its zero border
+
+    /// <summary>One tile of the kernel gradient with the patches read in place (<see cref="Sgemm.MultiplyPatchesTransposed"/>):
+    /// the same tiles, parts and sums as the unfolded path, so the same bits.</summary>
+    private unsafe void BackwardKernelImplicit(Memory<float> kernelGrad, ReadOnlyMemory<float> dz, ReadOnlyMemory<float> input,
+                                               int first, int images, bool splitK)
+    {
+        int k = _g.PatchSize, f = Filters, rows = images * _g.OutPixels;
+        bool padded = PadTile(input, first, images);
+        fixed (float* source = padded ? _padded : input.Span[(first * _g.InputSize)..])
+        {
+            var patches = new PatchSource(source, _g);
+            if (splitK) _split.Run(patches, dz, rows);
+            else Sgemm.MultiplyPatchesTransposed(in patches, 0, k, f, rows, dz.Span, f, kernelGrad.Span[..KernelSize], f,
+                                                 accumulate: true, threads: Engine.Threads);
+        }
+    }
+
+    /// <summary>For a padded geometry, copies images first.. into the zero-bordered scratch and returns true.</summary>
+    private bool PadTile(ReadOnlyMemory<float> input, int first, int images)
+    {
+        if (_g.PadTop + _g.PadBottom + _g.PadLeft + _g.PadRight == 0) return false;
+        int paddedSize = (_g.Height + _g.PadTop + _g.PadBottom) * (_g.Width + _g.PadLeft + _g.PadRight) * _g.InChannels;
+        if (_padded.Length < (long)images * paddedSize) _padded = new float[images * paddedSize];
+        _tiles.Pad(input, first, images);
+        return true;
+    }
 
     /// <summary>
     /// The forward pass as an implicit GEMM: each register tile reads its six patches straight from the images
@@ -182,17 +208,12 @@ public sealed class Convolution
                                         ReadOnlyMemory<float> bias, bool relu, int batch)
     {
         int k = _g.PatchSize, f = Filters;
-        bool padded = _g.PadTop + _g.PadBottom + _g.PadLeft + _g.PadRight > 0;
-        int tile = padded ? TileImages : Math.Max(batch, 1);
-        int paddedSize = (_g.Height + _g.PadTop + _g.PadBottom) * (_g.Width + _g.PadLeft + _g.PadRight) * _g.InChannels;
+        bool anyPadding = _g.PadTop + _g.PadBottom + _g.PadLeft + _g.PadRight > 0;
+        int tile = anyPadding ? TileImages : Math.Max(batch, 1);
         for (int first = 0; first < batch; first += tile)
         {
             int images = Math.Min(tile, batch - first), rows = images * _g.OutPixels;
-            if (padded)
-            {
-                if (_padded.Length < (long)images * paddedSize) _padded = new float[images * paddedSize];
-                _tiles.Pad(input, first, images);
-            }
+            bool padded = PadTile(input, first, images);
             fixed (float* source = padded ? _padded : input.Span[(first * _g.InputSize)..])
             {
                 var patches = new PatchSource(source, _g);
@@ -262,8 +283,13 @@ public sealed class Convolution
         for (int first = 0; first < batch; first += TileImages)
         {
             int images = Math.Min(TileImages, batch - first), rows = images * _g.OutPixels;
-            var patches = Patches(input, first, images);
             var dz = outputGrad.Slice(first * OutputSize, rows * f);
+            if (ImplicitForward && !_g.IsPointwise)
+            {
+                BackwardKernelImplicit(kernelGrad, dz, input, first, images, splitK);
+                continue;
+            }
+            var patches = Patches(input, first, images);
             // dkernel[KH·KW·C, F] += patchesᵀ · dz[rows, F]
             if (splitK) _split.Run(patches, dz, rows);
             else Sgemm.Multiply(k, f, rows, patches.Span, k, true, dz.Span, f, false, kernelGrad.Span[..KernelSize], f,
@@ -387,6 +413,7 @@ public sealed class Convolution
     private sealed class SplitKernelGradient(Convolution plan) : IParallelWork
     {
         private ReadOnlyMemory<float> _patches, _dz;
+        private PatchSource _source;
         private int _rows;
 
         public void Run(ReadOnlyMemory<float> patches, ReadOnlyMemory<float> dz, int rows)
@@ -396,11 +423,25 @@ public sealed class Convolution
             finally { (_patches, _dz) = (default, default); }
         }
 
+        /// <summary>The same parts, with the patches read in place; the caller keeps the images pinned.</summary>
+        public void Run(in PatchSource source, ReadOnlyMemory<float> dz, int rows)
+        {
+            (_source, _dz, _rows) = (source, dz, rows);
+            try { WorkerPool.Shared.Run(this, SplitKParts); }
+            finally { (_source, _dz) = (default, default); }
+        }
+
         public void Execute(int part)
         {
             int k = plan._g.PatchSize, f = plan.Filters, size = plan.KernelSize;
             int start = (int)((long)_rows * part / SplitKParts), end = (int)((long)_rows * (part + 1) / SplitKParts);
             if (end == start) return;
+            if (_source.IsSet)
+            {
+                Sgemm.MultiplyPatchesTransposed(in _source, start, k, f, end - start, _dz.Span.Slice(start * f, (end - start) * f), f,
+                    plan._partials.AsSpan(part * size, size), f, accumulate: true, threads: 1);
+                return;
+            }
             // partial[p][KH·KW·C, F] += patches[start..end]ᵀ · dz[start..end]
             Sgemm.Multiply(k, f, end - start, _patches.Span.Slice(start * k, (end - start) * k), k, true,
                 _dz.Span.Slice(start * f, (end - start) * f), f, false, plan._partials.AsSpan(part * size, size), f, accumulate: true);

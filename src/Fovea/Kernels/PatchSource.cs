@@ -27,6 +27,15 @@ internal readonly unsafe struct PatchSource
         ImageFloats = (g.Height + g.PadTop + g.PadBottom) * RowFloats;
     }
 
+    public unsafe bool IsSet => Images != null;
+
+    /// <summary>Where tap <paramref name="r"/> (depth (kh·KW + kw)·C + c) sits from a patch's corner.</summary>
+    public nint TapOffset(int r)
+    {
+        int kh = r / Segment;
+        return kh * RowFloats + (r - kh * Segment);
+    }
+
     /// <summary>The corner of row <paramref name="i"/>'s patch.</summary>
     public float* Row(int i)
     {

@@ -144,6 +144,35 @@ public static unsafe class Sgemm
         }
     }
 
+    /// <summary>
+    /// C[m×n] = (accumulate ? C : 0) + Pᵀ · B, where P is rows [<paramref name="firstRow"/>, + k) of the patch matrix
+    /// <paramref name="patches"/> describes (m = its width, the kernel taps): a convolution's kernel gradient with
+    /// B = dz, read in place, with the arithmetic of <see cref="Multiply"/> on the unfolded matrix with transA.
+    /// </summary>
+    internal static void MultiplyPatchesTransposed(in PatchSource patches, int firstRow, int m, int n, int k,
+        ReadOnlySpan<float> b, int ldb, Span<float> c, int ldc, bool accumulate, int threads)
+    {
+        if (m == 0 || n == 0 || k == 0) return;
+        fixed (float* pb = b, pc = c)
+        {
+            var g = new GemmArgs
+            {
+                M = m, N = n, K = k,
+                TransA = true,
+                B = pb, Ldb = ldb,
+                C = pc, Ldc = ldc,
+                Accumulate = accumulate,
+                Kc = ChooseKc(k),
+                Mc = Tuning.Mc / MR * MR,
+                Nc = Tuning.Nc,
+                DirectB = ldb <= NR || m <= Tuning.DirectBMaxM,
+                Patches = patches,
+                PatchFirstRow = firstRow,
+            };
+            Execute(in g, threads);
+        }
+    }
+
     private const int MR = 6;
 
     /// <summary>Depth of a k block, from k alone: whole when short, else equal blocks near KcTarget.</summary>

@@ -30,8 +30,10 @@ internal unsafe struct GemmArgs
     public bool PackA;
     /// <summary>Read full-width panels of a non-transposed B in place (row stride Ldb) instead of packing them.</summary>
     public bool DirectB;
-    /// <summary>When its images are set, op(A) is this convolution's patch matrix, read in place (A is unused).</summary>
+    /// <summary>When its images are set, op(A) is this convolution's patch matrix, read in place (A is unused); with
+    /// TransA, its transpose: row r a kernel tap, depth p the pixel PatchFirstRow + p.</summary>
     public PatchSource Patches;
+    public int PatchFirstRow;
 }
 
 /// <summary>
@@ -103,7 +105,8 @@ internal static unsafe class SgemmDriver<TOps, TVec>
                             float* c0 = g.C + i * g.Ldc + jc + jr;
                             if (g.Patches.Images != null)
                             {
-                                PatchTile(in g, buffers, i, mcur, ncur, pc, kb, bPanel, bStride, c0, load, bias, relu);
+                                if (g.TransA) PatchTileTransposed(in g, buffers, i, mcur, ncur, pc, kb, bPanel, bStride, c0, load, bias, relu);
+                                else PatchTile(in g, buffers, i, mcur, ncur, pc, kb, bPanel, bStride, c0, load, bias, relu);
                                 continue;
                             }
                             float* a;
@@ -295,6 +298,99 @@ internal static unsafe class SgemmDriver<TOps, TVec>
             left -= run;
             s++;
             j = 0;
+        }
+        StoreRow(c, c00, c01, load, bias, relu);
+        StoreRow(c + ldc, c10, c11, load, bias, relu);
+        StoreRow(c + 2 * ldc, c20, c21, load, bias, relu);
+        StoreRow(c + 3 * ldc, c30, c31, load, bias, relu);
+        StoreRow(c + 4 * ldc, c40, c41, load, bias, relu);
+        StoreRow(c + 5 * ldc, c50, c51, load, bias, relu);
+    }
+
+    /// <summary>
+    /// One register tile of the transposed patch matrix (a kernel gradient): rows are six kernel taps, at fixed
+    /// offsets from each pixel's corner; the depth walks the pixels. Edges as <see cref="PatchTile"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void PatchTileTransposed(in GemmArgs g, PackBuffers buffers, int r, int mcur, int ncur, int pc, int kb,
+                                            float* b, nint bStride, float* c, bool load, float* bias, bool relu)
+    {
+        ref readonly var src = ref g.Patches;
+        nint o0 = src.TapOffset(r);
+        nint o1 = mcur > 1 ? src.TapOffset(r + 1) : o0, o2 = mcur > 2 ? src.TapOffset(r + 2) : o0;
+        nint o3 = mcur > 3 ? src.TapOffset(r + 3) : o0, o4 = mcur > 4 ? src.TapOffset(r + 4) : o0, o5 = mcur > 5 ? src.TapOffset(r + 5) : o0;
+        int pixel = g.PatchFirstRow + pc;
+        if (mcur == MR && ncur == NR)
+        {
+            PatchKernelTransposed(kb, in src, pixel, o0, o1, o2, o3, o4, o5, b, bStride, c, g.Ldc, load, bias, relu);
+            return;
+        }
+        int nr = NR;
+        float* tile = buffers.Tile((MR + 1) * nr);
+        float* tileBias = tile + MR * nr;
+        if (load)
+        {
+            for (int q = 0; q < mcur; q++)
+                new ReadOnlySpan<float>(c + q * g.Ldc, ncur).CopyTo(new Span<float>(tile + q * nr, ncur));
+        }
+        if (bias != null)
+        {
+            new Span<float>(tileBias, nr).Clear();
+            new ReadOnlySpan<float>(bias, ncur).CopyTo(new Span<float>(tileBias, ncur));
+        }
+        PatchKernelTransposed(kb, in src, pixel, o0, o1, o2, o3, o4, o5, b, bStride, tile, nr, load, bias != null ? tileBias : null, relu);
+        for (int q = 0; q < mcur; q++)
+            new ReadOnlySpan<float>(tile + q * nr, ncur).CopyTo(new Span<float>(c + q * g.Ldc, ncur));
+    }
+
+    /// <summary>
+    /// <see cref="MicroKernel"/> for six kernel taps over kc pixels from <paramref name="pixel"/> on: each step reads
+    /// the six taps at their offsets from the pixel's corner, then moves the corner one output pixel on (to the next
+    /// output row or image at an edge). The FMA chain is the one the unfolded, transposed matrix gets.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static void PatchKernelTransposed(int kc, in PatchSource src, int pixel, nint o0, nint o1, nint o2, nint o3, nint o4, nint o5,
+                                              float* b, nint bStride, float* c, nint ldc, bool load, float* bias, bool relu)
+    {
+        TVec c00 = TOps.Zero, c01 = TOps.Zero, c10 = TOps.Zero, c11 = TOps.Zero, c20 = TOps.Zero, c21 = TOps.Zero;
+        TVec c30 = TOps.Zero, c31 = TOps.Zero, c40 = TOps.Zero, c41 = TOps.Zero, c50 = TOps.Zero, c51 = TOps.Zero;
+        int w = TOps.Count;
+        int image = pixel / src.OutPixels, rest = pixel - image * src.OutPixels;
+        int oh = rest / src.OutWidth, ow = rest - oh * src.OutWidth;
+        nint step = (nint)src.StrideWidth * src.Channels, down = src.StrideHeight * src.RowFloats;
+        float* rowStart = src.Images + image * src.ImageFloats + oh * down;
+        float* a = rowStart + ow * step;
+        int outWidth = src.OutWidth, outHeight = src.OutPixels / outWidth;
+        for (int p = 0; p < kc; p++)
+        {
+            TVec b0 = TOps.Load(b), b1 = TOps.Load(b + w);
+            TVec x = TOps.Broadcast(a[o0]);
+            c00 = TOps.MultiplyAdd(x, b0, c00); c01 = TOps.MultiplyAdd(x, b1, c01);
+            x = TOps.Broadcast(a[o1]);
+            c10 = TOps.MultiplyAdd(x, b0, c10); c11 = TOps.MultiplyAdd(x, b1, c11);
+            x = TOps.Broadcast(a[o2]);
+            c20 = TOps.MultiplyAdd(x, b0, c20); c21 = TOps.MultiplyAdd(x, b1, c21);
+            x = TOps.Broadcast(a[o3]);
+            c30 = TOps.MultiplyAdd(x, b0, c30); c31 = TOps.MultiplyAdd(x, b1, c31);
+            x = TOps.Broadcast(a[o4]);
+            c40 = TOps.MultiplyAdd(x, b0, c40); c41 = TOps.MultiplyAdd(x, b1, c41);
+            x = TOps.Broadcast(a[o5]);
+            c50 = TOps.MultiplyAdd(x, b0, c50); c51 = TOps.MultiplyAdd(x, b1, c51);
+            b += bStride;
+            if (++ow < outWidth)
+            {
+                a += step;
+                continue;
+            }
+            ow = 0;
+            if (++oh < outHeight) rowStart += down;
+            else
+            {
+                oh = 0;
+                image++;
+                rowStart = src.Images + image * src.ImageFloats;
+            }
+            a = rowStart;
         }
         StoreRow(c, c00, c01, load, bias, relu);
         StoreRow(c + ldc, c10, c11, load, bias, relu);

@@ -4,8 +4,9 @@ using Fovea.Tests.Models;
 namespace Fovea.Tests.Kernels;
 
 /// <summary>
-/// The forward pass reads patches in place (implicit GEMM) instead of unfolding them: on random floats it must give
-/// exactly the bits of the unfolded matrix's GEMM, which the training runs' figures were measured with.
+/// The forward pass and the kernel gradient read patches in place (implicit GEMM) instead of unfolding them: on
+/// random floats they must give exactly the bits of the unfolded matrix's GEMMs, which the training runs' figures
+/// were measured with.
 /// </summary>
 [Collection(EngineSettingsCollection.Name)]
 public class ImplicitConvolutionTests
@@ -24,7 +25,7 @@ public class ImplicitConvolutionTests
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public void Matches_the_unfolded_gemm_bit_for_bit(string shape, int filters, int batch)
+    public void Matches_the_unfolded_gemms_bit_for_bit(string shape, int filters, int batch)
     {
         var g = Parse(shape);
         var rng = new Rng(3);
@@ -44,6 +45,18 @@ public class ImplicitConvolutionTests
                 finally { Convolution.ImplicitForward = true; }
                 Assert.Equal(unfoldedOut.Select(BitConverter.SingleToInt32Bits), implicitOut.Select(BitConverter.SingleToInt32Bits));
             }
+            // The kernel gradient, accumulated onto the same values: split-k parts for small kernels, the parallel
+            // SGEMM for large ones, tiles of two images (the default budget's tiles for the large shapes).
+            var dz = Random(rng, batch * g.OutPixels * filters);
+            var start = Random(rng, g.PatchSize * filters);
+            int tile = Math.Min(2 * g.OutPixels * g.PatchSize, Convolution.DefaultTileFloats);
+            var implicitGrad = (float[])start.Clone();
+            var unfoldedGrad = (float[])start.Clone();
+            new Convolution(g, filters, tile).BackwardKernel(implicitGrad, dz, x, batch);
+            Convolution.ImplicitForward = false;
+            try { new Convolution(g, filters, tile).BackwardKernel(unfoldedGrad, dz, x, batch); }
+            finally { Convolution.ImplicitForward = true; }
+            Assert.Equal(unfoldedGrad.Select(BitConverter.SingleToInt32Bits), implicitGrad.Select(BitConverter.SingleToInt32Bits));
         }
     }
 
