@@ -36,6 +36,28 @@ internal readonly unsafe struct PatchSource
         return kh * RowFloats + (r - kh * Segment);
     }
 
+    /// <summary>corners[p] = the offset from <see cref="Images"/> of row first + p's patch, for p in [0, count).</summary>
+    public void Corners(int first, int count, nint* corners)
+    {
+        int image = first / OutPixels, rest = first - image * OutPixels;
+        int oh = rest / OutWidth, ow = rest - oh * OutWidth, outHeight = OutPixels / OutWidth;
+        nint step = (nint)StrideWidth * Channels, down = StrideHeight * RowFloats;
+        nint rowStart = image * ImageFloats + oh * down;
+        for (int p = 0; p < count; p++)
+        {
+            corners[p] = rowStart + ow * step;
+            if (++ow < OutWidth) continue;
+            ow = 0;
+            if (++oh < outHeight) rowStart += down;
+            else
+            {
+                oh = 0;
+                image++;
+                rowStart = image * ImageFloats;
+            }
+        }
+    }
+
     /// <summary>The corner of row <paramref name="i"/>'s patch.</summary>
     public float* Row(int i)
     {

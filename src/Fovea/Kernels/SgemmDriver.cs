@@ -85,6 +85,13 @@ internal static unsafe class SgemmDriver<TOps, TVec>
                 bool last = pc + kb == g.K;
                 // DirectB: full panels are read in place; a block with an edge panel is packed whole (padded).
                 if (!g.DirectB || nb % nr != 0) PackB(in g, pc, kb, jc, nb, bPack);
+                // A kernel gradient read from the images: where each pixel of this k block starts, found once for all tiles.
+                nint* corners = null;
+                if (g.Patches.Images != null && g.TransA)
+                {
+                    corners = buffers.Corners(kcMax);
+                    g.Patches.Corners(g.PatchFirstRow + pc, kb, corners);
+                }
                 for (int ic = i0; ic < i1; ic += mcMax)
                 {
                     int mb = Math.Min(mcMax, i1 - ic);
@@ -105,7 +112,7 @@ internal static unsafe class SgemmDriver<TOps, TVec>
                             float* c0 = g.C + i * g.Ldc + jc + jr;
                             if (g.Patches.Images != null)
                             {
-                                if (g.TransA) PatchTileTransposed(in g, buffers, i, mcur, ncur, pc, kb, bPanel, bStride, c0, load, bias, relu);
+                                if (g.TransA) PatchTileTransposed(in g, buffers, i, mcur, ncur, corners, kb, bPanel, bStride, c0, load, bias, relu);
                                 else PatchTile(in g, buffers, i, mcur, ncur, pc, kb, bPanel, bStride, c0, load, bias, relu);
                                 continue;
                             }
@@ -312,17 +319,16 @@ internal static unsafe class SgemmDriver<TOps, TVec>
     /// offsets from each pixel's corner; the depth walks the pixels. Edges as <see cref="PatchTile"/>.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void PatchTileTransposed(in GemmArgs g, PackBuffers buffers, int r, int mcur, int ncur, int pc, int kb,
+    private static void PatchTileTransposed(in GemmArgs g, PackBuffers buffers, int r, int mcur, int ncur, nint* corners, int kb,
                                             float* b, nint bStride, float* c, bool load, float* bias, bool relu)
     {
         ref readonly var src = ref g.Patches;
         nint o0 = src.TapOffset(r);
         nint o1 = mcur > 1 ? src.TapOffset(r + 1) : o0, o2 = mcur > 2 ? src.TapOffset(r + 2) : o0;
         nint o3 = mcur > 3 ? src.TapOffset(r + 3) : o0, o4 = mcur > 4 ? src.TapOffset(r + 4) : o0, o5 = mcur > 5 ? src.TapOffset(r + 5) : o0;
-        int pixel = g.PatchFirstRow + pc;
         if (mcur == MR && ncur == NR)
         {
-            PatchKernelTransposed(kb, in src, pixel, o0, o1, o2, o3, o4, o5, b, bStride, c, g.Ldc, load, bias, relu);
+            PatchKernelTransposed(kb, src.Images, corners, o0, o1, o2, o3, o4, o5, b, bStride, c, g.Ldc, load, bias, relu);
             return;
         }
         int nr = NR;
@@ -338,31 +344,26 @@ internal static unsafe class SgemmDriver<TOps, TVec>
             new Span<float>(tileBias, nr).Clear();
             new ReadOnlySpan<float>(bias, ncur).CopyTo(new Span<float>(tileBias, ncur));
         }
-        PatchKernelTransposed(kb, in src, pixel, o0, o1, o2, o3, o4, o5, b, bStride, tile, nr, load, bias != null ? tileBias : null, relu);
+        PatchKernelTransposed(kb, src.Images, corners, o0, o1, o2, o3, o4, o5, b, bStride, tile, nr, load, bias != null ? tileBias : null, relu);
         for (int q = 0; q < mcur; q++)
             new ReadOnlySpan<float>(tile + q * nr, ncur).CopyTo(new Span<float>(c + q * g.Ldc, ncur));
     }
 
     /// <summary>
-    /// <see cref="MicroKernel"/> for six kernel taps over kc pixels from <paramref name="pixel"/> on: each step reads
-    /// the six taps at their offsets from the pixel's corner, then moves the corner one output pixel on (to the next
-    /// output row or image at an edge). The FMA chain is the one the unfolded, transposed matrix gets.
+    /// <see cref="MicroKernel"/> for six kernel taps over kc pixels: step p reads the six taps at their offsets from
+    /// pixel p's corner (<paramref name="corners"/>, relative to <paramref name="images"/>). The FMA chain is the one
+    /// the unfolded, transposed matrix gets.
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    private static void PatchKernelTransposed(int kc, in PatchSource src, int pixel, nint o0, nint o1, nint o2, nint o3, nint o4, nint o5,
+    private static void PatchKernelTransposed(int kc, float* images, nint* corners, nint o0, nint o1, nint o2, nint o3, nint o4, nint o5,
                                               float* b, nint bStride, float* c, nint ldc, bool load, float* bias, bool relu)
     {
         TVec c00 = TOps.Zero, c01 = TOps.Zero, c10 = TOps.Zero, c11 = TOps.Zero, c20 = TOps.Zero, c21 = TOps.Zero;
         TVec c30 = TOps.Zero, c31 = TOps.Zero, c40 = TOps.Zero, c41 = TOps.Zero, c50 = TOps.Zero, c51 = TOps.Zero;
         int w = TOps.Count;
-        int image = pixel / src.OutPixels, rest = pixel - image * src.OutPixels;
-        int oh = rest / src.OutWidth, ow = rest - oh * src.OutWidth;
-        nint step = (nint)src.StrideWidth * src.Channels, down = src.StrideHeight * src.RowFloats;
-        float* rowStart = src.Images + image * src.ImageFloats + oh * down;
-        float* a = rowStart + ow * step;
-        int outWidth = src.OutWidth, outHeight = src.OutPixels / outWidth;
         for (int p = 0; p < kc; p++)
         {
+            float* a = images + corners[p];
             TVec b0 = TOps.Load(b), b1 = TOps.Load(b + w);
             TVec x = TOps.Broadcast(a[o0]);
             c00 = TOps.MultiplyAdd(x, b0, c00); c01 = TOps.MultiplyAdd(x, b1, c01);
@@ -377,20 +378,6 @@ internal static unsafe class SgemmDriver<TOps, TVec>
             x = TOps.Broadcast(a[o5]);
             c50 = TOps.MultiplyAdd(x, b0, c50); c51 = TOps.MultiplyAdd(x, b1, c51);
             b += bStride;
-            if (++ow < outWidth)
-            {
-                a += step;
-                continue;
-            }
-            ow = 0;
-            if (++oh < outHeight) rowStart += down;
-            else
-            {
-                oh = 0;
-                image++;
-                rowStart = src.Images + image * src.ImageFloats;
-            }
-            a = rowStart;
         }
         StoreRow(c, c00, c01, load, bias, relu);
         StoreRow(c + ldc, c10, c11, load, bias, relu);
