@@ -166,11 +166,13 @@ public sealed class Convolution
         }
     }
 
-    /// <summary>Forward passes and kernel gradients read patches in place instead of unfolding them (tests and
-    /// benchmarks turn it off to compare: both give the same bits).</summary>
+    /// <summary>Forward passes and kernel gradients read patches in place instead of unfolding them, and input
+    /// gradients are summed where they land instead of folded from a patch-gradient matrix (tests and benchmarks turn
+    /// it off to compare: both give the same bits).</summary>
     internal static bool ImplicitForward = true;
 
     private float[] _padded = [];   // [TileImages, H + pads, W + pads, C]: a tile with its zero border
+    private ConvolutionInputGradient? _inputGradient;
 
     /// <summary>One tile of the kernel gradient with the patches read in place (<see cref="Sgemm.MultiplyPatchesTransposed"/>):
     /// the same tiles, parts and sums as the unfolded path, so the same bits.</summary>
@@ -240,6 +242,12 @@ public sealed class Convolution
             return;
         }
         int k = _g.PatchSize, f = Filters;
+        if (ImplicitForward && !_g.IsPointwise)
+        {
+            _inputGradient ??= new ConvolutionInputGradient(_g, f);
+            _inputGradient.Run(inputGrad.Span[..(batch * _g.InputSize)], outputGrad.Span[..(batch * OutputSize)], kernel.Span[..KernelSize], batch);
+            return;
+        }
         for (int first = 0; first < batch; first += TileImages)
         {
             int images = Math.Min(TileImages, batch - first), rows = images * _g.OutPixels;

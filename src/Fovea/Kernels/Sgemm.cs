@@ -173,6 +173,21 @@ public static unsafe class Sgemm
         }
     }
 
+    /// <summary>Columns of this CPU path's register tile (two vectors).</summary>
+    internal static int PanelWidth => NR;
+
+    /// <summary>Input-pixel tiles [t0, t1) of a convolution's input gradient on this CPU's path (<see cref="InputGradientKernel{TOps, TVec}"/>).</summary>
+    internal static void InputGradient(in InputGradientArgs a, int t0, int t1, float** rows, float* tile)
+    {
+        switch (ActiveKernel)
+        {
+            case Path.Avx512: InputGradientKernel<Avx512Ops, Vector512<float>>.Run(in a, t0, t1, rows, tile); break;
+            case Path.Avx2: InputGradientKernel<Avx2Ops, Vector256<float>>.Run(in a, t0, t1, rows, tile); break;
+            case Path.Vector128: InputGradientKernel<Vector128Ops, Vector128<float>>.Run(in a, t0, t1, rows, tile); break;
+            default: InputGradientKernel<ScalarOps, float>.Run(in a, t0, t1, rows, tile); break;
+        }
+    }
+
     private const int MR = 6;
 
     /// <summary>Depth of a k block, from k alone: whole when short, else equal blocks near KcTarget.</summary>

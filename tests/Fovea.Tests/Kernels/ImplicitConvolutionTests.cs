@@ -21,6 +21,7 @@ public class ImplicitConvolutionTests
         { "valid 12x11x3 k2", 24, 7 },
         { "padded 7x6x9 k3 s2", 37, 2 },
         { "same 5x5x1 k5", 33, 1 },
+        { "same 6x5x40 k3 f400", 400, 2 },  // 400 filters: the input gradient's chains run in two k blocks
     };
 
     [Theory]
@@ -57,6 +58,15 @@ public class ImplicitConvolutionTests
             try { new Convolution(g, filters, tile).BackwardKernel(unfoldedGrad, dz, x, batch); }
             finally { Convolution.ImplicitForward = true; }
             Assert.Equal(unfoldedGrad.Select(BitConverter.SingleToInt32Bits), implicitGrad.Select(BitConverter.SingleToInt32Bits));
+
+            // The input gradient, over stale values it must overwrite.
+            var implicitDx = Random(rng, x.Length);
+            var unfoldedDx = Random(rng, x.Length);
+            new Convolution(g, filters, tile).BackwardInput(implicitDx, dz, w, batch);
+            Convolution.ImplicitForward = false;
+            try { new Convolution(g, filters, tile).BackwardInput(unfoldedDx, dz, w, batch); }
+            finally { Convolution.ImplicitForward = true; }
+            Assert.Equal(unfoldedDx.Select(BitConverter.SingleToInt32Bits), implicitDx.Select(BitConverter.SingleToInt32Bits));
         }
     }
 
@@ -70,6 +80,7 @@ public class ImplicitConvolutionTests
         "valid 12x11x3 k2" => ConvGeometry.Valid(12, 11, 3, 2, 2),
         "padded 7x6x9 k3 s2" => ConvGeometry.Padded(7, 6, 9, 3, 3, 2, 1, 1, 2, 1, 0),
         "same 5x5x1 k5" => ConvGeometry.Same(5, 5, 1, 5, 5),
+        "same 6x5x40 k3 f400" => ConvGeometry.Same(6, 5, 40, 3, 3),
         _ => throw new ArgumentException(shape),
     };
 
