@@ -49,6 +49,7 @@ internal static class ConvTiming
                 case "--shapes": only = v; break;
                 case "--old": old = v != "0"; break;
                 case "--cpu": _cpu = v != "0"; break;
+                case "--dx": Convolution.FusedInputGradient = v switch { "fused" => true, "gemm" => false, _ => null }; break;
             }
         }
         Console.WriteLine($"path={Sgemm.ActivePath} threads={Engine.Threads} batch={batch} tile={tile} floats splitK<={Convolution.SplitKMaxFloats} floats; GFLOPS{(_cpu ? " per CPU-second" : "")}, best of {trials}");

@@ -171,6 +171,36 @@ public sealed class Convolution
     /// it off to compare: both give the same bits).</summary>
     internal static bool ImplicitForward = true;
 
+    /// <summary>Forces the input gradient's path (benchmarks): true summed where it lands, false GEMM + col2im, null by <see cref="PrefersFusedInputGradient"/>.</summary>
+    internal static bool? FusedInputGradient;
+
+    /// <summary>
+    /// Whether summing the input gradient where it lands beats the GEMM + col2im, from the geometry: the fused
+    /// kernel multiplies zeros for taps that fall outside the output (a quarter of them for a 3×3 'valid' layer on
+    /// 15×15) and pads the channels to whole register panels, while the GEMM pays for writing and reading back the
+    /// patch-gradient matrix. Both give the same bits.
+    /// </summary>
+    internal static bool PrefersFusedInputGradient(in ConvGeometry g)
+    {
+        double validTaps = ValidTaps(g.Height, g.OutHeight, g.KernelHeight, g.StrideHeight, g.PadTop)
+                         * ValidTaps(g.Width, g.OutWidth, g.KernelWidth, g.StrideWidth, g.PadLeft);
+        int nr = Sgemm.PanelWidth;
+        double lanes = (double)g.InChannels / ((g.InChannels + nr - 1) / nr * nr);
+        return validTaps * lanes >= FusedInputGradientMinEfficiency;
+    }
+
+    internal static double FusedInputGradientMinEfficiency = 0.8;
+
+    /// <summary>Along one axis, the share of (input position, tap) pairs that read an output position.</summary>
+    private static double ValidTaps(int size, int outSize, int kernel, int stride, int pad)
+    {
+        long valid = 0;
+        for (int o = 0; o < outSize; o++)
+            for (int k = 0; k < kernel; k++)
+                if ((uint)(o * stride - pad + k) < (uint)size) valid++;
+        return (double)valid / ((long)size * kernel);
+    }
+
     private float[] _padded = [];   // [TileImages, H + pads, W + pads, C]: a tile with its zero border
     private ConvolutionInputGradient? _inputGradient;
 
@@ -242,7 +272,7 @@ public sealed class Convolution
             return;
         }
         int k = _g.PatchSize, f = Filters;
-        if (ImplicitForward && !_g.IsPointwise)
+        if (ImplicitForward && !_g.IsPointwise && (FusedInputGradient ?? PrefersFusedInputGradient(_g)))
         {
             _inputGradient ??= new ConvolutionInputGradient(_g, f);
             _inputGradient.Run(inputGrad.Span[..(batch * _g.InputSize)], outputGrad.Span[..(batch * OutputSize)], kernel.Span[..KernelSize], batch);
@@ -394,6 +424,7 @@ public sealed class Convolution
             else Im2Col.Unfold(cols, _input.Span.Slice(at, g.InputSize), g, start, end);
         }
 
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private void PadImage(int image)
         {
             ref readonly var g = ref plan._g;

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Fovea.Kernels;
 
 /// <summary>
@@ -35,6 +37,7 @@ internal sealed unsafe class ConvolutionInputGradient(ConvGeometry geometry, int
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Execute(int part)
     {
         int taps = geometry.KernelHeight * geometry.KernelWidth;
@@ -45,6 +48,7 @@ internal sealed unsafe class ConvolutionInputGradient(ConvGeometry geometry, int
     }
 
     /// <summary>packed[panel, tap, f, j] = kernel[tap, c0 + j, f], zero past the last channel.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Pack(ReadOnlySpan<float> kernel, int panels, int taps, int nr)
     {
         int c = geometry.InChannels, f = filters;

@@ -119,12 +119,29 @@ internal readonly unsafe struct InputGradientArgs
     public int Taps => G.KernelHeight * G.KernelWidth;
 
     /// <summary>rows[tap·stride] = the dz row tap (kh, kw) of input pixel <paramref name="pixel"/> reads, or the zero row.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void TapRows(int pixel, float** rows, int stride)
     {
         var g = G;
         int perImage = g.Height * g.Width, image = pixel / perImage, rest = pixel - image * perImage;
         int ih = rest / g.Width, iw = rest - ih * g.Width;
         float* imageDz = Dz + (nint)image * g.OutPixels * Filters;
+        if (g.StrideHeight == 1 && g.StrideWidth == 1)
+        {
+            // Stride 1 (nearly every layer): tap (kh, kw) reads output (ih + padTop − kh, iw + padLeft − kw), no division.
+            for (int kh = 0, tap = 0; kh < g.KernelHeight; kh++)
+            {
+                int oh = ih + g.PadTop - kh;
+                bool rowValid = (uint)oh < (uint)g.OutHeight;
+                float* rowDz = imageDz + (nint)oh * g.OutWidth * Filters;
+                for (int kw = 0; kw < g.KernelWidth; kw++, tap++)
+                {
+                    int ow = iw + g.PadLeft - kw;
+                    rows[tap * stride] = rowValid && (uint)ow < (uint)g.OutWidth ? rowDz + (nint)ow * Filters : Zeros;
+                }
+            }
+            return;
+        }
         for (int kh = 0, tap = 0; kh < g.KernelHeight; kh++)
         {
             int th = ih + g.PadTop - kh, oh = th / g.StrideHeight;

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Fovea.Kernels;
 
 /// <summary>
@@ -30,6 +32,7 @@ internal readonly unsafe struct PatchSource
     public unsafe bool IsSet => Images != null;
 
     /// <summary>Where tap <paramref name="r"/> (depth (kh·KW + kw)·C + c) sits from a patch's corner.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public nint TapOffset(int r)
     {
         int kh = r / Segment;
@@ -37,6 +40,7 @@ internal readonly unsafe struct PatchSource
     }
 
     /// <summary>corners[p] = the offset from <see cref="Images"/> of row first + p's patch, for p in [0, count).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Corners(int first, int count, nint* corners)
     {
         int image = first / OutPixels, rest = first - image * OutPixels;
@@ -59,6 +63,7 @@ internal readonly unsafe struct PatchSource
     }
 
     /// <summary>The corner of row <paramref name="i"/>'s patch.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public float* Row(int i)
     {
         int image = i / OutPixels, pixel = i - image * OutPixels;
