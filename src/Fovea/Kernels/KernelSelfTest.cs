@@ -85,6 +85,17 @@ internal static class KernelSelfTest
             cases++;
             if (!c.Check(rng, out string detail)) { failed++; failures.AppendLine(detail); }
         }
+        // The same with every input gradient summed where it lands (the geometry rule picks it for wide layers only).
+        Convolution.FusedInputGradient = true;
+        try
+        {
+            foreach (var c in convolutions)
+            {
+                cases++;
+                if (!c.Check(rng, out string detail)) { failed++; failures.AppendLine("fused dX " + detail); }
+            }
+        }
+        finally { Convolution.FusedInputGradient = null; }
         // One row: the matrix-vector path (n a whole number of vectors), across k blocks, and bit-identical to the same
         // row inside a larger M, so that a batch of one predicts exactly what that image gets in a batch.
         SgemmCase[] rows =

@@ -62,7 +62,9 @@ public class ImplicitConvolutionTests
             // The input gradient, over stale values it must overwrite.
             var implicitDx = Random(rng, x.Length);
             var unfoldedDx = Random(rng, x.Length);
-            new Convolution(g, filters, tile).BackwardInput(implicitDx, dz, w, batch);
+            Convolution.FusedInputGradient = true;   // whatever the geometry rule would choose
+            try { new Convolution(g, filters, tile).BackwardInput(implicitDx, dz, w, batch); }
+            finally { Convolution.FusedInputGradient = null; }
             Convolution.ImplicitForward = false;
             try { new Convolution(g, filters, tile).BackwardInput(unfoldedDx, dz, w, batch); }
             finally { Convolution.ImplicitForward = true; }
