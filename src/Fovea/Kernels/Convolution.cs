@@ -131,13 +131,14 @@ public sealed class Convolution
     /// <summary>output = input ⋆ kernel + bias, then ReLU when <paramref name="relu"/>. <paramref name="kernelUnchanged"/>:
     /// the caller promises the kernel is the one of the previous forward call (slices of one batch), so Winograd's
     /// transform of it is reused. <paramref name="training"/>: a training step's forward pass, which uses Winograd only
-    /// when <see cref="Engine.Winograd"/> is <see cref="WinogradUse.Always"/>.</summary>
+    /// when <see cref="Engine.Winograd"/> is <see cref="WinogradUse.Always"/>. <paramref name="allowWinograd"/>: false
+    /// keeps this call on the implicit GEMM (the caller's choice by batch size).</summary>
     public void Forward(
         Memory<float> output,           // [N, OH, OW, F]
         ReadOnlyMemory<float> input,    // [N, H, W, C]
         ReadOnlyMemory<float> kernel,   // [KH, KW, C, F]
         ReadOnlyMemory<float> bias,     // [F] or empty
-        bool relu, int batch, bool kernelUnchanged = false, bool training = true)
+        bool relu, int batch, bool kernelUnchanged = false, bool training = true, bool allowWinograd = true)
     {
         CheckBatch(batch);
         Check(output.Length, (long)batch * OutputSize, nameof(output), "batch·OH·OW·filters");
@@ -145,7 +146,7 @@ public sealed class Convolution
         Check(kernel.Length, KernelSize, nameof(kernel), "KH·KW·C·filters");
         if (!bias.IsEmpty && bias.Length != Filters)
             throw new ArgumentException($"bias must be empty or hold filters = {Filters} values; got {bias.Length}", nameof(bias));
-        if (WinogradFor(training))
+        if (allowWinograd && WinogradFor(training))
         {
             _winograd!.Forward(output, input, kernel, bias, relu, batch, kernelUnchanged);
             return;

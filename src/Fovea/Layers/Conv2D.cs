@@ -117,12 +117,27 @@ public sealed class Conv2D : UnaryLayer
         {
             int images = Math.Min(chunk, batch - first);
             _conv.Forward(_pooledChunk.AsMemory(0, images * convSize), input.AsMemory(first * inSize, images * inSize),
-                kernel, bias, Activation == Activation.Relu, images, kernelUnchanged: unchanged || first > 0, training: false);
+                kernel, bias, Activation == Activation.Relu, images, kernelUnchanged: unchanged || first > 0, training: false,
+                allowWinograd: WinogradBatch(batch));
             pool.PoolForInference(output, first, _pooledChunk, images);
         }
     }
 
     private long _inferenceGeneration = -1;
+
+    /// <summary>
+    /// The batch of the inference call this layer is part of (set by the model; a replica's slice carries the whole
+    /// batch's), or 0 for the batch a call gets. Winograd runs only from <see cref="WinogradMinBatch"/> images: below,
+    /// its 16 small GEMMs per chunk lose to one implicit GEMM (measured at batch 1 against ONNX Runtime: the tutorial
+    /// 0.98× with it, 1.09× without; airbench94 0.52× and 0.59×). So an image's probabilities may differ in the last
+    /// bits between a batch below that size and one above it, never between thread counts.
+    /// </summary>
+    internal int InferenceBatch { get; set; }
+
+    /// <summary>Fewest images in an inference call for Winograd.</summary>
+    internal const int WinogradMinBatch = 8;
+
+    private bool WinogradBatch(int batch) => (InferenceBatch > 0 ? InferenceBatch : batch) >= WinogradMinBatch;
 
     /// <summary>
     /// Whether no weight has changed since the last inference pass (<see cref="Parameter.Generation"/>), so that the
@@ -142,7 +157,7 @@ public sealed class Conv2D : UnaryLayer
         CheckCapacity(batch);
         // out[B, OH, OW, filters] = conv(input[B, H, W, cin], kernel[kh, kw, cin, filters]) + bias (+ relu)
         _conv.Forward(output, input, Values(_kernel), UseBias ? Values(_bias) : ReadOnlyMemory<float>.Empty, Activation == Activation.Relu, batch,
-            kernelUnchanged: !training && KernelUnchangedSinceLastInference(), training: training);
+            kernelUnchanged: !training && KernelUnchangedSinceLastInference(), training: training, allowWinograd: training || WinogradBatch(batch));
     }
 
     public override void Backward(float[]? inputGrad, float[] outputGrad, float[] input, float[] output, int batch)

@@ -146,10 +146,16 @@ public partial class Model
         _batchIndices = new int[batchSize];
     }
 
-    /// <summary>Runs every layer on the batch in <see cref="InputBuffer"/>.</summary>
-    private protected void ForwardPass(int batch, bool training)
+    /// <summary>Runs every layer on the batch in <see cref="InputBuffer"/>. <paramref name="wholeBatch"/>: in inference,
+    /// the batch this one is a slice of (a replica's), which decides each convolution's algorithm.</summary>
+    private protected void ForwardPass(int batch, bool training, int wholeBatch = 0)
     {
         if (!training && TryForwardReplicated(batch)) return;
+        if (!training)
+        {
+            foreach (var node in _nodes)
+                if (node.Layer is Conv2D conv) conv.InferenceBatch = wholeBatch > 0 ? wholeBatch : batch;
+        }
         // A training pass updates state such as BatchNorm's moving statistics.
         if (training) Parameter.MarkChanged();
         long stepSeed = training ? HashCode.Combine(Seed, Optimizer?.Iterations ?? 0) : 0;

@@ -82,7 +82,7 @@ public partial class Model
             int inSize = (int)model.InputShape.Size, outSize = (int)model.OutputShape.Size;
             replica.EnsureCapacity(count);
             model.InputBuffer.AsSpan(first * inSize, count * inSize).CopyTo(replica.InputBuffer);
-            replica.ForwardPass(count, training: false);
+            replica.ForwardPass(count, training: false, wholeBatch: Batch);
             replica.OutputBuffer.AsSpan(0, count * outSize).CopyTo(model.OutputBuffer.AsSpan(first * outSize));
             var logits = model.Logits(Batch);
             if (!logits.IsEmpty) replica.Logits(count).CopyTo(logits[(first * outSize)..]);

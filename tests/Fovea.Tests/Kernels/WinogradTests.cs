@@ -205,28 +205,50 @@ public class WinogradTests
             new Flatten(),
             new Dense(4, Activation.Softmax)) { Seed = 8 };
         var rng = new Rng(6);
-        var x = new float[6 * 6 * 32];
+        // Eight images: Winograd runs from that batch size on (Conv2D.WinogradMinBatch).
+        var x = new float[8 * 6 * 6 * 32];
         for (int i = 0; i < x.Length; i++) x[i] = rng.NextSingle();
-        var image = new Tensor(new Shape(1, 6, 6, 32), x);
-        float[] first = model.Predict(image, 1).Data;
-        Assert.Equal(first, model.Predict(image, 1).Data);
+        var image = new Tensor(new Shape(8, 6, 6, 32), x);
+        float[] first = model.Predict(image, 8).Data;
+        Assert.Equal(first, model.Predict(image, 8).Data);
 
         var weights = model.Weights;
         for (int i = 0; i < weights.Length; i++) weights[i] *= 1.5f;
-        AssertNearIm2Col(model, image, model.Predict(image, 1).Data, first);
+        AssertNearIm2Col(model, image, model.Predict(image, 8).Data, first);
 
         var kernel = model.Layers[1].Weights[0].Value;
         for (int i = 0; i < kernel.Length; i++) kernel[i] = -kernel[i];
-        float[] before = model.Predict(image, 1).Data;
-        AssertNearIm2Col(model, image, before, first);
+        AssertNearIm2Col(model, image, model.Predict(image, 8).Data, first);
 
         static void AssertNearIm2Col(Fovea.Models.Model model, Tensor image, float[] predicted, float[] old)
         {
             float[] expected;
-            using (new EngineWinograd(WinogradUse.Never)) expected = model.Predict(image, 1).Data;
+            using (new EngineWinograd(WinogradUse.Never)) expected = model.Predict(image, 8).Data;
             Assert.NotEqual(old, predicted);
             for (int i = 0; i < expected.Length; i++) Assert.Equal(expected[i], predicted[i], 1e-5f);
         }
+    }
+
+    /// <summary>Below <see cref="Conv2D.WinogradMinBatch"/> images, inference stays on the implicit GEMM: the same bits
+    /// as with Winograd off; from it on, Winograd's.</summary>
+    [Fact]
+    public void Small_inference_batches_stay_on_the_gemm()
+    {
+        var model = new Fovea.Models.Sequential(
+            new Conv2D(32, (3, 3), Activation.Relu, Padding.Same, inputShape: new Shape(6, 6, 32)),
+            new GlobalAveragePooling2D(),
+            new Dense(4, Activation.Softmax)) { Seed = 2 };
+        var rng = new Rng(4);
+        int n = Conv2D.WinogradMinBatch;
+        var x = new float[n * 6 * 6 * 32];
+        for (int i = 0; i < x.Length; i++) x[i] = rng.NextSingle();
+        var images = new Tensor(new Shape(n, 6, 6, 32), x);
+        var one = new Tensor(new Shape(1, 6, 6, 32), x[..(6 * 6 * 32)]);
+        float[] small, large, smallNever, largeNever;
+        using (new EngineWinograd(WinogradUse.Inference)) (small, large) = (model.Predict(one, 1).Data, model.Predict(images, n).Data);
+        using (new EngineWinograd(WinogradUse.Never)) (smallNever, largeNever) = (model.Predict(one, 1).Data, model.Predict(images, n).Data);
+        Assert.Equal(smallNever.Select(BitConverter.SingleToInt32Bits), small.Select(BitConverter.SingleToInt32Bits));
+        Assert.NotEqual(largeNever.Select(BitConverter.SingleToInt32Bits), large.Select(BitConverter.SingleToInt32Bits));
     }
 
     /// <summary>Three SGD steps of a model whose second convolution (32 channels, 3×3) Winograd takes: the weights
