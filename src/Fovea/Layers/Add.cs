@@ -8,6 +8,7 @@ public sealed class Add(string? name = null) : Layer(name, null)
 {
     public override string TypeName => "Add";
     public override string NameStem => "add";
+    internal override bool IndependentSamplesInTraining => true;
     public override int? InputCount => null;
     internal override bool BackwardNeedsInputs => false;
     internal override bool BackwardNeedsOutput => false;

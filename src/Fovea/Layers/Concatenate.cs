@@ -10,6 +10,7 @@ public sealed class Concatenate(string? name = null) : Layer(name, null)
 {
     public override string TypeName => "Concatenate";
     public override string NameStem => "concatenate";
+    internal override bool IndependentSamplesInTraining => true;
     public override int? InputCount => null;
     internal override bool BackwardNeedsInputs => false;
     internal override bool BackwardNeedsOutput => false;

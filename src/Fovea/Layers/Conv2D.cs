@@ -51,6 +51,7 @@ public sealed class Conv2D : UnaryLayer
     public bool UseBias { get; }
     public override string TypeName => "Conv2D";
     public override string NameStem => "conv2d";
+    internal override bool IndependentSamplesInTraining => true;
 
     // Backward unfolds the input again for the kernel gradient, and reads the output only for the ReLU mask.
     internal override bool BackwardNeedsOutput => Activation == Activation.Relu;

@@ -29,6 +29,7 @@ public sealed class Dense : UnaryLayer
     public bool UseBias { get; }
     public override string TypeName => "Dense";
     public override string NameStem => "dense";
+    internal override bool IndependentSamplesInTraining => true;
 
     private int InFeatures => InputShape[0];
 

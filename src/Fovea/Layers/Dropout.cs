@@ -20,6 +20,8 @@ public sealed class Dropout : UnaryLayer
     public float Rate { get; }
     public override string TypeName => "Dropout";
     public override string NameStem => "dropout";
+    // Masks are drawn in one sequence over the whole batch.
+    internal override bool IndependentSamplesInTraining => Rate == 0;
     internal override bool BackwardNeedsInputs => false;
     internal override bool BackwardNeedsOutput => false;
 

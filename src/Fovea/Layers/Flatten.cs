@@ -7,6 +7,7 @@ public sealed class Flatten(string? name = null, Shape? inputShape = null) : Una
 {
     public override string TypeName => "Flatten";
     public override string NameStem => "flatten";
+    internal override bool IndependentSamplesInTraining => true;
 
     internal override bool BackwardNeedsInputs => false;
     internal override bool BackwardNeedsOutput => false;

@@ -10,6 +10,7 @@ public sealed class Gelu(string? name = null, Shape? inputShape = null) : UnaryL
 {
     public override string TypeName => "GELU";
     public override string NameStem => "gelu";
+    internal override bool IndependentSamplesInTraining => true;
     internal override bool BackwardNeedsOutput => false;
 
     public override Shape ComputeOutputShape(Shape inputShape) => inputShape;

@@ -8,6 +8,7 @@ public sealed class GlobalAveragePooling2D(string? name = null, Shape? inputShap
 {
     public override string TypeName => "GlobalAveragePooling2D";
     public override string NameStem => "global_average_pooling2d";
+    internal override bool IndependentSamplesInTraining => true;
     internal override bool BackwardNeedsInputs => false;
     internal override bool BackwardNeedsOutput => false;
 

@@ -69,6 +69,13 @@ public abstract class Layer
     /// </summary>
     internal long StepSeed { get; set; }
 
+    /// <summary>
+    /// Whether a training step of this layer treats every sample on its own (no batch statistics, no randomness drawn
+    /// across the batch), so that a batch may be trained in slices whose gradients are summed. False unless a layer
+    /// says so: a layer the library does not know keeps the whole-batch step.
+    /// </summary>
+    internal virtual bool IndependentSamplesInTraining => false;
+
     /// <summary>Whether backward reads the inputs of the forward pass; if not, the model may reuse their buffers.</summary>
     internal virtual bool BackwardNeedsInputs => true;
 

@@ -34,6 +34,7 @@ public sealed class MaxPool2D : UnaryLayer
     public (int Height, int Width) Strides { get; }
     public override string TypeName => "MaxPooling2D";
     public override string NameStem => "max_pooling2d";
+    internal override bool IndependentSamplesInTraining => true;
 
     // Backward routes gradients through the kept argmax alone.
     internal override bool BackwardNeedsInputs => false;

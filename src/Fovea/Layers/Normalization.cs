@@ -51,6 +51,7 @@ public sealed class Normalization : UnaryLayer
     }
     public override string TypeName => "Normalization";
     public override string NameStem => "normalization";
+    internal override bool IndependentSamplesInTraining => true;
     internal override bool BackwardNeedsInputs => false;
     internal override bool BackwardNeedsOutput => false;
 

@@ -88,5 +88,17 @@ public sealed class Parameter
         MarkChanged();
     }
 
+    /// <summary>Points this parameter's values at <paramref name="source"/>'s, keeping its own gradient: a training
+    /// replica reads the model's weights and writes its own share of the gradient.</summary>
+    internal void ShareValuesOf(Parameter source)
+    {
+        if (source.Shape != Shape || source.Trainable != Trainable)
+            throw new InvalidOperationException($"cannot share {source} with {this}: shapes or trainability differ");
+        (_values, _offset) = (source._values, source._offset);
+        if (Trainable && _grads.Length < _offset + Length)
+            throw new InvalidOperationException($"{this}: its gradient block does not match the model's layout");
+        MarkChanged();
+    }
+
     public override string ToString() => $"{Path} {Shape}";
 }

@@ -8,6 +8,7 @@ public sealed class ReLU(string? name = null, Shape? inputShape = null) : UnaryL
 {
     public override string TypeName => "ReLU";
     public override string NameStem => "re_lu";
+    internal override bool IndependentSamplesInTraining => true;
 
     internal override bool BackwardNeedsInputs => false;
 

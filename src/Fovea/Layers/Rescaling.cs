@@ -18,6 +18,7 @@ public sealed class Rescaling : UnaryLayer
     public float Offset { get; }
     public override string TypeName => "Rescaling";
     public override string NameStem => "rescaling";
+    internal override bool IndependentSamplesInTraining => true;
     internal override bool BackwardNeedsInputs => false;
     internal override bool BackwardNeedsOutput => false;
 

@@ -8,6 +8,7 @@ public sealed class Softmax(string? name = null, Shape? inputShape = null) : Una
 {
     public override string TypeName => "Softmax";
     public override string NameStem => "softmax";
+    internal override bool IndependentSamplesInTraining => true;
 
     internal override bool BackwardNeedsInputs => false;
 

@@ -201,14 +201,15 @@ public partial class Model
         _ => [],
     };
 
-    /// <summary>Loss summed over the batch and, when training, dL/d(output) of the reduced loss into the output's gradient buffer.</summary>
-    private double LossAndGradient(int batch, bool withGradient)
+    /// <summary>Loss summed over the batch and, when training, dL/d(output) of the reduced loss into the output's
+    /// gradient buffer. <paramref name="reducedOver"/>: the batch the loss is reduced over, when this one is a slice of it.</summary>
+    private double LossAndGradient(int batch, bool withGradient, int reducedOver = 0)
     {
         var labels = _batchLabels.AsSpan(0, batch);
         var output = OutputBuffer.AsSpan(0, batch * Classes);
         var grad = withGradient ? _grads[OutputValue].AsSpan(0, batch * Classes) : Span<float>.Empty;
         var loss = Loss!;
-        float scale = loss.GradientScale(batch);
+        float scale = loss.GradientScale(reducedOver > 0 ? reducedOver : batch);
         if (_nodes[^1].Layer.SoftmaxFusedWithLoss)
             return ((SparseCategoricalCrossentropy)loss).FromLogitsAndProbabilities(grad, Logits(batch), output, labels, Classes, scale);
         return loss.Compute(grad, output, labels, Classes, scale);
@@ -229,6 +230,7 @@ public partial class Model
     /// <summary>One optimisation step on the gathered batch: zero gradients, forward, loss, backward, update.</summary>
     private protected (double LossSum, int Correct) TrainStep(int batch)
     {
+        if (TryTrainStepInSlices(batch, out var sliced)) return sliced;
         Array.Clear(_gradients);
         ForwardPass(batch, training: true);
         double loss = LossAndGradient(batch, withGradient: true);

@@ -1,0 +1,120 @@
+using System.Numerics.Tensors;
+using Fovea.Kernels;
+using Fovea.Layers;
+using Fovea.Serialization;
+
+namespace Fovea.Models;
+
+/// <summary>
+/// Data-parallel training steps: when every layer treats its samples on its own (no BatchNormalization, no Dropout),
+/// a batch is trained as slices of <see cref="SliceImages"/> or more samples, each through its own replica of the
+/// model on one worker thread with every kernel inline, and the replicas' gradients are summed in slice order before
+/// the optimiser's step. Small layers then stop waiting for each other at a barrier per kernel (the tutorial CNN's
+/// first convolution, pooling and Dense layers barely gained from a second thread). The slices depend on the batch
+/// size only, so the weights are the same bit for bit on one thread or two; they differ from a whole-batch step in
+/// the rounding of the gradient sums.
+/// </summary>
+public partial class Model
+{
+    /// <summary>Fewest samples in a training slice, and the most slices.</summary>
+    internal const int SliceImages = 32, MaxSlices = 8;
+
+    /// <summary>Whether training may use slices (tests compare with whole-batch steps).</summary>
+    internal bool TrainInSlices { get; set; } = true;
+
+    private Model[] _trainingReplicas = [];
+    private bool? _slicesPossible;
+    private SliceWork? _sliceWork;
+
+    /// <summary>How many slices a training batch is cut into: 1 means a whole-batch step.</summary>
+    internal int TrainingSlices(int batch)
+    {
+        _slicesPossible ??= !_isReplica && _inputs.Count == 1 && _nodes.All(n => n.Layer.IndependentSamplesInTraining);
+        return TrainInSlices && _slicesPossible.Value ? Math.Clamp(batch / SliceImages, 1, MaxSlices) : 1;
+    }
+
+    private bool TryTrainStepInSlices(int batch, out (double LossSum, int Correct) result)
+    {
+        result = default;
+        int slices = TrainingSlices(batch);
+        if (slices < 2) return false;
+        if (_trainingReplicas.Length < slices && !CreateTrainingReplicas(slices)) return false;
+        var work = _sliceWork ??= new SliceWork(this);
+        work.Start(batch, slices);
+        WorkerPool.Shared.Run(work, slices);
+        // Gradients and losses summed in slice order, whichever thread computed each.
+        _trainingReplicas[0]._gradients.AsSpan().CopyTo(_gradients);
+        double loss = work.Loss[0];
+        int correct = work.Correct[0];
+        for (int s = 1; s < slices; s++)
+        {
+            TensorPrimitives.Add(_gradients, _trainingReplicas[s]._gradients, _gradients);
+            loss += work.Loss[s];
+            correct += work.Correct[s];
+        }
+        Optimizer!.Step(_weights, _gradients);
+        Parameter.MarkChanged();
+        result = (loss, correct);
+        return true;
+    }
+
+    private bool CreateTrainingReplicas(int count)
+    {
+        var replicas = new Model[count];
+        try
+        {
+            for (int r = 0; r < count; r++)
+            {
+                if (r < _trainingReplicas.Length) { replicas[r] = _trainingReplicas[r]; continue; }
+                var copy = ModelFile.CopyArchitecture(this);
+                copy.Build(IsFunctional ? null : InputShape);
+                var mine = AllWeights.ToList();
+                var theirs = copy.AllWeights.ToList();
+                // Values shared (the optimiser's step is seen by every replica), gradients each its own.
+                for (int i = 0; i < mine.Count; i++) theirs[i].ShareValuesOf(mine[i]);
+                copy._weights = _weights;
+                copy.Loss = Loss;
+                copy.Seed = Seed;
+                copy._nodes[^1].Layer.SoftmaxFusedWithLoss = _nodes[^1].Layer.SoftmaxFusedWithLoss;
+                copy._isReplica = true;
+                replicas[r] = copy;
+            }
+        }
+        catch (Exception e) when (e is InvalidDataFileException or NotSupportedException or ArgumentException or InvalidOperationException)
+        {
+            _slicesPossible = false;
+            return false;
+        }
+        _trainingReplicas = replicas;
+        return true;
+    }
+
+    /// <summary>Slice s of the gathered batch through replica s: forward, loss reduced over the whole batch, backward.</summary>
+    private sealed class SliceWork(Model model) : IParallelWork
+    {
+        private int _batch, _slices;
+        public double[] Loss = [];
+        public int[] Correct = [];
+
+        public void Start(int batch, int slices)
+        {
+            (_batch, _slices) = (batch, slices);
+            if (Loss.Length < slices) (Loss, Correct) = (new double[slices], new int[slices]);
+        }
+
+        public void Execute(int slice)
+        {
+            int first = (int)((long)_batch * slice / _slices), count = (int)((long)_batch * (slice + 1) / _slices) - first;
+            var replica = model._trainingReplicas[slice];
+            int inSize = (int)model.InputShape.Size;
+            replica.EnsureCapacity(count);
+            model.InputBuffer.AsSpan(first * inSize, count * inSize).CopyTo(replica.InputBuffer);
+            model._batchLabels.AsSpan(first, count).CopyTo(replica._batchLabels);
+            Array.Clear(replica._gradients);
+            replica.ForwardPass(count, training: true);
+            Loss[slice] = replica.LossAndGradient(count, withGradient: true, reducedOver: _batch);
+            Correct[slice] = replica.CountCorrect(count);
+            replica.BackwardPass(count);
+        }
+    }
+}
