@@ -25,6 +25,7 @@ public partial class Model
     private Model[] _trainingReplicas = [];
     private bool? _slicesPossible;
     private SliceWork? _sliceWork;
+    private GradientSum? _gradientSum;
 
     /// <summary>How many slices a training batch is cut into: 1 means a whole-batch step.</summary>
     internal int TrainingSlices(int batch)
@@ -42,13 +43,15 @@ public partial class Model
         var work = _sliceWork ??= new SliceWork(this);
         work.Start(batch, slices);
         WorkerPool.Shared.Run(work, slices);
-        // Gradients and losses summed in slice order, whichever thread computed each.
-        _trainingReplicas[0]._gradients.AsSpan().CopyTo(_gradients);
+        // Gradients and losses summed in slice order, whichever thread computed each; the gradient block in chunks
+        // across the pool, each element summed in the same order.
+        var sum = _gradientSum ??= new GradientSum(this);
+        sum.Slices = slices;
+        WorkerPool.Shared.Run(sum, GradientSum.Chunks);
         double loss = work.Loss[0];
         int correct = work.Correct[0];
         for (int s = 1; s < slices; s++)
         {
-            TensorPrimitives.Add(_gradients, _trainingReplicas[s]._gradients, _gradients);
             loss += work.Loss[s];
             correct += work.Correct[s];
         }
@@ -87,6 +90,22 @@ public partial class Model
         }
         _trainingReplicas = replicas;
         return true;
+    }
+
+    /// <summary>Chunk c of the gradient block: slice 0's gradients plus each later slice's, in slice order.</summary>
+    private sealed class GradientSum(Model model) : IParallelWork
+    {
+        public const int Chunks = 8;
+        public int Slices;
+
+        public void Execute(int chunk)
+        {
+            int n = model._gradients.Length, start = (int)((long)n * chunk / Chunks), end = (int)((long)n * (chunk + 1) / Chunks);
+            var sum = model._gradients.AsSpan(start, end - start);
+            model._trainingReplicas[0]._gradients.AsSpan(start, end - start).CopyTo(sum);
+            for (int s = 1; s < Slices; s++)
+                TensorPrimitives.Add(sum, model._trainingReplicas[s]._gradients.AsSpan(start, end - start), sum);
+        }
     }
 
     /// <summary>Slice s of the gathered batch through replica s: forward, loss reduced over the whole batch, backward.</summary>
