@@ -127,6 +127,40 @@ public sealed class MaxPool2D : UnaryLayer
             }
     }
 
+    /// <summary>
+    /// The backward pass for windows that do not overlap (stride ≥ pool size), written as a gather: every input
+    /// element is written once, with its window's gradient where it was the argmax and zero elsewhere, instead of
+    /// clearing the whole input gradient and scattering into it. The same values as the scatter, to the bit: its
+    /// 0 + g is reproduced as g + 0 (which turns −0 into +0, as the scatter did).
+    /// </summary>
+    internal static void UnpoolImage(Span<float> dIn, ReadOnlySpan<float> dOut, ReadOnlySpan<int> argmax,
+        int h, int w, int c, int ph, int pw, int sh, int sw, int oh, int ow)
+    {
+        // Rows and columns no window reads (a 13-pixel side pooled by 2) get zero.
+        if (oh * sh < h || ow * sw < w || sh > ph || sw > pw) dIn.Clear();
+        int lanes = Vector<float>.Count;
+        var laneOffsets = LaneOffsets();
+        for (int y = 0; y < oh; y++)
+            for (int x = 0; x < ow; x++)
+            {
+                int outAt = (y * ow + x) * c;
+                for (int dy = 0; dy < ph; dy++)
+                    for (int dx = 0; dx < pw; dx++)
+                    {
+                        int at = ((y * sh + dy) * w + x * sw + dx) * c;
+                        int ch = 0;
+                        for (; ch <= c - lanes; ch += lanes)
+                        {
+                            var hit = Vector.Equals(new Vector<int>(argmax[(outAt + ch)..]), new Vector<int>(at + ch) + laneOffsets);
+                            var g = new Vector<float>(dOut[(outAt + ch)..]) + Vector<float>.Zero;
+                            Vector.ConditionalSelect(Vector.AsVectorSingle(hit), g, Vector<float>.Zero).CopyTo(dIn[(at + ch)..]);
+                        }
+                        for (; ch < c; ch++)
+                            dIn[at + ch] = argmax[outAt + ch] == at + ch ? dOut[outAt + ch] + 0f : 0f;
+                    }
+            }
+    }
+
     /// <summary>The scalar definition the vectorised <see cref="PoolImage"/> is tested against.</summary>
     /// <summary>
     /// <see cref="PoolImage"/> without the argmax, for inference: the same comparisons in the same order, so the same
@@ -228,9 +262,15 @@ public sealed class MaxPool2D : UnaryLayer
                     layer.Strides.Height, layer.Strides.Width, layer.OutputShape[0], layer.OutputShape[1]);
                 return;
             }
-            // dinput[argmax] += doutput: windows may overlap when strides < pool size, hence += after clearing.
             var dIn = _dst.AsSpan(image * inSize, inSize);
             var dOut = _src.AsSpan(image * outSize, outSize);
+            if (layer.Strides.Height >= layer.PoolSize.Height && layer.Strides.Width >= layer.PoolSize.Width)
+            {
+                UnpoolImage(dIn, dOut, argmax, inShape[0], inShape[1], inShape[2], layer.PoolSize.Height, layer.PoolSize.Width,
+                    layer.Strides.Height, layer.Strides.Width, layer.OutputShape[0], layer.OutputShape[1]);
+                return;
+            }
+            // dinput[argmax] += doutput: windows may overlap when strides < pool size, hence += after clearing.
             dIn.Clear();
             for (int i = 0; i < outSize; i++) dIn[argmax[i]] += dOut[i];
         }

@@ -32,4 +32,29 @@ public class MaxPoolKernelTests
         MaxPool2D.PoolImageMax(o3, input, w, c, ph, pw, sh, sw, oh, ow);
         Assert.Equal(o1.Select(BitConverter.SingleToInt32Bits), o3.Select(BitConverter.SingleToInt32Bits));
     }
+
+    /// <summary>The gather backward of non-overlapping windows against the scatter, bit for bit: gradients with −0,
+    /// uncovered edge rows (13 pooled by 2), channel tails.</summary>
+    [Theory]
+    [InlineData(30, 30, 32, 2, 2, 2, 2)]
+    [InlineData(13, 13, 64, 2, 2, 2, 2)]
+    [InlineData(7, 9, 17, 3, 3, 3, 3)]
+    [InlineData(9, 8, 5, 2, 3, 3, 3)]
+    public void GatherBackwardMatchesTheScatter(int h, int w, int c, int ph, int pw, int sh, int sw)
+    {
+        var rng = new Rng(7);
+        var input = new float[h * w * c];
+        for (int i = 0; i < input.Length; i++) input[i] = rng.NextInt(5);
+        int oh = (h - ph) / sh + 1, ow = (w - pw) / sw + 1;
+        var (output, argmax) = (new float[oh * ow * c], new int[oh * ow * c]);
+        MaxPool2D.PoolImage(output, argmax, input, h, w, c, ph, pw, sh, sw, oh, ow);
+        var dOut = new float[output.Length];
+        for (int i = 0; i < dOut.Length; i++) dOut[i] = i % 7 == 0 ? -0f : rng.NextSingle() - 0.5f;
+        var scatter = new float[input.Length];
+        for (int i = 0; i < dOut.Length; i++) scatter[argmax[i]] += dOut[i];
+        var gather = new float[input.Length];
+        Array.Fill(gather, float.NaN);   // stale values must not survive
+        MaxPool2D.UnpoolImage(gather, dOut, argmax, h, w, c, ph, pw, sh, sw, oh, ow);
+        Assert.Equal(scatter.Select(BitConverter.SingleToInt32Bits), gather.Select(BitConverter.SingleToInt32Bits));
+    }
 }
