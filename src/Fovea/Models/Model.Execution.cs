@@ -55,7 +55,8 @@ public partial class Model
         for (int j = 0; j < n; j++)
         {
             var node = _nodes[j];
-            _runsBackward[j] = node.Layer.TrainableParameterCount > 0 || node.Inputs.Any(v => needsGrad[v]);
+            // An inference replica never runs backward: no gradient buffers, and values live only until their last reader.
+            _runsBackward[j] = !_inferenceOnly && (node.Layer.TrainableParameterCount > 0 || node.Inputs.Any(v => needsGrad[v]));
             needsGrad[node.Output] = _runsBackward[j];
         }
         int Back(int j) => 2 * n - j;

@@ -19,6 +19,7 @@ public partial class Model
     private Model[] _replicas = [];
     private bool _replicasUnavailable;
     private bool _isReplica;
+    private bool _inferenceOnly;
     private ReplicaWork? _replicaWork;
 
     /// <summary>Inference on the batch in <see cref="InputBuffer"/> through the replicas, when that applies;
@@ -66,6 +67,7 @@ public partial class Model
         var last = copy._nodes[^1].Layer;
         last.SoftmaxFusedWithLoss = _nodes[^1].Layer.SoftmaxFusedWithLoss;
         copy._isReplica = true;
+        copy._inferenceOnly = true;
         return copy;
     }
 
