@@ -146,6 +146,13 @@ public sealed class Convolution
         Check(kernel.Length, KernelSize, nameof(kernel), "KH·KW·C·filters");
         if (!bias.IsEmpty && bias.Length != Filters)
             throw new ArgumentException($"bias must be empty or hold filters = {Filters} values; got {bias.Length}", nameof(bias));
+        // What each path derived from the kernel (Winograd's transform, the packed panels) was derived from the kernel
+        // the last call that said it had changed, or an earlier one: stale for every path once a call says so.
+        if (!kernelUnchanged)
+        {
+            _packedKernelValid = false;
+            _winograd?.KernelChanged();
+        }
         if (allowWinograd && WinogradFor(training))
         {
             _winograd!.Forward(output, input, kernel, bias, relu, batch, kernelUnchanged);
@@ -154,7 +161,20 @@ public sealed class Convolution
         int k = _g.PatchSize, f = Filters;
         if (ImplicitForward && !_g.IsPointwise)
         {
-            ForwardImplicit(output, input, kernel, bias, relu, batch);
+            // At inference the kernel is packed once and kept while it is unchanged.
+            ReadOnlySpan<float> packed = default;
+            if (!training && PackKernels)
+            {
+                int length = (int)Sgemm.PackedPanelsLength(k, f);
+                if (!_packedKernelValid || _packedKernel.Length != length)
+                {
+                    if (_packedKernel.Length != length) _packedKernel = AlignedFloats(length);
+                    Sgemm.PackPanels(kernel.Span, k, f, f, _packedKernel.Span);
+                    _packedKernelValid = true;
+                }
+                packed = _packedKernel.Span;
+            }
+            ForwardImplicit(output, input, kernel, bias, relu, batch, packed);
             return;
         }
         for (int first = 0; first < batch; first += TileImages)
@@ -171,6 +191,25 @@ public sealed class Convolution
     /// gradients are summed where they land instead of folded from a patch-gradient matrix (tests and benchmarks turn
     /// it off to compare: both give the same bits).</summary>
     internal static bool ImplicitForward = true;
+
+    /// <summary>Inference forward passes read a kernel packed once into register-tile panels (kept while
+    /// <c>kernelUnchanged</c>) instead of the kernel in place; tests and benchmarks turn it off to compare.</summary>
+    internal static bool PackKernels = true;
+
+    private Memory<float> _packedKernel;
+    private bool _packedKernelValid;
+
+    /// <summary>Floats that start on a 64-byte line (a pinned array that never moves), so that the micro-kernel's
+    /// vector loads of the packed kernel never straddle two lines.</summary>
+    private static unsafe Memory<float> AlignedFloats(int length)
+    {
+        var array = GC.AllocateArray<float>(length + 16, pinned: true);
+        fixed (float* p = array)
+        {
+            int skip = (int)((64 - (nint)p % 64) % 64) / sizeof(float);
+            return array.AsMemory(skip, length);
+        }
+    }
 
     /// <summary>Forces the input gradient's path (benchmarks): true summed where it lands, false GEMM + col2im, null by <see cref="PrefersFusedInputGradient"/>.</summary>
     internal static bool? FusedInputGradient;
@@ -238,7 +277,7 @@ public sealed class Convolution
     /// unpadded one reads the input itself, whole batch at once.
     /// </summary>
     private unsafe void ForwardImplicit(Memory<float> output, ReadOnlyMemory<float> input, ReadOnlyMemory<float> kernel,
-                                        ReadOnlyMemory<float> bias, bool relu, int batch)
+                                        ReadOnlyMemory<float> bias, bool relu, int batch, ReadOnlySpan<float> packedKernel)
     {
         int k = _g.PatchSize, f = Filters;
         bool anyPadding = _g.PadTop + _g.PadBottom + _g.PadLeft + _g.PadRight > 0;
@@ -251,7 +290,7 @@ public sealed class Convolution
             {
                 var patches = new PatchSource(source, _g);
                 Sgemm.MultiplyPatches(in patches, rows, f, k, kernel.Span, f, output.Span.Slice(first * OutputSize, rows * f), f,
-                    bias.Span, relu, Engine.Threads);
+                    bias.Span, relu, Engine.Threads, packedKernel);
             }
         }
     }

@@ -30,6 +30,16 @@ internal readonly record struct ConvolutionCase(ConvGeometry G, int Filters, int
         plan.Forward(y, x, w, bias, Relu, n);
         ConvolutionReference.Forward(yRef, x, w, bias, Relu, n, g, f);
 
+        // Inference: the kernel packed once and kept while the caller says it is unchanged, then a new kernel.
+        var yInference = new float[y.Length];
+        plan.Forward(yInference, x, w, bias, Relu, n, kernelUnchanged: false, training: false);
+        plan.Forward(yInference, x, w, bias, Relu, n, kernelUnchanged: true, training: false);
+        var w2 = Integers(rng, w.Length, 2);
+        var y2 = new float[y.Length];
+        var y2Ref = new float[y.Length];
+        plan.Forward(y2, x, w2, bias, Relu, n, kernelUnchanged: false, training: false);
+        ConvolutionReference.Forward(y2Ref, x, w2, bias, Relu, n, g, f);
+
         var dx = Integers(rng, x.Length, 9);   // overwritten: stale values must not leak through
         var dxRef = new float[x.Length];
         plan.BackwardInput(dx, dz, w, n);
@@ -40,7 +50,8 @@ internal readonly record struct ConvolutionCase(ConvGeometry G, int Filters, int
         plan.BackwardKernel(dw, dz, x, n);
         ConvolutionReference.BackwardKernel(dwRef, dz, x, n, g, f);
 
-        detail = FirstDifference("forward", y, yRef) ?? FirstDifference("backward input", dx, dxRef)
+        detail = FirstDifference("forward", y, yRef) ?? FirstDifference("inference forward", yInference, yRef)
+                 ?? FirstDifference("inference forward, new kernel", y2, y2Ref) ?? FirstDifference("backward input", dx, dxRef)
                  ?? FirstDifference("backward kernel", dw, dwRef) ?? "";
         bool ok = detail.Length == 0;
         detail = $"{(ok ? "ok" : "FAIL")} conv {this}{(ok ? "" : ": " + detail)}";

@@ -14,12 +14,14 @@ internal sealed unsafe class PackBuffers
 
     public static PackBuffers ForThisThread => t_current ??= new PackBuffers();
 
-    private Region _b, _a, _edge, _tile, _corners;
+    private Region _b, _a, _edge, _tile, _corners, _c;
 
     public float* B(nint floats) => _b.Ensure(floats);
     public float* A(nint floats) => _a.Ensure(floats);
     public float* Edge(nint floats) => _edge.Ensure(floats);
     public float* Tile(nint floats) => _tile.Ensure(floats);
+    /// <summary>A part's own block of C (<see cref="Sgemm.Tuning.PrivateCMaxFloats"/>).</summary>
+    public float* C(nint floats) => _c.Ensure(floats);
     /// <summary>Offsets of the pixels of one k block, for a kernel gradient read from the images in place.</summary>
     public nint* Corners(nint count) => (nint*)_corners.Ensure(count * (sizeof(nint) / sizeof(float)));
 
@@ -30,6 +32,7 @@ internal sealed unsafe class PackBuffers
         _edge.Free();
         _tile.Free();
         _corners.Free();
+        _c.Free();
     }
 
     private struct Region

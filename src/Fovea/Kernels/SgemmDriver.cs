@@ -34,6 +34,9 @@ internal unsafe struct GemmArgs
     /// TransA, its transpose: row r a kernel tap, depth p the pixel PatchFirstRow + p.</summary>
     public PatchSource Patches;
     public int PatchFirstRow;
+    /// <summary>When set, op(B) already packed by <see cref="Sgemm.PackPanels"/>: NR-column panels over the whole
+    /// depth, panel q at PackedB + q·K·NR, zero-padded; B and DirectB are then unused.</summary>
+    public float* PackedB;
 }
 
 /// <summary>
@@ -67,6 +70,39 @@ internal static unsafe class SgemmDriver<TOps, TVec>
     public static void Run(in GemmArgs g, int i0, int i1, int j0, int j1)
     {
         int nr = NR;
+        int width = RoundUp(j1 - j0, nr);
+        if (g.K > g.Kc && (long)(i1 - i0) * width <= Sgemm.Tuning.PrivateCMaxFloats)
+        {
+            RunPrivateC(in g, i0, i1, j0, j1, width);
+            return;
+        }
+        RunBlocks(in g, i0, i1, j0, j1);
+    }
+
+    /// <summary><see cref="Run"/> into an aligned scratch block of C (rows i0.., columns j0.., row stride
+    /// <paramref name="width"/>), then C written once: the same loads, sums and stores, in another place.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void RunPrivateC(in GemmArgs g, int i0, int i1, int j0, int j1, int width)
+    {
+        float* block = PackBuffers.ForThisThread.C((nint)(i1 - i0) * width);
+        int cols = j1 - j0;
+        if (g.Accumulate)
+        {
+            for (int i = i0; i < i1; i++)
+                new ReadOnlySpan<float>(g.C + i * g.Ldc + j0, cols).CopyTo(new Span<float>(block + (nint)(i - i0) * width, cols));
+        }
+        var h = g;
+        h.C = block - (nint)i0 * width - j0;   // so that row i, column j lands at block[(i − i0)·width + j − j0]
+        h.Ldc = width;
+        RunBlocks(in h, i0, i1, j0, j1);
+        for (int i = i0; i < i1; i++)
+            new ReadOnlySpan<float>(block + (nint)(i - i0) * width, cols).CopyTo(new Span<float>(g.C + i * g.Ldc + j0, cols));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void RunBlocks(in GemmArgs g, int i0, int i1, int j0, int j1)
+    {
+        int nr = NR;
         var buffers = PackBuffers.ForThisThread;
         int kcMax = Math.Min(g.Kc, g.K);
         int ncMax = Math.Min(g.Nc, j1 - j0);
@@ -84,7 +120,7 @@ internal static unsafe class SgemmDriver<TOps, TVec>
                 bool load = g.Accumulate || pc > 0;
                 bool last = pc + kb == g.K;
                 // DirectB: full panels are read in place; a block with an edge panel is packed whole (padded).
-                if (!g.DirectB || nb % nr != 0) PackB(in g, pc, kb, jc, nb, bPack);
+                if (g.PackedB == null && (!g.DirectB || nb % nr != 0)) PackB(in g, pc, kb, jc, nb, bPack);
                 // A kernel gradient read from the images: where each pixel of this k block starts, found once for all tiles.
                 nint* corners = null;
                 if (g.Patches.Images != null && g.TransA)
@@ -102,7 +138,8 @@ internal static unsafe class SgemmDriver<TOps, TVec>
                         int ncur = Math.Min(nr, nb - jr);
                         float* bPanel = bPack + (nint)jr * kb;   // panel jr/NR starts at (jr/NR)·kb·NR
                         nint bStride = nr;
-                        if (g.DirectB && ncur == nr) { bPanel = g.B + pc * g.Ldb + jc + jr; bStride = g.Ldb; }
+                        if (g.PackedB != null) bPanel = g.PackedB + (nint)((jc + jr) / nr) * g.K * nr + (nint)pc * nr;
+                        else if (g.DirectB && ncur == nr) { bPanel = g.B + pc * g.Ldb + jc + jr; bStride = g.Ldb; }
                         float* bias = last && g.Bias != null ? g.Bias + jc + jr : null;
                         bool relu = last && g.Relu;
                         for (int ir = 0; ir < mb; ir += MR)
@@ -486,6 +523,15 @@ internal static unsafe class SgemmDriver<TOps, TVec>
                 }
             }
         }
+    }
+
+    /// <summary>Packs a non-transposed B (k × n, row stride ldb) as NR-column panels over the whole depth: panel q at
+    /// dst + q·k·NR, row p of it at + p·NR, zero-padded past n (<see cref="GemmArgs.PackedB"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void PackPanels(float* b, int k, int n, nint ldb, float* dst)
+    {
+        var g = new GemmArgs { B = b, Ldb = ldb, K = k, N = n };
+        PackB(in g, 0, k, 0, n, dst);
     }
 
     /// <summary>Packs op(A)[ic.., pc..] (mb × kb) as MR-row panels.</summary>

@@ -163,6 +163,9 @@ public sealed class WinogradConvolution
         _work.KernelGradient(kernelGrad);
     }
 
+    /// <summary>The kernel changed: the next forward pass transforms it whatever its caller promises.</summary>
+    internal void KernelChanged() => _forwardKernelReady = false;
+
     private void EnsureU()
     {
         if (_u.Length == 0) _u = new float[Xi * _g.InChannels * Filters];

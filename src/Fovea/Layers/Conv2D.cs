@@ -136,7 +136,7 @@ public sealed class Conv2D : UnaryLayer
     internal int InferenceBatch { get; set; }
 
     /// <summary>Fewest images in an inference call for Winograd.</summary>
-    internal const int WinogradMinBatch = 8;
+    internal static int WinogradMinBatch = 8;
 
     private bool WinogradBatch(int batch) => (InferenceBatch > 0 ? InferenceBatch : batch) >= WinogradMinBatch;
 

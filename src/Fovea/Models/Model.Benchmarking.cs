@@ -94,6 +94,37 @@ public partial class Model
         OutputBuffer.AsSpan(0, output.Length).CopyTo(output);
     }
 
+    /// <summary>
+    /// Inference on <paramref name="batch"/> random-free zero images, one pass with parallel kernels as
+    /// <see cref="ForwardPass"/> runs it below the replicas' threshold, timed per node: the fastest milliseconds of
+    /// each node over <paramref name="trials"/> passes, a fused convolution → max-pool counted on the convolution.
+    /// </summary>
+    internal (string Name, double Milliseconds)[] ProfileInference(int batch, int trials)
+    {
+        EnsureCapacity(batch);
+        var fastest = new long[_nodes.Count];
+        Array.Fill(fastest, long.MaxValue);
+        foreach (var node in _nodes)
+            if (node.Layer is Conv2D conv) conv.InferenceBatch = batch;
+        for (int t = 0; t < trials; t++)
+        {
+            for (int j = 0; j < _nodes.Count; j++)
+            {
+                var node = _nodes[j];
+                long start = Stopwatch.GetTimestamp();
+                int at = j;
+                if (_poolsInConvolution[j])
+                {
+                    ((Conv2D)node.Layer).ForwardPooled(_values[_nodes[j + 1].Output], _nodeInputs[j][0], (MaxPool2D)_nodes[j + 1].Layer, batch);
+                    j++;
+                }
+                else node.Layer.Forward(_values[node.Output], _nodeInputs[j], batch, training: false);
+                fastest[at] = Math.Min(fastest[at], Stopwatch.GetTimestamp() - start);
+            }
+        }
+        return _nodes.Select((n, j) => (n.Layer.Name ?? n.Layer.NameStem, fastest[j] == long.MaxValue ? 0 : fastest[j] * 1000.0 / Stopwatch.Frequency)).ToArray();
+    }
+
     /// <summary>Checks a caller's batch and copies it into the input and label buffers; returns its size.</summary>
     private int LoadBatch(ReadOnlySpan<float> x, ReadOnlySpan<int> y)
     {

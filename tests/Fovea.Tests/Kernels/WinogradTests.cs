@@ -229,6 +229,47 @@ public class WinogradTests
         }
     }
 
+    /// <summary>
+    /// Batches of one image read the kernel packed into panels, batches of eight run Winograd: each path keeps what it
+    /// derived from the kernel only while no weight changed, including changes another path's call saw first (a write,
+    /// then a batch of eight, then a batch of one must not reuse the panels packed before the write).
+    /// </summary>
+    [Fact]
+    public void Kernels_derived_for_inference_follow_weight_changes_whichever_batch_sees_them_first()
+    {
+        using var _ = new EngineWinograd(WinogradUse.Inference);
+        var model = new Fovea.Models.Sequential(
+            new Conv2D(32, (3, 3), Activation.Relu, Padding.Same, inputShape: new Shape(6, 6, 32)),
+            new Conv2D(32, (3, 3), Activation.Relu, Padding.Same),
+            new Flatten(),
+            new Dense(4, Activation.Softmax)) { Seed = 9 };
+        var rng = new Rng(10);
+        int n = Conv2D.WinogradMinBatch;
+        var x = new float[n * 6 * 6 * 32];
+        for (int i = 0; i < x.Length; i++) x[i] = rng.NextSingle();
+        var images = new Tensor(new Shape(n, 6, 6, 32), x);
+        var one = new Tensor(new Shape(1, 6, 6, 32), x[..(6 * 6 * 32)]);
+        model.Predict(one, 1);
+        model.Predict(images, n);
+        for (int round = 0; round < 2; round++)
+        {
+            var weights = model.Weights;
+            for (int i = 0; i < weights.Length; i++) weights[i] *= -1.25f;
+            float[] first, second;
+            if (round == 0) (first, second) = (model.Predict(images, n).Data, model.Predict(one, 1).Data);
+            else (second, first) = (model.Predict(one, 1).Data, model.Predict(images, n).Data);
+            var fresh = new Fovea.Models.Sequential(
+                new Conv2D(32, (3, 3), Activation.Relu, Padding.Same, inputShape: new Shape(6, 6, 32)),
+                new Conv2D(32, (3, 3), Activation.Relu, Padding.Same),
+                new Flatten(),
+                new Dense(4, Activation.Softmax)) { Seed = 9 };
+            fresh.Build();
+            model.Weights.CopyTo(fresh.Weights);
+            Assert.Equal(fresh.Predict(images, n).Data, first);
+            Assert.Equal(fresh.Predict(one, 1).Data, second);
+        }
+    }
+
     /// <summary>Below <see cref="Conv2D.WinogradMinBatch"/> images, inference stays on the implicit GEMM: the same bits
     /// as with Winograd off; from it on, Winograd's.</summary>
     [Fact]
