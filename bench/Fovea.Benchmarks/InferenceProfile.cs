@@ -36,6 +36,9 @@ internal static class InferenceProfile
         var rng = Rng.For(0, "infer-layers");
         for (int i = 0; i < x.Length; i++) x[i] = rng.NextSingle();
         var y = new float[batch * outSize];
+        // Warm-up (tiered JIT, planning, packed kernels), then the layers, then whole passes.
+        for (int t = 0; t < trials; t++) model.PredictBatch(y, x, batch);
+        var layers = model.ProfileInference(batch, trials);
         double whole = double.MaxValue;
         for (int t = 0; t < trials; t++)
         {
@@ -43,7 +46,6 @@ internal static class InferenceProfile
             model.PredictBatch(y, x, batch);
             whole = Math.Min(whole, Stopwatch.GetElapsedTime(start).TotalMilliseconds);
         }
-        var layers = model.ProfileInference(batch, trials);
         double sum = layers.Sum(l => l.Milliseconds);
         foreach (var (layer, ms) in layers)
             Console.WriteLine($"{layer,-24} {ms * 1000,9:F1} us {100 * ms / sum,5:F1}%");

@@ -266,8 +266,10 @@ public static unsafe class Sgemm
         // A call from inside a pool part still splits the same way; the pool then runs the parts inline.
         if (threads > 1 && macs >= Tuning.ParallelMinMacs)
         {
-            // Split the axis that divides most evenly over the threads; on a tie, M (each part then reads only its rows of A).
-            bool splitM = Balance(panelsM, threads) >= Balance(panelsN, threads);
+            // M when it has enough row panels for parts of MinPanelsPerMPart, else the axis that divides most evenly over
+            // the threads; on a tie, M (each part then reads only its rows of A). Parts of an N split write the same
+            // rows of C side by side, and unless C's rows start on cache lines, two threads write into shared lines.
+            bool splitM = panelsM >= threads * Tuning.MinPanelsPerMPart || Balance(panelsM, threads) >= Balance(panelsN, threads);
             int panels = splitM ? panelsM : panelsN;
             // More parts than threads, when the shape allows, so that a thread slowed by a neighbour on this
             // shared machine (or woken late) leaves its remaining parts to the others. Each M part packs all of B

@@ -93,6 +93,23 @@ public sealed class BatchNormalization : UnaryLayer
         }
     }
 
+    /// <summary>
+    /// The inference transform as y = x·scale + shift per channel, with the moving statistics: what a preceding
+    /// convolution folds into its kernel and bias at inference (ONNX Runtime does the same when it optimises a graph).
+    /// </summary>
+    internal void InferenceAffine(Span<float> scale, Span<float> shift)
+    {
+        int c = Channels;
+        ReadOnlySpan<float> mean = _movingMean.Current, variance = _movingVariance.Current;
+        ReadOnlySpan<float> gamma = _gamma is null ? [] : _gamma.Current, beta = _beta is null ? [] : _beta.Current;
+        for (int k = 0; k < c; k++)
+        {
+            double s = (gamma.IsEmpty ? 1.0 : gamma[k]) / Math.Sqrt((double)variance[k] + Epsilon);
+            scale[k] = (float)s;
+            shift[k] = (float)((beta.IsEmpty ? 0.0 : beta[k]) - mean[k] * s);
+        }
+    }
+
     /// <summary>dβ += Σdy, dγ += Σdy·x̂, dx = γ·(1/σ)/R·(R·dy − Σdy − x̂·Σ(dy·x̂)), with x̂ recomputed from x.</summary>
     public override void Backward(float[]? inputGrad, float[] outputGrad, float[] input, float[] output, int batch)
     {

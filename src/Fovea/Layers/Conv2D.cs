@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using System.Text.Json.Nodes;
 using Fovea.Kernels;
 
@@ -108,20 +109,68 @@ public sealed class Conv2D : UnaryLayer
     internal void ForwardPooled(float[] output, float[] input, MaxPool2D pool, int batch)
     {
         CheckCapacity(batch);
+        RunPooled(output, input, pool, Values(_kernel), UseBias ? Values(_bias) : ReadOnlyMemory<float>.Empty,
+            Activation == Activation.Relu, KernelUnchangedSinceLastInference(folded: false), batch);
+    }
+
+    private void RunPooled(float[] output, float[] input, MaxPool2D pool, ReadOnlyMemory<float> kernel, ReadOnlyMemory<float> bias,
+                           bool relu, bool unchanged, int batch)
+    {
         int inSize = (int)InputShape.Size, convSize = (int)OutputShape.Size;
         int chunk = Math.Clamp(PooledChunkFloats / convSize, 1, Math.Max(batch, 1));
         if (_pooledChunk.Length < chunk * convSize) _pooledChunk = new float[chunk * convSize];
-        var kernel = Values(_kernel);
-        var bias = UseBias ? Values(_bias) : ReadOnlyMemory<float>.Empty;
-        bool unchanged = KernelUnchangedSinceLastInference();
         for (int first = 0; first < batch; first += chunk)
         {
             int images = Math.Min(chunk, batch - first);
             _conv.Forward(_pooledChunk.AsMemory(0, images * convSize), input.AsMemory(first * inSize, images * inSize),
-                kernel, bias, Activation == Activation.Relu, images, kernelUnchanged: unchanged || first > 0, training: false,
+                kernel, bias, relu, images, kernelUnchanged: unchanged || first > 0, training: false,
                 allowWinograd: WinogradBatch(batch));
             pool.PoolForInference(output, first, _pooledChunk, images);
         }
+    }
+
+    private float[] _foldedKernel = [], _foldedBias = [], _foldScale = [], _foldShift = [];
+    private long _foldedGeneration = -1;
+    private BatchNormalization? _foldedFrom;
+    private bool _foldScalesPositive;
+
+    /// <summary>
+    /// Inference only: this convolution, then <paramref name="pool"/> if given, then <paramref name="norm"/>, computed
+    /// as one convolution whose kernel and bias have the normalisation folded in (kernel·scale, bias·scale + shift per
+    /// filter; kept while no weight changes), written straight into <paramref name="output"/>. Through a max-pool only
+    /// where every scale is positive (max and a positive affine map commute); false, having done nothing, otherwise.
+    /// The rounding differs from running the layers one by one in the last bits, as in ONNX Runtime's fused graphs.
+    /// </summary>
+    internal bool ForwardFolded(float[] output, float[] input, BatchNormalization norm, MaxPool2D? pool, int batch)
+    {
+        CheckCapacity(batch);
+        if (Activation != Activation.Linear) return false;
+        long now = Parameter.Generation;
+        bool refold = now != _foldedGeneration || !ReferenceEquals(norm, _foldedFrom);
+        if (refold) Fold(norm, now);
+        if (pool is not null && !_foldScalesPositive) return false;
+        bool unchanged = KernelUnchangedSinceLastInference(folded: true) && !refold;
+        if (pool is not null) RunPooled(output, input, pool, _foldedKernel, _foldedBias, relu: false, unchanged, batch);
+        else _conv.Forward(output, input, _foldedKernel, _foldedBias, relu: false, batch, kernelUnchanged: unchanged,
+            training: false, allowWinograd: WinogradBatch(batch));
+        return true;
+    }
+
+    private void Fold(BatchNormalization norm, long generation)
+    {
+        int f = Filters, taps = _g.PatchSize;
+        if (_foldScale.Length != f) (_foldScale, _foldShift, _foldedBias) = (new float[f], new float[f], new float[f]);
+        if (_foldedKernel.Length != _kernel.Length) _foldedKernel = new float[_kernel.Length];
+        norm.InferenceAffine(_foldScale, _foldShift);
+        _foldScalesPositive = _foldScale.All(v => v > 0);
+        ReadOnlySpan<float> kernel = _kernel.Current;
+        for (int p = 0; p < taps; p++)
+            TensorPrimitives.Multiply(kernel.Slice(p * f, f), _foldScale, _foldedKernel.AsSpan(p * f, f));
+        ReadOnlySpan<float> bias = UseBias ? _bias.Current : [];
+        for (int k = 0; k < f; k++)
+            _foldedBias[k] = (float)((bias.IsEmpty ? 0.0 : bias[k]) * _foldScale[k] + _foldShift[k]);
+        _foldedGeneration = generation;
+        _foldedFrom = norm;
     }
 
     private long _inferenceGeneration = -1;
@@ -145,20 +194,23 @@ public sealed class Conv2D : UnaryLayer
     /// plan may reuse what it derived from the kernel then (Winograd's transform: at batch 1 it cost more than the
     /// convolution itself). A training pass, or any other pass of the plan, makes the plan transform again anyway.
     /// </summary>
-    private bool KernelUnchangedSinceLastInference()
+    private bool KernelUnchangedSinceLastInference(bool folded)
     {
         long now = Parameter.Generation;
-        bool unchanged = now == _inferenceGeneration;
+        bool unchanged = now == _inferenceGeneration && folded == _inferenceFolded;
         _inferenceGeneration = now;
+        _inferenceFolded = folded;
         return unchanged;
     }
+
+    private bool _inferenceFolded;
 
     public override void Forward(float[] output, float[] input, int batch, bool training)
     {
         CheckCapacity(batch);
         // out[B, OH, OW, filters] = conv(input[B, H, W, cin], kernel[kh, kw, cin, filters]) + bias (+ relu)
         _conv.Forward(output, input, Values(_kernel), UseBias ? Values(_bias) : ReadOnlyMemory<float>.Empty, Activation == Activation.Relu, batch,
-            kernelUnchanged: !training && KernelUnchangedSinceLastInference(), training: training, allowWinograd: training || WinogradBatch(batch));
+            kernelUnchanged: !training && KernelUnchangedSinceLastInference(folded: false), training: training, allowWinograd: training || WinogradBatch(batch));
     }
 
     public override void Backward(float[]? inputGrad, float[] outputGrad, float[] input, float[] output, int batch)

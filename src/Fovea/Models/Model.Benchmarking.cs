@@ -97,7 +97,7 @@ public partial class Model
     /// <summary>
     /// Inference on <paramref name="batch"/> random-free zero images, one pass with parallel kernels as
     /// <see cref="ForwardPass"/> runs it below the replicas' threshold, timed per node: the fastest milliseconds of
-    /// each node over <paramref name="trials"/> passes, a fused convolution → max-pool counted on the convolution.
+    /// each node over <paramref name="trials"/> passes, a fused run (convolution → max-pool → BatchNorm) counted on its first node.
     /// </summary>
     internal (string Name, double Milliseconds)[] ProfileInference(int batch, int trials)
     {
@@ -110,15 +110,9 @@ public partial class Model
         {
             for (int j = 0; j < _nodes.Count; j++)
             {
-                var node = _nodes[j];
                 long start = Stopwatch.GetTimestamp();
                 int at = j;
-                if (_poolsInConvolution[j])
-                {
-                    ((Conv2D)node.Layer).ForwardPooled(_values[_nodes[j + 1].Output], _nodeInputs[j][0], (MaxPool2D)_nodes[j + 1].Layer, batch);
-                    j++;
-                }
-                else node.Layer.Forward(_values[node.Output], _nodeInputs[j], batch, training: false);
+                j = InferenceStep(j, batch);
                 fastest[at] = Math.Min(fastest[at], Stopwatch.GetTimestamp() - start);
             }
         }

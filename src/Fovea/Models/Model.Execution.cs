@@ -17,6 +17,7 @@ public partial class Model
     private int[] _batchLabels = [];
     private int[] _batchIndices = [];
     private bool[] _poolsInConvolution = [];
+    private int[] _foldedNorm = [];
     private int _capacity;
 
     private int Classes => OutputShape[^1];
@@ -59,6 +60,11 @@ public partial class Model
             _runsBackward[j] = !_inferenceOnly && (node.Layer.TrainableParameterCount > 0 || node.Inputs.Any(v => needsGrad[v]));
             needsGrad[node.Output] = _runsBackward[j];
         }
+        PlanInferenceFusion();
+        // A normalisation folded into a convolution is written by the convolution's step: its buffer lives from there.
+        var starts = Enumerable.Range(0, n).ToArray();
+        for (int j = 0; j < n; j++)
+            if (_foldedNorm[j] > 0) starts[_foldedNorm[j]] = j;
         int Back(int j) => 2 * n - j;
         var lifetimes = new List<BufferPlan.Lifetime>();
         var owner = new List<(int Value, bool Grad)>();
@@ -77,7 +83,7 @@ public partial class Model
                 if (c == n - 1) end = Math.Max(end, n);
             }
             long size = (long)batchSize * _valueShapes[v].Size;
-            lifetimes.Add(new(size, j, end));
+            lifetimes.Add(new(size, starts[j], end));
             owner.Add((v, false));
             if (!needsGrad[v]) continue;
             int lastConsumer = Enumerable.Range(j + 1, n - j - 1).LastOrDefault(c => _nodes[c].Inputs.Contains(v), -1);
@@ -132,19 +138,63 @@ public partial class Model
             for (int k = 0; k < _accumulateSlots[j].Length; k++)
                 _nodeInputGrads[j][_accumulateSlots[j][k]] = _sumScratch[k];
 
-        // In inference, a convolution whose output only a max-pool reads pools it chunk by chunk, from cache.
-        _poolsInConvolution = new bool[n];
-        for (int j = 0; j + 1 < n; j++)
-        {
-            int v = _nodes[j].Output;
-            _poolsInConvolution[j] = _nodes[j].Layer is Conv2D && _nodes[j + 1].Layer is MaxPool2D && _nodes[j + 1].Inputs[0] == v
-                && v != OutputValue && Enumerable.Range(j + 2, n - j - 2).All(c => !_nodes[c].Inputs.Contains(v));
-        }
-
         foreach (var node in _nodes) node.Layer.Plan(batchSize);
         _capacity = batchSize;
         _batchLabels = new int[batchSize];
         _batchIndices = new int[batchSize];
+    }
+
+    /// <summary>
+    /// The inference graph's fusions, from the graph alone: a convolution whose output only a max-pool reads pools it
+    /// chunk by chunk, from cache; a bias-free or linear convolution whose output (or its max-pool's) only a
+    /// BatchNormalization reads takes that normalisation into its kernel and bias (<see cref="Conv2D.ForwardFolded"/>).
+    /// </summary>
+    private void PlanInferenceFusion()
+    {
+        int n = _nodes.Count;
+        _poolsInConvolution = new bool[n];
+        _foldedNorm = new int[n];
+        for (int j = 0; j + 1 < n; j++)
+        {
+            _poolsInConvolution[j] = _nodes[j].Layer is Conv2D && _nodes[j + 1].Layer is MaxPool2D && OnlyReader(j, j + 1);
+            if (_nodes[j].Layer is not Conv2D { Activation: Activation.Linear }) continue;
+            int norm = _poolsInConvolution[j] ? j + 2 : j + 1;
+            if (norm < n && _nodes[norm].Layer is BatchNormalization && OnlyReader(norm - 1, norm)) _foldedNorm[j] = norm;
+        }
+
+        // Node r is the one reader of node j's output, which is not the model's output either.
+        bool OnlyReader(int j, int r)
+        {
+            int v = _nodes[j].Output;
+            return _nodes[r].Inputs.Length == 1 && _nodes[r].Inputs[0] == v && v != OutputValue
+                && Enumerable.Range(j + 1, n - j - 1).All(c => c == r || !_nodes[c].Inputs.Contains(v));
+        }
+    }
+
+    /// <summary>Folds BatchNormalization into the convolution before it at inference (tests turn it off to compare
+    /// with the layers one by one).</summary>
+    internal static bool FoldBatchNorm = true;
+
+    /// <summary>One step of an inference pass from node <paramref name="j"/>: the node, or a fused run of nodes from
+    /// it; returns the last node it computed.</summary>
+    private int InferenceStep(int j, int batch)
+    {
+        var node = _nodes[j];
+        int norm = _foldedNorm[j];
+        if (norm > 0 && FoldBatchNorm)
+        {
+            var pool = norm == j + 2 ? (MaxPool2D)_nodes[j + 1].Layer : null;
+            if (((Conv2D)node.Layer).ForwardFolded(_values[_nodes[norm].Output], _nodeInputs[j][0], (BatchNormalization)_nodes[norm].Layer, pool, batch))
+                return norm;
+        }
+        if (_poolsInConvolution[j])
+        {
+            ((Conv2D)node.Layer).ForwardPooled(_values[_nodes[j + 1].Output], _nodeInputs[j][0], (MaxPool2D)_nodes[j + 1].Layer, batch);
+            return j + 1;
+        }
+        node.Layer.StepSeed = 0;
+        node.Layer.Forward(_values[node.Output], _nodeInputs[j], batch, training: false);
+        return j;
     }
 
     /// <summary>Runs every layer on the batch in <see cref="InputBuffer"/>. <paramref name="wholeBatch"/>: in inference,
@@ -163,10 +213,9 @@ public partial class Model
         for (int j = 0; j < _nodes.Count; j++)
         {
             var node = _nodes[j];
-            if (!training && _poolsInConvolution[j])
+            if (!training)
             {
-                ((Conv2D)node.Layer).ForwardPooled(_values[_nodes[j + 1].Output], _nodeInputs[j][0], (MaxPool2D)_nodes[j + 1].Layer, batch);
-                j++;
+                j = InferenceStep(j, batch);
                 continue;
             }
             node.Layer.StepSeed = stepSeed;
