@@ -75,24 +75,35 @@ public sealed class Normalization : UnaryLayer
 
     public override void Forward(float[] output, float[] input, int batch, bool training)
     {
-        int c = Channels, rows = batch * (int)(OutputShape.Size / c);
+        int c = Channels, total = batch * (int)OutputShape.Size;
         // Loaded weights may have replaced the statistics since the last call: the per-channel factors are cheap to redo.
-        if (_scale.Length != c) (_scale, _shift) = (new float[c], new float[c]);
+        // They are laid out for a run of whole pixels (about 1,024 floats), so that a 3-channel image takes a few long
+        // vector calls instead of one 3-float call per pixel (14 µs for a 32×32 image): the same products and sums.
+        int run = c * Math.Max(1, 1024 / c);
+        if (_scale.Length != run) (_scale, _shift) = (new float[run], new float[run]);
+        ReadOnlySpan<float> mean = _meanWeight.Current, variance = _varianceWeight.Current;
         for (int k = 0; k < c; k++)
         {
-            _scale[k] = 1f / MathF.Sqrt(_varianceWeight.Current[k]);
-            _shift[k] = -_meanWeight.Current[k] * _scale[k];
+            _scale[k] = 1f / MathF.Sqrt(variance[k]);
+            _shift[k] = -mean[k] * _scale[k];
         }
-        for (int r = 0; r < rows; r++)
-            TensorPrimitives.MultiplyAdd(input.AsSpan(r * c, c), _scale, _shift, output.AsSpan(r * c, c));
+        for (int k = c; k < run; k++) (_scale[k], _shift[k]) = (_scale[k - c], _shift[k - c]);
+        for (int at = 0; at < total; at += run)
+        {
+            int n = Math.Min(run, total - at);
+            TensorPrimitives.MultiplyAdd(input.AsSpan(at, n), _scale.AsSpan(0, n), _shift.AsSpan(0, n), output.AsSpan(at, n));
+        }
     }
 
     public override void Backward(float[]? inputGrad, float[] outputGrad, float[] input, float[] output, int batch)
     {
         if (inputGrad is null) return;
-        int c = Channels, rows = batch * (int)(OutputShape.Size / c);
-        for (int r = 0; r < rows; r++)
-            TensorPrimitives.Multiply(outputGrad.AsSpan(r * c, c), _scale, inputGrad.AsSpan(r * c, c));
+        int total = batch * (int)OutputShape.Size, run = _scale.Length;
+        for (int at = 0; at < total; at += run)
+        {
+            int n = Math.Min(run, total - at);
+            TensorPrimitives.Multiply(outputGrad.AsSpan(at, n), _scale.AsSpan(0, n), inputGrad.AsSpan(at, n));
+        }
     }
 
     public override JsonObject GetConfig()
