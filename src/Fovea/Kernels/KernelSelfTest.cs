@@ -73,6 +73,10 @@ internal static class KernelSelfTest
             // stride-2 asymmetric padding read from the zero-bordered copy.
             new(ConvGeometry.Same(5, 4, 50, 3, 3), 19, 3, 0, true, true),
             new(ConvGeometry.Padded(7, 6, 9, 3, 3, 2, 1, 1, 2, 1, 0), 37, 2, 1, true, false),
+            // Row tiles (AVX-512, maps 3–8 wide): k blocks inside one kernel row, skipped at the top and bottom rows
+            // (first block, last block with bias and ReLU), a filter tail, a 3-wide map.
+            new(ConvGeometry.Same(5, 7, 130, 3, 3), 40, 2, 0, true, true),
+            new(ConvGeometry.Same(3, 3, 140, 3, 3), 33, 3, 0, false, true),
             // Winograd F(2×2, 3×3): channel tails on every width (17, 33), partial tiles, asymmetric padding,
             // chunks that cut images.
             new(ConvGeometry.Same(9, 7, 5, 3, 3), 6, 3, 2, true, true, ConvolutionAlgorithm.Winograd),

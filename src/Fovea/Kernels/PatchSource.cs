@@ -14,6 +14,9 @@ internal readonly unsafe struct PatchSource
     public readonly float* Images;
     public readonly int OutWidth, OutPixels, StrideHeight, StrideWidth, Channels, Segment;
     public readonly nint ImageFloats, RowFloats;
+    /// <summary>The unpadded input's height, the top padding and the kernel's height: which kernel rows of an output
+    /// row read only padding (<see cref="PaddedKernelRows"/>).</summary>
+    public readonly int InHeight, PadTop, KernelHeight;
 
     /// <param name="images">Padded images: <paramref name="g"/>'s height and width plus its padding.</param>
     public PatchSource(float* images, in ConvGeometry g)
@@ -27,6 +30,18 @@ internal readonly unsafe struct PatchSource
         Segment = g.KernelWidth * g.InChannels;
         RowFloats = (nint)(g.Width + g.PadLeft + g.PadRight) * g.InChannels;
         ImageFloats = (g.Height + g.PadTop + g.PadBottom) * RowFloats;
+        InHeight = g.Height;
+        PadTop = g.PadTop;
+        KernelHeight = g.KernelHeight;
+    }
+
+    /// <summary>Bit kh is set when kernel row kh of output row <paramref name="oh"/> reads only the zero border.</summary>
+    public int PaddedKernelRows(int oh)
+    {
+        int mask = 0;
+        for (int kh = 0; kh < KernelHeight && kh < 31; kh++)
+            if ((uint)(oh * StrideHeight + kh - PadTop) >= (uint)InHeight) mask |= 1 << kh;
+        return mask;
     }
 
     public unsafe bool IsSet => Images != null;

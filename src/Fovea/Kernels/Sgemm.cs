@@ -60,6 +60,8 @@ public static unsafe class Sgemm
         /// two threads meet inside a cache line of an unaligned C, that line went back and forth between the cores
         /// (a 7×7×256 layer at batch 1: 190 µs on 2 threads with C off a line boundary, 163 µs on one).</summary>
         public static int PrivateCMaxFloats = 1 << 14;
+        /// <summary>Row tiles for narrow output maps (<see cref="GemmArgs.RowTile"/>); tests turn them off to compare.</summary>
+        public static bool RowTiles = true;
     }
 
     /// <summary>
@@ -148,7 +150,9 @@ public static unsafe class Sgemm
                 DirectB = ldb <= NR || m <= Tuning.DirectBMaxM,
                 Patches = patches,
                 PackedB = packedB.IsEmpty ? null : ppacked,
+                RowTile = RowTileFor(in patches),
             };
+            if (g.RowTile > 0) g.Mc = Math.Max(1, Tuning.Mc / g.RowTile) * g.RowTile;
             Execute(in g, threads);
         }
     }
@@ -181,6 +185,14 @@ public static unsafe class Sgemm
             Execute(in g, threads);
         }
     }
+
+    /// <summary>
+    /// Row tiles for a forward pass over patches (<see cref="GemmArgs.RowTile"/>): on the AVX-512 path, whose 32
+    /// registers hold 8 rows of accumulators, for output maps 3–8 pixels wide, where 6-row tiles waste rows (a 7×7 map
+    /// takes 9 tiles of 6 for 49 pixels) and whole rows of taps at the top and bottom read only padding.
+    /// </summary>
+    private static int RowTileFor(in PatchSource patches) =>
+        Tuning.RowTiles && ActiveKernel == Path.Avx512 && patches.OutWidth is >= 3 and <= 8 ? patches.OutWidth : 0;
 
     /// <summary>Floats <see cref="PackPanels"/> writes for a k × n B on this CPU path.</summary>
     internal static long PackedPanelsLength(int k, int n) => (long)(n + NR - 1) / NR * NR * k;
@@ -261,7 +273,8 @@ public static unsafe class Sgemm
     private static void Execute(in GemmArgs g, int threads)
     {
         int nr = NR;
-        int panelsM = (g.M + MR - 1) / MR, panelsN = (g.N + nr - 1) / nr;
+        int rowUnit = g.RowTile > 0 ? g.RowTile : MR;
+        int panelsM = (g.M + rowUnit - 1) / rowUnit, panelsN = (g.N + nr - 1) / nr;
         long macs = (long)g.M * g.N * g.K;
         // A call from inside a pool part still splits the same way; the pool then runs the parts inline.
         if (threads > 1 && macs >= Tuning.ParallelMinMacs)
@@ -323,7 +336,8 @@ public static unsafe class Sgemm
         public void Execute(int part)
         {
             int first = (int)((long)_panels * part / _parts), end = (int)((long)_panels * (part + 1) / _parts);
-            if (_splitM) RunBlock(in _g, first * MR, Math.Min(_g.M, end * MR), 0, _g.N);
+            int unit = _g.RowTile > 0 ? _g.RowTile : MR;
+            if (_splitM) RunBlock(in _g, first * unit, Math.Min(_g.M, end * unit), 0, _g.N);
             else RunBlock(in _g, 0, _g.M, first * NR, Math.Min(_g.N, end * NR));
         }
     }

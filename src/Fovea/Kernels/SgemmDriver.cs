@@ -34,6 +34,10 @@ internal unsafe struct GemmArgs
     /// TransA, its transpose: row r a kernel tap, depth p the pixel PatchFirstRow + p.</summary>
     public PatchSource Patches;
     public int PatchFirstRow;
+    /// <summary>A forward pass over patches in tiles of one output row each (this many pixels, 3–8) instead of MR
+    /// rows: no rows wasted on a 7-pixel-wide map, and a k block whose kernel rows all read the zero border of a
+    /// tile's output row is skipped (<see cref="SgemmDriver{TOps, TVec}.RowTile"/>). 0: MR-row tiles.</summary>
+    public int RowTile;
     /// <summary>When set, op(B) already packed by <see cref="Sgemm.PackPanels"/>: NR-column panels over the whole
     /// depth, panel q at PackedB + q·K·NR, zero-padded; B and DirectB are then unused.</summary>
     public float* PackedB;
@@ -142,11 +146,17 @@ internal static unsafe class SgemmDriver<TOps, TVec>
                         else if (g.DirectB && ncur == nr) { bPanel = g.B + pc * g.Ldb + jc + jr; bStride = g.Ldb; }
                         float* bias = last && g.Bias != null ? g.Bias + jc + jr : null;
                         bool relu = last && g.Relu;
-                        for (int ir = 0; ir < mb; ir += MR)
+                        int tileRows = g.RowTile > 0 ? g.RowTile : MR;
+                        for (int ir = 0; ir < mb; ir += tileRows)
                         {
-                            int mcur = Math.Min(MR, mb - ir);
+                            int mcur = Math.Min(tileRows, mb - ir);
                             int i = ic + ir;
                             float* c0 = g.C + i * g.Ldc + jc + jr;
+                            if (g.RowTile > 0)
+                            {
+                                RowTile(in g, buffers, i, mcur, ncur, pc, kb, bPanel, bStride, c0, load, bias, relu);
+                                continue;
+                            }
                             if (g.Patches.Images != null)
                             {
                                 if (g.TransA) PatchTileTransposed(in g, buffers, i, mcur, ncur, corners, kb, bPanel, bStride, c0, load, bias, relu);
@@ -301,6 +311,149 @@ internal static unsafe class SgemmDriver<TOps, TVec>
         PatchKernel(kb, pc, a0, a1, a2, a3, a4, a5, src.Segment, src.RowFloats, b, bStride, tile, nr, load, bias != null ? tileBias : null, relu);
         for (int r = 0; r < mcur; r++)
             new ReadOnlySpan<float>(tile + r * nr, ncur).CopyTo(new Span<float>(c + r * g.Ldc, ncur));
+    }
+
+    /// <summary>
+    /// One output row of <paramref name="rows"/> pixels (3–8) as one register tile, for depths [pc, pc + kb). When
+    /// every kernel row those depths cover reads only the zero border for this output row, the products would all be
+    /// zero and the tile is skipped: the chain from +0 over zero products stays +0, so the stored value is what the
+    /// micro-kernel would store (a finite kernel assumed: Inf·0 would have made NaN). Otherwise the same FMA chain per
+    /// output as <see cref="PatchKernel"/>, so the same bits.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void RowTile(in GemmArgs g, PackBuffers buffers, int i, int rows, int ncur, int pc, int kb,
+                                float* b, nint bStride, float* c, bool load, float* bias, bool relu)
+    {
+        ref readonly var src = ref g.Patches;
+        int oh = i % src.OutPixels / src.OutWidth;
+        int skipped = src.PaddedKernelRows(oh);
+        int kh0 = pc / src.Segment, kh1 = (pc + kb - 1) / src.Segment;
+        int covered = ((1 << (kh1 - kh0 + 1)) - 1) << kh0;
+        if ((skipped & covered) == covered)
+        {
+            SkipTile(c, g.Ldc, rows, ncur, load, bias, relu);
+            return;
+        }
+        int nr = NR;
+        bool edge = ncur < nr;
+        float* tile = c;
+        nint ldt = g.Ldc;
+        float* tileBias = bias;
+        if (edge)
+        {
+            // A tile cut by the edge of C runs on a scratch tile, as PatchTile does.
+            tile = buffers.Tile((8 + 1) * nr);
+            ldt = nr;
+            if (load)
+                for (int r = 0; r < rows; r++)
+                    new ReadOnlySpan<float>(c + r * g.Ldc, ncur).CopyTo(new Span<float>(tile + r * nr, ncur));
+            if (bias != null)
+            {
+                tileBias = tile + 8 * nr;
+                new Span<float>(tileBias, nr).Clear();
+                new ReadOnlySpan<float>(bias, ncur).CopyTo(new Span<float>(tileBias, ncur));
+            }
+        }
+        float* a0 = src.Row(i);
+        nint step = (nint)src.StrideWidth * src.Channels;
+        switch (rows)
+        {
+            case 3: RowKernel<Rows3>(kb, pc, a0, step, src.Segment, src.RowFloats, b, bStride, tile, ldt, load, tileBias, relu); break;
+            case 4: RowKernel<Rows4>(kb, pc, a0, step, src.Segment, src.RowFloats, b, bStride, tile, ldt, load, tileBias, relu); break;
+            case 5: RowKernel<Rows5>(kb, pc, a0, step, src.Segment, src.RowFloats, b, bStride, tile, ldt, load, tileBias, relu); break;
+            case 6: RowKernel<Rows6>(kb, pc, a0, step, src.Segment, src.RowFloats, b, bStride, tile, ldt, load, tileBias, relu); break;
+            case 7: RowKernel<Rows7>(kb, pc, a0, step, src.Segment, src.RowFloats, b, bStride, tile, ldt, load, tileBias, relu); break;
+            default: RowKernel<Rows8>(kb, pc, a0, step, src.Segment, src.RowFloats, b, bStride, tile, ldt, load, tileBias, relu); break;
+        }
+        if (edge)
+            for (int r = 0; r < rows; r++)
+                new ReadOnlySpan<float>(tile + r * nr, ncur).CopyTo(new Span<float>(c + r * g.Ldc, ncur));
+    }
+
+    /// <summary>What the micro-kernel stores for a chain of zero products: +0, plus C when loading, then bias and ReLU.</summary>
+    private static void SkipTile(float* c, nint ldc, int rows, int ncur, bool load, float* bias, bool relu)
+    {
+        if (load && bias == null && !relu) return;   // C + (+0) is C: a chain is never −0, so neither is C
+        for (int r = 0; r < rows; r++, c += ldc)
+            for (int j = 0; j < ncur; j++)
+            {
+                float v = 0f;
+                if (load) v += c[j];
+                if (bias != null) v += bias[j];
+                if (relu) v = v < 0f ? 0f : v;
+                c[j] = v;
+            }
+    }
+
+    /// <summary>
+    /// <see cref="PatchKernel"/> for <typeparamref name="TRows"/> consecutive pixels of one output row, each
+    /// <paramref name="step"/> floats after the last: up to 8 rows × 2 vectors = 16 accumulators, which the 32
+    /// AVX-512 registers hold (row tiles are used on that path only).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static void RowKernel<TRows>(int kc, int pc, float* a0, nint step, int segment, nint rowFloats, float* b, nint bStride,
+                                         float* c, nint ldc, bool load, float* bias, bool relu)
+        where TRows : struct, IRowCount
+    {
+        int n = TRows.Count;
+        TVec c00 = TOps.Zero, c01 = TOps.Zero, c10 = TOps.Zero, c11 = TOps.Zero, c20 = TOps.Zero, c21 = TOps.Zero;
+        TVec c30 = TOps.Zero, c31 = TOps.Zero, c40 = TOps.Zero, c41 = TOps.Zero, c50 = TOps.Zero, c51 = TOps.Zero;
+        TVec c60 = TOps.Zero, c61 = TOps.Zero, c70 = TOps.Zero, c71 = TOps.Zero;
+        float* a1 = a0 + step, a2 = a1 + step, a3 = a2 + step, a4 = a3 + step, a5 = a4 + step, a6 = a5 + step, a7 = a6 + step;
+        int w = TOps.Count;
+        int s = pc / segment, j = pc - s * segment, left = kc;
+        while (left > 0)
+        {
+            int run = Math.Min(segment - j, left);
+            nint off = s * rowFloats + j;
+            for (int q = 0; q < run; q++, off++)
+            {
+                TVec b0 = TOps.Load(b), b1 = TOps.Load(b + w);
+                TVec x = TOps.Broadcast(a0[off]);
+                c00 = TOps.MultiplyAdd(x, b0, c00); c01 = TOps.MultiplyAdd(x, b1, c01);
+                x = TOps.Broadcast(a1[off]);
+                c10 = TOps.MultiplyAdd(x, b0, c10); c11 = TOps.MultiplyAdd(x, b1, c11);
+                x = TOps.Broadcast(a2[off]);
+                c20 = TOps.MultiplyAdd(x, b0, c20); c21 = TOps.MultiplyAdd(x, b1, c21);
+                if (TRows.Count > 3)
+                {
+                    x = TOps.Broadcast(a3[off]);
+                    c30 = TOps.MultiplyAdd(x, b0, c30); c31 = TOps.MultiplyAdd(x, b1, c31);
+                }
+                if (TRows.Count > 4)
+                {
+                    x = TOps.Broadcast(a4[off]);
+                    c40 = TOps.MultiplyAdd(x, b0, c40); c41 = TOps.MultiplyAdd(x, b1, c41);
+                }
+                if (TRows.Count > 5)
+                {
+                    x = TOps.Broadcast(a5[off]);
+                    c50 = TOps.MultiplyAdd(x, b0, c50); c51 = TOps.MultiplyAdd(x, b1, c51);
+                }
+                if (TRows.Count > 6)
+                {
+                    x = TOps.Broadcast(a6[off]);
+                    c60 = TOps.MultiplyAdd(x, b0, c60); c61 = TOps.MultiplyAdd(x, b1, c61);
+                }
+                if (TRows.Count > 7)
+                {
+                    x = TOps.Broadcast(a7[off]);
+                    c70 = TOps.MultiplyAdd(x, b0, c70); c71 = TOps.MultiplyAdd(x, b1, c71);
+                }
+                b += bStride;
+            }
+            left -= run;
+            s++;
+            j = 0;
+        }
+        StoreRow(c, c00, c01, load, bias, relu);
+        StoreRow(c + ldc, c10, c11, load, bias, relu);
+        StoreRow(c + 2 * ldc, c20, c21, load, bias, relu);
+        if (n > 3) StoreRow(c + 3 * ldc, c30, c31, load, bias, relu);
+        if (n > 4) StoreRow(c + 4 * ldc, c40, c41, load, bias, relu);
+        if (n > 5) StoreRow(c + 5 * ldc, c50, c51, load, bias, relu);
+        if (n > 6) StoreRow(c + 6 * ldc, c60, c61, load, bias, relu);
+        if (n > 7) StoreRow(c + 7 * ldc, c70, c71, load, bias, relu);
     }
 
     /// <summary>
@@ -566,3 +719,16 @@ internal static unsafe class SgemmDriver<TOps, TVec>
 
     private static int RoundUp(int x, int multiple) => (x + multiple - 1) / multiple * multiple;
 }
+
+/// <summary>A register tile's row count as a type, so that the JIT compiles one kernel per count without the unused rows.</summary>
+internal interface IRowCount
+{
+    static abstract int Count { get; }
+}
+
+internal readonly struct Rows3 : IRowCount { public static int Count => 3; }
+internal readonly struct Rows4 : IRowCount { public static int Count => 4; }
+internal readonly struct Rows5 : IRowCount { public static int Count => 5; }
+internal readonly struct Rows6 : IRowCount { public static int Count => 6; }
+internal readonly struct Rows7 : IRowCount { public static int Count => 7; }
+internal readonly struct Rows8 : IRowCount { public static int Count => 8; }

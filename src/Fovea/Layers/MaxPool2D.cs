@@ -192,16 +192,16 @@ public sealed class MaxPool2D : UnaryLayer
             }
     }
 
-    /// <summary>The scalar definition the vectorised <see cref="PoolImage"/> is tested against.</summary>
     /// <summary>
     /// <see cref="PoolImage"/> without the argmax, for inference: the same comparisons in the same order, so the same
     /// values (a NaN is kept only where it comes first in its window, as there), at half the memory traffic.
     /// </summary>
     internal static void PoolImageMax(Span<float> output, ReadOnlySpan<float> input,
-        int w, int c, int ph, int pw, int sh, int sw, int oh, int ow)
+        int w, int c, int ph, int pw, int sh, int sw, int oh, int ow, int y0 = 0, int y1 = -1)
     {
         int lanes = Vector<float>.Count;
-        for (int y = 0; y < oh; y++)
+        if (y1 < 0) y1 = oh;
+        for (int y = y0; y < y1; y++)
             for (int x = 0; x < ow; x++)
             {
                 int outAt = (y * ow + x) * c;
@@ -233,6 +233,7 @@ public sealed class MaxPool2D : UnaryLayer
             }
     }
 
+    /// <summary>The scalar definition the vectorised <see cref="PoolImage"/> is tested against.</summary>
     internal static void PoolImageReference(Span<float> output, Span<int> argmax, ReadOnlySpan<float> input,
         int h, int w, int c, int ph, int pw, int sh, int sw, int oh, int ow)
     {
@@ -268,26 +269,33 @@ public sealed class MaxPool2D : UnaryLayer
 
         private bool _keepArgmax;
         private int _outputFirst;
+        private int _bands = 1;
 
         public void Run(float[] dst, float[] src, int batch, bool keepArgmax = true, int outputFirst = 0)
         {
             (_dst, _src, _keepArgmax, _outputFirst) = (dst, src, keepArgmax, outputFirst);
-            WorkerPool.Shared.Run(this, batch);
+            // Inference on fewer images than two per thread also splits each image into bands of output rows, so that a
+            // batch of one is pooled by every thread: a maximum is the same whoever takes it.
+            int oh = layer.OutputShape[0], threads = Engine.Threads;
+            _bands = !backward && !keepArgmax && batch < 2 * threads ? Math.Min(oh, (2 * threads + batch - 1) / batch) : 1;
+            WorkerPool.Shared.Run(this, batch * _bands);
             (_dst, _src) = ([], []);
         }
 
-        public void Execute(int image)
+        public void Execute(int part)
         {
             var inShape = layer.InputShape;
             int inSize = (int)inShape.Size, outSize = (int)layer.OutputShape.Size;
-            var argmax = layer._argmax.AsSpan(image * outSize, outSize);
             if (!backward && !_keepArgmax)
             {
-                PoolImageMax(_dst.AsSpan((_outputFirst + image) * outSize, outSize), _src.AsSpan(image * inSize, inSize),
+                int img = part / _bands, band = part - img * _bands, oh = layer.OutputShape[0];
+                PoolImageMax(_dst.AsSpan((_outputFirst + img) * outSize, outSize), _src.AsSpan(img * inSize, inSize),
                     inShape[1], inShape[2], layer.PoolSize.Height, layer.PoolSize.Width,
-                    layer.Strides.Height, layer.Strides.Width, layer.OutputShape[0], layer.OutputShape[1]);
+                    layer.Strides.Height, layer.Strides.Width, oh, layer.OutputShape[1], oh * band / _bands, oh * (band + 1) / _bands);
                 return;
             }
+            int image = part;
+            var argmax = layer._argmax.AsSpan(image * outSize, outSize);
             if (!backward)
             {
                 PoolImage(_dst.AsSpan(image * outSize, outSize), argmax, _src.AsSpan(image * inSize, inSize),

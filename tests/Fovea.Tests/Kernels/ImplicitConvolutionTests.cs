@@ -17,6 +17,7 @@ public class ImplicitConvolutionTests
         { "valid 15x15x32 k3", 64, 3 },
         { "same 31x31x24 k3", 64, 2 },       // airbench's first block, padded copy
         { "same 7x7x256 k3", 256, 2 },       // k = 2304: several k blocks, each starting inside a kernel row
+        { "same 3x3x140 k3", 45, 1 },        // row tiles of 3 with top and bottom blocks skipped
         { "same 9x8x17 k3 s2", 9, 3 },
         { "valid 12x11x3 k2", 24, 7 },
         { "padded 7x6x9 k3 s2", 37, 2 },
@@ -78,6 +79,7 @@ public class ImplicitConvolutionTests
         "valid 15x15x32 k3" => ConvGeometry.Valid(15, 15, 32, 3, 3),
         "same 31x31x24 k3" => ConvGeometry.Same(31, 31, 24, 3, 3),
         "same 7x7x256 k3" => ConvGeometry.Same(7, 7, 256, 3, 3),
+        "same 3x3x140 k3" => ConvGeometry.Same(3, 3, 140, 3, 3),
         "same 9x8x17 k3 s2" => ConvGeometry.Same(9, 8, 17, 3, 3, 2, 2),
         "valid 12x11x3 k2" => ConvGeometry.Valid(12, 11, 3, 2, 2),
         "padded 7x6x9 k3 s2" => ConvGeometry.Padded(7, 6, 9, 3, 3, 2, 1, 1, 2, 1, 0),
