@@ -18,7 +18,7 @@ internal static class Probe
             ("b2b", ConvGeometry.Same(7, 7, 256, 3, 3), 256),
             ("b3b", ConvGeometry.Same(3, 3, 256, 3, 3), 256),
         };
-        Engine.Threads = 2;
+        Engine.Threads = args.Length > 2 ? int.Parse(args[2]) : 2;
         foreach (var (name, g, f) in shapes)
         {
             var conv = new Convolution(g, f);
