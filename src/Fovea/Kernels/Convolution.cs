@@ -128,7 +128,9 @@ public sealed class Convolution
     /// <summary>Floats of the kernel: KH·KW·C·F.</summary>
     public int KernelSize => _g.PatchSize * Filters;
 
-    /// <summary>output = input ⋆ kernel + bias, then ReLU when <paramref name="relu"/>. <paramref name="kernelUnchanged"/>:
+    /// <summary>output = input ⋆ kernel + bias, then ReLU when <paramref name="relu"/> or the exact GELU when
+    /// <paramref name="gelu"/> (inference fuses a following GELU layer: on the implicit GEMM, each part's block of
+    /// output while it is in cache; the same values as the layer). <paramref name="kernelUnchanged"/>:
     /// the caller promises the kernel is the one of the previous forward call (slices of one batch), so Winograd's
     /// transform of it is reused. <paramref name="training"/>: a training step's forward pass, which uses Winograd only
     /// when <see cref="Engine.Winograd"/> is <see cref="WinogradUse.Always"/>. <paramref name="allowWinograd"/>: false
@@ -138,7 +140,7 @@ public sealed class Convolution
         ReadOnlyMemory<float> input,    // [N, H, W, C]
         ReadOnlyMemory<float> kernel,   // [KH, KW, C, F]
         ReadOnlyMemory<float> bias,     // [F] or empty
-        bool relu, int batch, bool kernelUnchanged = false, bool training = true, bool allowWinograd = true)
+        bool relu, int batch, bool kernelUnchanged = false, bool training = true, bool allowWinograd = true, bool gelu = false)
     {
         CheckBatch(batch);
         Check(output.Length, (long)batch * OutputSize, nameof(output), "batch·OH·OW·filters");
@@ -153,9 +155,11 @@ public sealed class Convolution
             _packedKernelValid = false;
             _winograd?.KernelChanged();
         }
+        if (gelu && relu) throw new ArgumentException("a convolution applies ReLU or GELU, not both", nameof(gelu));
         if (allowWinograd && WinogradFor(training))
         {
             _winograd!.Forward(output, input, kernel, bias, relu, batch, kernelUnchanged);
+            if (gelu) Gelu.Forward(output.Span[..(batch * OutputSize)], output.Span[..(batch * OutputSize)]);
             return;
         }
         int k = _g.PatchSize, f = Filters;
@@ -174,7 +178,7 @@ public sealed class Convolution
                 }
                 packed = _packedKernel.Span;
             }
-            ForwardImplicit(output, input, kernel, bias, relu, batch, packed);
+            ForwardImplicit(output, input, kernel, bias, relu, batch, packed, gelu);
             return;
         }
         for (int first = 0; first < batch; first += TileImages)
@@ -185,6 +189,7 @@ public sealed class Convolution
             Sgemm.Multiply(rows, f, k, patches.Span, k, false, kernel.Span, f, false,
                 output.Span.Slice(first * OutputSize, rows * f), f, bias: bias.Span, relu: relu, threads: Engine.Threads);
         }
+        if (gelu) Gelu.Forward(output.Span[..(batch * OutputSize)], output.Span[..(batch * OutputSize)]);
     }
 
     /// <summary>Forward passes and kernel gradients read patches in place instead of unfolding them, and input
@@ -277,7 +282,7 @@ public sealed class Convolution
     /// unpadded one reads the input itself, whole batch at once.
     /// </summary>
     private unsafe void ForwardImplicit(Memory<float> output, ReadOnlyMemory<float> input, ReadOnlyMemory<float> kernel,
-                                        ReadOnlyMemory<float> bias, bool relu, int batch, ReadOnlySpan<float> packedKernel)
+                                        ReadOnlyMemory<float> bias, bool relu, int batch, ReadOnlySpan<float> packedKernel, bool gelu)
     {
         int k = _g.PatchSize, f = Filters;
         bool anyPadding = _g.PadTop + _g.PadBottom + _g.PadLeft + _g.PadRight > 0;
@@ -290,7 +295,7 @@ public sealed class Convolution
             {
                 var patches = new PatchSource(source, _g);
                 Sgemm.MultiplyPatches(in patches, rows, f, k, kernel.Span, f, output.Span.Slice(first * OutputSize, rows * f), f,
-                    bias.Span, relu, Engine.Threads, packedKernel);
+                    bias.Span, relu, Engine.Threads, packedKernel, gelu);
             }
         }
     }

@@ -27,6 +27,23 @@ public static unsafe class Gelu
         fixed (float* py = y, px = x) Run(GeluWork.Mode.Forward, py, px, null, x.Length);
     }
 
+    /// <summary>y = GELU(y) in place, on the calling thread: an epilogue inside a part of a parallel kernel (a
+    /// convolution's block of output, a max-pool's band), applied while the values are still in that core's cache.
+    /// The same values as <see cref="Forward"/>.</summary>
+    internal static void ForwardInPlace(float* y, int length)
+    {
+        if (length <= 0) return;
+        var work = t_inline ??= new GeluWork();
+        work.Kind = GeluWork.Mode.Forward; work.Output = y; work.X = y; work.Dy = null; work.Length = length;
+        try
+        {
+            for (int part = 0, parts = (length + PartFloats - 1) / PartFloats; part < parts; part++) work.Execute(part);
+        }
+        finally { work.Output = null; work.X = null; }
+    }
+
+    [ThreadStatic] private static GeluWork? t_inline;
+
     /// <summary>dx = dy·(Φ(x) + x·φ(x)), from the forward input x. dx may be dy itself.</summary>
     public static void Backward(Span<float> dx, ReadOnlySpan<float> dy, ReadOnlySpan<float> x)
     {

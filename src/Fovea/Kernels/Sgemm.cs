@@ -131,7 +131,7 @@ public static unsafe class Sgemm
     /// </summary>
     internal static void MultiplyPatches(in PatchSource patches, int m, int n, int k,
         ReadOnlySpan<float> b, int ldb, Span<float> c, int ldc, ReadOnlySpan<float> bias, bool relu, int threads,
-        ReadOnlySpan<float> packedB = default)
+        ReadOnlySpan<float> packedB = default, bool gelu = false)
     {
         if (m == 0 || n == 0) return;
         if (!packedB.IsEmpty && packedB.Length < PackedPanelsLength(k, n))
@@ -151,6 +151,7 @@ public static unsafe class Sgemm
                 Patches = patches,
                 PackedB = packedB.IsEmpty ? null : ppacked,
                 RowTile = RowTileFor(in patches),
+                Gelu = gelu,
             };
             if (g.RowTile > 0) g.Mc = Math.Max(1, Tuning.Mc / g.RowTile) * g.RowTile;
             Execute(in g, threads);

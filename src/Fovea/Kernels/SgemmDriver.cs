@@ -38,6 +38,9 @@ internal unsafe struct GemmArgs
     /// rows: no rows wasted on a 7-pixel-wide map, and a k block whose kernel rows all read the zero border of a
     /// tile's output row is skipped (<see cref="SgemmDriver{TOps, TVec}.RowTile"/>). 0: MR-row tiles.</summary>
     public int RowTile;
+    /// <summary>Apply the exact GELU to each part's block of C once it is complete (<see cref="Gelu.ForwardInPlace"/>),
+    /// while it is in the cache of the core that wrote it; after bias and ReLU.</summary>
+    public bool Gelu;
     /// <summary>When set, op(B) already packed by <see cref="Sgemm.PackPanels"/>: NR-column panels over the whole
     /// depth, panel q at PackedB + q·K·NR, zero-padded; B and DirectB are then unused.</summary>
     public float* PackedB;
@@ -81,6 +84,9 @@ internal static unsafe class SgemmDriver<TOps, TVec>
             return;
         }
         RunBlocks(in g, i0, i1, j0, j1);
+        if (!g.Gelu) return;
+        if (j0 == 0 && j1 == g.N && g.Ldc == g.N) Kernels.Gelu.ForwardInPlace(g.C + i0 * g.Ldc, (i1 - i0) * g.N);
+        else for (int i = i0; i < i1; i++) Kernels.Gelu.ForwardInPlace(g.C + i * g.Ldc + j0, j1 - j0);
     }
 
     /// <summary><see cref="Run"/> into an aligned scratch block of C (rows i0.., columns j0.., row stride
@@ -99,6 +105,7 @@ internal static unsafe class SgemmDriver<TOps, TVec>
         h.C = block - (nint)i0 * width - j0;   // so that row i, column j lands at block[(i − i0)·width + j − j0]
         h.Ldc = width;
         RunBlocks(in h, i0, i1, j0, j1);
+        if (g.Gelu) Kernels.Gelu.ForwardInPlace(block, (i1 - i0) * width);   // the padding columns too: never copied out
         for (int i = i0; i < i1; i++)
             new ReadOnlySpan<float>(block + (nint)(i - i0) * width, cols).CopyTo(new Span<float>(g.C + i * g.Ldc + j0, cols));
     }

@@ -101,21 +101,47 @@ public sealed class Conv2D : UnaryLayer
     private float[] _pooledChunk = [];
 
     /// <summary>
-    /// Inference only: this convolution followed by <paramref name="pool"/>, a chunk of images at a time, so that the
-    /// convolution's output is pooled from cache instead of being written out whole and read back (for the tutorial
-    /// CNN's first layer, 29 MB per batch of 256). The same values as <see cref="Forward"/> then the pool's forward:
-    /// each output of a convolution is the same dot product whatever the batch it is computed in.
+    /// Inference only: this convolution, then <paramref name="pool"/> (a max-pool), <paramref name="norm"/> (a
+    /// BatchNormalization) and a GELU layer when given, as one step written straight into <paramref name="output"/>:
+    /// <list type="bullet">
+    /// <item>the pool runs chunk by chunk, so that the convolution's output is pooled from cache instead of being
+    /// written out whole and read back (for the tutorial CNN's first layer, 29 MB per batch of 256);</item>
+    /// <item>the normalisation is folded into the kernel and bias (kernel·scale, bias·scale + shift per filter; kept
+    /// while no weight changes), through a max-pool only where every scale is positive (max and a positive affine map
+    /// commute); otherwise this returns false, having done nothing;</item>
+    /// <item>GELU is applied to each block of output while it is in the cache of the core that wrote it.</item>
+    /// </list>
+    /// Without a normalisation, the same values as the layers one by one (each output of a convolution is the same
+    /// dot product whatever the batch it is computed in); folding rounds differently in the last bits, as ONNX
+    /// Runtime's fused graphs do.
     /// </summary>
-    internal void ForwardPooled(float[] output, float[] input, MaxPool2D pool, int batch)
+    internal bool ForwardInference(float[] output, float[] input, int batch, MaxPool2D? pool, BatchNormalization? norm, bool gelu)
     {
         CheckCapacity(batch);
-        RunPooled(output, input, pool, Values(_kernel), UseBias ? Values(_bias) : ReadOnlyMemory<float>.Empty,
-            Activation == Activation.Relu, KernelUnchangedSinceLastInference(folded: false), batch);
-    }
-
-    private void RunPooled(float[] output, float[] input, MaxPool2D pool, ReadOnlyMemory<float> kernel, ReadOnlyMemory<float> bias,
-                           bool relu, bool unchanged, int batch)
-    {
+        if ((norm is not null || gelu) && Activation != Activation.Linear) return false;
+        ReadOnlyMemory<float> kernel, bias;
+        bool unchanged;
+        if (norm is not null)
+        {
+            long now = Parameter.Generation;
+            bool refold = now != _foldedGeneration || !ReferenceEquals(norm, _foldedFrom);
+            if (refold) Fold(norm, now);
+            if (pool is not null && !_foldScalesPositive) return false;
+            unchanged = KernelUnchangedSinceLastInference(folded: true) && !refold;
+            (kernel, bias) = (_foldedKernel, _foldedBias);
+        }
+        else
+        {
+            unchanged = KernelUnchangedSinceLastInference(folded: false);
+            (kernel, bias) = (Values(_kernel), UseBias ? Values(_bias) : ReadOnlyMemory<float>.Empty);
+        }
+        bool relu = Activation == Activation.Relu;
+        if (pool is null)
+        {
+            _conv.Forward(output, input, kernel, bias, relu, batch, kernelUnchanged: unchanged, training: false,
+                allowWinograd: WinogradBatch(batch), gelu: gelu);
+            return true;
+        }
         int inSize = (int)InputShape.Size, convSize = (int)OutputShape.Size;
         int chunk = Math.Clamp(PooledChunkFloats / convSize, 1, Math.Max(batch, 1));
         if (_pooledChunk.Length < chunk * convSize) _pooledChunk = new float[chunk * convSize];
@@ -125,36 +151,15 @@ public sealed class Conv2D : UnaryLayer
             _conv.Forward(_pooledChunk.AsMemory(0, images * convSize), input.AsMemory(first * inSize, images * inSize),
                 kernel, bias, relu, images, kernelUnchanged: unchanged || first > 0, training: false,
                 allowWinograd: WinogradBatch(batch));
-            pool.PoolForInference(output, first, _pooledChunk, images);
+            pool.PoolForInference(output, first, _pooledChunk, images, gelu);
         }
+        return true;
     }
 
     private float[] _foldedKernel = [], _foldedBias = [], _foldScale = [], _foldShift = [];
     private long _foldedGeneration = -1;
     private BatchNormalization? _foldedFrom;
     private bool _foldScalesPositive;
-
-    /// <summary>
-    /// Inference only: this convolution, then <paramref name="pool"/> if given, then <paramref name="norm"/>, computed
-    /// as one convolution whose kernel and bias have the normalisation folded in (kernel·scale, bias·scale + shift per
-    /// filter; kept while no weight changes), written straight into <paramref name="output"/>. Through a max-pool only
-    /// where every scale is positive (max and a positive affine map commute); false, having done nothing, otherwise.
-    /// The rounding differs from running the layers one by one in the last bits, as in ONNX Runtime's fused graphs.
-    /// </summary>
-    internal bool ForwardFolded(float[] output, float[] input, BatchNormalization norm, MaxPool2D? pool, int batch)
-    {
-        CheckCapacity(batch);
-        if (Activation != Activation.Linear) return false;
-        long now = Parameter.Generation;
-        bool refold = now != _foldedGeneration || !ReferenceEquals(norm, _foldedFrom);
-        if (refold) Fold(norm, now);
-        if (pool is not null && !_foldScalesPositive) return false;
-        bool unchanged = KernelUnchangedSinceLastInference(folded: true) && !refold;
-        if (pool is not null) RunPooled(output, input, pool, _foldedKernel, _foldedBias, relu: false, unchanged, batch);
-        else _conv.Forward(output, input, _foldedKernel, _foldedBias, relu: false, batch, kernelUnchanged: unchanged,
-            training: false, allowWinograd: WinogradBatch(batch));
-        return true;
-    }
 
     private void Fold(BatchNormalization norm, long generation)
     {

@@ -62,8 +62,8 @@ public sealed class MaxPool2D : UnaryLayer
 
     /// <summary>Pools <paramref name="images"/> images of <paramref name="input"/> into images first.. of
     /// <paramref name="output"/>, without the argmax: inference, fed by <see cref="Conv2D.ForwardPooled"/>.</summary>
-    internal void PoolForInference(float[] output, int first, float[] input, int images) =>
-        _forward.Run(output, input, images, keepArgmax: false, outputFirst: first);
+    internal void PoolForInference(float[] output, int first, float[] input, int images, bool gelu = false) =>
+        _forward.Run(output, input, images, keepArgmax: false, outputFirst: first, gelu: gelu);
 
     public override void Backward(float[]? inputGrad, float[] outputGrad, float[] input, float[] output, int batch)
     {
@@ -262,7 +262,7 @@ public sealed class MaxPool2D : UnaryLayer
         return new Vector<int>(lanes);
     }
 
-    private sealed class PoolWork(MaxPool2D layer, bool backward) : IParallelWork
+    private sealed unsafe class PoolWork(MaxPool2D layer, bool backward) : IParallelWork
     {
         private float[] _dst = [];
         private float[] _src = [];
@@ -270,10 +270,11 @@ public sealed class MaxPool2D : UnaryLayer
         private bool _keepArgmax;
         private int _outputFirst;
         private int _bands = 1;
+        private bool _gelu;   // inference: a GELU layer after the pool, applied to each band as it is written
 
-        public void Run(float[] dst, float[] src, int batch, bool keepArgmax = true, int outputFirst = 0)
+        public void Run(float[] dst, float[] src, int batch, bool keepArgmax = true, int outputFirst = 0, bool gelu = false)
         {
-            (_dst, _src, _keepArgmax, _outputFirst) = (dst, src, keepArgmax, outputFirst);
+            (_dst, _src, _keepArgmax, _outputFirst, _gelu) = (dst, src, keepArgmax, outputFirst, gelu);
             // Inference on fewer images than two per thread also splits each image into bands of output rows, so that a
             // batch of one is pooled by every thread: a maximum is the same whoever takes it.
             int oh = layer.OutputShape[0], threads = Engine.Threads;
@@ -289,9 +290,16 @@ public sealed class MaxPool2D : UnaryLayer
             if (!backward && !_keepArgmax)
             {
                 int img = part / _bands, band = part - img * _bands, oh = layer.OutputShape[0];
-                PoolImageMax(_dst.AsSpan((_outputFirst + img) * outSize, outSize), _src.AsSpan(img * inSize, inSize),
+                int y0 = oh * band / _bands, y1 = oh * (band + 1) / _bands;
+                var pooled = _dst.AsSpan((_outputFirst + img) * outSize, outSize);
+                PoolImageMax(pooled, _src.AsSpan(img * inSize, inSize),
                     inShape[1], inShape[2], layer.PoolSize.Height, layer.PoolSize.Width,
-                    layer.Strides.Height, layer.Strides.Width, oh, layer.OutputShape[1], oh * band / _bands, oh * (band + 1) / _bands);
+                    layer.Strides.Height, layer.Strides.Width, oh, layer.OutputShape[1], y0, y1);
+                if (_gelu)
+                {
+                    int rowFloats = outSize / oh;
+                    fixed (float* p = pooled) Kernels.Gelu.ForwardInPlace(p + y0 * rowFloats, (y1 - y0) * rowFloats);
+                }
                 return;
             }
             int image = part;

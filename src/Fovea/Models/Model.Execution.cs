@@ -16,8 +16,7 @@ public partial class Model
     private bool[] _runsBackward = [];
     private int[] _batchLabels = [];
     private int[] _batchIndices = [];
-    private bool[] _poolsInConvolution = [];
-    private int[] _foldedNorm = [];
+    private Fusion[] _fusion = [];
     private int _capacity;
 
     private int Classes => OutputShape[^1];
@@ -61,10 +60,11 @@ public partial class Model
             needsGrad[node.Output] = _runsBackward[j];
         }
         PlanInferenceFusion();
-        // A normalisation folded into a convolution is written by the convolution's step: its buffer lives from there.
+        // The nodes of a fused inference step are written by the step's convolution: their buffers live from there.
         var starts = Enumerable.Range(0, n).ToArray();
         for (int j = 0; j < n; j++)
-            if (_foldedNorm[j] > 0) starts[_foldedNorm[j]] = j;
+            foreach (int f in new[] { _fusion[j].Pool, _fusion[j].Norm, _fusion[j].Gelu })
+                if (f > 0) starts[f] = j;
         int Back(int j) => 2 * n - j;
         var lifetimes = new List<BufferPlan.Lifetime>();
         var owner = new List<(int Value, bool Grad)>();
@@ -144,30 +144,43 @@ public partial class Model
         _batchIndices = new int[batchSize];
     }
 
+    /// <summary>Nodes an inference step fuses into the convolution at its start (0: none), in order.</summary>
+    private readonly record struct Fusion(int Pool, int Norm, int Gelu)
+    {
+        public bool Any => Pool > 0 || Norm > 0 || Gelu > 0;
+    }
+
     /// <summary>
-    /// The inference graph's fusions, from the graph alone: a convolution whose output only a max-pool reads pools it
-    /// chunk by chunk, from cache; a bias-free or linear convolution whose output (or its max-pool's) only a
-    /// BatchNormalization reads takes that normalisation into its kernel and bias (<see cref="Conv2D.ForwardFolded"/>).
+    /// The inference graph's fusions, from the graph alone (<see cref="Conv2D.ForwardInference"/>): a convolution whose
+    /// output only a max-pool reads pools it chunk by chunk, from cache; a linear convolution then takes a
+    /// BatchNormalization that alone reads its output (or its pool's) into its kernel and bias, and a GELU that alone
+    /// reads the result into the epilogue of its GEMM (or of its pool).
     /// </summary>
     private void PlanInferenceFusion()
     {
         int n = _nodes.Count;
-        _poolsInConvolution = new bool[n];
-        _foldedNorm = new int[n];
+        _fusion = new Fusion[n];
         for (int j = 0; j + 1 < n; j++)
         {
-            _poolsInConvolution[j] = _nodes[j].Layer is Conv2D && _nodes[j + 1].Layer is MaxPool2D && OnlyReader(j, j + 1);
-            if (_nodes[j].Layer is not Conv2D { Activation: Activation.Linear }) continue;
-            int norm = _poolsInConvolution[j] ? j + 2 : j + 1;
-            if (norm < n && _nodes[norm].Layer is BatchNormalization && OnlyReader(norm - 1, norm)) _foldedNorm[j] = norm;
+            if (_nodes[j].Layer is not Conv2D conv) continue;
+            int at = j, pool = 0, norm = 0, gelu = 0;
+            if (Next(at) is MaxPool2D) pool = at = at + 1;
+            if (conv.Activation == Activation.Linear)
+            {
+                if (Next(at) is BatchNormalization) norm = at = at + 1;
+                if (Next(at) is Gelu) gelu = at + 1;
+            }
+            _fusion[j] = new Fusion(pool, norm, gelu);
         }
 
-        // Node r is the one reader of node j's output, which is not the model's output either.
-        bool OnlyReader(int j, int r)
+        // The layer of node at + 1 when it is the one reader of node at's output, which is not the model's output either.
+        Layer? Next(int at)
         {
-            int v = _nodes[j].Output;
-            return _nodes[r].Inputs.Length == 1 && _nodes[r].Inputs[0] == v && v != OutputValue
-                && Enumerable.Range(j + 1, n - j - 1).All(c => c == r || !_nodes[c].Inputs.Contains(v));
+            int v = _nodes[at].Output, r = at + 1;
+            if (r >= n || _nodes[r].Inputs.Length != 1 || _nodes[r].Inputs[0] != v || v == OutputValue) return null;
+            for (int c = r + 1; c < n; c++)
+                if (_nodes[c].Inputs.Contains(v)) return null;
+            return _nodes[r].Layer;
         }
     }
 
@@ -180,17 +193,24 @@ public partial class Model
     private int InferenceStep(int j, int batch)
     {
         var node = _nodes[j];
-        int norm = _foldedNorm[j];
-        if (norm > 0 && FoldBatchNorm)
+        var fusion = _fusion[j];
+        if (fusion.Any)
         {
-            var pool = norm == j + 2 ? (MaxPool2D)_nodes[j + 1].Layer : null;
-            if (((Conv2D)node.Layer).ForwardFolded(_values[_nodes[norm].Output], _nodeInputs[j][0], (BatchNormalization)_nodes[norm].Layer, pool, batch))
-                return norm;
-        }
-        if (_poolsInConvolution[j])
-        {
-            ((Conv2D)node.Layer).ForwardPooled(_values[_nodes[j + 1].Output], _nodeInputs[j][0], (MaxPool2D)_nodes[j + 1].Layer, batch);
-            return j + 1;
+            var conv = (Conv2D)node.Layer;
+            var pool = fusion.Pool > 0 ? (MaxPool2D)_nodes[fusion.Pool].Layer : null;
+            if (fusion.Norm > 0 && FoldBatchNorm)
+            {
+                int last = fusion.Gelu > 0 ? fusion.Gelu : fusion.Norm;
+                if (conv.ForwardInference(_values[_nodes[last].Output], _nodeInputs[j][0], batch, pool,
+                        (BatchNormalization)_nodes[fusion.Norm].Layer, gelu: fusion.Gelu > 0))
+                    return last;
+            }
+            // Without the normalisation (not folded here): the pool, and the GELU when it follows the pool directly.
+            int end = fusion.Pool > 0 ? fusion.Pool : j;
+            bool gelu = fusion.Norm == 0 && fusion.Gelu > 0;
+            if (gelu) end = fusion.Gelu;
+            if (end > j && conv.ForwardInference(_values[_nodes[end].Output], _nodeInputs[j][0], batch, pool, null, gelu))
+                return end;
         }
         node.Layer.StepSeed = 0;
         node.Layer.Forward(_values[node.Output], _nodeInputs[j], batch, training: false);

@@ -49,6 +49,39 @@ public class InferenceFusionTests
             Assert.NotEqual(unfolded.Select(BitConverter.SingleToInt32Bits), folded.Select(BitConverter.SingleToInt32Bits));
     }
 
+    /// <summary>GELU after a convolution (or after its max-pool) runs in the convolution's epilogue; a ReLU
+    /// convolution keeps its GELU layer. Element-wise either way, so the same bits as the layers one by one.</summary>
+    [Theory]
+    [InlineData(1)]
+    [InlineData(6)]
+    [InlineData(9)]   // Winograd from 8 images: GELU after it
+    public void Gelu_after_a_convolution_or_its_pool_gives_the_layers_bits(int batch)
+    {
+        var model = new Sequential(
+            new Conv2D(40, (3, 3), padding: Padding.Same, inputShape: new Shape(7, 7, 33)),
+            new Gelu(),
+            new Conv2D(36, (3, 3), padding: Padding.Same),
+            new MaxPool2D((2, 2)),
+            new Gelu(),
+            new Conv2D(34, (3, 3), Activation.Relu, Padding.Same),
+            new Gelu(),
+            new Flatten(),
+            new Dense(5, Activation.Softmax)) { Seed = 12 };
+        model.Build();
+        var rng = new Rng(13);
+        var x = new float[batch * 7 * 7 * 33];
+        for (int i = 0; i < x.Length; i++) x[i] = rng.NextSingle() * 2 - 1;
+        float[] predicted = model.Predict(new Tensor(new Shape(batch, 7, 7, 33), x), batchSize: batch).Data;
+        float[] value = x;
+        foreach (Layer layer in model.Layers)
+        {
+            var next = new float[batch * layer.OutputShape.Size];
+            layer.Forward(next, [value], batch, training: false);
+            value = next;
+        }
+        Assert.Equal(value.Select(BitConverter.SingleToInt32Bits), predicted.Select(BitConverter.SingleToInt32Bits));
+    }
+
     /// <summary>A normalisation with a negative scale after a max-pool cannot be folded through it (the max of the
     /// scaled values is the scaled min); right after a convolution it can. Either way the prediction holds.</summary>
     [Theory]
