@@ -294,8 +294,10 @@ public sealed class Convolution
             fixed (float* source = padded ? _padded : input.Span[(first * _g.InputSize)..])
             {
                 var patches = new PatchSource(source, _g);
+                // Inference (a packed kernel) may take its k blocks by kernel row, to skip the padded ones.
+                int kc = packedKernel.IsEmpty ? 0 : Sgemm.InferenceKc(in patches, k);
                 Sgemm.MultiplyPatches(in patches, rows, f, k, kernel.Span, f, output.Span.Slice(first * OutputSize, rows * f), f,
-                    bias.Span, relu, Engine.Threads, packedKernel, gelu);
+                    bias.Span, relu, Engine.Threads, packedKernel, gelu, kc);
             }
         }
     }

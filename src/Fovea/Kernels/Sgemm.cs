@@ -44,11 +44,13 @@ public static unsafe class Sgemm
         /// <summary>Columns per packed B block (kc × nc floats = 2 MB at kc 256, in L3).</summary>
         public static int Nc = 2048;
         /// <summary>Below this many multiply-adds a call runs on the calling thread: waking workers costs more.</summary>
-        public static long ParallelMinMacs = 1 << 20;
+        public static long ParallelMinMacs = 1 << 18;
         /// <summary>Parts per thread of a parallel call.</summary>
         public static int PartsPerThread = 4;
         /// <summary>Fewest MR-row panels in a part of an M split (each such part packs B again).</summary>
         public static int MinPanelsPerMPart = 16;
+        /// <summary>The same when B comes packed (an inference convolution's kernel): a part then only reads B again.</summary>
+        public static int MinPanelsPerPackedMPart = 8;
         /// <summary>Pack A into MR-row panels when n reaches this. Off by default: reading A in place through
         /// strides measured as fast or faster at every shape here, 1024³ included (249 vs 218 GFLOPS).</summary>
         public static int PackAMinN = int.MaxValue;
@@ -60,7 +62,8 @@ public static unsafe class Sgemm
         /// two threads meet inside a cache line of an unaligned C, that line went back and forth between the cores
         /// (a 7×7×256 layer at batch 1: 190 µs on 2 threads with C off a line boundary, 163 µs on one).</summary>
         public static int PrivateCMaxFloats = 1 << 14;
-        /// <summary>Row tiles for narrow output maps (<see cref="GemmArgs.RowTile"/>); tests turn them off to compare.</summary>
+        /// <summary>Row tiles for narrow output maps (<see cref="GemmArgs.RowTile"/>) and inference's k blocks by kernel
+        /// row (<see cref="InferenceKc"/>); tests turn them off to compare.</summary>
         public static bool RowTiles = true;
     }
 
@@ -131,7 +134,7 @@ public static unsafe class Sgemm
     /// </summary>
     internal static void MultiplyPatches(in PatchSource patches, int m, int n, int k,
         ReadOnlySpan<float> b, int ldb, Span<float> c, int ldc, ReadOnlySpan<float> bias, bool relu, int threads,
-        ReadOnlySpan<float> packedB = default, bool gelu = false)
+        ReadOnlySpan<float> packedB = default, bool gelu = false, int kc = 0)
     {
         if (m == 0 || n == 0) return;
         if (!packedB.IsEmpty && packedB.Length < PackedPanelsLength(k, n))
@@ -144,7 +147,7 @@ public static unsafe class Sgemm
                 B = pb, Ldb = ldb,
                 C = pc, Ldc = ldc,
                 Bias = bias.IsEmpty ? null : pbias, Relu = relu,
-                Kc = ChooseKc(k),
+                Kc = kc > 0 ? kc : ChooseKc(k),
                 Mc = Tuning.Mc / MR * MR,
                 Nc = Tuning.Nc,
                 DirectB = ldb <= NR || m <= Tuning.DirectBMaxM,
@@ -189,11 +192,23 @@ public static unsafe class Sgemm
 
     /// <summary>
     /// Row tiles for a forward pass over patches (<see cref="GemmArgs.RowTile"/>): on the AVX-512 path, whose 32
-    /// registers hold 8 rows of accumulators, for output maps 3–8 pixels wide, where 6-row tiles waste rows (a 7×7 map
+    /// registers hold 8 rows of accumulators, for output maps 3–16 pixels wide, where 6-row tiles waste rows (a 7×7 map
     /// takes 9 tiles of 6 for 49 pixels) and whole rows of taps at the top and bottom read only padding.
     /// </summary>
     private static int RowTileFor(in PatchSource patches) =>
-        Tuning.RowTiles && ActiveKernel == Path.Avx512 && patches.OutWidth is >= 3 and <= 8 ? patches.OutWidth : 0;
+        Tuning.RowTiles && ActiveKernel == Path.Avx512 && patches.OutWidth is >= 3 and <= 16 ? patches.OutWidth : 0;
+
+    /// <summary>
+    /// The k blocks of an inference forward pass over patches: one kernel row each where a kernel row is a block's
+    /// size or less and k needs several blocks anyway (airbench's 15×15×64 layers: 3 blocks of 192 instead of 2 of
+    /// 288), so that the top and bottom output rows skip the block that reads only padding. Training keeps
+    /// <see cref="ChooseKc"/>'s blocks, whose sums its figures were measured with.
+    /// </summary>
+    internal static int InferenceKc(in PatchSource patches, int k)
+    {
+        int kc = ChooseKc(k);
+        return kc < k && patches.Segment <= Tuning.KcMax && Tuning.RowTiles && RowTileFor(in patches) > 0 ? patches.Segment : kc;
+    }
 
     /// <summary>Floats <see cref="PackPanels"/> writes for a k × n B on this CPU path.</summary>
     internal static long PackedPanelsLength(int k, int n) => (long)(n + NR - 1) / NR * NR * k;
@@ -280,15 +295,17 @@ public static unsafe class Sgemm
         // A call from inside a pool part still splits the same way; the pool then runs the parts inline.
         if (threads > 1 && macs >= Tuning.ParallelMinMacs)
         {
-            // M when it has enough row panels for parts of MinPanelsPerMPart, else the axis that divides most evenly over
-            // the threads; on a tie, M (each part then reads only its rows of A). Parts of an N split write the same
-            // rows of C side by side, and unless C's rows start on cache lines, two threads write into shared lines.
-            bool splitM = panelsM >= threads * Tuning.MinPanelsPerMPart || Balance(panelsM, threads) >= Balance(panelsN, threads);
+            // M when it has enough rows for parts of MinPanelsPerMPart MR-row panels, else the axis that divides most
+            // evenly over the threads; on a tie, M (each part then reads only its rows of A). Parts of an N split write
+            // the same rows of C side by side, and unless C's rows start on cache lines, two threads write into shared
+            // lines. Each M part packs all of B again, so M parts keep at least that many rows, unless B comes packed.
+            int minUnits = Math.Max(1, (g.PackedB != null ? Tuning.MinPanelsPerPackedMPart : Tuning.MinPanelsPerMPart) * MR / rowUnit);
+            bool splitM = panelsM >= threads * minUnits || Balance(panelsM, threads) >= Balance(panelsN, threads);
             int panels = splitM ? panelsM : panelsN;
             // More parts than threads, when the shape allows, so that a thread slowed by a neighbour on this
-            // shared machine (or woken late) leaves its remaining parts to the others. Each M part packs all of B
-            // again, so M parts keep at least MinPanelsPerMPart row panels; N parts share A, read in place, for free.
-            int capacity = splitM ? panels / Tuning.MinPanelsPerMPart : panels;
+            // shared machine (or woken late) leaves its remaining parts to the others. N parts share A, read in place,
+            // for free.
+            int capacity = splitM ? panels / minUnits : panels;
             int parts = Math.Min(threads * Tuning.PartsPerThread, capacity) / threads * threads;   // whole rounds
             parts = Math.Min(Math.Max(parts, threads), panels);
             if (parts > 1)

@@ -34,9 +34,10 @@ internal unsafe struct GemmArgs
     /// TransA, its transpose: row r a kernel tap, depth p the pixel PatchFirstRow + p.</summary>
     public PatchSource Patches;
     public int PatchFirstRow;
-    /// <summary>A forward pass over patches in tiles of one output row each (this many pixels, 3–8) instead of MR
-    /// rows: no rows wasted on a 7-pixel-wide map, and a k block whose kernel rows all read the zero border of a
-    /// tile's output row is skipped (<see cref="SgemmDriver{TOps, TVec}.RowTile"/>). 0: MR-row tiles.</summary>
+    /// <summary>A forward pass over patches in tiles that cut output rows (this many pixels, 3–16) into at most 8
+    /// pixels each instead of MR rows: no rows wasted on a 7- or 15-pixel-wide map, and a k block whose kernel rows
+    /// all read the zero border of a tile's output row is skipped (<see cref="SgemmDriver{TOps, TVec}.RowTile"/>).
+    /// 0: MR-row tiles.</summary>
     public int RowTile;
     /// <summary>Apply the exact GELU to each part's block of C once it is complete (<see cref="Gelu.ForwardInPlace"/>),
     /// while it is in the cache of the core that wrote it; after bias and ReLU.</summary>
@@ -153,17 +154,23 @@ internal static unsafe class SgemmDriver<TOps, TVec>
                         else if (g.DirectB && ncur == nr) { bPanel = g.B + pc * g.Ldb + jc + jr; bStride = g.Ldb; }
                         float* bias = last && g.Bias != null ? g.Bias + jc + jr : null;
                         bool relu = last && g.Relu;
-                        int tileRows = g.RowTile > 0 ? g.RowTile : MR;
-                        for (int ir = 0; ir < mb; ir += tileRows)
+                        if (g.RowTile > 0)
                         {
-                            int mcur = Math.Min(tileRows, mb - ir);
+                            // Each output row in tiles of at most 8 pixels, as even as they come (15: 8 + 7).
+                            int width = g.RowTile, tiles = (width + 7) / 8;
+                            for (int ir = 0; ir < mb; ir += width)
+                                for (int t = 0; t < tiles; t++)
+                                {
+                                    int lo = width * t / tiles, hi = width * (t + 1) / tiles, i = ic + ir + lo;
+                                    RowTile(in g, buffers, i, hi - lo, ncur, pc, kb, bPanel, bStride, g.C + i * g.Ldc + jc + jr, load, bias, relu);
+                                }
+                            continue;
+                        }
+                        for (int ir = 0; ir < mb; ir += MR)
+                        {
+                            int mcur = Math.Min(MR, mb - ir);
                             int i = ic + ir;
                             float* c0 = g.C + i * g.Ldc + jc + jr;
-                            if (g.RowTile > 0)
-                            {
-                                RowTile(in g, buffers, i, mcur, ncur, pc, kb, bPanel, bStride, c0, load, bias, relu);
-                                continue;
-                            }
                             if (g.Patches.Images != null)
                             {
                                 if (g.TransA) PatchTileTransposed(in g, buffers, i, mcur, ncur, corners, kb, bPanel, bStride, c0, load, bias, relu);
@@ -321,7 +328,7 @@ internal static unsafe class SgemmDriver<TOps, TVec>
     }
 
     /// <summary>
-    /// One output row of <paramref name="rows"/> pixels (3–8) as one register tile, for depths [pc, pc + kb). When
+    /// <paramref name="rows"/> pixels (3–8) of one output row as one register tile, for depths [pc, pc + kb). When
     /// every kernel row those depths cover reads only the zero border for this output row, the products would all be
     /// zero and the tile is skipped: the chain from +0 over zero products stays +0, so the stored value is what the
     /// micro-kernel would store (a finite kernel assumed: Inf·0 would have made NaN). Otherwise the same FMA chain per
