@@ -27,6 +27,61 @@ public class WorkerPoolTests
         Assert.Equal(40, counter.Parts);
     }
 
+    /// <summary>Every part runs exactly once, for part counts below, at and above the thread count, including when
+    /// one thread's share is slow and the others take parts from it.</summary>
+    [Theory]
+    [InlineData(3, 1)]
+    [InlineData(3, 2)]
+    [InlineData(3, 7)]
+    [InlineData(4, 64)]
+    public void Every_part_runs_once_and_a_slow_share_is_taken_over(int threads, int parts)
+    {
+        using var pool = new WorkerPool(threads);
+        for (int round = 0; round < 20; round++)
+        {
+            var work = new Recorder(parts, slowPart: round % 2 == 0 ? 0 : parts - 1);
+            pool.Run(work, parts);
+            Assert.All(work.Runs, r => Assert.Equal(1, r));
+        }
+        // Part 0 belongs to the caller's share; when it is slow, its other parts go to the helpers.
+        var slow = new Recorder(64, slowPart: 0);
+        pool.Run(slow, 64);
+        Assert.Contains(slow.Threads.Take(16), id => id != Environment.CurrentManagedThreadId);
+    }
+
+    /// <summary>A part that throws stops the run: the exception reaches the caller and the pool keeps working.</summary>
+    [Fact]
+    public void A_throwing_part_reaches_the_caller()
+    {
+        using var pool = new WorkerPool(2);
+        var ex = Assert.Throws<InvalidOperationException>(() => pool.Run(new Thrower(), 16));
+        Assert.Equal("part 5", ex.Message);
+        var counter = new Counter();
+        pool.Run(counter, 9);
+        Assert.Equal(9, counter.Parts);
+    }
+
+    private sealed class Recorder(int parts, int slowPart) : IParallelWork
+    {
+        public int[] Runs { get; } = new int[parts];
+        public int[] Threads { get; } = new int[parts];
+
+        public void Execute(int part)
+        {
+            if (part == slowPart) Thread.Sleep(30);
+            Threads[part] = Environment.CurrentManagedThreadId;
+            Interlocked.Increment(ref Runs[part]);
+        }
+    }
+
+    private sealed class Thrower : IParallelWork
+    {
+        public void Execute(int part)
+        {
+            if (part == 5) throw new InvalidOperationException("part 5");
+        }
+    }
+
     private sealed class Counter : IParallelWork
     {
         private int _parts;
