@@ -115,18 +115,21 @@ public sealed class Conv2D : UnaryLayer
     /// dot product whatever the batch it is computed in); folding rounds differently in the last bits, as ONNX
     /// Runtime's fused graphs do.
     /// </summary>
-    internal bool ForwardInference(float[] output, float[] input, int batch, MaxPool2D? pool, BatchNormalization? norm, bool gelu)
+    internal bool ForwardInference(float[] output, float[] input, int batch, MaxPool2D? pool, BatchNormalization? norm, bool gelu,
+                                   Normalization? inputNorm = null)
     {
         CheckCapacity(batch);
         if ((norm is not null || gelu) && Activation != Activation.Linear) return false;
+        // An input normalisation folds only where no zero padding would be normalised too.
+        if (inputNorm is not null && _g.PadTop + _g.PadBottom + _g.PadLeft + _g.PadRight != 0) return false;
         ReadOnlyMemory<float> kernel, bias;
         bool unchanged;
-        if (norm is not null)
+        if (norm is not null || inputNorm is not null)
         {
             long now = Parameter.Generation;
-            bool refold = now != _foldedGeneration || !ReferenceEquals(norm, _foldedFrom);
-            if (refold) Fold(norm, now);
-            if (pool is not null && !_foldScalesPositive) return false;
+            bool refold = now != _foldedGeneration || !ReferenceEquals(norm, _foldedFrom) || !ReferenceEquals(inputNorm, _foldedInput);
+            if (refold) Fold(inputNorm, norm, now);
+            if (pool is not null && norm is not null && !_foldScalesPositive) return false;
             unchanged = KernelUnchangedSinceLastInference(folded: true) && !refold;
             (kernel, bias) = (_foldedKernel, _foldedBias);
         }
@@ -159,23 +162,47 @@ public sealed class Conv2D : UnaryLayer
     private float[] _foldedKernel = [], _foldedBias = [], _foldScale = [], _foldShift = [];
     private long _foldedGeneration = -1;
     private BatchNormalization? _foldedFrom;
+    private Normalization? _foldedInput;
     private bool _foldScalesPositive;
 
-    private void Fold(BatchNormalization norm, long generation)
+    /// <summary>
+    /// The kernel and bias with <paramref name="inputNorm"/> before and <paramref name="norm"/> after folded in:
+    /// x·a + b through the kernel is x·(kernel·a) + Σ kernel·b over the taps, and (y·s + t) per filter scales the
+    /// kernel's column and maps the bias. Sums in double.
+    /// </summary>
+    private void Fold(Normalization? inputNorm, BatchNormalization? norm, long generation)
     {
-        int f = Filters, taps = _g.PatchSize;
+        int f = Filters, taps = _g.PatchSize, c = _g.InChannels;
         if (_foldScale.Length != f) (_foldScale, _foldShift, _foldedBias) = (new float[f], new float[f], new float[f]);
         if (_foldedKernel.Length != _kernel.Length) _foldedKernel = new float[_kernel.Length];
-        norm.InferenceAffine(_foldScale, _foldShift);
-        _foldScalesPositive = _foldScale.All(v => v > 0);
         ReadOnlySpan<float> kernel = _kernel.Current;
-        for (int p = 0; p < taps; p++)
-            TensorPrimitives.Multiply(kernel.Slice(p * f, f), _foldScale, _foldedKernel.AsSpan(p * f, f));
         ReadOnlySpan<float> bias = UseBias ? _bias.Current : [];
-        for (int k = 0; k < f; k++)
-            _foldedBias[k] = (float)((bias.IsEmpty ? 0.0 : bias[k]) * _foldScale[k] + _foldShift[k]);
+        var sums = new double[f];
+        for (int k = 0; k < f; k++) sums[k] = bias.IsEmpty ? 0.0 : bias[k];
+        kernel.CopyTo(_foldedKernel);
+        if (inputNorm is not null)
+        {
+            var (a, b) = (new float[c], new float[c]);
+            inputNorm.Affine(a, b);
+            for (int p = 0; p < taps; p++)
+            {
+                int channel = p % c;
+                for (int k = 0; k < f; k++) sums[k] += (double)kernel[p * f + k] * b[channel];
+                TensorPrimitives.Multiply(_foldedKernel.AsSpan(p * f, f), a[channel], _foldedKernel.AsSpan(p * f, f));
+            }
+        }
+        if (norm is not null)
+        {
+            norm.InferenceAffine(_foldScale, _foldShift);
+            _foldScalesPositive = _foldScale.All(v => v > 0);
+            for (int p = 0; p < taps; p++)
+                TensorPrimitives.Multiply(_foldedKernel.AsSpan(p * f, f), _foldScale, _foldedKernel.AsSpan(p * f, f));
+            for (int k = 0; k < f; k++) sums[k] = sums[k] * _foldScale[k] + _foldShift[k];
+        }
+        for (int k = 0; k < f; k++) _foldedBias[k] = (float)sums[k];
         _foldedGeneration = generation;
         _foldedFrom = norm;
+        _foldedInput = inputNorm;
     }
 
     private long _inferenceGeneration = -1;

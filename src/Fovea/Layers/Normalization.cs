@@ -73,6 +73,18 @@ public sealed class Normalization : UnaryLayer
     internal override IEnumerable<(string Name, Shape Shape)> WeightShapes(Shape inputShape) =>
         [("mean", new Shape(Channels)), ("variance", new Shape(Channels))];
 
+    /// <summary>y = x·scale + shift per channel, as <see cref="Forward"/> computes it: what a following 'valid'
+    /// convolution folds into its kernel and bias at inference.</summary>
+    internal void Affine(Span<float> scale, Span<float> shift)
+    {
+        ReadOnlySpan<float> mean = _meanWeight.Current, variance = _varianceWeight.Current;
+        for (int k = 0; k < Channels; k++)
+        {
+            scale[k] = 1f / MathF.Sqrt(variance[k]);
+            shift[k] = -mean[k] * scale[k];
+        }
+    }
+
     public override void Forward(float[] output, float[] input, int batch, bool training)
     {
         int c = Channels, total = batch * (int)OutputShape.Size;

@@ -63,8 +63,12 @@ public partial class Model
         // The nodes of a fused inference step are written by the step's convolution: their buffers live from there.
         var starts = Enumerable.Range(0, n).ToArray();
         for (int j = 0; j < n; j++)
-            foreach (int f in new[] { _fusion[j].Pool, _fusion[j].Norm, _fusion[j].Gelu })
-                if (f > 0) starts[f] = j;
+        {
+            // An input normalisation folded into the convolution after it starts that convolution's step.
+            int step = j > 0 && _fusion[j - 1].InputOf > 0 ? j - 1 : j;
+            foreach (int f in new[] { _fusion[j].Pool, _fusion[j].Norm, _fusion[j].Gelu, step < j ? j : 0 })
+                if (f > 0) starts[f] = step;
+        }
         int Back(int j) => 2 * n - j;
         var lifetimes = new List<BufferPlan.Lifetime>();
         var owner = new List<(int Value, bool Grad)>();
@@ -145,7 +149,9 @@ public partial class Model
     }
 
     /// <summary>Nodes an inference step fuses into the convolution at its start (0: none), in order.</summary>
-    private readonly record struct Fusion(int Pool, int Norm, int Gelu)
+    /// <summary>Nodes an inference step fuses into the convolution at its start (0: none), in order; or, for a
+    /// Normalization node, <see cref="InputOf"/>: the convolution after it that folds it in.</summary>
+    private readonly record struct Fusion(int Pool, int Norm, int Gelu, int InputOf = 0)
     {
         public bool Any => Pool > 0 || Norm > 0 || Gelu > 0;
     }
@@ -154,7 +160,8 @@ public partial class Model
     /// The inference graph's fusions, from the graph alone (<see cref="Conv2D.ForwardInference"/>): a convolution whose
     /// output only a max-pool reads pools it chunk by chunk, from cache; a linear convolution then takes a
     /// BatchNormalization that alone reads its output (or its pool's) into its kernel and bias, and a GELU that alone
-    /// reads the result into the epilogue of its GEMM (or of its pool).
+    /// reads the result into the epilogue of its GEMM (or of its pool); a Normalization whose output only a 'valid'
+    /// convolution reads is folded into that convolution's kernel and bias (airbench94's input scaling).
     /// </summary>
     private void PlanInferenceFusion()
     {
@@ -162,6 +169,11 @@ public partial class Model
         _fusion = new Fusion[n];
         for (int j = 0; j + 1 < n; j++)
         {
+            if (_nodes[j].Layer is Normalization && Next(j) is Conv2D { Padding: Padding.Valid })
+            {
+                _fusion[j] = new Fusion(0, 0, 0, InputOf: j + 1);
+                continue;
+            }
             if (_nodes[j].Layer is not Conv2D conv) continue;
             int at = j, pool = 0, norm = 0, gelu = 0;
             if (Next(at) is MaxPool2D) pool = at = at + 1;
@@ -184,8 +196,8 @@ public partial class Model
         }
     }
 
-    /// <summary>Folds BatchNormalization into the convolution before it at inference (tests turn it off to compare
-    /// with the layers one by one).</summary>
+    /// <summary>Folds BatchNormalization into the convolution before it, and a Normalization into the 'valid'
+    /// convolution after it, at inference (tests turn it off to compare with the layers one by one).</summary>
     internal static bool FoldBatchNorm = true;
 
     /// <summary>One step of an inference pass from node <paramref name="j"/>: the node, or a fused run of nodes from
@@ -194,27 +206,36 @@ public partial class Model
     {
         var node = _nodes[j];
         var fusion = _fusion[j];
-        if (fusion.Any)
-        {
-            var conv = (Conv2D)node.Layer;
-            var pool = fusion.Pool > 0 ? (MaxPool2D)_nodes[fusion.Pool].Layer : null;
-            if (fusion.Norm > 0 && FoldBatchNorm)
-            {
-                int last = fusion.Gelu > 0 ? fusion.Gelu : fusion.Norm;
-                if (conv.ForwardInference(_values[_nodes[last].Output], _nodeInputs[j][0], batch, pool,
-                        (BatchNormalization)_nodes[fusion.Norm].Layer, gelu: fusion.Gelu > 0))
-                    return last;
-            }
-            // Without the normalisation (not folded here): the pool, and the GELU when it follows the pool directly.
-            int end = fusion.Pool > 0 ? fusion.Pool : j;
-            bool gelu = fusion.Norm == 0 && fusion.Gelu > 0;
-            if (gelu) end = fusion.Gelu;
-            if (end > j && conv.ForwardInference(_values[_nodes[end].Output], _nodeInputs[j][0], batch, pool, null, gelu))
-                return end;
-        }
+        if (fusion.InputOf > 0 && FoldBatchNorm
+            && TryConvolutionStep(fusion.InputOf, _nodeInputs[j][0], (Normalization)node.Layer, batch, out int through))
+            return through;
+        if (fusion.Any && TryConvolutionStep(j, _nodeInputs[j][0], null, batch, out through)) return through;
         node.Layer.StepSeed = 0;
         node.Layer.Forward(_values[node.Output], _nodeInputs[j], batch, training: false);
         return j;
+    }
+
+    /// <summary>The convolution at node <paramref name="j"/> with what it fuses, on <paramref name="input"/> (its own
+    /// input, or that of the normalisation before it, folded in); false, having done nothing, when it cannot.</summary>
+    private bool TryConvolutionStep(int j, float[] input, Normalization? inputNorm, int batch, out int last)
+    {
+        var conv = (Conv2D)_nodes[j].Layer;
+        var fusion = _fusion[j];
+        var pool = fusion.Pool > 0 ? (MaxPool2D)_nodes[fusion.Pool].Layer : null;
+        if (fusion.Norm > 0 && FoldBatchNorm)
+        {
+            last = fusion.Gelu > 0 ? fusion.Gelu : fusion.Norm;
+            if (conv.ForwardInference(_values[_nodes[last].Output], input, batch, pool,
+                    (BatchNormalization)_nodes[fusion.Norm].Layer, gelu: fusion.Gelu > 0, inputNorm))
+                return true;
+        }
+        // Without the normalisation (not folded here): the pool, and the GELU when it follows the pool directly.
+        bool gelu = fusion.Norm == 0 && fusion.Gelu > 0;
+        last = gelu ? fusion.Gelu : fusion.Pool > 0 ? fusion.Pool : j;
+        if ((last > j || inputNorm is not null) && conv.ForwardInference(_values[_nodes[last].Output], input, batch, pool, null, gelu, inputNorm))
+            return true;
+        last = -1;
+        return false;
     }
 
     /// <summary>Runs every layer on the batch in <see cref="InputBuffer"/>. <paramref name="wholeBatch"/>: in inference,

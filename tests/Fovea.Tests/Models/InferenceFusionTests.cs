@@ -82,6 +82,38 @@ public class InferenceFusionTests
         Assert.Equal(value.Select(BitConverter.SingleToInt32Bits), predicted.Select(BitConverter.SingleToInt32Bits));
     }
 
+    /// <summary>A Normalization before a 'valid' convolution is folded into its kernel and bias (the same to
+    /// rounding); before a 'same' one it is not (its zero padding would be normalised too): the same bits.</summary>
+    [Theory]
+    [InlineData(Padding.Valid)]
+    [InlineData(Padding.Same)]
+    public void An_input_normalisation_folds_into_a_valid_convolution(Padding padding)
+    {
+        var model = new Sequential(
+            new Normalization([0.4f, 0.5f, 0.6f], [0.05f, 0.07f, 0.06f], inputShape: new Shape(9, 8, 3)),
+            new Conv2D(24, (2, 2), padding: padding),
+            new Gelu(),
+            new Flatten(),
+            new Dense(4, Activation.Softmax)) { Seed = 14 };
+        model.Build();
+        var rng = new Rng(15);
+        var x = new float[3 * 9 * 8 * 3];
+        for (int i = 0; i < x.Length; i++) x[i] = rng.NextSingle();
+        var images = new Tensor(new Shape(3, 9, 8, 3), x);
+        float[] unfolded;
+        Model.FoldBatchNorm = false;
+        try { unfolded = model.Predict(images, batchSize: 3).Data; }
+        finally { Model.FoldBatchNorm = true; }
+        float[] folded = model.Predict(images, batchSize: 3).Data;
+        if (padding == Padding.Same)
+        {
+            Assert.Equal(unfolded.Select(BitConverter.SingleToInt32Bits), folded.Select(BitConverter.SingleToInt32Bits));
+            return;
+        }
+        Assert.NotEqual(unfolded.Select(BitConverter.SingleToInt32Bits), folded.Select(BitConverter.SingleToInt32Bits));
+        for (int i = 0; i < unfolded.Length; i++) Assert.Equal(unfolded[i], folded[i], 1e-5f);
+    }
+
     /// <summary>A normalisation with a negative scale after a max-pool cannot be folded through it (the max of the
     /// scaled values is the scaled min); right after a convolution it can. Either way the prediction holds.</summary>
     [Theory]
