@@ -6,16 +6,18 @@ using Fovea.Zoo;
 namespace Fovea.Benchmarks;
 
 /// <summary>
-/// `--infer-layers [--model airbench94] [--batch 1] [--threads 2] [--trials 200]`: where an inference pass goes,
-/// node by node (the fastest of the trials for each), beside the fastest whole pass through PredictBatch. The gap
-/// between the two is what runs outside the layers.
+/// `--infer-layers [--model airbench94] [--batch 1] [--threads 2] [--trials 200] [--warm 20] [--passes N]`: where an
+/// inference pass goes, step by step (a fused run counted on its first node; the fastest of the trials for each),
+/// beside the fastest whole pass through PredictBatch, then ONNX Runtime's own profile of the same model. `--warm R`
+/// runs each step R times in a row and times the last (caches warm: the gap to the default is the hand-over between
+/// steps). `--passes N` only runs N whole passes and exits, for timing whole processes (farm-bench A/B).
 /// </summary>
 internal static class InferenceProfile
 {
     public static void Run(string[] args)
     {
         string name = "airbench94";
-        int batch = 1, threads = 2, trials = 200;
+        int batch = 1, threads = 2, trials = 200, warm = 1, passes = 0;
         for (int i = 0; i + 1 < args.Length; i += 2)
         {
             string value = args[i + 1];
@@ -26,7 +28,9 @@ internal static class InferenceProfile
                 case "--threads": threads = int.Parse(value, CultureInfo.InvariantCulture); break;
                 case "--trials": trials = int.Parse(value, CultureInfo.InvariantCulture); break;
                 case "--winograd-min-batch": Fovea.Layers.Conv2D.WinogradMinBatch = int.Parse(value, CultureInfo.InvariantCulture); break;
-                default: throw new ArgumentException($"unknown option {args[i]}; expected --model, --batch, --threads or --trials");
+                case "--warm": warm = int.Parse(value, CultureInfo.InvariantCulture); break;
+                case "--passes": passes = int.Parse(value, CultureInfo.InvariantCulture); break;
+                default: throw new ArgumentException($"unknown option {args[i]}; expected --model, --batch, --threads, --trials, --warm, --passes or --winograd-min-batch");
             }
         }
         Engine.Threads = threads;
@@ -36,9 +40,14 @@ internal static class InferenceProfile
         var rng = Rng.For(0, "infer-layers");
         for (int i = 0; i < x.Length; i++) x[i] = rng.NextSingle();
         var y = new float[batch * outSize];
+        if (passes > 0)
+        {
+            for (int t = 0; t < passes; t++) model.PredictBatch(y, x, batch);
+            return;
+        }
         // Warm-up (tiered JIT, planning, packed kernels), then the layers, then whole passes.
         for (int t = 0; t < trials; t++) model.PredictBatch(y, x, batch);
-        var layers = model.ProfileInference(batch, trials);
+        var layers = model.ProfileInference(batch, trials, warm);
         double whole = double.MaxValue;
         for (int t = 0; t < trials; t++)
         {

@@ -99,7 +99,9 @@ public partial class Model
     /// <see cref="ForwardPass"/> runs it below the replicas' threshold, timed per node: the fastest milliseconds of
     /// each node over <paramref name="trials"/> passes, a fused run (convolution → max-pool → BatchNorm) counted on its first node.
     /// </summary>
-    internal (string Name, double Milliseconds)[] ProfileInference(int batch, int trials)
+    /// <param name="repeats">Runs of each step in a row before the timed one: above 1, every step is timed with its
+    /// data and weights already in cache, and the gap to 1 is what handing over from step to step costs.</param>
+    internal (string Name, double Milliseconds)[] ProfileInference(int batch, int trials, int repeats = 1)
     {
         EnsureCapacity(batch);
         var fastest = new long[_nodes.Count];
@@ -110,8 +112,7 @@ public partial class Model
         {
             for (int j = 0; j < _nodes.Count; j++)
             {
-                int reps = Environment.GetEnvironmentVariable("REPEAT_NODES") == "1" ? 20 : 1;
-                for (int rr = 1; rr < reps; rr++) InferenceStep(j, batch);
+                for (int r = 1; r < repeats; r++) InferenceStep(j, batch);
                 long start = Stopwatch.GetTimestamp();
                 int at = j;
                 j = InferenceStep(j, batch);
