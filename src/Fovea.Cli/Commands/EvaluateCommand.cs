@@ -52,7 +52,8 @@ internal static class EvaluateCommand
         if (saved.ClassNames.Count != data.ClassNames.Count || (!unnamed && !saved.ClassNames.SequenceEqual(data.ClassNames)))
             throw new FoveaException($"{modelPath} was trained on the classes {Names(saved.ClassNames)}; {data.Title} has {Names(data.ClassNames)}");
 
-        saved.Model.Compile(new Adam(), new SparseCategoricalCrossentropy(), ["accuracy"]);
+        // The loss the model was trained with (a recipe's label smoothing), as the training run's test line reported it.
+        saved.Model.Compile(new Adam(), saved.Loss ?? new SparseCategoricalCrossentropy(), ["accuracy"]);
         var tta = parse.GetValue(Tta);
         var result = saved.Model.Evaluate(set.Images, set.Labels, batchSize, tta);
         Console.WriteLine($"{set.Count:N0} {name}{(name.Length > 0 ? " " : "")}images of {data.Title}" + (tta == TestTimeAugmentation.None ? "" : $", test-time augmentation {tta}"));

@@ -1,3 +1,4 @@
+using Fovea.Losses;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -22,6 +23,9 @@ public static class ModelFile
     internal const string VersionKey = "format_version";
     internal const string ArchitectureKey = "architecture";
     internal const string ClassNamesKey = "class_names";
+    /// <summary>The loss the model was compiled with, as Keras keeps its compile config: so that evaluating a saved
+    /// model reports the loss its training run reported (a recipe's label smoothing included).</summary>
+    internal const string LossKey = "loss";
 
     public static void Save(Model model, string path, IReadOnlyList<string>? classNames = null,
         IEnumerable<NamedTensor>? extraTensors = null, IReadOnlyDictionary<string, string>? extraMetadata = null)
@@ -74,7 +78,40 @@ public static class ModelFile
             [ArchitectureKey] = architecture.ToJsonString(),
         };
         if (classNames is not null) metadata[ClassNamesKey] = JsonSerializer.Serialize(classNames);
+        if (model.Loss is SparseCategoricalCrossentropy loss)
+            metadata[LossKey] = new JsonObject
+            {
+                ["name"] = loss.Name,
+                ["from_logits"] = loss.FromLogits,
+                ["label_smoothing"] = loss.LabelSmoothing,
+                ["reduction"] = loss.Reduction == Reduction.Sum ? "sum" : "sum_over_batch_size",
+            }.ToJsonString();
         return metadata;
+    }
+
+    /// <summary>The compiled loss a file records, or null when it records none.</summary>
+    private static Loss? ParseLoss(string? json, string source)
+    {
+        if (json is null) return null;
+        try
+        {
+            var o = JsonNode.Parse(json) as JsonObject ?? throw new FormatException("not a JSON object");
+            string? name = (string?)o["name"];
+            if (name != "sparse_categorical_crossentropy") throw new FormatException($"unknown loss {SafeTensorsText.Quote(name ?? "")}");
+            bool fromLogits = (bool?)o["from_logits"] ?? false;
+            float smoothing = (float?)o["label_smoothing"] ?? 0f;
+            var reduction = ((string?)o["reduction"] ?? "sum_over_batch_size") switch
+            {
+                "sum" => Reduction.Sum,
+                "sum_over_batch_size" => Reduction.SumOverBatchSize,
+                var r => throw new FormatException($"unknown reduction {SafeTensorsText.Quote(r)}"),
+            };
+            return new SparseCategoricalCrossentropy(fromLogits, smoothing, reduction);
+        }
+        catch (Exception e) when (e is JsonException or FormatException or InvalidOperationException or ArgumentException)
+        {
+            throw new InvalidDataFileException($"{source}: the recorded loss is malformed ({e.Message})");
+        }
     }
 
     /// <summary>A new, unbuilt model with the same layers (configurations and names) as <paramref name="model"/>,
@@ -116,7 +153,7 @@ public static class ModelFile
         foreach (var layer in model.Layers)
             foreach (var p in layer.Weights)
                 file[p.Path].GetData<float>().Span.CopyTo(p.Value);
-        return new SavedModel(model, classNames, file);
+        return new SavedModel(model, classNames, file, ParseLoss(meta.GetValueOrDefault(LossKey), source));
     }
 
     /// <summary>
@@ -208,4 +245,6 @@ public static class ModelFile
 }
 
 /// <summary>A loaded model with its class names; <see cref="File"/> gives access to any extra tensors and metadata (checkpoints).</summary>
-public sealed record SavedModel(Model Model, IReadOnlyList<string> ClassNames, SafeTensorsFile File);
+/// <param name="Loss">The loss the model was compiled with when it was saved, or null: compile with it to report the
+/// loss its training reported.</param>
+public sealed record SavedModel(Model Model, IReadOnlyList<string> ClassNames, SafeTensorsFile File, Loss? Loss = null);

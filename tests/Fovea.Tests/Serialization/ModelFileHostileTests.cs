@@ -173,6 +173,49 @@ public sealed class ModelFileHostileTests
         Assert.Equal("class_names must be a JSON array of 3 non-empty names", Refusal(weights, metadata).Message);
     }
 
+    [Theory]
+    [InlineData("{\"name\":\"mse\"}")]
+    [InlineData("{\"name\":\"sparse_categorical_crossentropy\",\"label_smoothing\":7}")]
+    [InlineData("{\"name\":\"sparse_categorical_crossentropy\",\"reduction\":\"max\"}")]
+    [InlineData("[1,2]")]
+    [InlineData("{\"name\":\"sparse_categorical_crossentropy\",\"from_logits\":\"yes\"}")]
+    public void A_malformed_recorded_loss_is_refused(string json)
+    {
+        var (weights, metadata) = TinyFile();
+        metadata[ModelFile.LossKey] = json;
+        Assert.StartsWith("the recorded loss is malformed (", Refusal(weights, metadata).Message);
+    }
+
+    /// <summary>The compiled loss is saved with the model, as Keras saves its compile config: evaluating the loaded
+    /// model with it reports the loss the original reports (here a label-smoothed, summed cross-entropy).</summary>
+    [Fact]
+    public void The_compiled_loss_round_trips_and_evaluates_the_same()
+    {
+        var model = Tiny();
+        model.Compile(new Sgd(0.1f), new SparseCategoricalCrossentropy(labelSmoothing: 0.2f, reduction: Reduction.Sum), ["accuracy"]);
+        var rng = new Rng(3);
+        var x = new float[6 * 25];
+        for (int i = 0; i < x.Length; i++) x[i] = rng.NextSingle();
+        var images = new Tensor(new Shape(6, 5, 5, 1), x);
+        int[] labels = [0, 1, 2, 2, 1, 0];
+        var before = model.Evaluate(images, labels, batchSize: 6);
+        string path = Path.Combine(Path.GetTempPath(), $"fovea-loss-{Guid.NewGuid():N}.safetensors");
+        try
+        {
+            model.Save(path, ["a", "b", "c"]);
+            var saved = Model.Load(path);
+            var loss = Assert.IsType<SparseCategoricalCrossentropy>(saved.Loss);
+            Assert.Equal((0.2f, Reduction.Sum, false), (loss.LabelSmoothing, loss.Reduction, loss.FromLogits));
+            saved.Model.Compile(new Sgd(0.1f), saved.Loss!, ["accuracy"]);
+            Assert.Equal(before.Loss, saved.Model.Evaluate(images, labels, batchSize: 6).Loss);
+        }
+        finally { File.Delete(path); }
+        // An uncompiled model records no loss.
+        var (weights, metadata) = TinyFile();
+        Assert.False(metadata.ContainsKey(ModelFile.LossKey));
+        Assert.Null(Load(weights, metadata).Loss);
+    }
+
     // ---------------------------------------------------------------- text from the file in messages
 
     [Fact]
