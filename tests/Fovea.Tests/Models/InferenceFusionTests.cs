@@ -33,14 +33,7 @@ public class InferenceFusionTests
         finally { Model.FoldBatchNorm = true; }
         if (model is Sequential)
         {
-            float[] value = x;
-            foreach (Layer layer in model.Layers)
-            {
-                var next = new float[batch * layer.OutputShape.Size];
-                layer.Forward(next, [value], batch, training: false);
-                value = next;
-            }
-            Assert.Equal(value.Select(BitConverter.SingleToInt32Bits), unfolded.Select(BitConverter.SingleToInt32Bits));
+            Assert.Equal(LayerByLayer(model, x, batch).Select(BitConverter.SingleToInt32Bits), unfolded.Select(BitConverter.SingleToInt32Bits));
         }
 
         float[] folded = model.Predict(images, batchSize: batch).Data;
@@ -72,14 +65,7 @@ public class InferenceFusionTests
         var x = new float[batch * 7 * 7 * 33];
         for (int i = 0; i < x.Length; i++) x[i] = rng.NextSingle() * 2 - 1;
         float[] predicted = model.Predict(new Tensor(new Shape(batch, 7, 7, 33), x), batchSize: batch).Data;
-        float[] value = x;
-        foreach (Layer layer in model.Layers)
-        {
-            var next = new float[batch * layer.OutputShape.Size];
-            layer.Forward(next, [value], batch, training: false);
-            value = next;
-        }
-        Assert.Equal(value.Select(BitConverter.SingleToInt32Bits), predicted.Select(BitConverter.SingleToInt32Bits));
+        Assert.Equal(LayerByLayer(model, x, batch).Select(BitConverter.SingleToInt32Bits), predicted.Select(BitConverter.SingleToInt32Bits));
     }
 
     /// <summary>A Normalization before a 'valid' convolution is folded into its kernel and bias (the same to
@@ -147,6 +133,19 @@ public class InferenceFusionTests
             Assert.NotEqual(unfolded.Select(BitConverter.SingleToInt32Bits), folded.Select(BitConverter.SingleToInt32Bits));
             for (int i = 0; i < unfolded.Length; i++) Assert.Equal(unfolded[i], folded[i], 1e-5f);
         }
+    }
+
+    /// <summary>A sequential model's inference computed one layer at a time, on the whole batch.</summary>
+    private static float[] LayerByLayer(Model model, float[] x, int batch)
+    {
+        float[] value = x;
+        foreach (Layer layer in model.Layers)
+        {
+            var next = new float[batch * layer.OutputShape.Size];
+            layer.Forward(next, [value], batch, training: false);
+            value = next;
+        }
+        return value;
     }
 
     /// <summary>Moving statistics (and β, γ unless kept) away from their initial 0 and 1, so that folding has something to fold.</summary>
