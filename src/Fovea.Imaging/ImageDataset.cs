@@ -36,7 +36,10 @@ public sealed class ImageDataset
     /// <summary>The class folders' names in ordinal order; label i is ClassNames[i].</summary>
     public IReadOnlyList<string> ClassNames { get; }
 
+    /// <summary>The size every picture was centre-cropped and resized to: a model built on this set takes it as its input.</summary>
     public (int Height, int Width) ImageSize { get; }
+
+    /// <summary>The channels every picture became (RGB or grayscale), whatever the files held.</summary>
     public ColorMode ColorMode { get; }
 
     /// <summary>The training pictures (all of them without a validation split), in file order.</summary>
@@ -51,7 +54,10 @@ public sealed class ImageDataset
     /// <summary>Each training picture's path relative to the folder, '/'-separated, in the order of <see cref="Train"/>.</summary>
     public IReadOnlyList<string> TrainFiles { get; }
 
+    /// <summary>Each validation picture's relative path, in the order of <see cref="Validation"/>; empty when there are none.</summary>
     public IReadOnlyList<string> ValidationFiles { get; }
+
+    /// <summary>Each test picture's relative path, in the order of <see cref="Test"/>; empty when there is no test/ folder.</summary>
     public IReadOnlyList<string> TestFiles { get; }
 
     /// <summary>What was found, skipped and cached.</summary>
@@ -65,11 +71,13 @@ public sealed class ImageDataset
     /// folder is written. A folder whose only sub-folders are named train, test, val or validation is read as the
     /// second layout, never as classes of those names.
     /// </summary>
+    /// <param name="directory">The dataset's folder; it is only read.</param>
     /// <param name="imageSize">Every picture is centre-cropped to this aspect ratio and resized to it, exactly as
-    /// <c>fovea predict</c> does (<see cref="ImageLoader.Load"/>). Default <see cref="DefaultImageSize"/>.</param>
+    /// <c>fovea predict</c> does (<see cref="ImageLoader.Load(string, int, int, ColorMode)"/>). Default <see cref="DefaultImageSize"/>.</param>
     /// <param name="colorMode">Channels the pictures become, whatever they hold (grey, paletted, RGBA).</param>
     /// <param name="validationSplit">Share of each class's training pictures held out as <see cref="Validation"/>
     /// (stratified), chosen by <paramref name="seed"/>: the same pictures on every run with the same seed and files.</param>
+    /// <param name="seed">Chooses the validation pictures; the same seed and files give the same split on every run.</param>
     /// <param name="strict">Throw on the first picture that cannot be read instead of skipping it.</param>
     /// <param name="progress">Decoding progress, reported from worker threads (only when the cache is built).</param>
     /// <param name="cacheDirectory">Where the decoded-pixel cache lives; default <c>~/.fovea/cache</c>.

@@ -30,6 +30,7 @@ public sealed class ImageDatasetReport
     /// <summary>Files with a picture extension in the class folders.</summary>
     public int FilesFound { get; }
 
+    /// <summary>Class folders found: the number of classes a model trained on the set predicts.</summary>
     public int Classes { get; }
 
     /// <summary>Files that are not pictures by their extension (README.txt), or lie outside the class folders. Hidden files are not counted.</summary>
@@ -41,18 +42,25 @@ public sealed class ImageDatasetReport
     /// <summary>The first <see cref="SkippedListed"/> skipped pictures, in file order, with the reason for each.</summary>
     public IReadOnlyList<SkippedImage> FirstSkipped { get; }
 
+    /// <summary>Whether the decoded-pixel cache was reused, built for the first time, or rebuilt.</summary>
     public CacheUse Cache { get; }
 
     /// <summary>Why an existing cache was not used, when <see cref="Cache"/> is <see cref="CacheUse.Rebuilt"/>.</summary>
     public string? CacheRebuildReason { get; }
 
+    /// <summary>The cache file the pixels are read from (under <c>~/.fovea/cache</c> unless another folder was given).</summary>
     public string CachePath { get; }
 
     /// <summary>Pictures decoded by this call: 0 when the cache was reused.</summary>
     public int Decoded { get; }
 
+    /// <summary>Readable pictures used for training.</summary>
     public int TrainCount { get; }
+
+    /// <summary>Readable pictures held out for validation (by the split or a val/ folder).</summary>
     public int ValidationCount { get; }
+
+    /// <summary>Readable pictures in a test/ folder.</summary>
     public int TestCount { get; }
 
     /// <summary>A few lines: what was found, what was skipped (the first few by name), what is used for what.</summary>

@@ -7,6 +7,11 @@ internal enum DatasetSplit : byte { Train, Validation, Test }
 
 /// <summary>One picture file found by <see cref="ImageFolderScan"/>: where it is, its class, and what keys the cache.</summary>
 /// <param name="RelativePath">Relative to the dataset folder, '/'-separated: the same on every machine.</param>
+/// <param name="FullPath">The path the file is opened by.</param>
+/// <param name="Label">The index of its class folder in ordinal order.</param>
+/// <param name="Split">Training, validation or test, by the folder it lies in or the validation split.</param>
+/// <param name="Length">Its size in bytes, part of the cache key.</param>
+/// <param name="ModifiedTicks">Its last write time in UTC ticks, part of the cache key.</param>
 internal readonly record struct ImageFile(string RelativePath, string FullPath, int Label, DatasetSplit Split, long Length, long ModifiedTicks);
 
 /// <summary>

@@ -34,7 +34,7 @@ public static class ImageLoader
         [SKEncodedImageFormat.Png, SKEncodedImageFormat.Jpeg, SKEncodedImageFormat.Bmp, SKEncodedImageFormat.Gif, SKEncodedImageFormat.Webp];
 
     /// <summary>
-    /// Decodes <paramref name="path"/> and returns <c>size * size * 3</c> bytes, RGB, HWC: <see cref="Load"/> for a
+    /// Decodes <paramref name="path"/> and returns <c>size * size * 3</c> bytes, RGB, HWC: <see cref="Load(string, int, int, ColorMode)"/> for a
     /// square RGB model input.
     /// </summary>
     /// <exception cref="FoveaException">The file is missing, unreadable, not a supported image, truncated or too
@@ -75,7 +75,7 @@ public static class ImageLoader
         return pixels;
     }
 
-    /// <summary><see cref="Load"/> into <paramref name="destination"/> (<c>height * width * channels</c> bytes).</summary>
+    /// <summary><see cref="Load(string, int, int, ColorMode)"/> into <paramref name="destination"/> (<c>height * width * channels</c> bytes).</summary>
     internal static void Load(byte[] bytes, string source, int height, int width, ColorMode colorMode, Span<byte> destination)
     {
         // Each step returns its input when it has nothing to do (a 32x32 picture for a 32x32 model is neither
@@ -138,7 +138,7 @@ public static class ImageLoader
     /// <summary>
     /// Writes an HWC image (1, 3 or 4 channels, inferred from the length) as a PNG, each pixel enlarged to a
     /// <paramref name="scale"/> x <paramref name="scale"/> block. With scale 4 a 32x32 CIFAR image becomes the
-    /// 128x128 file a user might hand to <c>fovea predict</c>, and <see cref="LoadForModel"/> gives back the same
+    /// 128x128 file a user might hand to <c>fovea predict</c>, and <see cref="LoadForModel(string, int)"/> gives back the same
     /// 32x32 pixels (each 2x2 halving averages four equal values).
     /// </summary>
     public static void SavePng(byte[] hwc, int width, int height, string path, int scale = 1) =>

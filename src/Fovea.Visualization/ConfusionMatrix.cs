@@ -55,6 +55,7 @@ public sealed class ConfusionMatrix
         return FromLabels(trueLabels, predicted, classCount);
     }
 
+    /// <summary>Classes on each axis: the matrix is <c>ClassCount × ClassCount</c>.</summary>
     public int ClassCount => _counts.GetLength(0);
 
     /// <summary>How many images of class <paramref name="trueClass"/> were predicted as <paramref name="predictedClass"/>.</summary>
@@ -63,6 +64,7 @@ public sealed class ConfusionMatrix
     /// <summary>A copy of the counts, <c>[true, predicted]</c>.</summary>
     public int[,] ToArray() => (int[,])_counts.Clone();
 
+    /// <summary>Images counted: the sum of every cell.</summary>
     public int Total
     {
         get
@@ -73,6 +75,7 @@ public sealed class ConfusionMatrix
         }
     }
 
+    /// <summary>Images predicted as their true class: the sum of the diagonal.</summary>
     public int Correct
     {
         get

@@ -11,6 +11,7 @@ namespace Fovea.Visualization;
 /// </summary>
 public static class ImageGrid
 {
+    /// <summary>Images in a grid unless told otherwise: the tutorial's 5 × 5.</summary>
     public const int DefaultCount = 25;
 
     // GitHub's accessible green and red: readable on white as text, and told apart by their wording too
@@ -40,7 +41,11 @@ public static class ImageGrid
     /// The first <paramref name="count"/> images, each titled <c>Pred: cat 87%</c> over <c>True: dog</c>, in green
     /// with a green frame when the prediction is right and red when it is wrong. Returns PNG bytes.
     /// </summary>
+    /// <param name="images">The images, in the order of <paramref name="trueLabels"/>.</param>
+    /// <param name="trueLabels">Each image's true class.</param>
     /// <param name="probabilities">Model outputs, <c>[n, classes]</c> row-major, n = number of labels.</param>
+    /// <param name="classNames">Class names, index = label.</param>
+    /// <param name="count">How many of the first images to draw.</param>
     public static byte[] Predictions(ImageSet images, int[] trueLabels, float[] probabilities, IReadOnlyList<string> classNames, int count = DefaultCount)
     {
         using SKBitmap bitmap = PredictionsLayout(images, trueLabels, probabilities, classNames, count).Draw();

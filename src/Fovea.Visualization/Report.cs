@@ -18,9 +18,11 @@ public static class Report
     /// <summary>Forbids everything but inline CSS and data: images.</summary>
     internal const string ContentSecurityPolicy = "default-src 'none'; img-src data:; style-src 'unsafe-inline'";
 
+    /// <summary>Writes <see cref="ToHtml"/>'s page to <paramref name="path"/> as UTF-8.</summary>
     public static void WriteHtml(string path, ReportContent content) =>
         Bitmaps.WriteFile(path, Encoding.UTF8.GetBytes(ToHtml(content)));
 
+    /// <summary>The page as a string: one HTML document with every picture and style inside it.</summary>
     public static string ToHtml(ReportContent content)
     {
         ArgumentNullException.ThrowIfNull(content);

@@ -5,6 +5,7 @@ namespace Fovea.Visualization;
 /// <summary>What <see cref="Report.WriteHtml"/> puts on the page; every part but the title is optional.</summary>
 public sealed record ReportContent
 {
+    /// <summary>The page's title and heading.</summary>
     public string Title { get; init; } = "Fovea training report";
 
     /// <summary>Shown under the title, e.g. when and where the run happened.</summary>
@@ -16,7 +17,10 @@ public sealed record ReportContent
     /// <summary>The model summary as the CLI prints it (Keras's <c>model.summary()</c> table); shown preformatted.</summary>
     public string? ModelSummary { get; init; }
 
+    /// <summary>The final evaluation's loss on the test set; not shown when null.</summary>
     public double? TestLoss { get; init; }
+
+    /// <summary>The final evaluation's accuracy on the test set (0 to 1); not shown when null.</summary>
     public double? TestAccuracy { get; init; }
 
     /// <summary>Class names, index = label; used with <see cref="Confusion"/> for the per-class accuracy table.</summary>
