@@ -5,7 +5,7 @@ namespace Fovea.Cli.Commands;
 
 /// <summary>
 /// <c>fovea serve</c>: answers predictions over HTTP until Ctrl+C or SIGTERM. A thin shell over
-/// <see cref="PredictionServer"/>; see the README's "Deploy" section for probes and scaling out.
+/// <see cref="PredictionServer"/>; see docs/deploy.md for probes and scaling out.
 /// </summary>
 internal static class ServeCommand
 {
