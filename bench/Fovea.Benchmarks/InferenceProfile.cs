@@ -10,7 +10,7 @@ namespace Fovea.Benchmarks;
 /// inference pass goes, step by step (a fused run counted on its first node; the fastest of the trials for each),
 /// beside the fastest whole pass through PredictBatch, then ONNX Runtime's own profile of the same model. `--warm R`
 /// runs each step R times in a row and times the last (caches warm: the gap to the default is the hand-over between
-/// steps). `--passes N` only runs N whole passes and exits, for timing whole processes (farm-bench A/B).
+/// steps). `--passes N` only runs N whole passes and exits, for timing whole processes (A/B comparisons that alternate them).
 /// </summary>
 internal static class InferenceProfile
 {
