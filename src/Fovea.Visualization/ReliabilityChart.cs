@@ -23,6 +23,8 @@ public static class ReliabilityChart
     private static readonly Color GapColour = Color.FromHex("#D62728").WithAlpha(0.35);
     private static readonly Color GapEdge = Color.FromHex("#D62728");
     private static readonly Color DiagonalColour = Color.FromHex("#59636E");
+    private static readonly double[] Ticks = [0, 0.2, 0.4, 0.6, 0.8, 1];
+    private static readonly string[] TickLabels = ["0", "0.2", "0.4", "0.6", "0.8", "1"];
 
     /// <summary>
     /// The diagram as PNG bytes: one panel, or two side by side when <paramref name="calibrated"/> (the same images'
@@ -106,8 +108,9 @@ public static class ReliabilityChart
         plot.Axes.Bottom.TickLabelStyle.FontSize = 12;
         plot.Axes.Left.TickLabelStyle.FontSize = 12;
         plot.Axes.SetLimits(0, 1, 0, 1.08); // room above a full bar for its count
-        plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericFixedInterval(0.2);
-        plot.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericFixedInterval(0.2);
+        // Fixed ticks every 0.2, 0 included (an interval generator drops the tick on the axis's edge), none above 1.
+        plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual(Ticks, TickLabels);
+        plot.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericManual(Ticks, TickLabels);
         plot.Grid.MajorLineColor = Color.FromHex("#E5E7EB");
         plot.FigureBackground.Color = Colors.White;
         plot.DataBackground.Color = Colors.White;
