@@ -1,7 +1,7 @@
 namespace Fovea.Evaluation;
 
 /// <summary>
-/// Checks and small helpers shared by the evaluation computations: rows of class scores (<c>[N, classes]</c>,
+/// Checks and small functions shared by the evaluation computations: rows of class scores (<c>[N, classes]</c>,
 /// row-major) against one label per row.
 /// </summary>
 internal static class ProbabilityRows
