@@ -14,12 +14,20 @@ namespace Fovea.Cli;
 /// </summary>
 internal static class RunReport
 {
+    /// <summary>The reliability diagram and the pictures of highest loss, written beside the report.</summary>
+    public const string ReliabilityFileName = "reliability.png";
+
+    /// <inheritdoc cref="ReliabilityFileName"/>
+    public const string TopLossesFileName = "top_losses.png";
+
     /// <summary>
     /// Writes samples.png, loss.png, accuracy.png, predictions.png, confusion.png and report.html into the run folder,
     /// from one pass of the model over the test set, and returns the test accuracy of each class by class name
-    /// (classes with no test image are left out: their accuracy is undefined).
+    /// (classes with no test image are left out: their accuracy is undefined). With <paramref name="errorAnalysis"/>,
+    /// also reliability.png and top_losses.png, and the report's calibration section (<see cref="WriteErrorAnalysis"/>).
     /// </summary>
-    public static IReadOnlyDictionary<string, double> Write(RunFolder run, Model model, LoadedData data, EvaluationResult test, TrainSettings settings, Recipe recipe)
+    public static IReadOnlyDictionary<string, double> Write(RunFolder run, Model model, LoadedData data, EvaluationResult test, TrainSettings settings, Recipe recipe,
+        bool errorAnalysis = false)
     {
         var (train, testSet, classNames) = (data.Train, data.Evaluation!, data.ClassNames);
         string testName = data.EvaluationName;
@@ -49,6 +57,7 @@ internal static class RunReport
             Confusion = confusion,
             History = history,
             Figures = figures,
+            ErrorAnalysis = errorAnalysis ? WriteErrorAnalysis(run.Path, testSet, probabilities, classNames) : null,
         });
         return PerClassAccuracy(confusion, classNames);
     }
@@ -72,6 +81,21 @@ internal static class RunReport
         float[] rows = chosen.SelectMany(i => probabilities.AsSpan(i * classes, classes).ToArray()).ToArray();
         byte[] png = ImageGrid.Predictions(set.Images.Subset(chosen), chosen.Select(i => set.Labels[i]).ToArray(), rows, data.ClassNames);
         return new ReportFigure($"{shown} random {data.EvaluationName} images", png, caption);
+    }
+
+    /// <summary>
+    /// Calibration and the worst errors of a model on labelled images, from its probabilities over them
+    /// (<c>[n, classes]</c> row-major, as <c>Model.Predict</c> returns):
+    /// writes reliability.png (before and after a temperature fitted on these images) and top_losses.png (the 16
+    /// images of highest loss) into <paramref name="folder"/>, and returns the analysis for
+    /// <see cref="ReportContent.ErrorAnalysis"/>.
+    /// </summary>
+    public static ErrorAnalysis WriteErrorAnalysis(string folder, LabeledImages set, float[] probabilities, IReadOnlyList<string> classNames)
+    {
+        ErrorAnalysis analysis = ErrorAnalysis.Create(set.Images, set.Labels, probabilities, classNames);
+        Save(System.IO.Path.Combine(folder, ReliabilityFileName), analysis.ReliabilityFigure!);
+        Save(System.IO.Path.Combine(folder, TopLossesFileName), analysis.TopLossesFigure!);
+        return analysis;
     }
 
     private static ReportFigure Save(string path, ReportFigure figure)

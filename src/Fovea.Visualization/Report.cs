@@ -52,6 +52,7 @@ public static class Report
         if (!string.IsNullOrWhiteSpace(content.ModelSummary))
             html.Append($"<section id=\"model\">\n<h2>Model</h2>\n<pre>{Encode(content.ModelSummary.TrimEnd())}</pre>\n</section>\n");
         AppendMetrics(html, content);
+        if (content.ErrorAnalysis is { } analysis) ErrorAnalysisSection.Append(html, analysis);
         AppendFigures(html, content.Figures);
 
         html.Append("<footer>Made by Fovea. This page is self-contained: it loads nothing from the network.</footer>\n</div>\n</body>\n</html>\n");
@@ -155,16 +156,18 @@ public static class Report
     {
         if (figures.Count == 0) return;
         html.Append("<section id=\"pictures\">\n<h2>Pictures</h2>\n");
-        foreach (ReportFigure figure in figures)
-        {
-            ArgumentNullException.ThrowIfNull(figure.Png, nameof(figure.Png));
-            (int width, int height) = PngSize(figure.Png, figure.Title);
-            html.Append($"<figure>\n<h3>{Encode(figure.Title)}</h3>\n" +
-                        $"<img src=\"data:image/png;base64,{Convert.ToBase64String(figure.Png)}\" width=\"{width}\" height=\"{height}\" alt=\"{Encode(figure.Title)}\">\n");
-            if (!string.IsNullOrEmpty(figure.Caption)) html.Append($"<figcaption>{Encode(figure.Caption)}</figcaption>\n");
-            html.Append("</figure>\n");
-        }
+        foreach (ReportFigure figure in figures) AppendFigure(html, figure);
         html.Append("</section>\n");
+    }
+
+    internal static void AppendFigure(StringBuilder html, ReportFigure figure)
+    {
+        ArgumentNullException.ThrowIfNull(figure.Png, nameof(figure.Png));
+        (int width, int height) = PngSize(figure.Png, figure.Title);
+        html.Append($"<figure>\n<h3>{Encode(figure.Title)}</h3>\n" +
+                    $"<img src=\"data:image/png;base64,{Convert.ToBase64String(figure.Png)}\" width=\"{width}\" height=\"{height}\" alt=\"{Encode(figure.Title)}\">\n");
+        if (!string.IsNullOrEmpty(figure.Caption)) html.Append($"<figcaption>{Encode(figure.Caption)}</figcaption>\n");
+        html.Append("</figure>\n");
     }
 
     /// <summary>Width and height from a PNG's IHDR chunk: written on the img tag so the page does not jump as it loads.</summary>
@@ -176,11 +179,11 @@ public static class Report
         return (BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(16)), BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(20)));
     }
 
-    private static string Encode(string text) => WebUtility.HtmlEncode(text);
+    internal static string Encode(string text) => WebUtility.HtmlEncode(text);
 
     private static string Number(double? value) => value is double v ? v.ToString("0.0000", CultureInfo.InvariantCulture) : "–";
 
-    private static string Percent(double share) => (share * 100).ToString("0.00", CultureInfo.InvariantCulture) + "%";
+    internal static string Percent(double share) => (share * 100).ToString("0.00", CultureInfo.InvariantCulture) + "%";
 
     private static string Duration(double seconds)
     {

@@ -32,6 +32,9 @@ public sealed record ReportContent
     /// <summary>Per-epoch metrics, shown as a table.</summary>
     public History? History { get; init; }
 
+    /// <summary>Calibration, most-confused pairs and the pictures of highest loss, shown as their own section when given.</summary>
+    public ErrorAnalysis? ErrorAnalysis { get; init; }
+
     /// <summary>The pictures, in page order: samples, loss, accuracy, predictions, confusion matrix.</summary>
     public IReadOnlyList<ReportFigure> Figures { get; init; } = [];
 }

@@ -1,15 +1,22 @@
 using System.CommandLine;
+using System.Globalization;
+using Fovea.Data;
+using Fovea.Evaluation;
 using Fovea.Imaging;
 using Fovea.Losses;
 using Fovea.Models;
 using Fovea.Optimizers;
+using Fovea.Serialization;
+using Fovea.Visualization;
 
 namespace Fovea.Cli.Commands;
 
 /// <summary>
 /// <c>fovea evaluate</c>: reloads a saved model and reports its loss and accuracy on a dataset's test set: CIFAR-10's,
 /// an IDX set's, or a folder's test/ folder (else its validation split, else every picture in it). A folder's
-/// pictures are decoded to the model's input size and channels unless the options say otherwise.
+/// pictures are decoded to the model's input size and channels unless the options say otherwise. It also reports the
+/// expected calibration error, and with <c>--top-losses K</c> draws the K images of highest loss into top_losses.png
+/// beside the model and lists the most-confused class pairs (fast.ai's <c>plot_top_losses</c> and <c>most_confused</c>).
 /// </summary>
 internal static class EvaluateCommand
 {
@@ -19,10 +26,20 @@ internal static class EvaluateCommand
     private static readonly Option<TestTimeAugmentation> Tta = new("--tta") { Description = "Test-time augmentation: None, Mirror or MirrorTranslate", DefaultValueFactory = _ => TestTimeAugmentation.None };
     private static readonly Option<long> Seed = new("--seed") { Description = "Seed of a folder's validation split: the run's, to evaluate on the pictures it held out", DefaultValueFactory = _ => 0 };
     private static readonly Option<int?> Threads = new("--threads") { Description = "Worker threads (default: all cores)" };
+    private static readonly Option<int?> TopLossCount = new("--top-losses")
+    {
+        Description = "Draw the K images of highest loss into top_losses.png beside the model, and list the most-confused class pairs",
+    };
+
+    /// <summary>Most-confused pairs printed with --top-losses.</summary>
+    private const int ConfusedPairsShown = 10;
+
+    /// <summary>As many pictures as <c>fovea show</c> draws at most: a larger grid is no longer looked at.</summary>
+    private const int MaxTopLosses = 400;
 
     public static Command Create()
     {
-        var command = new Command("evaluate", "Evaluate a saved model on a dataset's test set") { Model, BatchSize, Tta, Seed, Threads };
+        var command = new Command("evaluate", "Evaluate a saved model on a dataset's test set") { Model, BatchSize, Tta, Seed, Threads, TopLossCount };
         foreach (var option in DataOptions.All) command.Options.Add(option);
         command.SetAction(parse => FoveaCli.Guard(parse, ct => Run(parse, ct)));
         return command;
@@ -33,6 +50,8 @@ internal static class EvaluateCommand
         CommonOptions.ApplyThreads(parse.GetValue(Threads));
         int batchSize = parse.GetValue(BatchSize);
         if (batchSize < 1) throw new ArgumentException($"--batch-size must be at least 1; got {batchSize}");
+        int? topLosses = parse.GetValue(TopLossCount);
+        if (topLosses is < 1 or > MaxTopLosses) throw new ArgumentException($"--top-losses must be in [1, {MaxTopLosses}]; got {topLosses}");
         var request = DataOptions.Read(parse);
         string modelPath = parse.GetValue(Model)!;
         var saved = Fovea.Models.Model.Load(modelPath);
@@ -57,8 +76,29 @@ internal static class EvaluateCommand
         var tta = parse.GetValue(Tta);
         var result = saved.Model.Evaluate(set.Images, set.Labels, batchSize, tta);
         Console.WriteLine($"{set.Count:N0} {name}{(name.Length > 0 ? " " : "")}images of {data.Title}" + (tta == TestTimeAugmentation.None ? "" : $", test-time augmentation {tta}"));
+        // A second pass for the probabilities: Evaluate keeps none, and its loss must stay the one training reported.
+        float[] probabilities = saved.Model.Predict(set.Images, batchSize, tta).Data;
+        double ece = Calibration.ExpectedCalibrationError(probabilities, saved.ClassNames.Count, set.Labels);
+        // Before the test line, which stays last: it reads as the training run's own test line.
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"ece: {ece * 100:0.00}% ({Calibration.DefaultBins} bins)"));
         Console.WriteLine($"test_loss: {result.Loss:F4} - test_accuracy: {result.Accuracy:F4}");
+        if (topLosses is int k) WriteTopLosses(modelPath, set, probabilities, data.ClassNames, k);
         return ExitCodes.Success;
+    }
+
+    /// <summary>top_losses.png beside the model, and the most-confused pairs on stdout.</summary>
+    private static void WriteTopLosses(string modelPath, LabeledImages set, float[] probabilities, IReadOnlyList<string> classNames, int count)
+    {
+        IReadOnlyList<ConfusedPair> pairs = MostConfused.Find(probabilities, set.Labels, classNames);
+        Console.WriteLine(pairs.Count == 0 ? "most confused: none, every image is right" : "most confused (true -> predicted: images):");
+        foreach (ConfusedPair pair in pairs.Take(ConfusedPairsShown))
+            Console.WriteLine($"  {pair.TrueName} -> {pair.PredictedName}: {pair.Count:N0}");
+
+        IReadOnlyList<TopLoss> top = TopLosses.Find(probabilities, classNames.Count, set.Labels, count);
+        string path = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(modelPath))!, RunReport.TopLossesFileName);
+        byte[] png = TopLossesGrid.Render(set.Images, top, classNames);
+        AtomicFile.Write(path, stream => stream.Write(png));
+        Console.WriteLine($"top_losses: {path} ({top.Count} images of highest loss)");
     }
 
     /// <summary>The first few class names, for a message that must stay one line.</summary>
