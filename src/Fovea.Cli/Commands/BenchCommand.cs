@@ -145,6 +145,7 @@ internal static class BenchCommand
         w.WriteLine($"profile.step=mean {F(meanStep, 3)} ms | min {F(profile.MinStepMilliseconds, 3)} ms (parts' minima add up to {F(minSum, 3)} ms)");
         for (int part = 0; part < profile.Parts.Count; part++)
         {
+            if (!profile.Observed(part)) continue;
             double mean = profile.MeanMilliseconds(part), min = profile.MinMilliseconds(part);
             string rate = flops.GetValueOrDefault(profile.Parts[part]) is > 0 and var f ? $" {F(f * imagesPerStep / (min * 1e6), 1)} GFLOPS" : "";
             w.WriteLine($"profile.{profile.Parts[part]}=mean {F(mean, 3)} ms {F(100 * mean / meanStep, 1)}% | min {F(min, 3)} ms {F(100 * min / minSum, 1)}%{rate}");
