@@ -23,7 +23,7 @@ internal sealed class ConvolutionStep : PlanStep
     private readonly int _node, _poolNode, _normNode, _geluNode;
     private readonly Conv2D _layer;
     private readonly BatchNormalization? _norm;
-    private readonly float[][] _values;
+    private readonly float[][] _outputs;   // node j's output array
     private readonly float[] _input;
     private readonly LayerStep _unfused;
     private readonly Convolution _convolution;
@@ -36,7 +36,8 @@ internal sealed class ConvolutionStep : PlanStep
         (_node, _poolNode, _normNode, _geluNode) = (node, fusion.Pool, fusion.Norm, fusion.Gelu);
         _layer = (Conv2D)nodes[node].Layer;
         _norm = fusion.Norm > 0 ? (BatchNormalization)nodes[fusion.Norm].Layer : null;
-        (_values, _input, _unfused) = (buffers.Values, buffers.NodeInputs[node][0], unfused);
+        (_input, _unfused) = (buffers.NodeInputs[node][0], unfused);
+        _outputs = nodes.Select(n => buffers.Values[n.Output]).ToArray();
         _g = _layer.InputGeometry;
         _convolution = new Convolution(_g, _layer.Filters);
         if (fusion.Pool > 0) _pooled = new PooledConvolution(_convolution, ((MaxPool2D)nodes[fusion.Pool].Layer).Pass());
@@ -51,12 +52,12 @@ internal sealed class ConvolutionStep : PlanStep
         if (_norm is not null && Model.FoldBatchNorm)
         {
             last = _geluNode > 0 ? _geluNode : _normNode;
-            if (Forward(_values[last], input, step, _norm, gelu: _geluNode > 0, inputNorm)) return true;
+            if (Forward(_outputs[last], input, step, _norm, gelu: _geluNode > 0, inputNorm)) return true;
         }
         // Without the normalisation (not folded here): the pool, and the GELU when it follows the pool directly.
         bool gelu = _normNode == 0 && _geluNode > 0;
         last = gelu ? _geluNode : _poolNode > 0 ? _poolNode : _node;
-        if (Forward(_values[last], input, step, null, gelu, inputNorm)) return true;
+        if (Forward(_outputs[last], input, step, null, gelu, inputNorm)) return true;
         last = -1;
         return false;
     }
