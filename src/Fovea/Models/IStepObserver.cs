@@ -13,6 +13,10 @@ internal interface IStepObserver
 {
     void StepStarted();
 
+    /// <summary>The step runs in <paramref name="slices"/> slices, one per worker part with every kernel inline;
+    /// the forward and backward parts reported are those of the first, on <paramref name="firstSliceImages"/> images.</summary>
+    void Sliced(int slices, int firstSliceImages);
+
     void PartEnded(StepPart part, int node = -1);
 
     void StepEnded(int batch);

@@ -41,6 +41,7 @@ public partial class Model
         if (slices < 2) return false;
         if (_trainingReplicas.Length < slices && !CreateTrainingReplicas(slices)) return false;
         var work = _sliceWork ??= new SliceWork(this);
+        observer?.Sliced(slices, batch / slices);
         work.Start(batch, slices, observer);
         WorkerPool.Shared.Run(work, slices);
         // Gradients and losses summed in slice order, whichever thread computed each; the gradient block in chunks

@@ -15,6 +15,7 @@ internal sealed class StepProfile : IStepObserver
     private readonly long[] _sum, _min;
     private readonly int[] _count;
     private long _stepMin = long.MaxValue, _stepStart, _lap;
+    private int _stepLayerImages;
 
     public StepProfile(IReadOnlyList<string> layerNames)
     {
@@ -34,7 +35,21 @@ internal sealed class StepProfile : IStepObserver
     public long Images { get; private set; }
     public long TotalTicks { get; private set; }
 
-    public void StepStarted() => _stepStart = _lap = Stopwatch.GetTimestamp();
+    /// <summary>Images the layers' forward and backward parts covered, over all steps: the batch, or a step in
+    /// slices' first slice (computed on one thread while the others ran theirs).</summary>
+    public long LayerImages { get; private set; }
+
+    /// <summary>Slices of the last step (1: a whole-batch step).</summary>
+    public int Slices { get; private set; } = 1;
+
+    public void StepStarted()
+    {
+        _stepLayerImages = 0;
+        Slices = 1;
+        _stepStart = _lap = Stopwatch.GetTimestamp();
+    }
+
+    public void Sliced(int slices, int firstSliceImages) => (Slices, _stepLayerImages) = (slices, firstSliceImages);
 
     public void PartEnded(StepPart part, int node = -1)
     {
@@ -61,6 +76,7 @@ internal sealed class StepProfile : IStepObserver
         _stepMin = Math.Min(_stepMin, ticks);
         Steps++;
         Images += batch;
+        LayerImages += _stepLayerImages > 0 ? _stepLayerImages : batch;
     }
 
     /// <summary>Whether any step had this part.</summary>
