@@ -48,14 +48,14 @@ public class LayerBenchmarks
     }
 
     [Benchmark]
-    public void Forward() => _layer.Forward(_output, _input, Batch, training: true);
+    public void Forward() => _layer.Forward(_output, _input, new StepContext(Batch, training: true));
 
     /// <summary>
     /// Backward after that forward. Repeating it redoes the same work: ReLU's mask of the output gradient is
     /// idempotent, and a convolution's dX, written over its patches, only feeds the next dW, which costs the same.
     /// </summary>
     [Benchmark]
-    public void Backward() => _layer.Backward(_inputGrad, _outputGrad, _input, _output, Batch);
+    public void Backward() => _layer.Backward(_inputGrad, _outputGrad, _input, _output, new StepContext(Batch, training: true));
 
     internal sealed class LayerConfig : ManualConfig
     {
@@ -205,7 +205,7 @@ internal sealed class TutorialActivations
             var layer = (UnaryLayer)Model.Layers[i];
             layer.Plan(batch);
             Activations[i + 1] = new float[batch * layer.OutputShape.Size];
-            layer.Forward(Activations[i + 1], Activations[i], batch, training: true);
+            layer.Forward(Activations[i + 1], Activations[i], new StepContext(batch, training: true));
             OutputGrads[i + 1] = new float[Activations[i + 1].Length];
             for (int j = 0; j < OutputGrads[i + 1].Length; j++) OutputGrads[i + 1][j] = 1e-3f * (2 * rng.NextSingle() - 1);
         }

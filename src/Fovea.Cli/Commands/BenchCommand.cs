@@ -138,13 +138,16 @@ internal static class BenchCommand
 
         var flops = FlopCounter.PerLayer(model).SelectMany(l => new[] { ($"{l.Layer}.forward", l.Forward), ($"{l.Layer}.backward", l.Backward) })
             .ToDictionary(p => p.Item1, p => p.Item2);
-        double imagesPerStep = (double)profile.Images / profile.Steps;
+        double imagesPerStep = (double)profile.LayerImages / profile.Steps;
         double meanStep = profile.MeanStepMilliseconds;
         double minSum = Enumerable.Range(0, profile.Parts.Count).Sum(profile.MinMilliseconds);
         w.WriteLine($"profile_steps={profile.Steps}");
+        // A step in slices: the layers' parts are the first slice's, on one thread while the other threads ran theirs.
+        w.WriteLine($"profile_slices={profile.Slices} (layer parts over {F(imagesPerStep, 0)} images{(profile.Slices > 1 ? ", one thread" : "")})");
         w.WriteLine($"profile.step=mean {F(meanStep, 3)} ms | min {F(profile.MinStepMilliseconds, 3)} ms (parts' minima add up to {F(minSum, 3)} ms)");
         for (int part = 0; part < profile.Parts.Count; part++)
         {
+            if (!profile.Observed(part)) continue;
             double mean = profile.MeanMilliseconds(part), min = profile.MinMilliseconds(part);
             string rate = flops.GetValueOrDefault(profile.Parts[part]) is > 0 and var f ? $" {F(f * imagesPerStep / (min * 1e6), 1)} GFLOPS" : "";
             w.WriteLine($"profile.{profile.Parts[part]}=mean {F(mean, 3)} ms {F(100 * mean / meanStep, 1)}% | min {F(min, 3)} ms {F(100 * min / minSum, 1)}%{rate}");

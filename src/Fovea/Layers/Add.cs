@@ -21,18 +21,18 @@ public sealed class Add(string? name = null) : Layer(name, null)
         return inputShapes[0];
     }
 
-    public override void Forward(float[] output, IReadOnlyList<float[]> inputs, int batch, bool training)
+    public override void Forward(float[] output, IReadOnlyList<float[]> inputs, in StepContext step)
     {
-        int n = batch * (int)OutputShape.Size;
+        int n = step.Batch * (int)OutputShape.Size;
         var y = output.AsSpan(0, n);
         TensorPrimitives.Add(inputs[0].AsSpan(0, n), inputs[1].AsSpan(0, n), y);
         for (int i = 2; i < inputs.Count; i++) TensorPrimitives.Add(y, inputs[i].AsSpan(0, n), y);
     }
 
     /// <summary>d(Σ x_i)/dx_i = 1: each input receives the output gradient as it is.</summary>
-    public override void Backward(IReadOnlyList<float[]?> inputGrads, float[] outputGrad, IReadOnlyList<float[]> inputs, float[] output, int batch)
+    public override void Backward(IReadOnlyList<float[]?> inputGrads, float[] outputGrad, IReadOnlyList<float[]> inputs, float[] output, in StepContext step)
     {
-        int n = batch * (int)OutputShape.Size;
+        int n = step.Batch * (int)OutputShape.Size;
         foreach (var g in inputGrads)
             if (g is not null) outputGrad.AsSpan(0, n).CopyTo(g);
     }

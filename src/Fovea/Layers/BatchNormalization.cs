@@ -72,13 +72,13 @@ public sealed class BatchNormalization : UnaryLayer
         yield return ("moving_variance", c);
     }
 
-    public override void Forward(float[] output, float[] input, int batch, bool training)
+    public override void Forward(float[] output, float[] input, in StepContext step)
     {
-        int c = Channels, rows = batch * (int)(InputShape.Size / c);
+        int c = Channels, rows = step.Batch * (int)(InputShape.Size / c);
         var x = input.AsSpan(0, rows * c);
         var y = output.AsSpan(0, rows * c);
         ReadOnlySpan<float> gamma = _gamma is null ? [] : _gamma.Current, beta = _beta is null ? [] : _beta.Current;
-        if (!training)
+        if (!step.Training)
         {
             BatchNorm.InferenceForward(y, x, _movingMean.Current, _movingVariance.Current, gamma, beta, rows, c, Epsilon);
             return;
@@ -111,9 +111,9 @@ public sealed class BatchNormalization : UnaryLayer
     }
 
     /// <summary>dβ += Σdy, dγ += Σdy·x̂, dx = γ·(1/σ)/R·(R·dy − Σdy − x̂·Σ(dy·x̂)), with x̂ recomputed from x.</summary>
-    public override void Backward(float[]? inputGrad, float[] outputGrad, float[] input, float[] output, int batch)
+    public override void Backward(float[]? inputGrad, float[] outputGrad, float[] input, float[] output, in StepContext step)
     {
-        int c = Channels, rows = batch * (int)(InputShape.Size / c);
+        int c = Channels, rows = step.Batch * (int)(InputShape.Size / c);
         BatchNorm.Backward(inputGrad is null ? [] : inputGrad.AsSpan(0, rows * c),
             _gamma is null ? [] : _gamma.Gradient, _beta is null ? [] : _beta.Gradient,
             outputGrad.AsSpan(0, rows * c), input.AsSpan(0, rows * c), _mean, _invStd,

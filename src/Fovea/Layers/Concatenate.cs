@@ -31,9 +31,9 @@ public sealed class Concatenate(string? name = null) : Layer(name, null)
         return new Shape(dims);
     }
 
-    public override void Forward(float[] output, IReadOnlyList<float[]> inputs, int batch, bool training)
+    public override void Forward(float[] output, IReadOnlyList<float[]> inputs, in StepContext step)
     {
-        int rows = batch * (int)(OutputShape.Size / OutputShape[^1]), width = OutputShape[^1], at = 0;
+        int rows = step.Batch * (int)(OutputShape.Size / OutputShape[^1]), width = OutputShape[^1], at = 0;
         for (int i = 0; i < inputs.Count; i++)
         {
             int c = InputShapes[i][^1];
@@ -42,9 +42,9 @@ public sealed class Concatenate(string? name = null) : Layer(name, null)
         }
     }
 
-    public override void Backward(IReadOnlyList<float[]?> inputGrads, float[] outputGrad, IReadOnlyList<float[]> inputs, float[] output, int batch)
+    public override void Backward(IReadOnlyList<float[]?> inputGrads, float[] outputGrad, IReadOnlyList<float[]> inputs, float[] output, in StepContext step)
     {
-        int rows = batch * (int)(OutputShape.Size / OutputShape[^1]), width = OutputShape[^1], at = 0;
+        int rows = step.Batch * (int)(OutputShape.Size / OutputShape[^1]), width = OutputShape[^1], at = 0;
         for (int i = 0; i < inputGrads.Count; i++)
         {
             int c = InputShapes[i][^1];

@@ -1,4 +1,3 @@
-using System.Numerics.Tensors;
 using System.Text.Json.Nodes;
 using Fovea.Kernels;
 
@@ -94,159 +93,25 @@ public sealed class Conv2D : UnaryLayer
     /// floats, exactly one), so this bounds what a sample can need.</summary>
     internal override long ScratchPerSample(Shape inputShape) => Geometry(inputShape) is var g ? (long)g.OutPixels * g.PatchSize : 0;
 
-    /// <summary>Floats of convolution output per chunk of <see cref="ForwardPooled"/>: about 1 MB, so a chunk is
-    /// pooled from the core's L2 while it is still there.</summary>
-    private const int PooledChunkFloats = 1 << 18;
+    /// <summary>The geometry of this layer's convolution over its input.</summary>
+    internal ConvGeometry InputGeometry => _g;
 
-    private float[] _pooledChunk = [];
+    /// <summary>The kernel [kh, kw, cin, filters] and the bias (empty without one), in the model's weight block.</summary>
+    internal (ReadOnlyMemory<float> Kernel, ReadOnlyMemory<float> Bias) WeightValues() =>
+        (Values(_kernel), UseBias ? Values(_bias) : ReadOnlyMemory<float>.Empty);
 
-    /// <summary>
-    /// Inference only: this convolution, then <paramref name="pool"/> (a max-pool), <paramref name="norm"/> (a
-    /// BatchNormalization) and a GELU layer when given, as one step written straight into <paramref name="output"/>:
-    /// <list type="bullet">
-    /// <item>the pool runs chunk by chunk, so that the convolution's output is pooled from cache instead of being
-    /// written out whole and read back (for the tutorial CNN's first layer, 29 MB per batch of 256);</item>
-    /// <item>the normalisation is folded into the kernel and bias (kernel·scale, bias·scale + shift per filter; kept
-    /// while no weight changes), through a max-pool only where every scale is positive (max and a positive affine map
-    /// commute); otherwise this returns false, having done nothing;</item>
-    /// <item>GELU is applied to each block of output while it is in the cache of the core that wrote it.</item>
-    /// </list>
-    /// Without a normalisation, the same values as the layers one by one (each output of a convolution is the same
-    /// dot product whatever the batch it is computed in); folding rounds differently in the last bits, as ONNX
-    /// Runtime's fused graphs do.
-    /// </summary>
-    internal bool ForwardInference(float[] output, float[] input, int batch, MaxPool2D? pool, BatchNormalization? norm, bool gelu,
-                                   Normalization? inputNorm = null)
+    public override void Forward(float[] output, float[] input, in StepContext step)
     {
-        CheckCapacity(batch);
-        if ((norm is not null || gelu) && Activation != Activation.Linear) return false;
-        // An input normalisation folds only where no zero padding would be normalised too.
-        if (inputNorm is not null && _g.PadTop + _g.PadBottom + _g.PadLeft + _g.PadRight != 0) return false;
-        ReadOnlyMemory<float> kernel, bias;
-        bool unchanged;
-        if (norm is not null || inputNorm is not null)
-        {
-            long now = Parameter.Generation;
-            bool refold = now != _foldedGeneration || !ReferenceEquals(norm, _foldedFrom) || !ReferenceEquals(inputNorm, _foldedInput);
-            if (refold) Fold(inputNorm, norm, now);
-            if (pool is not null && norm is not null && !_foldScalesPositive) return false;
-            unchanged = KernelUnchangedSinceLastInference(folded: true) && !refold;
-            (kernel, bias) = (_foldedKernel, _foldedBias);
-        }
-        else
-        {
-            unchanged = KernelUnchangedSinceLastInference(folded: false);
-            (kernel, bias) = (Values(_kernel), UseBias ? Values(_bias) : ReadOnlyMemory<float>.Empty);
-        }
-        bool relu = Activation == Activation.Relu;
-        if (pool is null)
-        {
-            _conv.Forward(output, input, kernel, bias, relu, batch, kernelUnchanged: unchanged, training: false,
-                allowWinograd: WinogradBatch(batch), gelu: gelu);
-            return true;
-        }
-        int inSize = (int)InputShape.Size, convSize = (int)OutputShape.Size;
-        int chunk = Math.Clamp(PooledChunkFloats / convSize, 1, Math.Max(batch, 1));
-        if (_pooledChunk.Length < chunk * convSize) _pooledChunk = new float[chunk * convSize];
-        for (int first = 0; first < batch; first += chunk)
-        {
-            int images = Math.Min(chunk, batch - first);
-            _conv.Forward(_pooledChunk.AsMemory(0, images * convSize), input.AsMemory(first * inSize, images * inSize),
-                kernel, bias, relu, images, kernelUnchanged: unchanged || first > 0, training: false,
-                allowWinograd: WinogradBatch(batch));
-            pool.PoolForInference(output, first, _pooledChunk, images, gelu);
-        }
-        return true;
-    }
-
-    private float[] _foldedKernel = [], _foldedBias = [], _foldScale = [], _foldShift = [];
-    private long _foldedGeneration = -1;
-    private BatchNormalization? _foldedFrom;
-    private Normalization? _foldedInput;
-    private bool _foldScalesPositive;
-
-    /// <summary>
-    /// The kernel and bias with <paramref name="inputNorm"/> before and <paramref name="norm"/> after folded in:
-    /// x·a + b through the kernel is x·(kernel·a) + Σ kernel·b over the taps, and (y·s + t) per filter scales the
-    /// kernel's column and maps the bias. Sums in double.
-    /// </summary>
-    private void Fold(Normalization? inputNorm, BatchNormalization? norm, long generation)
-    {
-        int f = Filters, taps = _g.PatchSize, c = _g.InChannels;
-        if (_foldScale.Length != f) (_foldScale, _foldShift, _foldedBias) = (new float[f], new float[f], new float[f]);
-        if (_foldedKernel.Length != _kernel.Length) _foldedKernel = new float[_kernel.Length];
-        ReadOnlySpan<float> kernel = _kernel.Current;
-        ReadOnlySpan<float> bias = UseBias ? _bias.Current : [];
-        var sums = new double[f];
-        for (int k = 0; k < f; k++) sums[k] = bias.IsEmpty ? 0.0 : bias[k];
-        kernel.CopyTo(_foldedKernel);
-        if (inputNorm is not null)
-        {
-            var (a, b) = (new float[c], new float[c]);
-            inputNorm.Affine(a, b);
-            for (int p = 0; p < taps; p++)
-            {
-                int channel = p % c;
-                for (int k = 0; k < f; k++) sums[k] += (double)kernel[p * f + k] * b[channel];
-                TensorPrimitives.Multiply(_foldedKernel.AsSpan(p * f, f), a[channel], _foldedKernel.AsSpan(p * f, f));
-            }
-        }
-        if (norm is not null)
-        {
-            norm.InferenceAffine(_foldScale, _foldShift);
-            _foldScalesPositive = _foldScale.All(v => v > 0);
-            for (int p = 0; p < taps; p++)
-                TensorPrimitives.Multiply(_foldedKernel.AsSpan(p * f, f), _foldScale, _foldedKernel.AsSpan(p * f, f));
-            for (int k = 0; k < f; k++) sums[k] = sums[k] * _foldScale[k] + _foldShift[k];
-        }
-        for (int k = 0; k < f; k++) _foldedBias[k] = (float)sums[k];
-        _foldedGeneration = generation;
-        _foldedFrom = norm;
-        _foldedInput = inputNorm;
-    }
-
-    private long _inferenceGeneration = -1;
-
-    /// <summary>
-    /// The batch of the inference call this layer is part of (set by the model; a replica's slice carries the whole
-    /// batch's), or 0 for the batch a call gets. Winograd runs only from <see cref="WinogradMinBatch"/> images: below,
-    /// its 16 small GEMMs per chunk lose to one implicit GEMM (measured at batch 1 against ONNX Runtime: the tutorial
-    /// 0.98× with it, 1.09× without; airbench94 0.52× and 0.59×). So an image's probabilities may differ in the last
-    /// bits between a batch below that size and one above it, never between thread counts.
-    /// </summary>
-    internal int InferenceBatch { get; set; }
-
-    /// <summary>Fewest images in an inference call for Winograd.</summary>
-    internal static int WinogradMinBatch = 8;
-
-    private bool WinogradBatch(int batch) => (InferenceBatch > 0 ? InferenceBatch : batch) >= WinogradMinBatch;
-
-    /// <summary>
-    /// Whether no weight has changed since the last inference pass (<see cref="Parameter.Generation"/>), so that the
-    /// plan may reuse what it derived from the kernel then (Winograd's transform: at batch 1 it cost more than the
-    /// convolution itself). A training pass, or any other pass of the plan, makes the plan transform again anyway.
-    /// </summary>
-    private bool KernelUnchangedSinceLastInference(bool folded)
-    {
-        long now = Parameter.Generation;
-        bool unchanged = now == _inferenceGeneration && folded == _inferenceFolded;
-        _inferenceGeneration = now;
-        _inferenceFolded = folded;
-        return unchanged;
-    }
-
-    private bool _inferenceFolded;
-
-    public override void Forward(float[] output, float[] input, int batch, bool training)
-    {
-        CheckCapacity(batch);
+        CheckCapacity(step.Batch);
         // out[B, OH, OW, filters] = conv(input[B, H, W, cin], kernel[kh, kw, cin, filters]) + bias (+ relu)
-        _conv.Forward(output, input, Values(_kernel), UseBias ? Values(_bias) : ReadOnlyMemory<float>.Empty, Activation == Activation.Relu, batch,
-            kernelUnchanged: !training && KernelUnchangedSinceLastInference(folded: false), training: training, allowWinograd: training || WinogradBatch(batch));
+        var (kernel, bias) = WeightValues();
+        _conv.Forward(output, input, kernel, bias, Activation == Activation.Relu, step.Batch,
+            kernelUnchanged: false, training: step.Training, allowWinograd: step.AllowsWinograd);
     }
 
-    public override void Backward(float[]? inputGrad, float[] outputGrad, float[] input, float[] output, int batch)
+    public override void Backward(float[]? inputGrad, float[] outputGrad, float[] input, float[] output, in StepContext step)
     {
+        int batch = step.Batch;
         CheckCapacity(batch);
         int rows = batch * _g.OutPixels;
         // dz = dy ⊙ relu'(z) in place, and dbias += Σ dz, in one parallel sweep

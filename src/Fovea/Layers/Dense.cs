@@ -62,8 +62,9 @@ public sealed class Dense : UnaryLayer
         if (Activation == Activation.Softmax) _logits = new float[batchCapacity * Units];
     }
 
-    public override void Forward(float[] output, float[] input, int batch, bool training)
+    public override void Forward(float[] output, float[] input, in StepContext step)
     {
+        int batch = step.Batch;
         CheckCapacity(batch);
         int n = Units, k = InFeatures;
         var y = output.AsSpan(0, batch * n);
@@ -74,14 +75,15 @@ public sealed class Dense : UnaryLayer
         if (softmax) ActivationKernels.Softmax(y, _logits.AsSpan(0, batch * n), batch, n);
     }
 
-    public override void Backward(float[]? inputGrad, float[] outputGrad, float[] input, float[] output, int batch)
+    public override void Backward(float[]? inputGrad, float[] outputGrad, float[] input, float[] output, in StepContext step)
     {
+        int batch = step.Batch;
         CheckCapacity(batch);
         int n = Units, k = InFeatures;
         var dz = outputGrad.AsSpan(0, batch * n);
         // dz = dL/d(pre-activation): relu passes where y > 0; softmax y = softmax(z) applies its Jacobian,
         // unless the loss already differentiated through it (fused: dz = p − onehot).
-        if (Activation == Activation.Softmax && !SoftmaxFusedWithLoss) ActivationKernels.SoftmaxBackward(dz, output.AsSpan(0, batch * n), batch, n);
+        if (Activation == Activation.Softmax && !step.SoftmaxFusedWithLoss) ActivationKernels.SoftmaxBackward(dz, output.AsSpan(0, batch * n), batch, n);
         // relu'(z) masking, in place, and dbias += Σ_batch dz
         if (UseBias) _biasBackward.Run(_bias.Gradient, outputGrad, output, batch, n, Activation == Activation.Relu);
         else if (Activation == Activation.Relu) ActivationKernels.ReluBackward(dz, output.AsSpan(0, batch * n));

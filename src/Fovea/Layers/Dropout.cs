@@ -29,17 +29,18 @@ public sealed class Dropout : UnaryLayer
 
     protected override void AllocateScratch(int batchCapacity) => _mask = new float[batchCapacity * OutputShape.Size];
 
-    public override void Forward(float[] output, float[] input, int batch, bool training)
+    public override void Forward(float[] output, float[] input, in StepContext step)
     {
+        int batch = step.Batch;
         CheckCapacity(batch);
         int n = batch * (int)OutputShape.Size;
-        if (!training || Rate == 0)
+        if (!step.Training || Rate == 0)
         {
             input.AsSpan(0, n).CopyTo(output);
             _mask.AsSpan(0, n).Fill(1f);
             return;
         }
-        var rng = Rng.For(StepSeed, "dropout/" + Name);
+        var rng = Rng.For(step.Seed, "dropout/" + Name);
         float keep = 1f / (1 - Rate);
         for (int i = 0; i < n; i++)
         {
@@ -48,10 +49,10 @@ public sealed class Dropout : UnaryLayer
         }
     }
 
-    public override void Backward(float[]? inputGrad, float[] outputGrad, float[] input, float[] output, int batch)
+    public override void Backward(float[]? inputGrad, float[] outputGrad, float[] input, float[] output, in StepContext step)
     {
         if (inputGrad is null) return;
-        int n = batch * (int)OutputShape.Size;
+        int n = step.Batch * (int)OutputShape.Size;
         System.Numerics.Tensors.TensorPrimitives.Multiply(outputGrad.AsSpan(0, n), _mask.AsSpan(0, n), inputGrad.AsSpan(0, n));
     }
 

@@ -14,15 +14,15 @@ public sealed class Flatten(string? name = null, Shape? inputShape = null) : Una
 
     public override Shape ComputeOutputShape(Shape inputShape) => new(checked((int)inputShape.Size));
 
-    public override void Forward(float[] output, float[] input, int batch, bool training)
+    public override void Forward(float[] output, float[] input, in StepContext step)
     {
-        int n = batch * (int)OutputShape.Size;
+        int n = step.Batch * (int)OutputShape.Size;
         input.AsSpan(0, n).CopyTo(output);
     }
 
-    public override void Backward(float[]? inputGrad, float[] outputGrad, float[] input, float[] output, int batch)
+    public override void Backward(float[]? inputGrad, float[] outputGrad, float[] input, float[] output, in StepContext step)
     {
-        int n = batch * (int)OutputShape.Size;
+        int n = step.Batch * (int)OutputShape.Size;
         if (inputGrad is not null) outputGrad.AsSpan(0, n).CopyTo(inputGrad);
     }
 

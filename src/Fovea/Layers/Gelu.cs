@@ -15,16 +15,16 @@ public sealed class Gelu(string? name = null, Shape? inputShape = null) : UnaryL
 
     public override Shape ComputeOutputShape(Shape inputShape) => inputShape;
 
-    public override void Forward(float[] output, float[] input, int batch, bool training)
+    public override void Forward(float[] output, float[] input, in StepContext step)
     {
-        int n = batch * (int)OutputShape.Size;
+        int n = step.Batch * (int)OutputShape.Size;
         Kernels.Gelu.Forward(output.AsSpan(0, n), input.AsSpan(0, n));
     }
 
-    public override void Backward(float[]? inputGrad, float[] outputGrad, float[] input, float[] output, int batch)
+    public override void Backward(float[]? inputGrad, float[] outputGrad, float[] input, float[] output, in StepContext step)
     {
         if (inputGrad is null) return;
-        int n = batch * (int)OutputShape.Size;
+        int n = step.Batch * (int)OutputShape.Size;
         Kernels.Gelu.Backward(inputGrad.AsSpan(0, n), outputGrad.AsSpan(0, n), input.AsSpan(0, n));
     }
 

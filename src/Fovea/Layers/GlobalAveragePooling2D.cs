@@ -19,10 +19,10 @@ public sealed class GlobalAveragePooling2D(string? name = null, Shape? inputShap
         return new Shape(inputShape[2]);
     }
 
-    public override void Forward(float[] output, float[] input, int batch, bool training)
+    public override void Forward(float[] output, float[] input, in StepContext step)
     {
         int pixels = InputShape[0] * InputShape[1], c = InputShape[2];
-        for (int n = 0; n < batch; n++)
+        for (int n = 0; n < step.Batch; n++)
         {
             var y = output.AsSpan(n * c, c);
             input.AsSpan(n * pixels * c, c).CopyTo(y);
@@ -32,11 +32,11 @@ public sealed class GlobalAveragePooling2D(string? name = null, Shape? inputShap
     }
 
     /// <summary>dx[n, h, w, c] = dy[n, c] / (H·W).</summary>
-    public override void Backward(float[]? inputGrad, float[] outputGrad, float[] input, float[] output, int batch)
+    public override void Backward(float[]? inputGrad, float[] outputGrad, float[] input, float[] output, in StepContext step)
     {
         if (inputGrad is null) return;
         int pixels = InputShape[0] * InputShape[1], c = InputShape[2];
-        for (int n = 0; n < batch; n++)
+        for (int n = 0; n < step.Batch; n++)
         {
             var dx0 = inputGrad.AsSpan(n * pixels * c, c);
             TensorPrimitives.Multiply(outputGrad.AsSpan(n * c, c), 1f / pixels, dx0);

@@ -58,18 +58,6 @@ public abstract class Layer
     public long TrainableParameterCount => _weights.Where(p => p.Trainable).Sum(p => (long)p.Length);
 
     /// <summary>
-    /// Set by the model when this last layer's softmax is fused with the cross-entropy loss: forward also keeps the
-    /// logits, and backward receives the gradient with respect to them.
-    /// </summary>
-    internal bool SoftmaxFusedWithLoss { get; set; }
-
-    /// <summary>
-    /// A seed for this step's randomness (Dropout), set by the model before each forward pass from the model's seed
-    /// and the optimiser's step count, so that a resumed run draws the same masks.
-    /// </summary>
-    internal long StepSeed { get; set; }
-
-    /// <summary>
     /// Whether a training step of this layer treats every sample on its own (no batch statistics, no randomness drawn
     /// across the batch), so that a batch may be trained in slices whose gradients are summed. False unless a layer
     /// says so: a layer the library does not know keeps the whole-batch step.
@@ -145,14 +133,24 @@ public abstract class Layer
         if (batch > _capacity) throw new InvalidOperationException($"layer '{Name}' was planned for batches of {_capacity}; got {batch}");
     }
 
-    /// <summary>output = layer(inputs) for <paramref name="batch"/> samples.</summary>
-    public abstract void Forward(float[] output, IReadOnlyList<float[]> inputs, int batch, bool training);
+    /// <summary>output = layer(inputs) for <paramref name="step"/>'s batch.</summary>
+    public abstract void Forward(float[] output, IReadOnlyList<float[]> inputs, in StepContext step);
 
     /// <summary>
     /// Given dL/d(output), adds dL/d(weights) into the gradients and writes dL/d(input i) into each
     /// <paramref name="inputGrads"/>[i] that is not null. Needs the inputs and output of the forward pass of the same batch.
     /// </summary>
-    public abstract void Backward(IReadOnlyList<float[]?> inputGrads, float[] outputGrad, IReadOnlyList<float[]> inputs, float[] output, int batch);
+    public abstract void Backward(IReadOnlyList<float[]?> inputGrads, float[] outputGrad, IReadOnlyList<float[]> inputs, float[] output, in StepContext step);
+
+    /// <summary><see cref="Forward(float[], IReadOnlyList{float[]}, in StepContext)"/> outside a model's step: the
+    /// batch is whole, the seed 0.</summary>
+    public void Forward(float[] output, IReadOnlyList<float[]> inputs, int batch, bool training) =>
+        Forward(output, inputs, new StepContext(batch, training));
+
+    /// <summary><see cref="Backward(IReadOnlyList{float[]}, float[], IReadOnlyList{float[]}, float[], in StepContext)"/>
+    /// of a training step outside a model's.</summary>
+    public void Backward(IReadOnlyList<float[]?> inputGrads, float[] outputGrad, IReadOnlyList<float[]> inputs, float[] output, int batch) =>
+        Backward(inputGrads, outputGrad, inputs, output, new StepContext(batch, training: true));
 
     /// <summary>The configuration that rebuilds this layer (Keras's <c>get_config</c>), without weights.</summary>
     public abstract JsonObject GetConfig();

@@ -85,9 +85,9 @@ public sealed class Normalization : UnaryLayer
         }
     }
 
-    public override void Forward(float[] output, float[] input, int batch, bool training)
+    public override void Forward(float[] output, float[] input, in StepContext step)
     {
-        int c = Channels, total = batch * (int)OutputShape.Size;
+        int c = Channels, total = step.Batch * (int)OutputShape.Size;
         // Loaded weights may have replaced the statistics since the last call: the per-channel factors are cheap to redo.
         // They are laid out for a run of whole pixels (about 1,024 floats), so that a 3-channel image takes a few long
         // vector calls instead of one 3-float call per pixel (14 µs for a 32×32 image): the same products and sums.
@@ -107,10 +107,10 @@ public sealed class Normalization : UnaryLayer
         }
     }
 
-    public override void Backward(float[]? inputGrad, float[] outputGrad, float[] input, float[] output, int batch)
+    public override void Backward(float[]? inputGrad, float[] outputGrad, float[] input, float[] output, in StepContext step)
     {
         if (inputGrad is null) return;
-        int total = batch * (int)OutputShape.Size, run = _scale.Length;
+        int total = step.Batch * (int)OutputShape.Size, run = _scale.Length;
         for (int at = 0; at < total; at += run)
         {
             int n = Math.Min(run, total - at);

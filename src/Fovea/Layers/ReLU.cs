@@ -14,17 +14,17 @@ public sealed class ReLU(string? name = null, Shape? inputShape = null) : UnaryL
 
     public override Shape ComputeOutputShape(Shape inputShape) => inputShape;
 
-    public override void Forward(float[] output, float[] input, int batch, bool training)
+    public override void Forward(float[] output, float[] input, in StepContext step)
     {
-        int n = batch * (int)OutputShape.Size;
+        int n = step.Batch * (int)OutputShape.Size;
         input.AsSpan(0, n).CopyTo(output);
         ActivationKernels.Relu(output.AsSpan(0, n));
     }
 
-    public override void Backward(float[]? inputGrad, float[] outputGrad, float[] input, float[] output, int batch)
+    public override void Backward(float[]? inputGrad, float[] outputGrad, float[] input, float[] output, in StepContext step)
     {
         if (inputGrad is null) return;
-        int n = batch * (int)OutputShape.Size;
+        int n = step.Batch * (int)OutputShape.Size;
         // dx = dy where y > 0, else 0
         outputGrad.AsSpan(0, n).CopyTo(inputGrad);
         ActivationKernels.ReluBackward(inputGrad.AsSpan(0, n), output.AsSpan(0, n));

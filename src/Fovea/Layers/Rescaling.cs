@@ -24,18 +24,18 @@ public sealed class Rescaling : UnaryLayer
 
     public override Shape ComputeOutputShape(Shape inputShape) => inputShape;
 
-    public override void Forward(float[] output, float[] input, int batch, bool training)
+    public override void Forward(float[] output, float[] input, in StepContext step)
     {
-        int n = batch * (int)OutputShape.Size;
+        int n = step.Batch * (int)OutputShape.Size;
         var y = output.AsSpan(0, n);
         TensorPrimitives.Multiply(input.AsSpan(0, n), Scale, y);
         if (Offset != 0) TensorPrimitives.Add(y, Offset, y);
     }
 
-    public override void Backward(float[]? inputGrad, float[] outputGrad, float[] input, float[] output, int batch)
+    public override void Backward(float[]? inputGrad, float[] outputGrad, float[] input, float[] output, in StepContext step)
     {
         if (inputGrad is null) return;
-        int n = batch * (int)OutputShape.Size;
+        int n = step.Batch * (int)OutputShape.Size;
         TensorPrimitives.Multiply(outputGrad.AsSpan(0, n), Scale, inputGrad.AsSpan(0, n));
     }
 

@@ -20,19 +20,19 @@ public sealed class Softmax(string? name = null, Shape? inputShape = null) : Una
 
     private int Classes => OutputShape[OutputShape.Rank - 1];
 
-    public override void Forward(float[] output, float[] input, int batch, bool training)
+    public override void Forward(float[] output, float[] input, in StepContext step)
     {
-        int n = batch * (int)OutputShape.Size;
+        int n = step.Batch * (int)OutputShape.Size;
         ActivationKernels.Softmax(output.AsSpan(0, n), input.AsSpan(0, n), n / Classes, Classes);
     }
 
-    public override void Backward(float[]? inputGrad, float[] outputGrad, float[] input, float[] output, int batch)
+    public override void Backward(float[]? inputGrad, float[] outputGrad, float[] input, float[] output, in StepContext step)
     {
         if (inputGrad is null) return;
-        int n = batch * (int)OutputShape.Size;
+        int n = step.Batch * (int)OutputShape.Size;
         outputGrad.AsSpan(0, n).CopyTo(inputGrad);
         // With the loss fused, outputGrad is already dL/dlogits; otherwise apply the softmax Jacobian.
-        if (!SoftmaxFusedWithLoss) ActivationKernels.SoftmaxBackward(inputGrad.AsSpan(0, n), output.AsSpan(0, n), n / Classes, Classes);
+        if (!step.SoftmaxFusedWithLoss) ActivationKernels.SoftmaxBackward(inputGrad.AsSpan(0, n), output.AsSpan(0, n), n / Classes, Classes);
     }
 
     internal ReadOnlySpan<float> Logits(float[] input, int batch) => input.AsSpan(0, batch * (int)OutputShape.Size);

@@ -25,20 +25,20 @@ public abstract class UnaryLayer : Layer
     internal sealed override long ScratchPerSample(IReadOnlyList<Shape> inputShapes) => ScratchPerSample(inputShapes[0]);
     internal virtual long ScratchPerSample(Shape inputShape) => 0;
 
-    public sealed override void Forward(float[] output, IReadOnlyList<float[]> inputs, int batch, bool training) =>
-        Forward(output, inputs[0], batch, training);
+    public sealed override void Forward(float[] output, IReadOnlyList<float[]> inputs, in StepContext step) =>
+        Forward(output, inputs[0], step);
 
-    public sealed override void Backward(IReadOnlyList<float[]?> inputGrads, float[] outputGrad, IReadOnlyList<float[]> inputs, float[] output, int batch) =>
-        Backward(inputGrads[0], outputGrad, inputs[0], output, batch);
+    public sealed override void Backward(IReadOnlyList<float[]?> inputGrads, float[] outputGrad, IReadOnlyList<float[]> inputs, float[] output, in StepContext step) =>
+        Backward(inputGrads[0], outputGrad, inputs[0], output, step);
 
-    /// <summary>output = layer(input) for <paramref name="batch"/> samples.</summary>
-    public abstract void Forward(float[] output, float[] input, int batch, bool training);
+    /// <summary>output = layer(input) for <paramref name="step"/>'s batch.</summary>
+    public abstract void Forward(float[] output, float[] input, in StepContext step);
 
     /// <summary>
     /// Given dL/d(output), adds dL/d(weights) into the parameter gradients and, when <paramref name="inputGrad"/> is not
     /// null, writes dL/d(input). Needs the input and output of the forward pass of the same batch.
     /// </summary>
-    public abstract void Backward(float[]? inputGrad, float[] outputGrad, float[] input, float[] output, int batch);
+    public abstract void Backward(float[]? inputGrad, float[] outputGrad, float[] input, float[] output, in StepContext step);
 
     /// <summary>Calls the layer on one symbolic tensor (Keras's <c>layer(x)</c>).</summary>
     public SymbolicTensor Call(SymbolicTensor input) => base.Call(input);

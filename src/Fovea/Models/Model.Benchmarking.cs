@@ -21,44 +21,17 @@ public partial class Model
     }
 
     /// <summary>
-    /// <see cref="TrainOnBatch"/> with a clock around every part of the step, added into <paramref name="profile"/>.
-    /// Mirrors <see cref="TrainStep"/> part for part; the clock reads cost well under a microsecond each.
+    /// <see cref="TrainOnBatch(ReadOnlySpan{float}, ReadOnlySpan{int})"/> with <paramref name="observer"/> told of every
+    /// part of the step as it ends: the real step, whole-batch or in slices, not a copy of it.
     /// </summary>
-    internal double TrainOnBatch(ReadOnlySpan<float> x, ReadOnlySpan<int> y, StepProfile profile)
+    internal double TrainOnBatch(ReadOnlySpan<float> x, ReadOnlySpan<int> y, IStepObserver observer)
     {
-        ArgumentNullException.ThrowIfNull(profile);
-        if (profile.Layers != _nodes.Count)
-            throw new ArgumentException($"profile must be for {_nodes.Count} layers; got {profile.Layers}", nameof(profile));
-        int batch = LoadBatch(x, y), part = 0;
-        long t = Stopwatch.GetTimestamp(), start = t;
-        Array.Clear(_gradients);
-        profile.Add(part++, Lap(ref t));
-        for (int i = 0; i < _nodes.Count; i++)
-        {
-            var node = _nodes[i];
-            node.Layer.Forward(_values[node.Output], _nodeInputs[i], batch, training: true);
-            profile.Add(part++, Lap(ref t));
-        }
-        double loss = LossAndGradient(batch, withGradient: true);
-        CountCorrect(batch);
-        profile.Add(part++, Lap(ref t));
-        for (int i = _nodes.Count - 1; i >= 0; i--)
-        {
-            BackwardNode(i, batch);
-            profile.Add(part++, Lap(ref t));
-        }
-        Optimizer!.Step(_weights, _gradients);
-        Parameter.MarkChanged();
-        profile.Add(part, Lap(ref t));
-        profile.EndStep(t - start, batch);
+        ArgumentNullException.ThrowIfNull(observer);
+        int batch = LoadBatch(x, y);
+        observer.StepStarted();
+        var (loss, _) = TrainStep(batch, observer);
+        observer.StepEnded(batch);
         return loss / batch;
-
-        static long Lap(ref long since)
-        {
-            long now = Stopwatch.GetTimestamp(), lap = now - since;
-            since = now;
-            return lap;
-        }
     }
 
     /// <summary>
@@ -106,16 +79,15 @@ public partial class Model
         EnsureCapacity(batch);
         var fastest = new long[_nodes.Count];
         Array.Fill(fastest, long.MaxValue);
-        foreach (var node in _nodes)
-            if (node.Layer is Conv2D conv) conv.InferenceBatch = batch;
+        var step = new StepContext(batch, training: false);
         for (int t = 0; t < trials; t++)
         {
             for (int j = 0; j < _nodes.Count; j++)
             {
-                for (int r = 1; r < repeats; r++) InferenceStep(j, batch);
+                for (int r = 1; r < repeats; r++) Plan.RunStep(j, step);
                 long start = Stopwatch.GetTimestamp();
                 int at = j;
-                j = InferenceStep(j, batch);
+                j = Plan.RunStep(j, step);
                 fastest[at] = Math.Min(fastest[at], Stopwatch.GetTimestamp() - start);
             }
         }
@@ -139,57 +111,4 @@ public partial class Model
         y.CopyTo(_batchLabels);
         return batch;
     }
-}
-
-/// <summary>
-/// Where a training step's time goes: per part, the sum and the minimum over <see cref="Steps"/> steps, in
-/// <see cref="Stopwatch"/> ticks. On a busy machine the minimum is the better estimate of a part's own cost
-/// (a preempted step only ever adds time); the mean says what a step really took.
-/// Parts in step order: zero_grad, each layer's forward, loss, each layer's backward (last layer first), optimizer.
-/// </summary>
-internal sealed class StepProfile
-{
-    private readonly long[] _sum, _min;
-    private long _stepMin = long.MaxValue;
-
-    public StepProfile(IReadOnlyList<string> layerNames)
-    {
-        ArgumentNullException.ThrowIfNull(layerNames);
-        Layers = layerNames.Count;
-        Parts = ["zero_grad", .. layerNames.Select(n => $"{n}.forward"), "loss", .. layerNames.Reverse().Select(n => $"{n}.backward"), "optimizer"];
-        _sum = new long[Parts.Count];
-        _min = new long[Parts.Count];
-        Array.Fill(_min, long.MaxValue);
-    }
-
-    public int Layers { get; }
-    public IReadOnlyList<string> Parts { get; }
-    public int Steps { get; private set; }
-    public long Images { get; private set; }
-    public long TotalTicks { get; private set; }
-
-    public void Add(int part, long ticks)
-    {
-        _sum[part] += ticks;
-        _min[part] = Math.Min(_min[part], ticks);
-    }
-
-    public void EndStep(long ticks, int batch)
-    {
-        TotalTicks += ticks;
-        _stepMin = Math.Min(_stepMin, ticks);
-        Steps++;
-        Images += batch;
-    }
-
-    /// <summary>Mean milliseconds of a part per step.</summary>
-    public double MeanMilliseconds(int part) => Steps == 0 ? 0 : Milliseconds(_sum[part]) / Steps;
-
-    /// <summary>Fastest milliseconds of a part over the steps.</summary>
-    public double MinMilliseconds(int part) => Steps == 0 ? 0 : Milliseconds(_min[part]);
-
-    public double MeanStepMilliseconds => Steps == 0 ? 0 : Milliseconds(TotalTicks) / Steps;
-    public double MinStepMilliseconds => Steps == 0 ? 0 : Milliseconds(_stepMin);
-
-    private static double Milliseconds(long ticks) => ticks * 1000.0 / Stopwatch.Frequency;
 }

@@ -64,8 +64,6 @@ public partial class Model
         for (int i = 0; i < mine.Count; i++) theirs[i].ShareStorageOf(mine[i]);
         copy._weights = _weights;
         copy._gradients = _gradients;
-        var last = copy._nodes[^1].Layer;
-        last.SoftmaxFusedWithLoss = _nodes[^1].Layer.SoftmaxFusedWithLoss;
         copy._isReplica = true;
         copy._inferenceOnly = true;
         return copy;

@@ -34,20 +34,22 @@ public partial class Model
         return TrainInSlices && _slicesPossible.Value ? Math.Clamp(batch / SliceImages, 1, MaxSlices) : 1;
     }
 
-    private bool TryTrainStepInSlices(int batch, out (double LossSum, int Correct) result)
+    private bool TryTrainStepInSlices(int batch, IStepObserver? observer, out (double LossSum, int Correct) result)
     {
         result = default;
         int slices = TrainingSlices(batch);
         if (slices < 2) return false;
         if (_trainingReplicas.Length < slices && !CreateTrainingReplicas(slices)) return false;
         var work = _sliceWork ??= new SliceWork(this);
-        work.Start(batch, slices);
+        observer?.Sliced(slices, batch / slices);
+        work.Start(batch, slices, observer);
         WorkerPool.Shared.Run(work, slices);
         // Gradients and losses summed in slice order, whichever thread computed each; the gradient block in chunks
         // across the pool, each element summed in the same order.
         var sum = _gradientSum ??= new GradientSum(this);
         sum.Slices = slices;
         WorkerPool.Shared.Run(sum, GradientSum.Chunks);
+        observer?.PartEnded(StepPart.GradientSum);
         double loss = work.Loss[0];
         int correct = work.Correct[0];
         for (int s = 1; s < slices; s++)
@@ -57,6 +59,7 @@ public partial class Model
         }
         Optimizer!.Step(_weights, _gradients);
         Parameter.MarkChanged();
+        observer?.PartEnded(StepPart.Optimizer);
         result = (loss, correct);
         return true;
     }
@@ -78,7 +81,6 @@ public partial class Model
                 copy._weights = _weights;
                 copy.Loss = Loss;
                 copy.Seed = Seed;
-                copy._nodes[^1].Layer.SoftmaxFusedWithLoss = _nodes[^1].Layer.SoftmaxFusedWithLoss;
                 copy._isReplica = true;
                 replicas[r] = copy;
             }
@@ -108,16 +110,18 @@ public partial class Model
         }
     }
 
-    /// <summary>Slice s of the gathered batch through replica s: forward, loss reduced over the whole batch, backward.</summary>
+    /// <summary>Slice s of the gathered batch through replica s: forward, loss reduced over the whole batch, backward;
+    /// the first slice's parts reported to the step's observer, if any.</summary>
     private sealed class SliceWork(Model model) : IParallelWork
     {
         private int _batch, _slices;
+        private IStepObserver? _observer;
         public double[] Loss = [];
         public int[] Correct = [];
 
-        public void Start(int batch, int slices)
+        public void Start(int batch, int slices, IStepObserver? observer)
         {
-            (_batch, _slices) = (batch, slices);
+            (_batch, _slices, _observer) = (batch, slices, observer);
             if (Loss.Length < slices) (Loss, Correct) = (new double[slices], new int[slices]);
         }
 
@@ -129,11 +133,14 @@ public partial class Model
             replica.EnsureCapacity(count);
             model.InputBuffer.AsSpan(first * inSize, count * inSize).CopyTo(replica.InputBuffer);
             model._batchLabels.AsSpan(first, count).CopyTo(replica._batchLabels);
+            var observer = slice == 0 ? _observer : null;
             Array.Clear(replica._gradients);
-            replica.ForwardPass(count, training: true);
+            observer?.PartEnded(StepPart.ZeroGradients);
+            replica.ForwardPass(count, training: true, observer: observer);
             Loss[slice] = replica.LossAndGradient(count, withGradient: true, reducedOver: _batch);
             Correct[slice] = replica.CountCorrect(count);
-            replica.BackwardPass(count);
+            observer?.PartEnded(StepPart.Loss);
+            replica.BackwardPass(count, observer);
         }
     }
 }

@@ -1,4 +1,4 @@
-using Fovea.Layers;
+using Fovea.Kernels;
 
 namespace Fovea.Tests.Layers;
 
@@ -20,16 +20,16 @@ public class MaxPoolKernelTests
         int oh = (h - ph) / sh + 1, ow = (w - pw) / sw + 1;
         var (o1, a1) = (new float[oh * ow * c], new int[oh * ow * c]);
         var (o2, a2) = (new float[oh * ow * c], new int[oh * ow * c]);
-        MaxPool2D.PoolImage(o1, a1, input, h, w, c, ph, pw, sh, sw, oh, ow);
-        MaxPool2D.PoolImageReference(o2, a2, input, h, w, c, ph, pw, sh, sw, oh, ow);
+        MaxPool.PoolImage(o1, a1, input, h, w, c, ph, pw, sh, sw, oh, ow);
+        MaxPool.PoolImageReference(o2, a2, input, h, w, c, ph, pw, sh, sw, oh, ow);
         Assert.Equal(o2, o1);
         Assert.Equal(a2, a1);
         // Inference pools without the argmax: the very same values, NaN included.
         input[0] = float.NaN;
         if (input.Length > c + 1) input[c + 1] = float.NaN;
-        MaxPool2D.PoolImage(o1, a1, input, h, w, c, ph, pw, sh, sw, oh, ow);
+        MaxPool.PoolImage(o1, a1, input, h, w, c, ph, pw, sh, sw, oh, ow);
         var o3 = new float[oh * ow * c];
-        MaxPool2D.PoolImageMax(o3, input, w, c, ph, pw, sh, sw, oh, ow);
+        MaxPool.PoolImageMax(o3, input, w, c, ph, pw, sh, sw, oh, ow);
         Assert.Equal(o1.Select(BitConverter.SingleToInt32Bits), o3.Select(BitConverter.SingleToInt32Bits));
     }
 
@@ -47,14 +47,14 @@ public class MaxPoolKernelTests
         for (int i = 0; i < input.Length; i++) input[i] = rng.NextInt(5);
         int oh = (h - ph) / sh + 1, ow = (w - pw) / sw + 1;
         var (output, argmax) = (new float[oh * ow * c], new int[oh * ow * c]);
-        MaxPool2D.PoolImage(output, argmax, input, h, w, c, ph, pw, sh, sw, oh, ow);
+        MaxPool.PoolImage(output, argmax, input, h, w, c, ph, pw, sh, sw, oh, ow);
         var dOut = new float[output.Length];
         for (int i = 0; i < dOut.Length; i++) dOut[i] = i % 7 == 0 ? -0f : rng.NextSingle() - 0.5f;
         var scatter = new float[input.Length];
         for (int i = 0; i < dOut.Length; i++) scatter[argmax[i]] += dOut[i];
         var gather = new float[input.Length];
         Array.Fill(gather, float.NaN);   // stale values must not survive
-        MaxPool2D.UnpoolImage(gather, dOut, argmax, h, w, c, ph, pw, sh, sw, oh, ow);
+        MaxPool.UnpoolImage(gather, dOut, argmax, h, w, c, ph, pw, sh, sw, oh, ow);
         Assert.Equal(scatter.Select(BitConverter.SingleToInt32Bits), gather.Select(BitConverter.SingleToInt32Bits));
     }
 }

@@ -103,15 +103,15 @@ public class ReplicatedInferenceTests
         public override string NameStem => "halving";
         public override Shape ComputeOutputShape(Shape inputShape) => inputShape;
 
-        public override void Forward(float[] output, float[] input, int batch, bool training)
+        public override void Forward(float[] output, float[] input, in StepContext step)
         {
-            for (int i = 0; i < batch * InputShape.Size; i++) output[i] = input[i] / 2;
+            for (int i = 0; i < step.Batch * InputShape.Size; i++) output[i] = input[i] / 2;
         }
 
-        public override void Backward(float[]? inputGrad, float[] outputGrad, float[] input, float[] output, int batch)
+        public override void Backward(float[]? inputGrad, float[] outputGrad, float[] input, float[] output, in StepContext step)
         {
             if (inputGrad is null) return;
-            for (int i = 0; i < batch * InputShape.Size; i++) inputGrad[i] = outputGrad[i] / 2;
+            for (int i = 0; i < step.Batch * InputShape.Size; i++) inputGrad[i] = outputGrad[i] / 2;
         }
 
         public override JsonObject GetConfig() => BaseConfig();

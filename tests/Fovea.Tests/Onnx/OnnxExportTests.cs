@@ -176,15 +176,15 @@ public class OnnxExportTests(ITestOutputHelper output)
         public override string NameStem => "doubling";
         public override Shape ComputeOutputShape(Shape inputShape) => inputShape;
 
-        public override void Forward(float[] output, float[] input, int batch, bool training)
+        public override void Forward(float[] output, float[] input, in StepContext step)
         {
-            for (int i = 0; i < batch * InputShape.Size; i++) output[i] = 2 * input[i];
+            for (int i = 0; i < step.Batch * InputShape.Size; i++) output[i] = 2 * input[i];
         }
 
-        public override void Backward(float[]? inputGrad, float[] outputGrad, float[] input, float[] output, int batch)
+        public override void Backward(float[]? inputGrad, float[] outputGrad, float[] input, float[] output, in StepContext step)
         {
             if (inputGrad is null) return;
-            for (int i = 0; i < batch * InputShape.Size; i++) inputGrad[i] = 2 * outputGrad[i];
+            for (int i = 0; i < step.Batch * InputShape.Size; i++) inputGrad[i] = 2 * outputGrad[i];
         }
 
         public override JsonObject GetConfig() => BaseConfig();

@@ -1,0 +1,194 @@
+using System.Numerics;
+using System.Runtime.Intrinsics;
+
+namespace Fovea.Kernels;
+
+/// <summary>
+/// Max pooling of one NHWC image over windows of ph × pw at strides sh × sw ('valid': oh × ow windows), forward with
+/// and without the argmax, the backward gather, and the scalar reference the vector forms are tested against.
+/// </summary>
+internal static class MaxPool
+{
+    /// <summary>
+    /// out[oh, ow, c] = max over the window of in[...]; argmax[...] = index of that input within its image.
+    /// Ties go to the first maximum in row-major window order, as in TensorFlow. NHWC keeps each pixel's channels
+    /// contiguous, so whole channel vectors are compared at once (<see cref="Vector{T}"/>: the JIT picks the width).
+    /// </summary>
+    internal static void PoolImage(Span<float> output, Span<int> argmax, ReadOnlySpan<float> input,
+        int h, int w, int c, int ph, int pw, int sh, int sw, int oh, int ow)
+    {
+        int lanes = Vector<float>.Count;
+        var laneOffsets = LaneOffsets();
+        for (int y = 0; y < oh; y++)
+            for (int x = 0; x < ow; x++)
+            {
+                int outAt = (y * ow + x) * c;
+                int first = (y * sh * w + x * sw) * c;
+                int ch = 0;
+                // 512-bit vectors where the hardware runs them well: the same comparisons, twice the channels per op.
+                if (Vector512.IsHardwareAccelerated)
+                {
+                    for (; ch <= c - 16; ch += 16)
+                    {
+                        var best = Vector512.Create(input.Slice(first + ch, 16));
+                        var index = Vector512.Create(first + ch) + Lanes512;
+                        for (int dy = 0; dy < ph; dy++)
+                            for (int dx = 0; dx < pw; dx++)
+                            {
+                                if (dy == 0 && dx == 0) continue;
+                                int at = ((y * sh + dy) * w + x * sw + dx) * c + ch;
+                                var v = Vector512.Create(input.Slice(at, 16));
+                                var greater = Vector512.GreaterThan(v, best);
+                                best = Vector512.ConditionalSelect(greater, v, best);
+                                index = Vector512.ConditionalSelect(greater.AsInt32(), Vector512.Create(at) + Lanes512, index);
+                            }
+                        best.CopyTo(output.Slice(outAt + ch, 16));
+                        index.CopyTo(argmax.Slice(outAt + ch, 16));
+                    }
+                }
+                for (; ch <= c - lanes; ch += lanes)
+                {
+                    var best = new Vector<float>(input[(first + ch)..]);
+                    var index = new Vector<int>(first + ch) + laneOffsets;
+                    for (int dy = 0; dy < ph; dy++)
+                        for (int dx = 0; dx < pw; dx++)
+                        {
+                            if (dy == 0 && dx == 0) continue;
+                            int at = ((y * sh + dy) * w + x * sw + dx) * c + ch;
+                            var v = new Vector<float>(input[at..]);
+                            var greater = Vector.GreaterThan(v, best);
+                            best = Vector.ConditionalSelect(greater, v, best);
+                            index = Vector.ConditionalSelect(greater, new Vector<int>(at) + laneOffsets, index);
+                        }
+                    best.CopyTo(output[(outAt + ch)..]);
+                    index.CopyTo(argmax[(outAt + ch)..]);
+                }
+                for (; ch < c; ch++)
+                {
+                    float best = input[first + ch];
+                    int index = first + ch;
+                    for (int dy = 0; dy < ph; dy++)
+                        for (int dx = 0; dx < pw; dx++)
+                        {
+                            int at = ((y * sh + dy) * w + x * sw + dx) * c + ch;
+                            if (input[at] > best) (best, index) = (input[at], at);
+                        }
+                    output[outAt + ch] = best;
+                    argmax[outAt + ch] = index;
+                }
+            }
+    }
+
+    /// <summary>
+    /// The backward pass for windows that do not overlap (stride ≥ pool size), written as a gather: every input
+    /// element is written once, with its window's gradient where it was the argmax and zero elsewhere, instead of
+    /// clearing the whole input gradient and scattering into it. The same values as the scatter, to the bit: its
+    /// 0 + g is reproduced as g + 0 (which turns −0 into +0, as the scatter did).
+    /// </summary>
+    internal static void UnpoolImage(Span<float> dIn, ReadOnlySpan<float> dOut, ReadOnlySpan<int> argmax,
+        int h, int w, int c, int ph, int pw, int sh, int sw, int oh, int ow)
+    {
+        // Rows and columns no window reads (a 13-pixel side pooled by 2) get zero.
+        if (oh * sh < h || ow * sw < w || sh > ph || sw > pw) dIn.Clear();
+        int lanes = Vector<float>.Count;
+        var laneOffsets = LaneOffsets();
+        for (int y = 0; y < oh; y++)
+            for (int x = 0; x < ow; x++)
+            {
+                int outAt = (y * ow + x) * c;
+                for (int dy = 0; dy < ph; dy++)
+                    for (int dx = 0; dx < pw; dx++)
+                    {
+                        int at = ((y * sh + dy) * w + x * sw + dx) * c;
+                        int ch = 0;
+                        if (Vector512.IsHardwareAccelerated)
+                        {
+                            for (; ch <= c - 16; ch += 16)
+                            {
+                                var hit = Vector512.Equals(Vector512.Create(argmax.Slice(outAt + ch, 16)), Vector512.Create(at + ch) + Lanes512);
+                                var g = Vector512.Create(dOut.Slice(outAt + ch, 16)) + Vector512<float>.Zero;
+                                Vector512.ConditionalSelect(hit.AsSingle(), g, Vector512<float>.Zero).CopyTo(dIn.Slice(at + ch, 16));
+                            }
+                        }
+                        for (; ch <= c - lanes; ch += lanes)
+                        {
+                            var hit = Vector.Equals(new Vector<int>(argmax[(outAt + ch)..]), new Vector<int>(at + ch) + laneOffsets);
+                            var g = new Vector<float>(dOut[(outAt + ch)..]) + Vector<float>.Zero;
+                            Vector.ConditionalSelect(Vector.AsVectorSingle(hit), g, Vector<float>.Zero).CopyTo(dIn[(at + ch)..]);
+                        }
+                        for (; ch < c; ch++)
+                            dIn[at + ch] = argmax[outAt + ch] == at + ch ? dOut[outAt + ch] + 0f : 0f;
+                    }
+            }
+    }
+
+    /// <summary>
+    /// <see cref="PoolImage"/> without the argmax, for inference: the same comparisons in the same order, so the same
+    /// values (a NaN is kept only where it comes first in its window, as there), at half the memory traffic.
+    /// </summary>
+    internal static void PoolImageMax(Span<float> output, ReadOnlySpan<float> input,
+        int w, int c, int ph, int pw, int sh, int sw, int oh, int ow, int y0 = 0, int y1 = -1)
+    {
+        int lanes = Vector<float>.Count;
+        if (y1 < 0) y1 = oh;
+        for (int y = y0; y < y1; y++)
+            for (int x = 0; x < ow; x++)
+            {
+                int outAt = (y * ow + x) * c;
+                int first = (y * sh * w + x * sw) * c;
+                int ch = 0;
+                for (; ch <= c - lanes; ch += lanes)
+                {
+                    var best = new Vector<float>(input[(first + ch)..]);
+                    for (int dy = 0; dy < ph; dy++)
+                        for (int dx = 0; dx < pw; dx++)
+                        {
+                            if (dy == 0 && dx == 0) continue;
+                            var v = new Vector<float>(input[(((y * sh + dy) * w + x * sw + dx) * c + ch)..]);
+                            best = Vector.ConditionalSelect(Vector.GreaterThan(v, best), v, best);
+                        }
+                    best.CopyTo(output[(outAt + ch)..]);
+                }
+                for (; ch < c; ch++)
+                {
+                    float best = input[first + ch];
+                    for (int dy = 0; dy < ph; dy++)
+                        for (int dx = 0; dx < pw; dx++)
+                        {
+                            float v = input[((y * sh + dy) * w + x * sw + dx) * c + ch];
+                            if (v > best) best = v;
+                        }
+                    output[outAt + ch] = best;
+                }
+            }
+    }
+
+    /// <summary>The scalar definition the vectorised <see cref="PoolImage"/> is tested against.</summary>
+    internal static void PoolImageReference(Span<float> output, Span<int> argmax, ReadOnlySpan<float> input,
+        int h, int w, int c, int ph, int pw, int sh, int sw, int oh, int ow)
+    {
+        for (int y = 0; y < oh; y++)
+            for (int x = 0; x < ow; x++)
+                for (int ch = 0; ch < c; ch++)
+                {
+                    int o = (y * ow + x) * c + ch;
+                    output[o] = float.NegativeInfinity;
+                    argmax[o] = -1;
+                    for (int dy = 0; dy < ph; dy++)
+                        for (int dx = 0; dx < pw; dx++)
+                        {
+                            int at = ((y * sh + dy) * w + x * sw + dx) * c + ch;
+                            if (argmax[o] < 0 || input[at] > output[o]) (output[o], argmax[o]) = (input[at], at);
+                        }
+                }
+    }
+
+    private static readonly Vector512<int> Lanes512 = Vector512.Create(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+
+    private static Vector<int> LaneOffsets()
+    {
+        Span<int> lanes = stackalloc int[Vector<int>.Count];
+        for (int i = 0; i < lanes.Length; i++) lanes[i] = i;
+        return new Vector<int>(lanes);
+    }
+}

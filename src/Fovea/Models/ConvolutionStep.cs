@@ -1,0 +1,143 @@
+using Fovea.Kernels;
+using Fovea.Layers;
+
+namespace Fovea.Models;
+
+/// <summary>
+/// Inference's step for a convolution and what <see cref="InferenceFusion"/> fused into it, written straight into the
+/// last fused node's output:
+/// <list type="bullet">
+/// <item>a max-pool after it runs chunk by chunk on the convolution's output while it is in cache (<see cref="PooledConvolution"/>);</item>
+/// <item>a BatchNormalization is folded into the kernel and bias (kept while no weight changes), through a max-pool
+/// only where every scale is positive (max and a positive affine map commute); otherwise the step stops at the pool;</item>
+/// <item>a GELU is applied to each block of output while it is in the cache of the core that wrote it;</item>
+/// <item>a Normalization before it is folded in by <see cref="InputNormalizationStep"/>.</item>
+/// </list>
+/// Without a normalisation, the same values as the layers one by one; folding rounds differently in the last bits,
+/// as ONNX Runtime's fused graphs do. The step owns its <see cref="Convolution"/>, so what that derives from the
+/// kernel (packed panels, Winograd's transform) is reused while <see cref="Parameter.Generation"/> says no weight
+/// changed and this step last passed the same kernel, whatever the layer's own training passes do.
+/// </summary>
+internal sealed class ConvolutionStep : PlanStep
+{
+    private readonly int _node, _poolNode, _normNode, _geluNode;
+    private readonly Conv2D _layer;
+    private readonly BatchNormalization? _norm;
+    private readonly float[][] _outputs;   // node j's output array
+    private readonly float[] _input;
+    private readonly LayerStep _unfused;
+    private readonly Convolution _convolution;
+    private readonly PooledConvolution? _pooled;
+    private readonly ConvGeometry _g;
+
+    public ConvolutionStep(int node, InferenceFusion.Fusion fusion, Model graph, StepBuffers buffers, LayerStep unfused)
+    {
+        var nodes = graph.Nodes;
+        (_node, _poolNode, _normNode, _geluNode) = (node, fusion.Pool, fusion.Norm, fusion.Gelu);
+        _layer = (Conv2D)nodes[node].Layer;
+        _norm = fusion.Norm > 0 ? (BatchNormalization)nodes[fusion.Norm].Layer : null;
+        (_input, _unfused) = (buffers.NodeInputs[node][0], unfused);
+        _outputs = nodes.Select(n => buffers.Values[n.Output]).ToArray();
+        _g = _layer.InputGeometry;
+        _convolution = new Convolution(_g, _layer.Filters);
+        if (fusion.Pool > 0) _pooled = new PooledConvolution(_convolution, ((MaxPool2D)nodes[fusion.Pool].Layer).Pass());
+    }
+
+    public override int Run(in StepContext step) => TryRun(_input, null, step, out int last) ? last : _unfused.Run(step);
+
+    /// <summary>The convolution with what it fuses, on <paramref name="input"/> (its own input, or that of
+    /// <paramref name="inputNorm"/> before it, folded in); false, having done nothing, when it cannot.</summary>
+    public bool TryRun(float[] input, Normalization? inputNorm, in StepContext step, out int last)
+    {
+        if (_norm is not null && Model.FoldBatchNorm)
+        {
+            last = _geluNode > 0 ? _geluNode : _normNode;
+            if (Forward(_outputs[last], input, step, _norm, gelu: _geluNode > 0, inputNorm)) return true;
+        }
+        // Without the normalisation (not folded here): the pool, and the GELU when it follows the pool directly.
+        bool gelu = _normNode == 0 && _geluNode > 0;
+        last = gelu ? _geluNode : _poolNode > 0 ? _poolNode : _node;
+        if (Forward(_outputs[last], input, step, null, gelu, inputNorm)) return true;
+        last = -1;
+        return false;
+    }
+
+    private bool Forward(float[] output, float[] input, in StepContext step, BatchNormalization? norm, bool gelu, Normalization? inputNorm)
+    {
+        bool linear = _layer.Activation == Activation.Linear;
+        if ((norm is not null || gelu) && !linear) return false;
+        // An input normalisation folds only where no zero padding would be normalised too.
+        if (inputNorm is not null && _g.PadTop + _g.PadBottom + _g.PadLeft + _g.PadRight != 0) return false;
+        ReadOnlyMemory<float> kernel, bias;
+        bool unchanged;
+        if (norm is not null || inputNorm is not null)
+        {
+            long now = Parameter.Generation;
+            bool refold = now != _foldedGeneration || !ReferenceEquals(norm, _foldedFrom) || !ReferenceEquals(inputNorm, _foldedInput);
+            if (refold) Fold(inputNorm, norm, now);
+            if (_pooled is not null && norm is not null && !_foldScalesPositive) return false;
+            unchanged = KernelUnchanged(folded: true) && !refold;
+            (kernel, bias) = (_foldedKernel, _foldedBias);
+        }
+        else
+        {
+            unchanged = KernelUnchanged(folded: false);
+            (kernel, bias) = _layer.WeightValues();
+        }
+        bool relu = _layer.Activation == Activation.Relu;
+        if (_pooled is null)
+            _convolution.Forward(output, input, kernel, bias, relu, step.Batch, kernelUnchanged: unchanged, training: false,
+                allowWinograd: step.AllowsWinograd, gelu: gelu);
+        else
+            _pooled.Forward(output, input, kernel, bias, relu, step.Batch, unchanged, step.AllowsWinograd, gelu);
+        return true;
+    }
+
+    private float[] _foldedKernel = [], _foldedBias = [];
+    private long _foldedGeneration = -1;
+    private BatchNormalization? _foldedFrom;
+    private Normalization? _foldedInput;
+    private bool _foldScalesPositive;
+
+    /// <summary>The kernel and bias with <paramref name="inputNorm"/> before and <paramref name="norm"/> after folded in.</summary>
+    private void Fold(Normalization? inputNorm, BatchNormalization? norm, long generation)
+    {
+        int f = _layer.Filters, c = _g.InChannels;
+        var (kernel, bias) = _layer.WeightValues();
+        if (_foldedBias.Length != f) _foldedBias = new float[f];
+        if (_foldedKernel.Length != kernel.Length) _foldedKernel = new float[kernel.Length];
+        float[] a = [], b = [], scale = [], shift = [];
+        if (inputNorm is not null)
+        {
+            (a, b) = (new float[c], new float[c]);
+            inputNorm.Affine(a, b);
+        }
+        if (norm is not null)
+        {
+            (scale, shift) = (new float[f], new float[f]);
+            norm.InferenceAffine(scale, shift);
+            _foldScalesPositive = scale.All(v => v > 0);
+        }
+        ConvolutionFold.Fold(_foldedKernel, _foldedBias, kernel.Span, bias.Span, _g.PatchSize, c, f, a, b, scale, shift);
+        _foldedGeneration = generation;
+        _foldedFrom = norm;
+        _foldedInput = inputNorm;
+    }
+
+    private long _inferenceGeneration = -1;
+    private bool _inferenceFolded;
+
+    /// <summary>
+    /// Whether no weight has changed since this step's last pass (<see cref="Parameter.Generation"/>) and that pass
+    /// used the same kind of kernel, so that the convolution may reuse what it derived from it then (Winograd's
+    /// transform: at batch 1 it cost more than the convolution itself).
+    /// </summary>
+    private bool KernelUnchanged(bool folded)
+    {
+        long now = Parameter.Generation;
+        bool unchanged = now == _inferenceGeneration && folded == _inferenceFolded;
+        _inferenceGeneration = now;
+        _inferenceFolded = folded;
+        return unchanged;
+    }
+}

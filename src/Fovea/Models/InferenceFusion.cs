@@ -1,0 +1,68 @@
+using Fovea.Layers;
+
+namespace Fovea.Models;
+
+/// <summary>
+/// The inference graph's fusions, from the graph alone: a convolution whose output only a max-pool reads pools it
+/// chunk by chunk, from cache; a linear convolution then takes a BatchNormalization that alone reads its output (or
+/// its pool's) into its kernel and bias, and a GELU that alone reads the result into the epilogue of its GEMM (or of
+/// its pool); a Normalization whose output only a 'valid' convolution reads is folded into that convolution's kernel
+/// and bias (airbench94's input scaling). <see cref="ConvolutionStep"/> runs them.
+/// </summary>
+internal static class InferenceFusion
+{
+    /// <summary>Nodes an inference step fuses into the convolution at its start (0: none), in order; or, for a
+    /// Normalization node, <see cref="InputOf"/>: the convolution after it that folds it in.</summary>
+    public readonly record struct Fusion(int Pool, int Norm, int Gelu, int InputOf = 0);
+
+    /// <summary>Each node's fusion.</summary>
+    public static Fusion[] Plan(Model graph)
+    {
+        var nodes = graph.Nodes;
+        int n = nodes.Count, output = nodes[^1].Output;
+        var fusion = new Fusion[n];
+        for (int j = 0; j + 1 < n; j++)
+        {
+            if (nodes[j].Layer is Normalization && Next(j) is Conv2D { Padding: Padding.Valid })
+            {
+                fusion[j] = new Fusion(0, 0, 0, InputOf: j + 1);
+                continue;
+            }
+            if (nodes[j].Layer is not Conv2D conv) continue;
+            int at = j, pool = 0, norm = 0, gelu = 0;
+            if (Next(at) is MaxPool2D) pool = at = at + 1;
+            if (conv.Activation == Activation.Linear)
+            {
+                if (Next(at) is BatchNormalization) norm = at = at + 1;
+                if (Next(at) is Gelu) gelu = at + 1;
+            }
+            fusion[j] = new Fusion(pool, norm, gelu);
+        }
+        return fusion;
+
+        // The layer of node at + 1 when it is the one reader of node at's output, which is not the model's output either.
+        Layer? Next(int at)
+        {
+            int v = nodes[at].Output, r = at + 1;
+            if (r >= n || nodes[r].Inputs.Length != 1 || nodes[r].Inputs[0] != v || v == output) return null;
+            for (int c = r + 1; c < n; c++)
+                if (nodes[c].Inputs.Contains(v)) return null;
+            return nodes[r].Layer;
+        }
+    }
+
+    /// <summary>For each node, the node whose step may write its output: the fused nodes' buffers live from there.</summary>
+    public static int[] StepStarts(Fusion[] fusion)
+    {
+        int n = fusion.Length;
+        var starts = Enumerable.Range(0, n).ToArray();
+        for (int j = 0; j < n; j++)
+        {
+            // An input normalisation folded into the convolution after it starts that convolution's step.
+            int step = j > 0 && fusion[j - 1].InputOf > 0 ? j - 1 : j;
+            foreach (int f in new[] { fusion[j].Pool, fusion[j].Norm, fusion[j].Gelu, step < j ? j : 0 })
+                if (f > 0) starts[f] = step;
+        }
+        return starts;
+    }
+}

@@ -1,0 +1,30 @@
+using Fovea.Layers;
+
+namespace Fovea.Models;
+
+/// <summary>One step of an inference pass in an <see cref="ExecutionPlan"/>: a node, or a fused run of nodes from it.</summary>
+internal abstract class PlanStep
+{
+    /// <summary>Runs the step on <paramref name="step"/>'s batch; returns the last node it computed.</summary>
+    public abstract int Run(in StepContext step);
+}
+
+/// <summary>A node's layer on its own: output = layer(inputs).</summary>
+internal sealed class LayerStep(int node, Layer layer, float[] output, float[][] inputs) : PlanStep
+{
+    public override int Run(in StepContext step)
+    {
+        layer.Forward(output, inputs, step);
+        return node;
+    }
+}
+
+/// <summary>
+/// A Normalization folded into the 'valid' convolution after it (x·a + b through the kernel is x·(kernel·a) + Σ
+/// kernel·b): the convolution's step on the normalisation's input; the layer itself when folding is off.
+/// </summary>
+internal sealed class InputNormalizationStep(LayerStep layer, Normalization norm, float[] input, ConvolutionStep convolution) : PlanStep
+{
+    public override int Run(in StepContext step) =>
+        Model.FoldBatchNorm && convolution.TryRun(input, norm, step, out int last) ? last : layer.Run(step);
+}
