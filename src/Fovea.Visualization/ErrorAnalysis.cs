@@ -13,6 +13,7 @@ public sealed record ErrorAnalysis
     /// <summary>Pairs listed by default in the report.</summary>
     public const int DefaultMostConfused = 10;
 
+    /// <summary>The reliability diagram of the model's probabilities as they are, with its ECE.</summary>
     public required ReliabilityDiagram Reliability { get; init; }
 
     /// <summary>The temperature fitted on the same images (<see cref="TemperatureScaling"/>), when one was.</summary>
@@ -35,7 +36,12 @@ public sealed record ErrorAnalysis
     /// fitted on these same images, so its ECE is what scaling could reach here at best: fit it on a validation set
     /// to calibrate a model for use.
     /// </summary>
+    /// <param name="images">The labelled images, for the pictures of highest loss.</param>
+    /// <param name="labels">The true class of each image.</param>
     /// <param name="probabilities">The model's output, <c>[n, classes]</c> row-major, one row per image.</param>
+    /// <param name="classNames">The name of each class, in class order.</param>
+    /// <param name="topLosses">How many pictures of highest loss to show.</param>
+    /// <param name="mostConfused">How many (true, predicted) pairs to list.</param>
     public static ErrorAnalysis Create(ImageSet images, int[] labels, float[] probabilities, IReadOnlyList<string> classNames,
         int topLosses = TopLossesGrid.DefaultCount, int mostConfused = DefaultMostConfused)
     {

@@ -14,7 +14,9 @@ namespace Fovea.Visualization;
 /// </summary>
 public static class ReliabilityChart
 {
+    /// <summary>Width of one diagram in pixels (two stand side by side with a temperature).</summary>
     public const int PanelWidth = 640;
+    /// <summary>Height of the picture in pixels.</summary>
     public const int PanelHeight = 600;
     private const int Padding = 14;
 
