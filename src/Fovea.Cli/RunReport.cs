@@ -1,6 +1,7 @@
 using System.Globalization;
 using Fovea.Data;
 using Fovea.Models;
+using Fovea.IO;
 using Fovea.Serialization;
 using Fovea.Training;
 using Fovea.Visualization;

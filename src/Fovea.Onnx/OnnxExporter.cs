@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Reflection;
 using System.Text.Json;
 using Fovea.Models;
+using Fovea.IO;
 using Fovea.Serialization;
 using Google.Protobuf;
 using Onnx;

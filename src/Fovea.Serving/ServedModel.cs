@@ -1,6 +1,7 @@
 using Fovea.Data;
 using Fovea.Imaging;
 using Fovea.Models;
+using Fovea.IO;
 using Fovea.Serialization;
 
 namespace Fovea.Serving;

@@ -6,6 +6,7 @@ using Fovea.Data;
 using Fovea.Losses;
 using Fovea.Models;
 using Fovea.Optimizers;
+using Fovea.IO;
 using Fovea.Serialization;
 using Fovea.Training;
 

@@ -1,6 +1,7 @@
 using System.Numerics.Tensors;
 using Fovea.Kernels;
 using Fovea.Layers;
+using Fovea.IO;
 using Fovea.Serialization;
 
 namespace Fovea.Models;

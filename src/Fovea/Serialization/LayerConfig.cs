@@ -1,3 +1,4 @@
+using Fovea.IO;
 using System.Text.Json.Nodes;
 using Fovea.Layers;
 

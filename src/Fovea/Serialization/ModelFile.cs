@@ -1,3 +1,4 @@
+using Fovea.IO;
 using Fovea.Losses;
 using System.Globalization;
 using System.Text.Json;

@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Fovea.Models;
 using Fovea.Optimizers;
+using Fovea.IO;
 using Fovea.Serialization;
 
 namespace Fovea.Training;

@@ -1,5 +1,6 @@
 using Fovea.Layers;
 using Fovea.Models;
+using Fovea.IO;
 using Fovea.Serialization;
 
 namespace Fovea.Tests.Layers;

@@ -5,6 +5,7 @@ using Fovea.Layers;
 using Fovea.Losses;
 using Fovea.Models;
 using Fovea.Optimizers;
+using Fovea.IO;
 using Fovea.Serialization;
 using Fovea.Tests.Fuzzing;
 using Fovea.Training;
