@@ -2,7 +2,6 @@ using System.Globalization;
 using Fovea.Data;
 using Fovea.Models;
 using Fovea.IO;
-using Fovea.Serialization;
 using Fovea.Training;
 using Fovea.Visualization;
 

@@ -1,6 +1,5 @@
 using Fovea.Kernels;
 using Fovea.IO;
-using Fovea.Serialization;
 
 namespace Fovea.Imaging;
 

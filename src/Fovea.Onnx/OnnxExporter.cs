@@ -3,7 +3,6 @@ using System.Reflection;
 using System.Text.Json;
 using Fovea.Models;
 using Fovea.IO;
-using Fovea.Serialization;
 using Google.Protobuf;
 using Onnx;
 

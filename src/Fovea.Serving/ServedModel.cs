@@ -2,7 +2,6 @@ using Fovea.Data;
 using Fovea.Imaging;
 using Fovea.Models;
 using Fovea.IO;
-using Fovea.Serialization;
 
 namespace Fovea.Serving;
 

@@ -7,7 +7,6 @@ using Fovea.Losses;
 using Fovea.Models;
 using Fovea.Optimizers;
 using Fovea.IO;
-using Fovea.Serialization;
 using Fovea.Training;
 
 namespace Fovea.Cli.Commands;

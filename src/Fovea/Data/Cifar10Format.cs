@@ -1,6 +1,5 @@
 using System.Buffers;
 using Fovea.IO;
-using Fovea.Serialization;
 
 namespace Fovea.Data;
 

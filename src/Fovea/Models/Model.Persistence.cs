@@ -1,5 +1,3 @@
-using Fovea.IO;
-using Fovea.Serialization;
 
 namespace Fovea.Models;
 

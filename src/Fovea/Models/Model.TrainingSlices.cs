@@ -1,8 +1,6 @@
 using System.Numerics.Tensors;
 using Fovea.Kernels;
 using Fovea.Layers;
-using Fovea.IO;
-using Fovea.Serialization;
 
 namespace Fovea.Models;
 
@@ -70,7 +68,7 @@ public partial class Model
             for (int r = 0; r < count; r++)
             {
                 if (r < _trainingReplicas.Length) { replicas[r] = _trainingReplicas[r]; continue; }
-                var copy = ModelFile.CopyArchitecture(this);
+                var copy = CopyArchitecture();
                 copy.Build(IsFunctional ? null : InputShape);
                 var mine = AllWeights.ToList();
                 var theirs = copy.AllWeights.ToList();

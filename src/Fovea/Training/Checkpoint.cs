@@ -4,7 +4,6 @@ using System.Text.Json.Nodes;
 using Fovea.Models;
 using Fovea.Optimizers;
 using Fovea.IO;
-using Fovea.Serialization;
 
 namespace Fovea.Training;
 

@@ -4,7 +4,6 @@ using Fovea.Losses;
 using Fovea.Models;
 using Fovea.Optimizers;
 using Fovea.IO;
-using Fovea.Serialization;
 using Fovea.Tests.Data;
 using Fovea.Training;
 

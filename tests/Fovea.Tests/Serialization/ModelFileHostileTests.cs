@@ -5,7 +5,6 @@ using Fovea.Losses;
 using Fovea.Models;
 using Fovea.Optimizers;
 using Fovea.IO;
-using Fovea.Serialization;
 using Fovea.Training;
 
 namespace Fovea.Tests.Serialization;

@@ -1,6 +1,5 @@
 using System.Buffers.Binary;
 using Fovea.IO;
-using Fovea.Serialization;
 using Fovea.Tests.Fuzzing;
 using Xunit.Abstractions;
 

@@ -1,6 +1,5 @@
 using System.Text;
 using Fovea.IO;
-using Fovea.Serialization;
 
 namespace Fovea.Tests.Serialization;
 

@@ -1,6 +1,5 @@
 using System.Text;
 using Fovea.IO;
-using Fovea.Serialization;
 using static Fovea.Tests.Serialization.SafeTensorsTestFiles;
 
 namespace Fovea.Tests.Serialization;

@@ -1,5 +1,4 @@
 using Fovea.IO;
-using Fovea.Serialization;
 
 namespace Fovea.Tests.Serialization;
 

@@ -1,7 +1,6 @@
 using System.Buffers.Binary;
 using System.Text;
 using Fovea.IO;
-using Fovea.Serialization;
 
 namespace Fovea.Tests.Serialization;
 

@@ -2,7 +2,6 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Fovea.Kernels;
 using Fovea.IO;
-using Fovea.Serialization;
 
 namespace Fovea.Data.Augmentation;
 
