@@ -37,9 +37,6 @@ internal sealed record TrainSettings
     public int Threads { get; init; }
     public int? EarlyStopping { get; init; }
 
-    /// <summary>Set once the run has written its model and metrics; a finished run is not resumed.</summary>
-    public bool Finished { get; init; }
-
     /// <summary>The data options this run was started with, defaults filled in.</summary>
     public DataRequest DataRequest => new()
     {

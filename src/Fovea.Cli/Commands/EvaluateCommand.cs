@@ -3,6 +3,7 @@ using Fovea.Imaging;
 using Fovea.Losses;
 using Fovea.Models;
 using Fovea.Optimizers;
+using Fovea.Training;
 
 namespace Fovea.Cli.Commands;
 
@@ -32,7 +33,7 @@ internal static class EvaluateCommand
     {
         CommonOptions.ApplyThreads(parse.GetValue(Threads));
         int batchSize = parse.GetValue(BatchSize);
-        if (batchSize < 1) throw new ArgumentException($"--batch-size must be at least 1; got {batchSize}");
+        if (batchSize < 1) throw new FoveaUsageException($"--batch-size must be at least 1; got {batchSize}");
         var request = DataOptions.Read(parse);
         string modelPath = parse.GetValue(Model)!;
         var saved = Fovea.Models.Model.Load(modelPath);

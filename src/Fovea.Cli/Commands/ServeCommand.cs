@@ -38,7 +38,7 @@ internal static class ServeCommand
     {
         CommonOptions.ApplyThreads(parse.GetValue(Threads));
         int maxWait = parse.GetValue(MaxWaitMs);
-        if (maxWait < 0) throw new ArgumentException($"--max-wait-ms must be at least 0; got {maxWait}");
+        if (maxWait < 0) throw new FoveaUsageException($"--max-wait-ms must be at least 0; got {maxWait}");
         var options = new ServerOptions
         {
             ModelPath = parse.GetValue(Model)!,

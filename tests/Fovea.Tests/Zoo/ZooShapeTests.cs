@@ -3,6 +3,7 @@ using Fovea.Losses;
 using Fovea.Models;
 using Fovea.Optimizers;
 using Fovea.Zoo;
+using Fovea.Training;
 
 namespace Fovea.Tests.Zoo;
 

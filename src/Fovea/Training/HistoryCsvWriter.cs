@@ -1,9 +1,8 @@
 using Fovea.IO;
 using System.Globalization;
 using System.Text;
-using Fovea.Training;
 
-namespace Fovea.Cli;
+namespace Fovea.Training;
 
 /// <summary>Rewrites <c>history.csv</c> after every epoch, so a stopped run still shows how far it got.</summary>
 internal sealed class HistoryCsvWriter(string path, IEnumerable<EpochLog> earlier) : Callback
