@@ -1,5 +1,5 @@
-using Fovea.Kernels;
 using Fovea.IO;
+using Fovea.Kernels;
 
 namespace Fovea.Imaging;
 

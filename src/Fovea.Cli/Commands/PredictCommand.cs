@@ -3,8 +3,8 @@ using System.Globalization;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using Fovea.Data;
-using Fovea.Models;
 using Fovea.Imaging;
+using Fovea.Models;
 
 namespace Fovea.Cli.Commands;
 

@@ -1,9 +1,9 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Fovea.IO;
 using Fovea.Models;
 using Fovea.Optimizers;
-using Fovea.IO;
 
 namespace Fovea.Training;
 

@@ -1,6 +1,5 @@
 using Fovea.Layers;
 using Fovea.Models;
-using Fovea.IO;
 
 namespace Fovea.Tests.Layers;
 

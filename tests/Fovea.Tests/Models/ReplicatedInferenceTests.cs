@@ -3,8 +3,8 @@ using Fovea.Layers;
 using Fovea.Losses;
 using Fovea.Models;
 using Fovea.Optimizers;
-using Fovea.Zoo;
 using Fovea.Training;
+using Fovea.Zoo;
 
 namespace Fovea.Tests.Models;
 

@@ -1,11 +1,11 @@
 using System.Text;
 using System.Text.Json.Nodes;
 using Fovea.Data;
+using Fovea.IO;
 using Fovea.Layers;
 using Fovea.Losses;
 using Fovea.Models;
 using Fovea.Optimizers;
-using Fovea.IO;
 using Fovea.Tests.Fuzzing;
 using Fovea.Training;
 using Xunit.Abstractions;

@@ -2,8 +2,8 @@ using Fovea.Data;
 using Fovea.Losses;
 using Fovea.Models;
 using Fovea.Optimizers;
-using Fovea.Zoo;
 using Fovea.Training;
+using Fovea.Zoo;
 
 namespace Fovea.Tests.Zoo;
 
