@@ -83,7 +83,7 @@ public class LayerRegistryTests : IDisposable
     [Fact]
     public void AnUnregisteredLayerCannotBeCopied()
     {
-        var error = Assert.Throws<NotSupportedException>(() => LayerRegistry.Copy(new Unregistered(inputShape: (2,))));
+        var error = Assert.Throws<NotSupportedException>(() => LayerRegistry.Copy(new Unregistered(inputShape: new Shape(2))));
         Assert.Contains("TestUnregistered", error.Message);
     }
 }
