@@ -49,6 +49,12 @@ internal static class ServeCommand
             QueueCapacity = parse.GetValue(Queue),
             LogToConsole = true,
         };
+        // The options come from the command line: what ServerOptions refuses is the user's mistake.
+        FoveaCli.FromUserInput(() =>
+        {
+            options.Validate();
+            return options;
+        });
 
         PredictionServer server = PredictionServer.StartAsync(options, cancellation).GetAwaiter().GetResult();
         try
