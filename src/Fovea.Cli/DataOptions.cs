@@ -54,7 +54,7 @@ internal sealed class DataOptions
     {
         string? data = parse.GetValue(Data), dataset = parse.GetValue(Dataset), size = parse.GetValue(ImageSize), color = parse.GetValue(Color);
         double? split = ValidationSplit is null ? null : parse.GetValue(ValidationSplit);
-        if (split is { } s && !(s >= 0 && s < 1)) throw new ArgumentException($"--validation-split must be in [0, 1); got {s.ToString(CultureInfo.InvariantCulture)}");
+        if (split is { } s && !(s >= 0 && s < 1)) throw new FoveaUsageException($"--validation-split must be in [0, 1); got {s.ToString(CultureInfo.InvariantCulture)}");
         var (height, width) = size is null ? ((int?)null, (int?)null) : ParseSize(size);
         var request = new DataRequest
         {
@@ -67,13 +67,13 @@ internal sealed class DataOptions
                 null => null,
                 "rgb" => ColorMode.Rgb,
                 "grayscale" => ColorMode.Grayscale,
-                _ => throw new ArgumentException($"--color must be rgb or grayscale; got '{color}'"),
+                _ => throw new FoveaUsageException($"--color must be rgb or grayscale; got '{color}'"),
             },
             ValidationSplit = split,
             Strict = parse.GetValue(Strict),
         };
         if (request.Dataset is not null && request.FolderOnlyOption is { } option)
-            throw new ArgumentException($"{option} applies to a folder of pictures; --dataset {dataset} has its own images");
+            throw new FoveaUsageException($"{option} applies to a folder of pictures; --dataset {dataset} has its own images");
         return request;
     }
 
@@ -87,6 +87,6 @@ internal sealed class DataOptions
             int width = parts.Length == 2 ? int.Parse(parts[1], CultureInfo.InvariantCulture) : height;
             if ((long)height * width <= ImageLoader.MaxPixels) return (height, width);
         }
-        throw new ArgumentException($"--image-size must be a side such as 64 or HEIGHTxWIDTH such as 64x48, at most {ImageLoader.MaxPixels / 1_000_000} megapixels; got '{text}'");
+        throw new FoveaUsageException($"--image-size must be a side such as 64 or HEIGHTxWIDTH such as 64x48, at most {ImageLoader.MaxPixels / 1_000_000} megapixels; got '{text}'");
     }
 }

@@ -48,6 +48,6 @@ internal static class BuiltInDatasets
     {
         int index = Array.IndexOf(Names, name);
         return index >= 0 ? (BuiltInDataset)index
-            : throw new ArgumentException($"--dataset must be one of {string.Join(", ", Names)}; got '{name}'");
+            : throw new FoveaUsageException($"--dataset must be one of {string.Join(", ", Names)}; got '{name}'");
     }
 }

@@ -45,7 +45,7 @@ internal static class DataResolver
     private static LoadedData LoadBuiltIn(BuiltInDataset dataset, string path, DataRequest request, int? trainLimit, bool forEvaluation)
     {
         if (request.FolderOnlyOption is { } option)
-            throw new ArgumentException($"{option} applies to a folder of pictures; {path} holds {dataset.Title()}, whose images are {(dataset == BuiltInDataset.Cifar10 ? "32x32 RGB" : "28x28 grayscale")}");
+            throw new FoveaUsageException($"{option} applies to a folder of pictures; {path} holds {dataset.Title()}, whose images are {(dataset == BuiltInDataset.Cifar10 ? "32x32 RGB" : "28x28 grayscale")}");
         LabeledDataset data = dataset switch
         {
             BuiltInDataset.Cifar10 => Cifar10.Load(path, forEvaluation ? 0 : trainLimit),
@@ -88,7 +88,7 @@ internal static class DataResolver
     private static ImageDataset Decode(string path, (int, int) size, ColorMode color, double split, long seed, bool strict)
     {
         if (Console.IsErrorRedirected || Console.IsOutputRedirected)
-            return ImageDataset.FromDirectory(path, size, color, split, seed, strict);
+            return FoveaCli.FromUserInput(() => ImageDataset.FromDirectory(path, size, color, split, seed, strict));
         return AnsiConsole.Progress()
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
             .Start(ctx =>
@@ -100,7 +100,7 @@ internal static class DataResolver
                     task ??= ctx.AddTask($"decoding {p.Total:N0} pictures", autoStart: true, maxValue: p.Total);
                     task.Value = p.Decoded;
                 });
-                return ImageDataset.FromDirectory(path, size, color, split, seed, strict, progress);
+                return FoveaCli.FromUserInput(() => ImageDataset.FromDirectory(path, size, color, split, seed, strict, progress));
             });
     }
 

@@ -32,7 +32,11 @@ public static class FoveaCli
         return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
     }
 
-    /// <summary>Runs a command body, mapping its failures to exit codes: the user's mistakes to 2 with one line, bugs to 1.</summary>
+    /// <summary>
+    /// Runs a command body, mapping its failures to exit codes by meaning: a <see cref="FoveaUsageException"/> (the
+    /// user's mistake) to 2 with one line, anything else (a bug, an <see cref="ArgumentException"/> included) to 1 as an
+    /// internal error, with the stack trace under --verbose.
+    /// </summary>
     public static int Guard(ParseResult parse, Func<CancellationToken, int> body)
     {
         using var cancel = new CancellationTokenSource();
@@ -44,12 +48,7 @@ public static class FoveaCli
         {
             return body(cancel.Token);
         }
-        catch (FoveaException e)
-        {
-            Console.Error.WriteLine($"error: {OneLine(e.Message)}");
-            return ExitCodes.BadInput;
-        }
-        catch (ArgumentException e)
+        catch (FoveaUsageException e)
         {
             Console.Error.WriteLine($"error: {OneLine(e.Message)}");
             return ExitCodes.BadInput;
@@ -69,6 +68,22 @@ public static class FoveaCli
         finally
         {
             Console.CancelKeyPress -= onCancel;
+        }
+    }
+
+    /// <summary>
+    /// A library call whose arguments come straight from the user's options or data (a model name, a folder's picture
+    /// size): an <see cref="ArgumentException"/> it throws is the user's mistake, said in one line, not a bug.
+    /// </summary>
+    internal static T FromUserInput<T>(Func<T> call)
+    {
+        try
+        {
+            return call();
+        }
+        catch (ArgumentException e)
+        {
+            throw new FoveaUsageException(OneLine(e.Message), e);
         }
     }
 

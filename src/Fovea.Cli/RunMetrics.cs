@@ -1,3 +1,4 @@
+using Fovea.IO;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
@@ -33,5 +34,5 @@ internal sealed record RunMetrics
     public IReadOnlyDictionary<string, double>? PerClassAccuracy { get; init; }
 
     public static void Write(string path, RunMetrics metrics) =>
-        Serialization.AtomicFile.WriteAllText(path, JsonSerializer.Serialize(metrics, Options) + "\n");
+        AtomicFile.WriteAllText(path, JsonSerializer.Serialize(metrics, Options) + "\n");
 }

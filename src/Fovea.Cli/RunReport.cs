@@ -1,7 +1,7 @@
 using System.Globalization;
 using Fovea.Data;
+using Fovea.IO;
 using Fovea.Models;
-using Fovea.Serialization;
 using Fovea.Training;
 using Fovea.Visualization;
 

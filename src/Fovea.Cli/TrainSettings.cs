@@ -1,3 +1,4 @@
+using Fovea.IO;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Fovea.Imaging;
@@ -36,9 +37,6 @@ internal sealed record TrainSettings
     public int Threads { get; init; }
     public int? EarlyStopping { get; init; }
 
-    /// <summary>Set once the run has written its model and metrics; a finished run is not resumed.</summary>
-    public bool Finished { get; init; }
-
     /// <summary>The data options this run was started with, defaults filled in.</summary>
     public DataRequest DataRequest => new()
     {
@@ -70,7 +68,7 @@ internal sealed record TrainSettings
         try
         {
             // Checked by the same strict parser as the rest of the checkpoint's metadata before it is bound.
-            var s = json is null ? null : Serialization.MetadataJson.Parse(json).Deserialize<TrainSettings>(Json);
+            var s = json is null ? null : MetadataJson.Parse(json).Deserialize<TrainSettings>(Json);
             if (s is null || s.Epochs < 1 || s.BatchSize < 1 || !(s.LearningRate > 0) || s.Threads < 1 || s.Limit is < 1 || s.EarlyStopping is < 1
                 || s.ImageHeight is < 1 || s.ImageWidth is < 1 || !(s.ValidationSplit is null or (>= 0 and < 1)) || (s.Dataset is not null && !BuiltInDatasets.Names.Contains(s.Dataset)))
                 throw new FoveaException($"{source}: the checkpoint holds no valid run settings");
@@ -78,7 +76,7 @@ internal sealed record TrainSettings
         }
         catch (JsonException e)
         {
-            throw new FoveaException($"{source}: the checkpoint's run settings are malformed ({Serialization.MetadataJson.Reason(e)})");
+            throw new FoveaException($"{source}: the checkpoint's run settings are malformed ({MetadataJson.Reason(e)})");
         }
     }
 }

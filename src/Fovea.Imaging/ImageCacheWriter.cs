@@ -1,5 +1,5 @@
+using Fovea.IO;
 using Fovea.Kernels;
-using Fovea.Serialization;
 
 namespace Fovea.Imaging;
 

@@ -1,8 +1,8 @@
 using System.Globalization;
 using System.Reflection;
 using System.Text.Json;
+using Fovea.IO;
 using Fovea.Models;
-using Fovea.Serialization;
 using Google.Protobuf;
 using Onnx;
 

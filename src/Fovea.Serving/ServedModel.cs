@@ -1,7 +1,6 @@
 using Fovea.Data;
 using Fovea.Imaging;
 using Fovea.Models;
-using Fovea.Serialization;
 
 namespace Fovea.Serving;
 

@@ -44,11 +44,11 @@ internal static class BenchCommand
         int batch = parse.GetValue(BatchSize);
         double seconds = parse.GetValue(Seconds);
         long seed = parse.GetValue(Seed);
-        if (batch < 1) throw new ArgumentException($"--batch-size must be at least 1; got {batch}");
-        if (!(seconds > 0) || !double.IsFinite(seconds)) throw new ArgumentException($"--seconds must be positive; got {seconds.ToString(CultureInfo.InvariantCulture)}");
+        if (batch < 1) throw new FoveaUsageException($"--batch-size must be at least 1; got {batch}");
+        if (!(seconds > 0) || !double.IsFinite(seconds)) throw new FoveaUsageException($"--seconds must be positive; got {seconds.ToString(CultureInfo.InvariantCulture)}");
         CommonOptions.ApplyThreads(parse.GetValue(Threads));
         // The model's own recipe (optimiser, loss), as a training run would use it, sized for 10 epochs of CIFAR-10.
-        var zoo = ModelZoo.Get(parse.GetValue(Model)!);
+        var zoo = FoveaCli.FromUserInput(() => ModelZoo.Get(parse.GetValue(Model)!));
         var model = zoo.Create(new Shape(32, 32, 3), 10, seed);
         var recipe = zoo.Recipe;
         model.Compile(recipe.Optimizer(new RecipePlan(50_000 / batch, recipe.Epochs, batch, recipe.LearningRate)), recipe.Loss());

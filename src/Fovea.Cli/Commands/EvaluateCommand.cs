@@ -2,11 +2,12 @@ using System.CommandLine;
 using System.Globalization;
 using Fovea.Data;
 using Fovea.Evaluation;
+using Fovea.IO;
 using Fovea.Imaging;
 using Fovea.Losses;
 using Fovea.Models;
 using Fovea.Optimizers;
-using Fovea.Serialization;
+using Fovea.Training;
 using Fovea.Visualization;
 
 namespace Fovea.Cli.Commands;
@@ -49,9 +50,9 @@ internal static class EvaluateCommand
     {
         CommonOptions.ApplyThreads(parse.GetValue(Threads));
         int batchSize = parse.GetValue(BatchSize);
-        if (batchSize < 1) throw new ArgumentException($"--batch-size must be at least 1; got {batchSize}");
+        if (batchSize < 1) throw new FoveaUsageException($"--batch-size must be at least 1; got {batchSize}");
         int? topLosses = parse.GetValue(TopLossCount);
-        if (topLosses is < 1 or > MaxTopLosses) throw new ArgumentException($"--top-losses must be in [1, {MaxTopLosses}]; got {topLosses}");
+        if (topLosses is < 1 or > MaxTopLosses) throw new FoveaUsageException($"--top-losses must be in [1, {MaxTopLosses}]; got {topLosses}");
         var request = DataOptions.Read(parse);
         string modelPath = parse.GetValue(Model)!;
         var saved = Fovea.Models.Model.Load(modelPath);

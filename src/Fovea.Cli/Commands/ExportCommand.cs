@@ -23,7 +23,7 @@ internal static class ExportCommand
     private static int Run(ParseResult parse)
     {
         string path = Path.GetFullPath(parse.GetValue(Onnx)!);
-        if (Directory.Exists(path)) throw new ArgumentException($"--onnx must name a file; got the folder {path}");
+        if (Directory.Exists(path)) throw new FoveaUsageException($"--onnx must name a file; got the folder {path}");
         var saved = Fovea.Models.Model.Load(parse.GetValue(Model)!);
         try
         {

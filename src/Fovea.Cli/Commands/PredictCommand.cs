@@ -3,8 +3,8 @@ using System.Globalization;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using Fovea.Data;
-using Fovea.Models;
 using Fovea.Imaging;
+using Fovea.Models;
 
 namespace Fovea.Cli.Commands;
 
@@ -38,10 +38,10 @@ internal static class PredictCommand
     {
         CommonOptions.ApplyThreads(parse.GetValue(Threads));
         int top = parse.GetValue(Top);
-        if (top < 1) throw new ArgumentException($"--top must be at least 1; got {top}");
+        if (top < 1) throw new FoveaUsageException($"--top must be at least 1; got {top}");
         var saved = Fovea.Models.Model.Load(parse.GetValue(Model)!);
         int classes = saved.ClassNames.Count;
-        if (top > classes) throw new ArgumentException($"--top must be at most the model's {classes} classes; got {top}");
+        if (top > classes) throw new FoveaUsageException($"--top must be at most the model's {classes} classes; got {top}");
         Shape input = saved.Model.InputShape;
         if (input.Rank != 3 || input[2] is not (1 or 3))
             throw new FoveaException($"{parse.GetValue(Model)}: predict needs a model of grayscale or RGB images (height, width, 1 or 3); this one takes {input}");

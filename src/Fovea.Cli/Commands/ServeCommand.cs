@@ -38,7 +38,7 @@ internal static class ServeCommand
     {
         CommonOptions.ApplyThreads(parse.GetValue(Threads));
         int maxWait = parse.GetValue(MaxWaitMs);
-        if (maxWait < 0) throw new ArgumentException($"--max-wait-ms must be at least 0; got {maxWait}");
+        if (maxWait < 0) throw new FoveaUsageException($"--max-wait-ms must be at least 0; got {maxWait}");
         var options = new ServerOptions
         {
             ModelPath = parse.GetValue(Model)!,
@@ -49,6 +49,12 @@ internal static class ServeCommand
             QueueCapacity = parse.GetValue(Queue),
             LogToConsole = true,
         };
+        // The options come from the command line: what ServerOptions refuses is the user's mistake.
+        FoveaCli.FromUserInput(() =>
+        {
+            options.Validate();
+            return options;
+        });
 
         PredictionServer server = PredictionServer.StartAsync(options, cancellation).GetAwaiter().GetResult();
         try

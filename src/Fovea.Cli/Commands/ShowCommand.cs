@@ -28,9 +28,9 @@ internal static class ShowCommand
     private static int Run(ParseResult parse, CancellationToken ct)
     {
         int count = parse.GetValue(Count);
-        if (count is < 1 or > MaxCount) throw new ArgumentException($"--count must be in [1, {MaxCount}]; got {count}");
+        if (count is < 1 or > MaxCount) throw new FoveaUsageException($"--count must be in [1, {MaxCount}]; got {count}");
         string path = Path.GetFullPath(parse.GetValue(Out)!);
-        if (Directory.Exists(path)) throw new ArgumentException($"--out must name a PNG file; got the folder {path}");
+        if (Directory.Exists(path)) throw new FoveaUsageException($"--out must name a PNG file; got the folder {path}");
 
         var data = DataResolver.Load(DataOptions.Read(parse), trainLimit: null, parse.GetValue(Seed), ct);
         // stdout is the picture's path alone, for scripts; what a folder held goes beside it.

@@ -6,7 +6,6 @@ using Fovea.Data;
 using Fovea.Losses;
 using Fovea.Models;
 using Fovea.Optimizers;
-using Fovea.Serialization;
 using Fovea.Training;
 
 namespace Fovea.Cli.Commands;
@@ -49,34 +48,13 @@ internal static class TrainCommand
     private static int Run(ParseResult parse, CancellationToken ct)
     {
         string? resume = parse.GetValue(Resume);
-        RunFolder run;
-        TrainSettings settings;
-        if (resume is not null)
-        {
-            if (parse.GetValue(Out) is not null) throw new ArgumentException("--resume continues the run in its own folder; drop --out");
-            // The run continues exactly as it began; an option that would change it is refused, not silently dropped.
-            Option[] fixedOptions = [ModelName, Epochs, BatchSize, LearningRate, Tta, Seed, Limit, Threads, Overwrite, EarlyStop, .. DataOptions.All.Where(o => o != DataOptions.Data)];
-            foreach (var option in fixedOptions)
-                if (parse.GetResult(option) is { Implicit: false })
-                    throw new ArgumentException($"--resume continues with the run's saved settings; drop {option.Name}");
-            run = RunFolder.Existing(resume);
-            var saved = TrainSettings.FromJson(SafeTensors.Read(run.CheckpointPath).Metadata.GetValueOrDefault("settings"), run.CheckpointPath);
-            if (saved.Finished)
-                throw new FoveaException($"{run.Path} holds a finished run; there is nothing to resume (its model is {run.ModelPath})");
-            // The data may have moved since; everything else stays as the run began.
-            settings = parse.GetValue(DataOptions.Data) is { } movedData ? saved with { Data = Path.GetFullPath(movedData) } : saved;
-        }
-        else
-        {
-            settings = ReadSettings(parse);
-            run = RunFolder.Create(parse.GetValue(Out), parse.GetValue(Overwrite));
-        }
+        var (run, settings) = OpenRun(parse, resume);
         using var folderLock = run;
         Engine.Threads = settings.Threads;
 
         LoadedData data;
         Model model;
-        var zoo = ModelZoo.Get(settings.Model);
+        var zoo = FoveaCli.FromUserInput(() => ModelZoo.Get(settings.Model));
         try
         {
             data = DataResolver.Load(settings.DataRequest, settings.Limit, settings.Seed, ct, DataResolver.DefaultValidationSplit);
@@ -85,7 +63,7 @@ internal static class TrainCommand
             if (data.ValidationOrTest is null)
                 throw new InvalidDataFileException($"{settings.Data}: nothing to validate on: no test/ or val/ folder, and no class has the two pictures a validation split needs");
             // A model is built for the data's image shape and classes; one that cannot take them says so by name.
-            model = zoo.Create(data.Train.Images.ImageShape, data.ClassNames.Count, settings.Seed);
+            model = FoveaCli.FromUserInput(() => zoo.Create(data.Train.Images.ImageShape, data.ClassNames.Count, settings.Seed));
         }
         catch
         {
@@ -95,10 +73,7 @@ internal static class TrainCommand
         // What was resolved (a folder's default size and split) is saved, so that --resume loads exactly this.
         if (resume is null) settings = settings.WithData(data.Resolved);
         var (train, validation, test) = (data.Train, data.ValidationOrTest!, data.Evaluation!);
-        Console.WriteLine($"x_train shape: {train.Images.Shape}  y_train shape: ({train.Count},)");
-        if (data.Validation is not null) Console.WriteLine($"x_val shape: {data.Validation.Images.Shape}  y_val shape: ({data.Validation.Count},)");
-        if (data.Test is not null) Console.WriteLine($"x_test shape: {data.Test.Images.Shape}  y_test shape: ({data.Test.Count},)");
-        Console.WriteLine();
+        PrintShapes(data);
 
         var recipe = zoo.Recipe;
         if (resume is null) zoo.Prepare(model, train.Images);
@@ -107,60 +82,75 @@ internal static class TrainCommand
         var optimizer = recipe.Optimizer(new RecipePlan(stepsPerEpoch, settings.Epochs, settings.BatchSize, settings.LearningRate));
         model.Compile(optimizer: optimizer, loss: recipe.Loss(), metrics: ["accuracy"]);
         model.Augmentation = recipe.Augmentation();
-        var tta = settings.Tta ?? recipe.TestTimeAugmentation;
         Console.WriteLine($"recipe: {recipe.Description}");
         if (settings.Epochs != recipe.Epochs || settings.BatchSize != recipe.BatchSize || settings.LearningRate != recipe.LearningRate)
             Console.WriteLine($"overridden: epochs {settings.Epochs}, batch size {settings.BatchSize}, learning rate {settings.LearningRate.ToString("G4", CultureInfo.InvariantCulture)}");
 
-        TrainingState? state = null;
+        var trainer = new Trainer(model);
         if (resume is not null)
         {
-            state = Checkpoint.Load(run.CheckpointPath, model).State;
+            var state = trainer.Resume(run);
             Console.WriteLine($"resuming {run.Path} after epoch {state.CompletedEpochs}" + (state.AtEpochBoundary ? "" : $", step {state.StepsIntoEpoch}"));
         }
-
-        run.ClearReplacedRun();
-        var checkpoints = new CheckpointWriter(run.CheckpointPath, data.ClassNames, settings);
-        var cancel = new CancellationCallback(ct);
-        List<Callback> callbacks = [cancel, new HistoryCsvWriter(run.HistoryPath, state?.History.Epochs ?? [])];
-        int epochs = settings.Epochs;
-        if (settings.EarlyStopping is { } patience)
+        var plan = new RunPlan
         {
-            var early = new EarlyStopping(patience);
-            if (state is not null)
-            {
-                early.Resume(state.History, File.Exists(run.BestModelPath) ? Model.Load(run.BestModelPath).Model.Weights.ToArray() : null);
-                // Stopped early, then killed before finishing up: no more epochs, just the final steps.
-                if (early.PatienceExhausted) epochs = state.CompletedEpochs;
-            }
-            early.Improved += _ => model.Save(run.BestModelPath, data.ClassNames);
-            // Before the checkpoint, so that best.safetensors is on disk before a checkpoint that counts on it.
-            callbacks.Add(early);
-        }
-        callbacks.Add(checkpoints);
-
+            Epochs = settings.Epochs,
+            BatchSize = settings.BatchSize,
+            DropRemainder = recipe.DropRemainder,
+            EarlyStoppingPatience = settings.EarlyStopping,
+            ClassNames = data.ClassNames,
+            Settings = settings.ToJson(),
+        };
         var clock = Stopwatch.StartNew();
-        try
-        {
-            model.Fit(train.Images, train.Labels, batchSize: settings.BatchSize, epochs: epochs,
-                validationData: (validation.Images, validation.Labels), callbacks: callbacks, resumeFrom: state, dropRemainder: recipe.DropRemainder);
-        }
-        catch (NonFiniteLossException e)
-        {
-            throw new FoveaException($"{e.Message}; the last good checkpoint is kept in {run.CheckpointPath}");
-        }
+        var outcome = trainer.Run(run, plan, train.Images, train.Labels, (validation.Images, validation.Labels), cancel: ct);
         double trainSeconds = clock.Elapsed.TotalSeconds;
-
-        if (ct.IsCancellationRequested)
+        if (outcome.Interrupted)
         {
-            checkpoints.Save();
-            var s = model.State;
+            var s = trainer.State;
             Console.Error.WriteLine($"interrupted after epoch {s.CompletedEpochs}, step {s.StepsIntoEpoch}: checkpoint saved in {run.CheckpointPath}");
             Console.Error.WriteLine($"resume with: fovea train --resume {run.Path}");
             return ExitCodes.Interrupted;
         }
 
-        var result = model.Evaluate(test.Images, test.Labels, settings.BatchSize, tta);
+        Finish(run, trainer, plan, data, settings, recipe, trainSeconds);
+        return ExitCodes.Success;
+    }
+
+    /// <summary>The run's folder and settings: a new run's from the options, a resumed run's from its checkpoint.</summary>
+    private static (RunFolder Run, TrainSettings Settings) OpenRun(ParseResult parse, string? resume)
+    {
+        RunFolder run;
+        TrainSettings settings;
+        if (resume is not null)
+        {
+            if (parse.GetValue(Out) is not null) throw new FoveaUsageException("--resume continues the run in its own folder; drop --out");
+            // The run continues exactly as it began; an option that would change it is refused, not silently dropped.
+            Option[] fixedOptions = [ModelName, Epochs, BatchSize, LearningRate, Tta, Seed, Limit, Threads, Overwrite, EarlyStop, .. DataOptions.All.Where(o => o != DataOptions.Data)];
+            foreach (var option in fixedOptions)
+                if (parse.GetResult(option) is { Implicit: false })
+                    throw new FoveaUsageException($"--resume continues with the run's saved settings; drop {option.Name}");
+            run = RunFolder.Existing(resume);
+            var saved = TrainSettings.FromJson(run.SavedSettings(), run.CheckpointPath);
+            // The data may have moved since; everything else stays as the run began.
+            settings = parse.GetValue(DataOptions.Data) is { } movedData ? saved with { Data = Path.GetFullPath(movedData) } : saved;
+        }
+        else
+        {
+            settings = ReadSettings(parse);
+            string? outPath = parse.GetValue(Out);
+            if (outPath is not null && !parse.GetValue(Overwrite) && RunFolder.ExistingRunFiles(outPath) is { Count: > 0 } existing)
+                throw new FoveaUsageException($"{Path.GetFullPath(outPath)} already holds a run ({string.Join(", ", existing)}); pass --resume {outPath} to continue it or --overwrite to replace it");
+            run = RunFolder.Create(outPath, parse.GetValue(Overwrite));
+        }
+        return (run, settings);
+    }
+
+    /// <summary>The final evaluation, the model, report and metrics, then the finished marker.</summary>
+    private static void Finish(RunFolder run, Trainer trainer, RunPlan plan, LoadedData data, TrainSettings settings, Recipe recipe, double trainSeconds)
+    {
+        var (model, train, test) = (trainer.Model, data.Train, data.Evaluation!);
+        var tta = settings.Tta ?? recipe.TestTimeAugmentation;
+        var result = trainer.Evaluate(test.Images, test.Labels, settings.BatchSize, tta);
         string on = data.Test is null ? " (on the validation split: there is no test set)" : "";
         Console.WriteLine($"test_loss: {result.Loss:F4} - test_accuracy: {result.Accuracy:F4}" + (tta == TestTimeAugmentation.None ? "" : $" (test-time augmentation: {tta})") + on);
         model.Save(run.ModelPath, data.ClassNames);
@@ -171,7 +161,7 @@ internal static class TrainCommand
             TestAccuracy = result.Accuracy,
             Params = model.ParameterCount,
             TrainSeconds = trainSeconds,
-            Epochs = model.State.History.Epochs.Count,
+            Epochs = trainer.State.History.Epochs.Count,
             BatchSize = settings.BatchSize,
             LearningRate = settings.LearningRate,
             Seed = settings.Seed,
@@ -184,27 +174,34 @@ internal static class TrainCommand
         });
         Console.WriteLine($"saved {run.ModelPath}, {Path.GetFileName(run.HistoryPath)} and {Path.GetFileName(run.MetricsPath)}");
         Console.WriteLine($"report: {run.ReportPath}");
-        // Last: a crash before this point can still be resumed to finish the run's files; after it there is nothing to resume.
-        checkpoints.MarkFinished();
-        return ExitCodes.Success;
+        trainer.MarkFinished(run, plan);
+    }
+
+    private static void PrintShapes(LoadedData data)
+    {
+        Console.WriteLine($"x_train shape: {data.Train.Images.Shape}  y_train shape: ({data.Train.Count},)");
+        if (data.Validation is not null) Console.WriteLine($"x_val shape: {data.Validation.Images.Shape}  y_val shape: ({data.Validation.Count},)");
+        if (data.Test is not null) Console.WriteLine($"x_test shape: {data.Test.Images.Shape}  y_test shape: ({data.Test.Count},)");
+        Console.WriteLine();
     }
 
     private static TrainSettings ReadSettings(ParseResult parse)
     {
-        var recipe = ModelZoo.Get(parse.GetValue(ModelName)!).Recipe;
+        var zoo = FoveaCli.FromUserInput(() => ModelZoo.Get(parse.GetValue(ModelName)!));
+        var recipe = zoo.Recipe;
         int epochs = parse.GetValue(Epochs) ?? recipe.Epochs, batchSize = parse.GetValue(BatchSize) ?? recipe.BatchSize;
         float learningRate = parse.GetValue(LearningRate) ?? recipe.LearningRate;
         int? limit = parse.GetValue(Limit), threads = parse.GetValue(Threads), patience = parse.GetValue(EarlyStop);
-        if (epochs < 1) throw new ArgumentException($"--epochs must be at least 1; got {epochs}");
-        if (batchSize < 1) throw new ArgumentException($"--batch-size must be at least 1; got {batchSize}");
-        if (!(learningRate > 0) || !float.IsFinite(learningRate)) throw new ArgumentException($"--learning-rate must be positive; got {learningRate}");
-        if (limit is < 1) throw new ArgumentException($"--limit must be at least 1; got {limit}");
-        if (threads is < 1) throw new ArgumentException($"--threads must be at least 1; got {threads}");
-        if (patience is < 1) throw new ArgumentException($"--early-stopping must be at least 1; got {patience}");
+        if (epochs < 1) throw new FoveaUsageException($"--epochs must be at least 1; got {epochs}");
+        if (batchSize < 1) throw new FoveaUsageException($"--batch-size must be at least 1; got {batchSize}");
+        if (!(learningRate > 0) || !float.IsFinite(learningRate)) throw new FoveaUsageException($"--learning-rate must be positive; got {learningRate}");
+        if (limit is < 1) throw new FoveaUsageException($"--limit must be at least 1; got {limit}");
+        if (threads is < 1) throw new FoveaUsageException($"--threads must be at least 1; got {threads}");
+        if (patience is < 1) throw new FoveaUsageException($"--early-stopping must be at least 1; got {patience}");
         var data = DataOptions.Read(parse);
         return new TrainSettings
         {
-            Model = ModelZoo.Get(parse.GetValue(ModelName)!).Name,
+            Model = zoo.Name,
             Tta = parse.GetValue(Tta),
             Epochs = epochs,
             BatchSize = batchSize,

@@ -1,5 +1,5 @@
 using System.Buffers;
-using Fovea.Serialization;
+using Fovea.IO;
 
 namespace Fovea.Data;
 

@@ -4,9 +4,12 @@ using System.Text.Json.Nodes;
 namespace Fovea.Layers;
 
 /// <summary>Element-wise sum of two or more inputs of one shape, Keras's <c>Add</c>: the join of a residual block.</summary>
-public sealed class Add(string? name = null) : Layer(name, null)
+public sealed class Add(string? name = null) : Layer(name, null), ILayerFactory
 {
-    public override string TypeName => "Add";
+    /// <summary>The class name saved models record for this layer.</summary>
+    public static string ClassName => "Add";
+
+    public override string TypeName => ClassName;
     public override string NameStem => "add";
     internal override bool IndependentSamplesInTraining => true;
     public override int? InputCount => null;
@@ -36,6 +39,10 @@ public sealed class Add(string? name = null) : Layer(name, null)
         foreach (var g in inputGrads)
             if (g is not null) outputGrad.AsSpan(0, n).CopyTo(g);
     }
+
+    /// <summary>Rebuilds the layer from the configuration <see cref="GetConfig"/> wrote (Keras's <c>from_config</c>).</summary>
+    public static Layer FromConfig(ConfigReader config, string? name, Shape? inputShape) =>
+        new Add(name);
 
     public override JsonObject GetConfig() => BaseConfig();
 }

@@ -11,7 +11,7 @@ namespace Fovea.Layers;
 /// are non-trainable weights. Backward recomputes x̂ from the input and the saved per-channel mean and 1/σ, so that
 /// no extra activation-sized buffer is kept.
 /// </summary>
-public sealed class BatchNormalization : UnaryLayer
+public sealed class BatchNormalization : UnaryLayer, ILayerFactory
 {
     private Parameter? _gamma;
     private Parameter? _beta;
@@ -36,7 +36,10 @@ public sealed class BatchNormalization : UnaryLayer
     public float Epsilon { get; }
     public bool Center { get; }
     public bool Scale { get; }
-    public override string TypeName => "BatchNormalization";
+    /// <summary>The class name saved models record for this layer.</summary>
+    public static string ClassName => "BatchNormalization";
+
+    public override string TypeName => ClassName;
     public override string NameStem => "batch_normalization";
     internal override bool BackwardNeedsOutput => false;
 
@@ -119,6 +122,10 @@ public sealed class BatchNormalization : UnaryLayer
             outputGrad.AsSpan(0, rows * c), input.AsSpan(0, rows * c), _mean, _invStd,
             _gamma is null ? [] : _gamma.Current, rows, c);
     }
+
+    /// <summary>Rebuilds the layer from the configuration <see cref="GetConfig"/> wrote (Keras's <c>from_config</c>).</summary>
+    public static Layer FromConfig(ConfigReader config, string? name, Shape? inputShape) =>
+        new BatchNormalization(config.Float("momentum"), config.Float("epsilon"), config.Bool("center"), config.Bool("scale"), name, inputShape);
 
     public override JsonObject GetConfig()
     {

@@ -6,9 +6,12 @@ namespace Fovea.Layers;
 /// Joins inputs along the last (channel) axis, Keras's <c>Concatenate(axis=-1)</c>: all other dimensions must agree.
 /// In NHWC each pixel's channels are contiguous, so every input contributes one run per pixel.
 /// </summary>
-public sealed class Concatenate(string? name = null) : Layer(name, null)
+public sealed class Concatenate(string? name = null) : Layer(name, null), ILayerFactory
 {
-    public override string TypeName => "Concatenate";
+    /// <summary>The class name saved models record for this layer.</summary>
+    public static string ClassName => "Concatenate";
+
+    public override string TypeName => ClassName;
     public override string NameStem => "concatenate";
     internal override bool IndependentSamplesInTraining => true;
     public override int? InputCount => null;
@@ -53,6 +56,10 @@ public sealed class Concatenate(string? name = null) : Layer(name, null)
             at += c;
         }
     }
+
+    /// <summary>Rebuilds the layer from the configuration <see cref="GetConfig"/> wrote (Keras's <c>from_config</c>).</summary>
+    public static Layer FromConfig(ConfigReader config, string? name, Shape? inputShape) =>
+        new Concatenate(name);
 
     public override JsonObject GetConfig() => BaseConfig();
 }

@@ -9,7 +9,7 @@ namespace Fovea.Layers;
 /// Computed by a <see cref="Convolution"/> plan: im2col + GEMM over tiles of whole images, so its scratch stays
 /// the same whatever the batch size (the patches are unfolded again for the kernel gradient rather than kept).
 /// </summary>
-public sealed class Conv2D : UnaryLayer
+public sealed class Conv2D : UnaryLayer, ILayerFactory
 {
     private Parameter _kernel = null!;
     private Parameter _bias = null!;
@@ -49,7 +49,10 @@ public sealed class Conv2D : UnaryLayer
     public Padding Padding { get; }
     public (int Height, int Width) Strides { get; }
     public bool UseBias { get; }
-    public override string TypeName => "Conv2D";
+    /// <summary>The class name saved models record for this layer.</summary>
+    public static string ClassName => "Conv2D";
+
+    public override string TypeName => ClassName;
     public override string NameStem => "conv2d";
     internal override bool IndependentSamplesInTraining => true;
 
@@ -126,6 +129,12 @@ public sealed class Conv2D : UnaryLayer
     }
 
     private static ReadOnlyMemory<float> Values(Parameter p) => p.Storage.Values.AsMemory(p.Storage.Offset, p.Length);
+
+    /// <summary>Rebuilds the layer from the configuration <see cref="GetConfig"/> wrote (Keras's <c>from_config</c>).</summary>
+    public static Layer FromConfig(ConfigReader config, string? name, Shape? inputShape) =>
+        new Conv2D(config.Int("filters", 1, 65536), config.Pair("kernel_size", 1, 64),
+            config.Enum<Activation>("activation"), config.Enum<Padding>("padding"), name, inputShape,
+            config.Has("strides") ? config.Pair("strides", 1, 64) : (1, 1), !config.Has("use_bias") || config.Bool("use_bias"));
 
     public override JsonObject GetConfig()
     {

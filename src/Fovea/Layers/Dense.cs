@@ -7,7 +7,7 @@ namespace Fovea.Layers;
 /// Fully connected layer, Keras's <c>Dense</c>: y = activation(x · kernel + bias), kernel [in, units].
 /// Bias and ReLU are applied in the GEMM's epilogue, while the result is still in registers.
 /// </summary>
-public sealed class Dense : UnaryLayer
+public sealed class Dense : UnaryLayer, ILayerFactory
 {
     private Parameter _kernel = null!;
     private Parameter _bias = null!;
@@ -27,7 +27,10 @@ public sealed class Dense : UnaryLayer
     public int Units { get; }
     public Activation Activation { get; }
     public bool UseBias { get; }
-    public override string TypeName => "Dense";
+    /// <summary>The class name saved models record for this layer.</summary>
+    public static string ClassName => "Dense";
+
+    public override string TypeName => ClassName;
     public override string NameStem => "dense";
     internal override bool IndependentSamplesInTraining => true;
 
@@ -94,6 +97,11 @@ public sealed class Dense : UnaryLayer
         if (inputGrad is not null)
             Sgemm.Multiply(batch, k, n, dz, n, false, _kernel.Current, n, true, inputGrad.AsSpan(0, batch * k), k, threads: Engine.Threads);
     }
+
+    /// <summary>Rebuilds the layer from the configuration <see cref="GetConfig"/> wrote (Keras's <c>from_config</c>).</summary>
+    public static Layer FromConfig(ConfigReader config, string? name, Shape? inputShape) =>
+        new Dense(config.Int("units", 1, 1 << 20), config.Enum<Activation>("activation"), name, inputShape,
+            !config.Has("use_bias") || config.Bool("use_bias"));
 
     public override JsonObject GetConfig()
     {

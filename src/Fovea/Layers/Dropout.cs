@@ -7,7 +7,7 @@ namespace Fovea.Layers;
 /// 1/(1 − rate); at inference it passes values through. The mask is drawn from the model's per-step seed and the
 /// layer's name, so a resumed run draws the same masks.
 /// </summary>
-public sealed class Dropout : UnaryLayer
+public sealed class Dropout : UnaryLayer, ILayerFactory
 {
     private float[] _mask = [];
 
@@ -18,7 +18,10 @@ public sealed class Dropout : UnaryLayer
     }
 
     public float Rate { get; }
-    public override string TypeName => "Dropout";
+    /// <summary>The class name saved models record for this layer.</summary>
+    public static string ClassName => "Dropout";
+
+    public override string TypeName => ClassName;
     public override string NameStem => "dropout";
     // Masks are drawn in one sequence over the whole batch.
     internal override bool IndependentSamplesInTraining => Rate == 0;
@@ -55,6 +58,10 @@ public sealed class Dropout : UnaryLayer
         int n = step.Batch * (int)OutputShape.Size;
         System.Numerics.Tensors.TensorPrimitives.Multiply(outputGrad.AsSpan(0, n), _mask.AsSpan(0, n), inputGrad.AsSpan(0, n));
     }
+
+    /// <summary>Rebuilds the layer from the configuration <see cref="GetConfig"/> wrote (Keras's <c>from_config</c>).</summary>
+    public static Layer FromConfig(ConfigReader config, string? name, Shape? inputShape) =>
+        new Dropout(config.Float("rate"), name, inputShape);
 
     public override JsonObject GetConfig()
     {

@@ -3,9 +3,12 @@ using System.Text.Json.Nodes;
 namespace Fovea.Layers;
 
 /// <summary>Flattens each sample to a vector, Keras's <c>Flatten</c>. NHWC memory is already in (h, w, c) order, so this is a copy.</summary>
-public sealed class Flatten(string? name = null, Shape? inputShape = null) : UnaryLayer(name, inputShape)
+public sealed class Flatten(string? name = null, Shape? inputShape = null) : UnaryLayer(name, inputShape), ILayerFactory
 {
-    public override string TypeName => "Flatten";
+    /// <summary>The class name saved models record for this layer.</summary>
+    public static string ClassName => "Flatten";
+
+    public override string TypeName => ClassName;
     public override string NameStem => "flatten";
     internal override bool IndependentSamplesInTraining => true;
 
@@ -25,6 +28,10 @@ public sealed class Flatten(string? name = null, Shape? inputShape = null) : Una
         int n = step.Batch * (int)OutputShape.Size;
         if (inputGrad is not null) outputGrad.AsSpan(0, n).CopyTo(inputGrad);
     }
+
+    /// <summary>Rebuilds the layer from the configuration <see cref="GetConfig"/> wrote (Keras's <c>from_config</c>).</summary>
+    public static Layer FromConfig(ConfigReader config, string? name, Shape? inputShape) =>
+        new Flatten(name, inputShape);
 
     public override JsonObject GetConfig() => BaseConfig();
 }

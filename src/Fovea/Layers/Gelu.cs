@@ -6,9 +6,12 @@ namespace Fovea.Layers;
 /// The Gaussian error linear unit in its exact form, y = x·Φ(x) = ½x·(1 + erf(x/√2)), as PyTorch's <c>nn.GELU()</c>
 /// and Keras's <c>gelu(approximate=False)</c>; backward dy·(Φ(x) + x·φ(x)) from the kept input.
 /// </summary>
-public sealed class Gelu(string? name = null, Shape? inputShape = null) : UnaryLayer(name, inputShape)
+public sealed class Gelu(string? name = null, Shape? inputShape = null) : UnaryLayer(name, inputShape), ILayerFactory
 {
-    public override string TypeName => "GELU";
+    /// <summary>The class name saved models record for this layer.</summary>
+    public static string ClassName => "GELU";
+
+    public override string TypeName => ClassName;
     public override string NameStem => "gelu";
     internal override bool IndependentSamplesInTraining => true;
     internal override bool BackwardNeedsOutput => false;
@@ -27,6 +30,10 @@ public sealed class Gelu(string? name = null, Shape? inputShape = null) : UnaryL
         int n = step.Batch * (int)OutputShape.Size;
         Kernels.Gelu.Backward(inputGrad.AsSpan(0, n), outputGrad.AsSpan(0, n), input.AsSpan(0, n));
     }
+
+    /// <summary>Rebuilds the layer from the configuration <see cref="GetConfig"/> wrote (Keras's <c>from_config</c>).</summary>
+    public static Layer FromConfig(ConfigReader config, string? name, Shape? inputShape) =>
+        new Gelu(name, inputShape);
 
     public override JsonObject GetConfig() => BaseConfig();
 }

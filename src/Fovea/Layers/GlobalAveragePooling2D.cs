@@ -4,9 +4,12 @@ using System.Text.Json.Nodes;
 namespace Fovea.Layers;
 
 /// <summary>The mean of each channel over height and width, Keras's <c>GlobalAveragePooling2D</c>: (H, W, C) → (C,).</summary>
-public sealed class GlobalAveragePooling2D(string? name = null, Shape? inputShape = null) : UnaryLayer(name, inputShape)
+public sealed class GlobalAveragePooling2D(string? name = null, Shape? inputShape = null) : UnaryLayer(name, inputShape), ILayerFactory
 {
-    public override string TypeName => "GlobalAveragePooling2D";
+    /// <summary>The class name saved models record for this layer.</summary>
+    public static string ClassName => "GlobalAveragePooling2D";
+
+    public override string TypeName => ClassName;
     public override string NameStem => "global_average_pooling2d";
     internal override bool IndependentSamplesInTraining => true;
     internal override bool BackwardNeedsInputs => false;
@@ -43,6 +46,10 @@ public sealed class GlobalAveragePooling2D(string? name = null, Shape? inputShap
             for (int p = 1; p < pixels; p++) dx0.CopyTo(inputGrad.AsSpan((n * pixels + p) * c, c));
         }
     }
+
+    /// <summary>Rebuilds the layer from the configuration <see cref="GetConfig"/> wrote (Keras's <c>from_config</c>).</summary>
+    public static Layer FromConfig(ConfigReader config, string? name, Shape? inputShape) =>
+        new GlobalAveragePooling2D(name, inputShape);
 
     public override JsonObject GetConfig() => BaseConfig();
 }

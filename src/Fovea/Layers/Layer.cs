@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using Fovea.Models;
 
 namespace Fovea.Layers;
 

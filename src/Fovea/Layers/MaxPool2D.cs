@@ -7,7 +7,7 @@ namespace Fovea.Layers;
 /// Max pooling over NHWC windows, Keras's <c>MaxPool2D</c> (padding 'valid'; strides default to the pool size).
 /// Forward remembers where each maximum came from, so backward routes each gradient to that one input.
 /// </summary>
-public sealed class MaxPool2D : UnaryLayer
+public sealed class MaxPool2D : UnaryLayer, ILayerFactory
 {
     private int[] _argmax = [];
     private MaxPoolPass _pass = null!;
@@ -28,7 +28,10 @@ public sealed class MaxPool2D : UnaryLayer
 
     public (int Height, int Width) PoolSize { get; }
     public (int Height, int Width) Strides { get; }
-    public override string TypeName => "MaxPooling2D";
+    /// <summary>The class name saved models record for this layer.</summary>
+    public static string ClassName => "MaxPooling2D";
+
+    public override string TypeName => ClassName;
     public override string NameStem => "max_pooling2d";
     internal override bool IndependentSamplesInTraining => true;
 
@@ -66,6 +69,10 @@ public sealed class MaxPool2D : UnaryLayer
         CheckCapacity(step.Batch);
         if (inputGrad is not null) _pass.Backward(inputGrad, outputGrad, _argmax, step.Batch);
     }
+
+    /// <summary>Rebuilds the layer from the configuration <see cref="GetConfig"/> wrote (Keras's <c>from_config</c>).</summary>
+    public static Layer FromConfig(ConfigReader config, string? name, Shape? inputShape) =>
+        new MaxPool2D(config.Pair("pool_size", 1, 64), config.Pair("strides", 1, 64), name, inputShape);
 
     public override JsonObject GetConfig()
     {

@@ -8,7 +8,7 @@ namespace Fovea.Layers;
 /// dataset's statistics inside the model, so that it takes pixels in [0, 1] like every Fovea model. The statistics
 /// are non-trainable weights, saved with the model.
 /// </summary>
-public sealed class Normalization : UnaryLayer
+public sealed class Normalization : UnaryLayer, ILayerFactory
 {
     private readonly float[] _mean;
     private readonly float[] _variance;
@@ -49,7 +49,10 @@ public sealed class Normalization : UnaryLayer
         mean.CopyTo(_meanWeight.Value);
         variance.CopyTo(_varianceWeight.Value);
     }
-    public override string TypeName => "Normalization";
+    /// <summary>The class name saved models record for this layer.</summary>
+    public static string ClassName => "Normalization";
+
+    public override string TypeName => ClassName;
     public override string NameStem => "normalization";
     internal override bool IndependentSamplesInTraining => true;
     internal override bool BackwardNeedsInputs => false;
@@ -117,6 +120,10 @@ public sealed class Normalization : UnaryLayer
             TensorPrimitives.Multiply(outputGrad.AsSpan(at, n), _scale.AsSpan(0, n), inputGrad.AsSpan(at, n));
         }
     }
+
+    /// <summary>Rebuilds the layer from the configuration <see cref="GetConfig"/> wrote (Keras's <c>from_config</c>).</summary>
+    public static Layer FromConfig(ConfigReader config, string? name, Shape? inputShape) =>
+        new Normalization(config.Int("channels", 1, 65536), name, inputShape);
 
     public override JsonObject GetConfig()
     {

@@ -4,9 +4,12 @@ using Fovea.Kernels;
 namespace Fovea.Layers;
 
 /// <summary>Rectified linear unit as its own layer, Keras's <c>ReLU</c>: y = max(x, 0).</summary>
-public sealed class ReLU(string? name = null, Shape? inputShape = null) : UnaryLayer(name, inputShape)
+public sealed class ReLU(string? name = null, Shape? inputShape = null) : UnaryLayer(name, inputShape), ILayerFactory
 {
-    public override string TypeName => "ReLU";
+    /// <summary>The class name saved models record for this layer.</summary>
+    public static string ClassName => "ReLU";
+
+    public override string TypeName => ClassName;
     public override string NameStem => "re_lu";
     internal override bool IndependentSamplesInTraining => true;
 
@@ -29,6 +32,10 @@ public sealed class ReLU(string? name = null, Shape? inputShape = null) : UnaryL
         outputGrad.AsSpan(0, n).CopyTo(inputGrad);
         ActivationKernels.ReluBackward(inputGrad.AsSpan(0, n), output.AsSpan(0, n));
     }
+
+    /// <summary>Rebuilds the layer from the configuration <see cref="GetConfig"/> wrote (Keras's <c>from_config</c>).</summary>
+    public static Layer FromConfig(ConfigReader config, string? name, Shape? inputShape) =>
+        new ReLU(name, inputShape);
 
     public override JsonObject GetConfig() => BaseConfig();
 }

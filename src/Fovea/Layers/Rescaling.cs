@@ -4,7 +4,7 @@ using System.Text.Json.Nodes;
 namespace Fovea.Layers;
 
 /// <summary>y = x·scale + offset, Keras's <c>Rescaling</c>: also the constant scaling before airbench's softmax (1/9).</summary>
-public sealed class Rescaling : UnaryLayer
+public sealed class Rescaling : UnaryLayer, ILayerFactory
 {
     public Rescaling(float scale, float offset = 0f, string? name = null, Shape? inputShape = null) : base(name, inputShape)
     {
@@ -16,7 +16,10 @@ public sealed class Rescaling : UnaryLayer
 
     public float Scale { get; }
     public float Offset { get; }
-    public override string TypeName => "Rescaling";
+    /// <summary>The class name saved models record for this layer.</summary>
+    public static string ClassName => "Rescaling";
+
+    public override string TypeName => ClassName;
     public override string NameStem => "rescaling";
     internal override bool IndependentSamplesInTraining => true;
     internal override bool BackwardNeedsInputs => false;
@@ -38,6 +41,10 @@ public sealed class Rescaling : UnaryLayer
         int n = step.Batch * (int)OutputShape.Size;
         TensorPrimitives.Multiply(outputGrad.AsSpan(0, n), Scale, inputGrad.AsSpan(0, n));
     }
+
+    /// <summary>Rebuilds the layer from the configuration <see cref="GetConfig"/> wrote (Keras's <c>from_config</c>).</summary>
+    public static Layer FromConfig(ConfigReader config, string? name, Shape? inputShape) =>
+        new Rescaling(config.Float("scale"), config.Float("offset"), name, inputShape);
 
     public override JsonObject GetConfig()
     {

@@ -4,9 +4,12 @@ using Fovea.Kernels;
 namespace Fovea.Layers;
 
 /// <summary>Softmax over the last axis as its own layer, Keras's <c>Softmax</c>.</summary>
-public sealed class Softmax(string? name = null, Shape? inputShape = null) : UnaryLayer(name, inputShape)
+public sealed class Softmax(string? name = null, Shape? inputShape = null) : UnaryLayer(name, inputShape), ILayerFactory
 {
-    public override string TypeName => "Softmax";
+    /// <summary>The class name saved models record for this layer.</summary>
+    public static string ClassName => "Softmax";
+
+    public override string TypeName => ClassName;
     public override string NameStem => "softmax";
     internal override bool IndependentSamplesInTraining => true;
 
@@ -36,6 +39,10 @@ public sealed class Softmax(string? name = null, Shape? inputShape = null) : Una
     }
 
     internal ReadOnlySpan<float> Logits(float[] input, int batch) => input.AsSpan(0, batch * (int)OutputShape.Size);
+
+    /// <summary>Rebuilds the layer from the configuration <see cref="GetConfig"/> wrote (Keras's <c>from_config</c>).</summary>
+    public static Layer FromConfig(ConfigReader config, string? name, Shape? inputShape) =>
+        new Softmax(name, inputShape);
 
     public override JsonObject GetConfig() => BaseConfig();
 }

@@ -1,5 +1,3 @@
-using Fovea.Models;
-
 namespace Fovea.Layers;
 
 /// <summary>A layer with one input: forward and backward take one input buffer and one input gradient.</summary>

@@ -10,7 +10,11 @@ public enum Reduction
     Sum,
 }
 
-/// <summary>A training objective: a per-sample loss, reduced over the batch, and its gradient.</summary>
+/// <summary>
+/// A training objective: a per-sample loss against integer class labels, reduced over the batch, and its gradient.
+/// Derive from it for a loss of your own and pass it to <c>Model.Compile</c>; <see cref="SparseCategoricalCrossentropy"/>
+/// after a final softmax is the one the model fuses with the softmax.
+/// </summary>
 public abstract class Loss
 {
     protected Loss(Reduction reduction)
@@ -28,9 +32,10 @@ public abstract class Loss
     internal float GradientScale(int batch) => Reduction == Reduction.Sum ? 1f : 1f / batch;
 
     /// <summary>
-    /// Σ over the batch of the per-sample losses of <paramref name="output"/> [batch, classes] against
-    /// <paramref name="labels"/>; when <paramref name="gradient"/> is not empty, writes dL/d(output) times <paramref name="scale"/>.
+    /// Σ over the batch of the per-sample losses of <paramref name="output"/> [batch, classes] (the model's output)
+    /// against <paramref name="labels"/> [batch]; when <paramref name="gradient"/> [batch, classes] is not empty,
+    /// overwrites it with dL/d(output) times <paramref name="scale"/> (the reduction's factor, 1/batch for a mean).
     /// The sum is what training logs average; the reduction only scales the gradient.
     /// </summary>
-    internal abstract double Compute(Span<float> gradient, ReadOnlySpan<float> output, ReadOnlySpan<int> labels, int classes, float scale);
+    public abstract double Compute(Span<float> gradient, ReadOnlySpan<float> output, ReadOnlySpan<int> labels, int classes, float scale);
 }

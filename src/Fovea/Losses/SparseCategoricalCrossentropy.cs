@@ -27,7 +27,7 @@ public sealed class SparseCategoricalCrossentropy : Loss
     public float LabelSmoothing { get; }
     public override string Name => "sparse_categorical_crossentropy";
 
-    internal override double Compute(Span<float> gradient, ReadOnlySpan<float> output, ReadOnlySpan<int> labels, int classes, float scale)
+    public override double Compute(Span<float> gradient, ReadOnlySpan<float> output, ReadOnlySpan<int> labels, int classes, float scale)
     {
         int n = labels.Length * classes;
         if (!FromLogits) return FromProbabilities(gradient, output, labels, classes, scale);

@@ -1,4 +1,3 @@
-using Fovea.Serialization;
 
 namespace Fovea.Models;
 

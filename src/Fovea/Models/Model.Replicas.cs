@@ -1,5 +1,4 @@
 using Fovea.Kernels;
-using Fovea.Serialization;
 
 namespace Fovea.Models;
 
@@ -45,7 +44,7 @@ public partial class Model
         }
         catch (Exception e) when (e is InvalidDataFileException or NotSupportedException or ArgumentException or InvalidOperationException)
         {
-            // A layer this library cannot write (a user's own Layer subclass): keep the single pass.
+            // A layer class that is not registered (a user's own Layer subclass): keep the single pass.
             _replicasUnavailable = true;
             return false;
         }
@@ -56,7 +55,7 @@ public partial class Model
     /// <summary>A built copy of this model's graph whose parameters are this model's own storage.</summary>
     private Model Replicate()
     {
-        var copy = ModelFile.CopyArchitecture(this);
+        var copy = CopyArchitecture();
         copy.Build(IsFunctional ? null : InputShape);
         var mine = AllWeights.ToList();
         var theirs = copy.AllWeights.ToList();

@@ -1,7 +1,6 @@
 using System.Numerics.Tensors;
 using Fovea.Kernels;
 using Fovea.Layers;
-using Fovea.Serialization;
 
 namespace Fovea.Models;
 
@@ -72,7 +71,7 @@ public partial class Model
             for (int r = 0; r < count; r++)
             {
                 if (r < _trainingReplicas.Length) { replicas[r] = _trainingReplicas[r]; continue; }
-                var copy = ModelFile.CopyArchitecture(this);
+                var copy = CopyArchitecture();
                 copy.Build(IsFunctional ? null : InputShape);
                 var mine = AllWeights.ToList();
                 var theirs = copy.AllWeights.ToList();

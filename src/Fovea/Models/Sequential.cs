@@ -4,9 +4,8 @@ namespace Fovea.Models;
 
 /// <summary>
 /// A linear stack of layers, Keras's <c>Sequential</c>: each layer takes the previous one's output. Everything else
-/// (Build, Summary, Compile, Fit, Evaluate, Predict, Save) is the <see cref="Model"/>'s.
-/// Each Fit call numbers its epochs from where <c>resumeFrom</c> says (1 by default), and the shuffles follow the
-/// epoch numbers: to continue training, pass the previous <see cref="Model.State"/> as <c>resumeFrom</c> with a larger epoch count.
+/// (Build, Summary, Compile, Predict, Save, and Fit and Evaluate through <c>Fovea.Training</c>) is the
+/// <see cref="Model"/>'s.
 /// </summary>
 public sealed class Sequential : Model
 {

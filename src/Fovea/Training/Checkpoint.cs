@@ -1,9 +1,9 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Fovea.IO;
 using Fovea.Models;
 using Fovea.Optimizers;
-using Fovea.Serialization;
 
 namespace Fovea.Training;
 
@@ -20,16 +20,28 @@ public static class Checkpoint
     private const string VersionKey = "checkpoint_version";
     private const string OptimizerKey = "optimizer";
     private const string StateKey = "training_state";
-    private const string SettingsKey = "settings";
+    internal const string SettingsKey = "settings";
+
+    /// <summary>Set to "true" once a run in a folder has written its model: there is nothing left to resume.</summary>
+    internal const string FinishedKey = "run_finished";
+
+    /// <summary>The fixed settings of a run in a folder (<see cref="RunPlan"/>): a resumed run must continue with them.</summary>
+    internal const string PlanKey = "run_plan";
     private const string SlotPrefix = "optimizer/";
 
     private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
+    /// <summary>Checkpoints <paramref name="model"/> at the state of its last <c>Fit</c> (<see cref="Trainer.State"/>).</summary>
     public static void Save(string path, Model model, IReadOnlyList<string>? classNames, string? settingsJson = null)
     {
         ArgumentNullException.ThrowIfNull(model);
+        Save(path, model, Trainer.Of(model).State, classNames, settingsJson, runMetadata: null);
+    }
+
+    internal static void Save(string path, Model model, TrainingState state, IReadOnlyList<string>? classNames, string? settingsJson,
+        IReadOnlyDictionary<string, string>? runMetadata)
+    {
         var optimizer = model.Optimizer ?? throw new InvalidOperationException("only a compiled model can be checkpointed");
-        var state = model.State;
         var slots = optimizer.GetSlots().Select(kv => new NamedTensor(SlotPrefix + kv.Key, new Shape(kv.Value.Length), kv.Value));
         var stateJson = new JsonObject
         {
@@ -53,6 +65,7 @@ public static class Checkpoint
             [StateKey] = stateJson.ToJsonString(),
         };
         if (settingsJson is not null) meta[SettingsKey] = settingsJson;
+        foreach (var (key, value) in runMetadata ?? new Dictionary<string, string>()) meta[key] = value;
         ModelFile.Save(model, path, classNames, slots, meta);
     }
 
@@ -141,4 +154,20 @@ public static class Checkpoint
             ? member
             : throw new InvalidDataFileException(
                 $"{path}: the {what}'s {key} must be {(typeof(T) == typeof(double) ? "a number" : "an integer")}; got {(obj[key] is { } got ? SafeTensorsText.Escape(got.ToJsonString(), 64) : "nothing")}");
+
+    /// <summary>Whether a checkpoint's metadata marks its run finished (runs written before the marker had its own
+    /// key kept it in their settings as <c>"finished": true</c>).</summary>
+    internal static bool IsFinished(IReadOnlyDictionary<string, string> metadata)
+    {
+        if (metadata.GetValueOrDefault(FinishedKey) == "true") return true;
+        try
+        {
+            return metadata.GetValueOrDefault(SettingsKey) is { } settings && MetadataJson.Parse(settings) is JsonObject o
+                && o["finished"] is JsonValue v && v.TryGetValue(out bool finished) && finished;
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+    }
 }

@@ -1,6 +1,7 @@
 using Fovea.Data;
 using Fovea.Imaging;
 using Fovea.Tests.Data;
+using Fovea.Training;
 using SkiaSharp;
 using static Fovea.Tests.Imaging.PictureFolder;
 

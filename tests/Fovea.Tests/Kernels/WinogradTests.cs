@@ -1,6 +1,7 @@
 using Fovea.Kernels;
 using Fovea.Layers;
 using Fovea.Tests.Models;
+using Fovea.Training;
 
 namespace Fovea.Tests.Kernels;
 

@@ -1,6 +1,5 @@
 using Fovea.Layers;
 using Fovea.Models;
-using Fovea.Serialization;
 
 namespace Fovea.Tests.Layers;
 
@@ -62,7 +61,7 @@ public class ModernLayerGradientTests
         {
             model.Save(path);
             var loaded = Model.Load(path).Model;
-            Assert.Equal(model.Layers.Select(l => LayerConfig.ToJson(l).ToJsonString()), loaded.Layers.Select(l => LayerConfig.ToJson(l).ToJsonString()));
+            Assert.Equal(model.Layers.Select(l => LayerRegistry.ToJson(l).ToJsonString()), loaded.Layers.Select(l => LayerRegistry.ToJson(l).ToJsonString()));
             Assert.Equal(model.Weights.ToArray(), loaded.Weights.ToArray());
             Assert.Contains("Non-trainable params: 18", model.SummaryText());
         }

@@ -4,6 +4,7 @@ using Fovea.Data;
 using Fovea.Losses;
 using Fovea.Models;
 using Fovea.Optimizers;
+using Fovea.Training;
 
 namespace Fovea.Tests.Models;
 

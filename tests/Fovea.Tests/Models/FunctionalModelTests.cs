@@ -1,9 +1,10 @@
-using Fovea.Zoo;
 using Fovea.Data;
 using Fovea.Layers;
 using Fovea.Losses;
 using Fovea.Models;
 using Fovea.Optimizers;
+using Fovea.Training;
+using Fovea.Zoo;
 
 namespace Fovea.Tests.Models;
 

@@ -1,11 +1,11 @@
-using Fovea.Zoo;
 using Fovea.Data;
+using Fovea.IO;
 using Fovea.Losses;
 using Fovea.Models;
 using Fovea.Optimizers;
-using Fovea.Serialization;
 using Fovea.Tests.Data;
 using Fovea.Training;
+using Fovea.Zoo;
 
 namespace Fovea.Tests.Models;
 

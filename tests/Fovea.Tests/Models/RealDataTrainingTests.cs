@@ -1,8 +1,9 @@
-using Fovea.Zoo;
 using Fovea.Data;
 using Fovea.Losses;
 using Fovea.Models;
 using Fovea.Optimizers;
+using Fovea.Training;
+using Fovea.Zoo;
 
 namespace Fovea.Tests.Models;
 

@@ -3,6 +3,7 @@ using Fovea.Layers;
 using Fovea.Losses;
 using Fovea.Models;
 using Fovea.Optimizers;
+using Fovea.Training;
 using Fovea.Zoo;
 
 namespace Fovea.Tests.Models;

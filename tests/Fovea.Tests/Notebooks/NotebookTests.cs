@@ -27,6 +27,8 @@ public class NotebookTests(ITestOutputHelper output)
         Assert.Contains(", 32, 32, 3)", text); // xTrain.Shape
         Assert.Matches(AccuracyLine, text);
         Assert.Contains("Epoch 1/1", text);
+        // The last cells: a run stopped and resumed from its folder ends where an uninterrupted one does.
+        Assert.Contains("same weights, bit for bit: True", text);
         // Samples, loss, accuracy, predictions, confusion matrix.
         AssertPngs(notebook, atLeast: 5);
     }

@@ -1,11 +1,11 @@
 using System.Text;
 using System.Text.Json.Nodes;
 using Fovea.Data;
+using Fovea.IO;
 using Fovea.Layers;
 using Fovea.Losses;
 using Fovea.Models;
 using Fovea.Optimizers;
-using Fovea.Serialization;
 using Fovea.Tests.Fuzzing;
 using Fovea.Training;
 using Xunit.Abstractions;
@@ -174,7 +174,7 @@ public sealed class ModelFileFuzzTests(ITestOutputHelper output)
         try
         {
             var layers = JsonNode.Parse(architecture)!["layers"]!.AsArray();
-            var model = new Sequential(layers.Select(l => LayerConfig.FromJson(l, Source)));
+            var model = new Sequential(layers.Select(l => LayerRegistry.FromJson(l, Source)));
             model.AssignNames();
             Shape shape = model.Layers[0].DeclaredInputShape!.Value;
             var weights = new List<NamedTensor>();

@@ -1,10 +1,10 @@
 using System.Text.Json.Nodes;
 using Fovea.Data;
+using Fovea.IO;
 using Fovea.Layers;
 using Fovea.Losses;
 using Fovea.Models;
 using Fovea.Optimizers;
-using Fovea.Serialization;
 using Fovea.Training;
 
 namespace Fovea.Tests.Serialization;

@@ -1,5 +1,5 @@
 using System.Buffers.Binary;
-using Fovea.Serialization;
+using Fovea.IO;
 using Fovea.Tests.Fuzzing;
 using Xunit.Abstractions;
 

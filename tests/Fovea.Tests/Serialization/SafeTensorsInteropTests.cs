@@ -1,5 +1,5 @@
 using System.Text;
-using Fovea.Serialization;
+using Fovea.IO;
 
 namespace Fovea.Tests.Serialization;
 

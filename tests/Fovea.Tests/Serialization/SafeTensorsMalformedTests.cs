@@ -1,5 +1,5 @@
 using System.Text;
-using Fovea.Serialization;
+using Fovea.IO;
 using static Fovea.Tests.Serialization.SafeTensorsTestFiles;
 
 namespace Fovea.Tests.Serialization;

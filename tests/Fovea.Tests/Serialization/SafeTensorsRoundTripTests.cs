@@ -1,4 +1,4 @@
-using Fovea.Serialization;
+using Fovea.IO;
 
 namespace Fovea.Tests.Serialization;
 

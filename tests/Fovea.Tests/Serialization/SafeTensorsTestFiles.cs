@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 using System.Text;
-using Fovea.Serialization;
+using Fovea.IO;
 
 namespace Fovea.Tests.Serialization;
 

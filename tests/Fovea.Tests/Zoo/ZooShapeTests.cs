@@ -2,6 +2,7 @@ using Fovea.Data;
 using Fovea.Losses;
 using Fovea.Models;
 using Fovea.Optimizers;
+using Fovea.Training;
 using Fovea.Zoo;
 
 namespace Fovea.Tests.Zoo;

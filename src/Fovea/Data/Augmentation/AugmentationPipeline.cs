@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Fovea.IO;
 using Fovea.Kernels;
-using Fovea.Serialization;
 
 namespace Fovea.Data.Augmentation;
 

@@ -2,9 +2,9 @@ using System.Buffers.Binary;
 using System.Text;
 using System.Text.Json;
 using System.Text.Unicode;
-using static Fovea.Serialization.SafeTensorsText;
+using static Fovea.IO.SafeTensorsText;
 
-namespace Fovea.Serialization;
+namespace Fovea.IO;
 
 /// <summary>
 /// Reads a safetensors file that nobody vouches for. Every size the file states is checked against the file's

@@ -1,8 +1,8 @@
+using Fovea.IO;
 using System.Globalization;
 using System.Text;
-using Fovea.Training;
 
-namespace Fovea.Cli;
+namespace Fovea.Training;
 
 /// <summary>Rewrites <c>history.csv</c> after every epoch, so a stopped run still shows how far it got.</summary>
 internal sealed class HistoryCsvWriter(string path, IEnumerable<EpochLog> earlier) : Callback
@@ -21,6 +21,6 @@ internal sealed class HistoryCsvWriter(string path, IEnumerable<EpochLog> earlie
         var csv = new StringBuilder(Header).Append('\n');
         foreach (var e in logs)
             csv.Append(CultureInfo.InvariantCulture, $"{e.Epoch},{e.Loss:R},{e.Accuracy:R},{e.ValLoss:R},{e.ValAccuracy:R},{e.Seconds:F3}\n");
-        Serialization.AtomicFile.WriteAllText(path, csv.ToString());
+        AtomicFile.WriteAllText(path, csv.ToString());
     }
 }

@@ -1,6 +1,4 @@
-using Fovea.Training;
-
-namespace Fovea.Cli;
+namespace Fovea.Training;
 
 /// <summary>Ends training after the current step when Ctrl+C or SIGTERM arrives.</summary>
 internal sealed class CancellationCallback(CancellationToken token) : Callback

@@ -1,6 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 
-namespace Fovea.Serialization;
+namespace Fovea.IO;
 
 /// <summary>The contents of a safetensors file that has been read and validated.</summary>
 public sealed class SafeTensorsFile

@@ -3,7 +3,7 @@ using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
-namespace Fovea.Serialization;
+namespace Fovea.IO;
 
 /// <summary>
 /// Moves arrays of numbers to and from streams as little-endian bytes, the byte order of safetensors data.

@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 
-namespace Fovea.Serialization;
+namespace Fovea.IO;
 
 /// <summary>
 /// Replaces a file all at once: readers (and a crash or power cut) see either the old file or the complete new one,

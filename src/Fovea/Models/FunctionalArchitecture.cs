@@ -1,8 +1,8 @@
 using System.Text.Json.Nodes;
+using Fovea.IO;
 using Fovea.Layers;
-using Fovea.Models;
 
-namespace Fovea.Serialization;
+namespace Fovea.Models;
 
 /// <summary>
 /// Reads a functional model's architecture: its inputs (name and shape) and its layers in topological order, each
@@ -30,7 +30,7 @@ internal static class FunctionalArchitecture
             SymbolicTensor? last = null;
             foreach (var node in layers)
             {
-                var layer = LayerConfig.FromJson(node, source);
+                var layer = LayerRegistry.FromJson(node, source);
                 if (layer.Name is null) throw new InvalidDataFileException($"{source}: each layer of a functional model must have a name");
                 if (node!["inbound"] is not JsonArray { Count: >= 1 and <= 64 } inbound)
                     throw new InvalidDataFileException($"{source}: layer '{layer.Name}' must list 1 to 64 inbound names");

@@ -1,10 +1,11 @@
-using Fovea.Losses;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Fovea.Models;
+using Fovea.IO;
+using Fovea.Layers;
+using Fovea.Losses;
 
-namespace Fovea.Serialization;
+namespace Fovea.Models;
 
 /// <summary>
 /// A trained model as one safetensors file: one F32 tensor per weight, named <c>layer/parameter</c>
@@ -62,14 +63,14 @@ public static class ModelFile
             }).ToArray());
             architecture["layers"] = new JsonArray(model.Nodes.Select(n =>
             {
-                var layer = LayerConfig.ToJson(n.Layer);
+                var layer = LayerRegistry.ToJson(n.Layer);
                 layer["inbound"] = new JsonArray(n.Inputs.Select(v => (JsonNode)names[v]).ToArray());
                 return (JsonNode)layer;
             }).ToArray());
         }
         else
         {
-            architecture["layers"] = new JsonArray(model.Layers.Select(l => (JsonNode)LayerConfig.ToJson(l)).ToArray());
+            architecture["layers"] = new JsonArray(model.Layers.Select(l => (JsonNode)LayerRegistry.ToJson(l)).ToArray());
         }
         var metadata = new Dictionary<string, string>
         {
@@ -114,11 +115,6 @@ public static class ModelFile
         }
     }
 
-    /// <summary>A new, unbuilt model with the same layers (configurations and names) as <paramref name="model"/>,
-    /// through the model file's own architecture JSON; throws for a layer that cannot be saved.</summary>
-    internal static Model CopyArchitecture(Model model) =>
-        ParseArchitecture(Metadata(model, null)[ArchitectureKey], model.Name, model.IsFunctional);
-
     public static SavedModel Load(string path)
     {
         var file = SafeTensors.Read(path);
@@ -157,7 +153,7 @@ public static class ModelFile
     }
 
     /// <summary>
-    /// Most values one layer may output, or hold as scratch, per sample (256 MB of floats), as <see cref="LayerConfig"/>
+    /// Most values one layer may output, or hold as scratch, per sample (256 MB of floats), as <see cref="ConfigReader"/>
     /// caps the input shape: a model that loads can also predict.
     /// </summary>
     internal const long MaxValuesPerSample = 1 << 26;
@@ -180,7 +176,7 @@ public static class ModelFile
         }
         if (root is not JsonObject obj || obj["layers"] is not JsonArray { Count: >= 1 and <= MaxLayers } layers)
             throw new InvalidDataFileException($"{source}: the architecture must have 1 to {MaxLayers} layers");
-        if (!functional) return new Sequential(layers.Select(l => LayerConfig.FromJson(l, source))) { Name = "sequential" };
+        if (!functional) return new Sequential(layers.Select(l => LayerRegistry.FromJson(l, source))) { Name = "sequential" };
         return FunctionalArchitecture.Parse(obj, layers, source);
     }
 

@@ -1,4 +1,4 @@
-namespace Fovea.Serialization;
+namespace Fovea.IO;
 
 /// <summary>
 /// Bounds on what a safetensors file may ask the reader to do, so that an untrusted or corrupt file cannot make

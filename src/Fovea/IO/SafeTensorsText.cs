@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace Fovea.Serialization;
+namespace Fovea.IO;
 
 /// <summary>
 /// Puts text taken from a file into an error message. Names and values in a hostile file can be megabytes long or

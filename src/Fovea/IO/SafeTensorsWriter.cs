@@ -3,7 +3,7 @@ using System.Buffers.Binary;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 
-namespace Fovea.Serialization;
+namespace Fovea.IO;
 
 /// <summary>
 /// Lays out a safetensors file: the header length, the JSON header padded with spaces to a multiple of 8 bytes

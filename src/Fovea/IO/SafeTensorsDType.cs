@@ -1,4 +1,4 @@
-namespace Fovea.Serialization;
+namespace Fovea.IO;
 
 /// <summary>
 /// The element types Fovea reads and writes in safetensors files, named as in the format's <c>dtype</c> field.

@@ -1,6 +1,4 @@
-using Fovea.Layers;
-
-namespace Fovea.Models;
+namespace Fovea.Layers;
 
 /// <summary>
 /// A placeholder for a batch of samples of a known per-sample shape while a functional model is being described:

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace Fovea.Serialization;
+namespace Fovea.IO;
 
 /// <summary>
 /// One entry of a safetensors file: a name, a shape, a dtype and the elements in row-major order.

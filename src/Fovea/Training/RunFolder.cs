@@ -1,10 +1,13 @@
-namespace Fovea.Cli;
+using Fovea.IO;
+
+namespace Fovea.Training;
 
 /// <summary>
-/// The folder a training run writes into. Checked before training starts, so that a typo or a full disk is an
-/// error now rather than after an hour of training.
+/// The folder a training run writes into (<see cref="Trainer.Run"/>): its checkpoint, best model, history and, once
+/// finished, its model. Checked before training starts, so that a typo or a full disk is an error now rather than
+/// after an hour of training; locked while open, so that two processes never write one run.
 /// </summary>
-internal sealed class RunFolder : IDisposable
+public sealed class RunFolder : IDisposable
 {
     /// <summary>Room for the model, checkpoints, pictures and report, with a wide margin.</summary>
     private const long RequiredFreeBytes = 64L << 20;
@@ -21,6 +24,9 @@ internal sealed class RunFolder : IDisposable
     private const string LockFile = ".fovea.lock";
 
     public string Path { get; }
+
+    /// <summary>True for a folder opened with <see cref="Existing"/>: <see cref="Trainer.Run"/> continues its run.</summary>
+    public bool Resumes { get; private set; }
     public string ModelPath => System.IO.Path.Combine(Path, "model.safetensors");
     public string HistoryPath => System.IO.Path.Combine(Path, "history.csv");
     public string MetricsPath => System.IO.Path.Combine(Path, "metrics.json");
@@ -43,15 +49,19 @@ internal sealed class RunFolder : IDisposable
     public static RunFolder Create(string? requested, bool overwrite)
     {
         string path = System.IO.Path.GetFullPath(requested ?? System.IO.Path.Combine("runs", DateTime.Now.ToString("yyyyMMdd-HHmmss", System.Globalization.CultureInfo.InvariantCulture)));
-        var existing = RunFiles.Where(f => File.Exists(System.IO.Path.Combine(path, f))).ToList();
+        var existing = ExistingRunFiles(path);
         if (existing.Count > 0 && !overwrite)
-            throw new FoveaException($"{path} already holds a run ({string.Join(", ", existing)}); pass --resume {requested ?? path} to continue it or --overwrite to replace it");
+            throw new FoveaException($"{path} already holds a run ({string.Join(", ", existing)}); resume it, or overwrite it");
         var folder = Open(path);
-        folder._replaced = existing;
+        folder._replaced = [.. existing];
         return folder;
     }
 
     private List<string> _replaced = [];
+
+    /// <summary>The files in <paramref name="path"/> that show it already holds a run; empty for a new folder.</summary>
+    public static IReadOnlyList<string> ExistingRunFiles(string path) =>
+        RunFiles.Where(f => File.Exists(System.IO.Path.Combine(System.IO.Path.GetFullPath(path), f))).ToList();
 
     /// <summary>
     /// With --overwrite, deletes the old run's files so none can be mistaken for the new run's. Called only once the new
@@ -70,7 +80,21 @@ internal sealed class RunFolder : IDisposable
         string path = System.IO.Path.GetFullPath(requested);
         if (!File.Exists(System.IO.Path.Combine(path, "checkpoint.safetensors")))
             throw new FoveaException($"cannot resume: {path} holds no checkpoint.safetensors");
-        return Open(path);
+        var folder = Open(path);
+        folder.Resumes = true;
+        return folder;
+    }
+
+    /// <summary>
+    /// The caller's settings saved with the run's checkpoint (<see cref="RunPlan.Settings"/>), to start the resumed run
+    /// exactly as it began; refuses a finished run, which has nothing to resume.
+    /// </summary>
+    public string? SavedSettings()
+    {
+        var metadata = SafeTensors.Read(CheckpointPath).Metadata;
+        if (Checkpoint.IsFinished(metadata))
+            throw new FoveaException($"{Path} holds a finished run; there is nothing to resume (its model is {ModelPath})");
+        return metadata.GetValueOrDefault(Checkpoint.SettingsKey);
     }
 
     private static RunFolder Open(string path)
@@ -95,7 +119,7 @@ internal sealed class RunFolder : IDisposable
         }
         catch (IOException)
         {
-            throw new FoveaException($"another fovea process is using the run folder {path}");
+            throw new FoveaException($"another process is using the run folder {path}");
         }
         long free = new DriveInfo(path).AvailableFreeSpace;
         if (free < RequiredFreeBytes)

@@ -1,4 +1,4 @@
-namespace Fovea.Serialization;
+namespace Fovea.IO;
 
 /// <summary>
 /// Reads and writes tensors in the safetensors format (Hugging Face): a length-prefixed JSON header naming each

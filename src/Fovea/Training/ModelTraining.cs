@@ -1,0 +1,34 @@
+using Fovea.Data;
+using Fovea.Models;
+
+namespace Fovea.Training;
+
+/// <summary>
+/// Keras's <c>model.fit</c>, <c>model.evaluate</c> and the state of the last fit, on the model itself: each goes
+/// through the model's latest <see cref="Trainer"/> (<see cref="Trainer.Of"/>).
+/// </summary>
+public static class ModelTraining
+{
+    extension(Model model)
+    {
+        /// <summary>Where the model's current (or last) <c>Fit</c> stands; pass it as <c>resumeFrom</c> to continue.</summary>
+        public TrainingState State => Trainer.Of(model).State;
+
+        /// <summary>Trains the compiled model (Keras's <c>model.fit</c>); see <see cref="Trainer"/>.</summary>
+        public History Fit(ImageSet x, int[] y, int batchSize = 32, int epochs = 1, (ImageSet X, int[] Y)? validationData = null,
+            bool shuffle = true, int verbose = 1, IEnumerable<Callback>? callbacks = null, TrainingState? resumeFrom = null,
+            bool dropRemainder = false) =>
+            Trainer.Of(model).Fit(x, y, batchSize, epochs, validationData, shuffle, verbose, callbacks, resumeFrom, dropRemainder);
+
+        public History Fit(Tensor x, int[] y, int batchSize = 32, int epochs = 1, (Tensor X, int[] Y)? validationData = null,
+            bool shuffle = true, int verbose = 1, IEnumerable<Callback>? callbacks = null, TrainingState? resumeFrom = null,
+            bool dropRemainder = false) =>
+            Trainer.Of(model).Fit(x, y, batchSize, epochs, validationData, shuffle, verbose, callbacks, resumeFrom, dropRemainder);
+
+        public EvaluationResult Evaluate(ImageSet x, int[] y, int batchSize = 32, TestTimeAugmentation tta = TestTimeAugmentation.None) =>
+            Trainer.Of(model).Evaluate(x, y, batchSize, tta);
+
+        public EvaluationResult Evaluate(Tensor x, int[] y, int batchSize = 32, TestTimeAugmentation tta = TestTimeAugmentation.None) =>
+            Trainer.Of(model).Evaluate(x, y, batchSize, tta);
+    }
+}
