@@ -30,6 +30,7 @@ internal static class LayerConfig
         ["BatchNormalization"] = (r, name, shape) => new BatchNormalization(r.Float("momentum"), r.Float("epsilon"), r.Bool("center"), r.Bool("scale"), name, shape),
         ["GELU"] = (r, name, shape) => new Gelu(name, shape),
         ["Dropout"] = (r, name, shape) => new Dropout(r.Float("rate"), name, shape),
+        ["ZeroPadding2D"] = (r, name, shape) => new ZeroPadding2D(r.Pair("padding_height", 0, 65536).Item1, r.Pair("padding_height", 0, 65536).Item2, r.Pair("padding_width", 0, 65536).Item1, r.Pair("padding_width", 0, 65536).Item2, r.Float("value"), name, shape),
     };
 
     public static Layer FromJson(JsonNode? node, string source)
