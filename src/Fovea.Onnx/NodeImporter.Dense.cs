@@ -150,7 +150,7 @@ internal sealed partial class NodeImporter
     {
         try
         {
-            return ImportedValue.Of(layer.Call(inputs.Select(v => v.Tensor!).ToArray()), layout);
+            return ImportedValue.Of(Checked(layer.Call(inputs.Select(v => v.Tensor!).ToArray())), layout);
         }
         catch (ArgumentException e)
         {

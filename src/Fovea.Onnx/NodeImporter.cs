@@ -69,12 +69,32 @@ internal sealed partial class NodeImporter
             _values[_graph.Input.Name] = ImportedValue.Of(flat, ImportedLayout.Flat);
             return flat;
         }
-        // Channels-last if every reader transposes it to channels-first (a graph written from an NHWC framework).
-        var readers = _graph.Consumers(_graph.Input.Name);
-        bool channelsLast = readers.Count > 0 && readers.All(n => n.OpType == "Transpose" && Perm(n) is [0, 3, 1, 2]);
+        bool channelsLast = ReadChannelsLast(_graph.Input.Name);
         var input = new Input(channelsLast ? new Shape(sample) : new Shape(sample[1], sample[2], sample[0]));
         _values[_graph.Input.Name] = ImportedValue.Of(input, channelsLast ? ImportedLayout.ChannelsLast : ImportedLayout.ChannelsFirst);
         return input;
+    }
+
+    /// <summary>
+    /// Whether an image input is [N, H, W, C], as a graph written from an NHWC framework (Fovea's exporter among
+    /// them) takes it: every path from it through element-wise nodes ends in a Transpose to channels-first.
+    /// </summary>
+    private bool ReadChannelsLast(string input)
+    {
+        var pending = new Stack<string>([input]);
+        var seen = new HashSet<string>(StringComparer.Ordinal) { input };
+        bool transposed = false;
+        while (pending.TryPop(out var value))
+            foreach (var node in _graph.Consumers(value))
+            {
+                if (node.OpType == "Transpose" && Perm(node) is [0, 3, 1, 2]) transposed = true;
+                else if (node.OpType is "Add" or "Sub" or "Mul" or "Div" or "Sum" or "Relu" or "Clip" or "Identity" or "Dropout")
+                {
+                    if (node.Output.Count > 0 && seen.Add(node.Output[0])) pending.Push(node.Output[0]);
+                }
+                else return false;
+            }
+        return transposed;
     }
 
     private static string Describe(TensorShapeProto.Types.Dimension d) =>
@@ -147,13 +167,17 @@ internal sealed partial class NodeImporter
         foreach (var (name, values) in weights) _weights.Add((layer, name, values));
         try
         {
-            return ImportedValue.Of(layer.Call(x.Tensor!), layout, x.FlattenedFrom);
+            return ImportedValue.Of(Checked(layer.Call(x.Tensor!)), layout, x.FlattenedFrom);
         }
         catch (ArgumentException e)
         {
             throw Refuse($"layer {layer.TypeName} on {x.OnnxShape}: {e.Message}");
         }
     }
+
+    /// <summary>At most 2^26 values per sample in any activation, as for the input.</summary>
+    private SymbolicTensor Checked(SymbolicTensor y) =>
+        y.Shape.Size <= 1 << 26 ? y : throw Refuse($"a layer's output {y.Shape} holds more than 2^26 values per sample");
 
     private ImportedValue Unary(NodeProto node, Layer layer)
     {
