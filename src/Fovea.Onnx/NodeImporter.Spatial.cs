@@ -80,6 +80,26 @@ internal sealed partial class NodeImporter
         throw Refuse($"node {OnnxText.Quote(node.Name)} (AveragePool): a {kh}x{kw} window over a {s[0]}x{s[1]} map; only an average over the whole map is supported");
     }
 
+    /// <summary>Constant padding of height and width (pads ≥ 0): a <see cref="ZeroPadding2D"/> with the pad's value.</summary>
+    private ImportedValue Pad(NodeProto node)
+    {
+        var x = Tensor(node, 0);
+        var a = new OnnxAttributes(node, _source);
+        long[] pads = _opset < 11 ? a.Ints("pads") ?? [] : Constant(node, 1)!.Constant!.Select(v => (long)v).ToArray();
+        float value = _opset < 11 ? a.Float("value", 0f) : Constant(node, 2, required: false)?.Constant is [var v] ? v : 0f;
+        // Each layout's (height, width) axes among ONNX's four.
+        (int h, int w) = x.Layout switch
+        {
+            ImportedLayout.ChannelsFirst => (2, 3),
+            ImportedLayout.ChannelsLast => (1, 2),
+            _ => throw Refuse($"node {OnnxText.Quote(node.Name)} (Pad) of {x.OnnxShape}; only images are padded"),
+        };
+        bool fits = pads.Length == 8 && Enumerable.Range(0, 4).All(i => i == h || i == w ? pads[i] is >= 0 and <= 1 << 16 && pads[i + 4] is >= 0 and <= 1 << 16 : pads[i] == 0 && pads[i + 4] == 0);
+        if (!fits || !float.IsFinite(value) || Math.Abs(value) > 1e30f)
+            throw Refuse($"node {OnnxText.Quote(node.Name)} (Pad): pads [{string.Join(", ", pads)}], value {value}; only non-negative padding of height and width by a finite value is supported");
+        return Call(new ZeroPadding2D((int)pads[h], (int)pads[h + 4], (int)pads[w], (int)pads[w + 4], value), x, x.Layout);
+    }
+
     private ImportedValue GlobalAveragePool(NodeProto node) => Call(new GlobalAveragePooling2D(), Map(node), ImportedLayout.Pooled);
 
     /// <summary>ONNX normalises axis 1: the channels of a channels-first map, or the features of [N, F].</summary>

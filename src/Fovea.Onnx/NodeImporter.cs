@@ -112,6 +112,7 @@ internal sealed partial class NodeImporter
             "MaxPool" => MaxPool(node),
             "AveragePool" => AveragePool(node),
             "GlobalAveragePool" => GlobalAveragePool(node),
+            "Pad" => Pad(node),
             "Relu" or "Clip" => Unary(node, new ReLU()),
             "Gelu" => Unary(node, new Gelu()),
             "Div" when GeluPattern.Match(_graph, node) is { } gelu => GeluNodes(gelu),

@@ -13,7 +13,7 @@ internal static class OnnxSupport
     [
         "Conv", "BatchNormalization", "Relu", "Clip", "MaxPool", "AveragePool", "GlobalAveragePool", "Add", "Sum", "Sub",
         "Mul", "Div", "Concat", "Flatten", "Reshape", "Gemm", "MatMul", "Softmax", "Transpose", "Identity", "Dropout",
-        "Constant", "Gelu", "Erf",
+        "Constant", "Gelu", "Erf", "Pad",
     ];
 
     /// <summary>One "'name' (Op: why)" for each node that cannot be imported.</summary>
@@ -64,6 +64,11 @@ internal static class OnnxSupport
             case "Reshape":
                 return node.Input.Count == 2 && (graph.Initializers.ContainsKey(node.Input[1]) || IsConstantNode(graph, node.Input[1]))
                     ? null : "its shape is computed, not a constant";
+            case "Pad":
+                if (a.String("mode", "constant") != "constant") return $"mode {OnnxText.Quote(a.String("mode", "constant"))}; only 'constant' is supported";
+                if (node.Input.Count > 3 && node.Input[3].Length > 0) return "axes given";
+                return node.Input.Skip(1).Take(2).All(i => i.Length == 0 || graph.Initializers.ContainsKey(i) || IsConstantNode(graph, i))
+                    ? null : "its pads or value are computed, not constants";
             case "Gelu":
                 return a.String("approximate", "none") != "none" ? "approximate 'tanh'" : null;
             default:

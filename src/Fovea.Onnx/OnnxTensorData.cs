@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Runtime.InteropServices;
 using Onnx;
 using DataType = Onnx.TensorProto.Types.DataType;
 
@@ -36,10 +37,11 @@ internal static class OnnxTensorData
         {
             long n = Count(Dims(t, what));
             var raw = RawBytes(t, what, n * sizeof(float), external);
-            if (raw is not null)
+            if (raw is { } bytes)
             {
+                if (BitConverter.IsLittleEndian) return MemoryMarshal.Cast<byte, float>(bytes.Span).ToArray();
                 var values = new float[n];
-                for (int i = 0; i < values.Length; i++) values[i] = BinaryPrimitives.ReadSingleLittleEndian(raw.AsSpan(i * sizeof(float)));
+                for (int i = 0; i < values.Length; i++) values[i] = BinaryPrimitives.ReadSingleLittleEndian(bytes.Span[(i * sizeof(float))..]);
                 return values;
             }
             if (t.FloatData.Count != n) throw Bad(what, $"holds {t.FloatData.Count} floats for dims [{string.Join(", ", t.Dims)}]");
@@ -60,11 +62,11 @@ internal static class OnnxTensorData
             _ => throw Bad(what, $"has element type {(DataType)t.DataType}; an integer tensor is needed here"),
         };
         var raw = RawBytes(t, what, n * width, external);
-        if (raw is not null)
+        if (raw is { } bytes)
         {
             var values = new long[n];
             for (int i = 0; i < values.Length; i++)
-                values[i] = width == 8 ? BinaryPrimitives.ReadInt64LittleEndian(raw.AsSpan(i * 8)) : BinaryPrimitives.ReadInt32LittleEndian(raw.AsSpan(i * 4));
+                values[i] = width == 8 ? BinaryPrimitives.ReadInt64LittleEndian(bytes.Span[(i * 8)..]) : BinaryPrimitives.ReadInt32LittleEndian(bytes.Span[(i * 4)..]);
             return values;
         }
         if (width == 8)
@@ -79,16 +81,16 @@ internal static class OnnxTensorData
     public static bool IsInteger(int dataType) => dataType is (int)DataType.Int64 or (int)DataType.Int32;
 
     /// <summary>The raw little-endian bytes if the tensor keeps its data raw or outside the file; null if in typed fields.</summary>
-    private static byte[]? RawBytes(TensorProto t, string what, long expected, OnnxExternalData? external)
+    private static ReadOnlyMemory<byte>? RawBytes(TensorProto t, string what, long expected, OnnxExternalData? external)
     {
         if (t.DataLocation == TensorProto.Types.DataLocation.External)
         {
             if (external is null) throw Bad(what, "keeps its data in an external file, which only a model read from a file can have");
             return external.Read(t, what, expected);
         }
-        if (t.RawData.IsEmpty) return expected == 0 ? [] : null;
+        if (t.RawData.IsEmpty) return expected == 0 ? ReadOnlyMemory<byte>.Empty : (ReadOnlyMemory<byte>?)null;
         if (t.RawData.Length != expected) throw Bad(what, $"holds {t.RawData.Length} bytes of data for dims [{string.Join(", ", t.Dims)}]; {expected} expected");
-        return t.RawData.ToByteArray();
+        return t.RawData.Memory;
     }
 
     private static InvalidDataFileException Bad(string what, string problem) => new($"{what} {problem}");

@@ -28,6 +28,24 @@ public class OnnxImportOperatorTests
         Assert.Contains(model.Layers, l => l is ZeroPadding2D { Top: 3, Bottom: 2, Left: 3, Right: 2 });
         Assert.Contains(model.Layers, l => l is GlobalAveragePooling2D);
         Assert.Contains(model.Layers, l => l is BatchNormalization);
+        // Exported again (ZeroPadding2D as Pad), it runs in ONNX Runtime and imports once more.
+        ImportComparison.Check(Fovea.Onnx.OnnxExporter.ToBytes(model), [20, 20, 3], channelsLast: true);
+    }
+
+    [Theory]
+    [InlineData(8)]
+    [InlineData(17)]
+    public void ConstantPadOfHeightAndWidth(int opset)
+    {
+        var g = new OnnxTestGraph { Opset = opset };
+        string x = g.Input("x", "N", 2, 5, 4);
+        long[] pads = [0, 0, 2, 0, 0, 0, 1, 3];
+        string y = opset < 11 ? g.Node("Pad", [x], Ints("pads", pads), Float("value", -0.75f))
+            : g.Node("Pad", [x, g.Longs(pads), g.Weight([], [-0.75f])]);
+        y = g.Node("Conv", [y, g.Weight([3, 2, 2, 2])], Ints("kernel_shape", 2, 2));
+        g.Output(y, "N", 3, 7, 6);
+        var (model, _) = ImportComparison.Check(g.Bytes(), [2, 5, 4]);
+        Assert.Contains(model.Layers, l => l is ZeroPadding2D { Top: 2, Bottom: 1, Left: 0, Right: 3, Value: -0.75f });
     }
 
     [Theory]
