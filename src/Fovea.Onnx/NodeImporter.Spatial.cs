@@ -74,9 +74,15 @@ internal sealed partial class NodeImporter
         var (kh, kw) = PoolKernel(node, a);
         var (sh, sw) = Strides(node, a);
         var s = x.Tensor!.Shape;
+        bool unpadded = (a.Ints("pads") ?? []).All(p => p == 0) && a.String("auto_pad", "NOTSET") is "NOTSET" or "VALID";
+        if (unpadded && GlobalPools?.Contains(node.Output[0]) == true)
+            return Call(new GlobalAveragePooling2D(), x, ImportedLayout.Pooled);
         var (gh, gw) = Geometry(node, a, s, kh, kw, sh, sw, ceil: a.Int("ceil_mode", 0) != 0);
         if (kh == s[0] && kw == s[1] && gh.Out == 1 && gw.Out == 1 && (gh.Before | gh.After | gw.Before | gw.After) == 0)
+        {
+            _globalPools.Add(node.Output[0]);
             return Call(new GlobalAveragePooling2D(), x, ImportedLayout.Pooled);
+        }
         throw Refuse($"node {OnnxText.Quote(node.Name)} (AveragePool): a {kh}x{kw} window over a {s[0]}x{s[1]} map; only an average over the whole map is supported");
     }
 

@@ -20,20 +20,44 @@ internal sealed partial class NodeImporter
     private readonly HashSet<NodeProto> _merged = [];
     private readonly List<(Layer Layer, string Name, float[] Values)> _weights = [];
 
-    public NodeImporter(ImportGraph graph, string source, int opset, OnnxExternalData? external)
+    private readonly Shape? _inputShape;
+
+    public NodeImporter(ImportGraph graph, string source, int opset, OnnxExternalData? external, Shape? inputShape)
     {
+        _inputShape = inputShape;
         _graph = graph;
         _source = source;
         _opset = opset;
         _external = external;
     }
 
-    /// <summary>Builds the model: its input is the graph's input in Fovea's channels-last order.</summary>
-    public Model Import(string name)
+    /// <summary>
+    /// The AveragePool nodes (by output) that average the whole map at the file's own input size: with another size
+    /// given, they stay global average pooling, as the network was meant to run.
+    /// </summary>
+    public IReadOnlySet<string>? GlobalPools { get; init; }
+
+    private readonly HashSet<string> _globalPools = new(StringComparer.Ordinal);
+
+    /// <summary>Translates every node at the file's input size and returns the AveragePools that cover the whole map there.</summary>
+    public IReadOnlySet<string> FindGlobalPools()
+    {
+        TranslateAll();
+        return _globalPools;
+    }
+
+    private Input TranslateAll()
     {
         var input = GraphInput();
         foreach (var node in _graph.Nodes)
             if (!_merged.Contains(node)) Translate(node);
+        return input;
+    }
+
+    /// <summary>Builds the model: its input is the graph's input in Fovea's channels-last order.</summary>
+    public Model Import(string name)
+    {
+        var input = TranslateAll();
         var output = Value(_graph.Output);
         if (output.IsConstant) throw Refuse($"the graph's output {OnnxText.Quote(_graph.Output)} is a constant");
         if (output.FlattenedFrom is { } from && from[0] * from[1] > 1)
@@ -55,23 +79,26 @@ internal sealed partial class NodeImporter
         var dims = type.Shape?.Dim.ToList() ?? [];
         if (dims.Count is not (2 or 4))
             throw Refuse($"the graph's input {name} has {dims.Count} axes; images [N, C, H, W] or [N, H, W, C] and vectors [N, F] are supported");
+        var layout = dims.Count == 2 ? ImportedLayout.Flat : ReadChannelsLast(_graph.Input.Name) ? ImportedLayout.ChannelsLast : ImportedLayout.ChannelsFirst;
+        // Fovea's axis (of the sample) for each ONNX axis after the batch.
+        int[] foveaAxis = layout == ImportedLayout.ChannelsFirst ? [2, 0, 1] : dims.Count == 2 ? [0] : [0, 1, 2];
+        int channelAxis = layout == ImportedLayout.ChannelsFirst ? 1 : dims.Count - 1;
+        if (_inputShape is { } given && given.Rank != dims.Count - 1)
+            throw Refuse($"the input shape {given} has {given.Rank} axes; the graph's input {name} has {dims.Count - 1} besides the batch");
         var sample = new int[dims.Count - 1];
         for (int i = 1; i < dims.Count; i++)
         {
-            if (dims[i].ValueCase != TensorShapeProto.Types.Dimension.ValueOneofCase.DimValue || dims[i].DimValue is < 1 or > 1 << 16)
-                throw Refuse($"the graph's input {name} has axis {i} of size {Describe(dims[i])}; every axis but the batch must have a fixed size in [1, 65536]");
-            sample[i - 1] = (int)dims[i].DimValue;
+            bool fixedSize = dims[i].ValueCase == TensorShapeProto.Types.Dimension.ValueOneofCase.DimValue;
+            int? wanted = _inputShape?[foveaAxis[i - 1]];
+            if (fixedSize && (dims[i].DimValue is < 1 or > 1 << 16 || (wanted is { } w && w != dims[i].DimValue && i == channelAxis)))
+                throw Refuse($"the graph's input {name} has axis {i} of size {dims[i].DimValue}{(wanted is null ? "; sizes in [1, 65536] are supported" : $", not {wanted}")}");
+            if (!fixedSize && wanted is null)
+                throw Refuse($"the graph's input {name} has axis {i} of size {Describe(dims[i])}; give the input shape to fix every axis but the batch");
+            sample[foveaAxis[i - 1]] = wanted ?? (int)dims[i].DimValue;
         }
         if (sample.Aggregate(1L, (p, d) => p * d) > 1 << 26) throw Refuse($"the graph's input {name} has more than 2^26 values per sample");
-        if (sample.Length == 1)
-        {
-            var flat = new Input(new Shape(sample));
-            _values[_graph.Input.Name] = ImportedValue.Of(flat, ImportedLayout.Flat);
-            return flat;
-        }
-        bool channelsLast = ReadChannelsLast(_graph.Input.Name);
-        var input = new Input(channelsLast ? new Shape(sample) : new Shape(sample[1], sample[2], sample[0]));
-        _values[_graph.Input.Name] = ImportedValue.Of(input, channelsLast ? ImportedLayout.ChannelsLast : ImportedLayout.ChannelsFirst);
+        var input = new Input(new Shape(sample));
+        _values[_graph.Input.Name] = ImportedValue.Of(input, layout);
         return input;
     }
 

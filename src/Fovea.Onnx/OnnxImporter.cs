@@ -25,8 +25,12 @@ public static class OnnxImporter
     /// <summary>Files larger than this are refused before reading (protobuf's own limit is 2 GiB).</summary>
     public const long MaxFileBytes = int.MaxValue;
 
-    /// <summary>Reads the ONNX file at <paramref name="path"/>; external data may sit in files of its folder.</summary>
-    public static Model Load(string path)
+    /// <summary>
+    /// Reads the ONNX file at <paramref name="path"/>; external data may sit in files of its folder.
+    /// <paramref name="inputShape"/>, in Fovea's order ((H, W, C) for images), fixes the input's size where the file
+    /// leaves it open, or replaces the height and width it fixes (a network that ends in global pooling runs at any size).
+    /// </summary>
+    public static Model Load(string path, Shape? inputShape = null)
     {
         ArgumentNullException.ThrowIfNull(path);
         byte[] bytes;
@@ -41,13 +45,13 @@ public static class OnnxImporter
         {
             throw new InvalidDataFileException($"{path}: cannot read: {e.Message}", e);
         }
-        return Load(bytes, path, new OnnxExternalData(Path.GetDirectoryName(Path.GetFullPath(path))!));
+        return Load(bytes, path, new OnnxExternalData(Path.GetDirectoryName(Path.GetFullPath(path))!), inputShape);
     }
 
     /// <summary>Reads an ONNX model from memory; <paramref name="source"/> names it in messages. External data is refused.</summary>
-    public static Model Load(byte[] bytes, string source = "model.onnx") => Load(bytes, source, null);
+    public static Model Load(byte[] bytes, string source = "model.onnx", Shape? inputShape = null) => Load(bytes, source, null, inputShape);
 
-    private static Model Load(byte[] bytes, string source, OnnxExternalData? external)
+    private static Model Load(byte[] bytes, string source, OnnxExternalData? external, Shape? inputShape)
     {
         ArgumentNullException.ThrowIfNull(bytes);
         var proto = Parse(bytes, source);
@@ -60,12 +64,26 @@ public static class OnnxImporter
         string name = SafeName(proto.Graph.Name);
         try
         {
-            return new NodeImporter(graph, source, opset, external).Import(name);
+            var globalPools = inputShape is null ? null : GlobalPoolsAtFileSize(graph, source, opset, external);
+            return new NodeImporter(graph, source, opset, external, inputShape) { GlobalPools = globalPools }.Import(name);
         }
         catch (Exception e) when (e is ArgumentException or InvalidOperationException or OverflowException or IndexOutOfRangeException or OutOfMemoryException)
         {
             // A shape no layer accepts, or sizes beyond what this machine can hold: the file's fault, said in one line.
             throw new InvalidDataFileException($"{source}: cannot import: {e.Message.ReplaceLineEndings(" ")}", e);
+        }
+    }
+
+    /// <summary>The AveragePools global at the file's own input size; none if the file does not fix that size.</summary>
+    private static IReadOnlySet<string>? GlobalPoolsAtFileSize(ImportGraph graph, string source, int opset, OnnxExternalData? external)
+    {
+        try
+        {
+            return new NodeImporter(graph, source, opset, external, null).FindGlobalPools();
+        }
+        catch (FoveaException)
+        {
+            return null;
         }
     }
 

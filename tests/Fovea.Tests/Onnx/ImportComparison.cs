@@ -12,9 +12,10 @@ internal static class ImportComparison
     /// unless <paramref name="channelsLast"/>); returns the imported model and the largest difference relative to the
     /// largest output, after checking it is at most <paramref name="tolerance"/>.
     /// </summary>
-    public static (Model Model, double RelativeDiff) Check(byte[] onnx, int[] sample, bool channelsLast = false, int batch = 2, double tolerance = 1e-5, long seed = 3)
+    public static (Model Model, double RelativeDiff) Check(byte[] onnx, int[] sample, bool channelsLast = false, int batch = 2, double tolerance = 1e-5, long seed = 3,
+        Shape? inputShape = null)
     {
-        var model = OnnxImporter.Load(onnx, "test.onnx");
+        var model = OnnxImporter.Load(onnx, "test.onnx", inputShape);
         var rng = Rng.For(seed, "import-comparison");
         int size = sample.Aggregate(1, (p, d) => p * d);
         var x = Enumerable.Range(0, batch * size).Select(_ => 2 * rng.NextSingle() - 1).ToArray();

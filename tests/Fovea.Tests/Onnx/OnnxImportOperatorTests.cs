@@ -32,6 +32,17 @@ public class OnnxImportOperatorTests
         ImportComparison.Check(Fovea.Onnx.OnnxExporter.ToBytes(model), [20, 20, 3], channelsLast: true);
     }
 
+    [Fact]
+    public void OpenImageSizeFixedByTheCaller()
+    {
+        var g = new OnnxTestGraph();
+        string x = g.Input("x", "N", 3, "H", "W");
+        string y = ConvBnRelu(g, x, 3, 4, 3, Ints("pads", 1, 1, 1, 1), Ints("strides", 2, 2));
+        g.Output(g.Node("GlobalAveragePool", [y]), "N", 4, 1, 1);
+        var (model, _) = ImportComparison.Check(g.Bytes(), [3, 7, 9], inputShape: new Shape(7, 9, 3));
+        Assert.Equal(new Shape(7, 9, 3), model.InputShape);
+    }
+
     [Theory]
     [InlineData(8)]
     [InlineData(17)]

@@ -69,7 +69,9 @@ public class OnnxImportRefusalTests : IDisposable
     {
         var g = new OnnxTestGraph();
         g.Output(g.Node("Relu", [g.Input("x", "N", 3, "height", "width")]), "N", 3, "height", "width");
-        Refused<FoveaException>(g.Bytes(), "axis 2 of size 'height'", "fixed size");
+        Refused<FoveaException>(g.Bytes(), "axis 2 of size 'height'", "give the input shape");
+        var e = Assert.ThrowsAny<FoveaException>(() => OnnxImporter.Load(g.Bytes(), "bad.onnx", new Shape(5, 5, 4)));
+        Assert.Contains("axis 1 of size 3, not 4", e.Message);
 
         g = new OnnxTestGraph();
         g.Output(g.Node("Relu", [g.Input("x", "N", 3, 60000, 60000)]), "N", 3, 60000, 60000);

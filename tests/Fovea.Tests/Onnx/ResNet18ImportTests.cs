@@ -41,6 +41,17 @@ public class ResNet18ImportTests(ITestOutputHelper output)
         Assert.True(maxDiff <= 1e-3 * maxAbs, $"max |difference| {maxDiff:G4} exceeds 1e-3 × max |feature| {maxAbs:G4}");
     }
 
+    [Fact]
+    public void FinalAveragePoolBecomesGlobalSoTheNetworkRunsAtOtherSizes()
+    {
+        var model = OnnxImporter.Load(ResNet18Package.Model, new Shape(160, 128, 3));
+        Assert.Equal(new Shape(512), model.OutputShape);
+        var (_, pixels) = OnnxModels.Pictures(1, 160, 128, 3, seed: 19);
+        var features = model.Predict(new Tensor(new Shape(1, 160, 128, 3), pixels.Select(p => p * 255f - 112f).ToArray())).Data;
+        Assert.All(features, f => Assert.True(float.IsFinite(f) && f >= 0));
+        Assert.Contains(features, f => f > 0.1f);
+    }
+
     internal static float[] ToChannelsFirst(ReadOnlySpan<float> image, int h, int w, int c)
     {
         var result = new float[h * w * c];
