@@ -33,6 +33,27 @@ public class OnnxImportOperatorTests
     }
 
     [Fact]
+    public void ImportedModelTrainsWithItsBatchNormalization()
+    {
+        var g = new OnnxTestGraph();
+        string x = g.Input("x", "N", 3, 8, 8);
+        string y = ConvBnRelu(g, x, 3, 4, 3, Ints("pads", 1, 1, 1, 1));
+        y = g.Node("Flatten", [g.Node("GlobalAveragePool", [y])]);
+        g.Output(g.Node("Softmax", [g.Node("Gemm", [y, g.Weight([4, 3])])]), "N", 3);
+        var model = Fovea.Onnx.OnnxImporter.Load(g.Bytes(), "train.onnx");
+        var bn = model.Layers.OfType<BatchNormalization>().Single();
+        var before = bn.Weights.Single(w => w.Name == "moving_mean").Value.ToArray();
+        Assert.Equal(2, bn.TrainableWeights.Count());
+        model.Compile(new Fovea.Optimizers.Adam(1e-2f), new Fovea.Losses.SparseCategoricalCrossentropy());
+        var (_, pixels) = OnnxModels.Pictures(8, 8, 8, 3, seed: 11);
+        int[] labels = [0, 1, 2, 0, 1, 2, 0, 1];
+        double first = model.TrainOnBatch(pixels, labels), last = first;
+        for (int step = 0; step < 20; step++) last = model.TrainOnBatch(pixels, labels);
+        Assert.True(last < first, $"loss {first} → {last}");
+        Assert.NotEqual(before, bn.Weights.Single(w => w.Name == "moving_mean").Value.ToArray());
+    }
+
+    [Fact]
     public void OpenImageSizeFixedByTheCaller()
     {
         var g = new OnnxTestGraph();
