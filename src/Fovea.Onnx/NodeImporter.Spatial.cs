@@ -117,6 +117,8 @@ internal sealed partial class NodeImporter
         int c = x.Tensor!.Shape[^1];
         var p = Enumerable.Range(1, 4).Select(i => Constant(node, i)!.Constant!).ToArray();
         if (p.Any(v => v.Length != c)) throw Refuse($"node {OnnxText.Quote(node.Name)} (BatchNormalization): its parameters do not all have {c} values");
+        if (x.FlattenedFrom is { } from)
+            p = p.Select(v => Enumerable.Range(0, c).Select(j => v[OnnxFeature(j, from)]).ToArray()).ToArray();
         var a = new OnnxAttributes(node, _source);
         float epsilon = a.Float("epsilon", 1e-5f), momentum = a.Float("momentum", 0.9f);
         if (!(epsilon > 0) || !float.IsFinite(epsilon)) throw Refuse($"node {OnnxText.Quote(node.Name)} (BatchNormalization): epsilon {epsilon}; a positive number is needed");

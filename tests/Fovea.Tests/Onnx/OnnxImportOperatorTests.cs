@@ -121,6 +121,7 @@ public class OnnxImportOperatorTests
         string x = g.Input("x", "N", 3, 4, 5);
         string y = g.Node("Conv", [x, g.Weight([6, 3, 1, 1])], Ints("kernel_shape", 1, 1));
         y = g.Node("Flatten", [y], Int("axis", 1));
+        y = g.Node("BatchNormalization", [y, g.Positive(120), g.Weight([120]), g.Weight([120]), g.Positive(120)]);
         string w = transB ? g.Weight([7, 120]) : g.Weight([120, 7]);
         y = g.Node("Gemm", [y, w, g.Weight([7])], Int("transB", transB ? 1 : 0), Float("alpha", alpha), Float("beta", beta));
         y = g.Node("Softmax", [y], Int("axis", 1));
