@@ -20,6 +20,7 @@ public static class FoveaCli
             ServeCommand.Create(),
             ModelsCommand.Create(),
             ExportCommand.Create(),
+            ImportCommand.Create(),
         };
         root.Options.Add(Verbose);
         var parse = root.Parse(args);

@@ -48,6 +48,16 @@ internal sealed class OnnxGraph
         return tensor.Name;
     }
 
+    /// <summary>A 1-d int64 constant (a Pad's pads), stored in the typed field.</summary>
+    public string Int64Initializer(string name, long[] values)
+    {
+        var tensor = new TensorProto { Name = Unique(name), DataType = (int)TensorProto.Types.DataType.Int64 };
+        tensor.Dims.Add(values.Length);
+        tensor.Int64Data.AddRange(values);
+        Proto.Initializer.Add(tensor);
+        return tensor.Name;
+    }
+
     /// <summary>A scalar float constant, shared by every node that uses the same value.</summary>
     public string Scalar(string name, float value)
     {

@@ -1,0 +1,94 @@
+using System.Text.Json.Nodes;
+
+namespace Fovea.Layers;
+
+/// <summary>
+/// Keras's <c>ZeroPadding2D</c>: adds rows and columns around each (height, width, channels) image, each side its own
+/// count, so that the padding of an imported convolution that Keras's 'same' does not place (ONNX's
+/// <c>pads=[3, 3, 2, 2]</c>: more at the top than at the bottom) runs as padding and a 'valid' convolution. The border
+/// holds <see cref="Value"/>: 0, or a very low number before a max-pool, whose padding must never win.
+/// </summary>
+public sealed class ZeroPadding2D : UnaryLayer, ILayerFactory
+{
+    /// <summary>The fill that a max-pool's padding uses: below any activation, yet finite as model files require.</summary>
+    public const float MaxPoolFill = -1e30f;
+
+    public ZeroPadding2D(int top, int bottom, int left, int right, float value = 0f, string? name = null, Shape? inputShape = null)
+        : base(name, inputShape)
+    {
+        if (top < 0 || bottom < 0 || left < 0 || right < 0)
+            throw new ArgumentOutOfRangeException(nameof(top), $"padding must not be negative; got top {top}, bottom {bottom}, left {left}, right {right}");
+        if (!float.IsFinite(value)) throw new ArgumentOutOfRangeException(nameof(value), $"value must be finite; got {value}");
+        (Top, Bottom, Left, Right, Value) = (top, bottom, left, right, value);
+    }
+
+    public int Top { get; }
+    public int Bottom { get; }
+    public int Left { get; }
+    public int Right { get; }
+    public float Value { get; }
+    public static string ClassName => "ZeroPadding2D";
+    public override string TypeName => ClassName;
+    public override string NameStem => "zero_padding2d";
+    internal override bool IndependentSamplesInTraining => true;
+    internal override bool BackwardNeedsInputs => false;
+    internal override bool BackwardNeedsOutput => false;
+
+    public override Shape ComputeOutputShape(Shape inputShape)
+    {
+        if (inputShape.Rank != 3)
+            throw new ArgumentException($"ZeroPadding2D expects an input of shape (height, width, channels); got {inputShape}");
+        return new Shape(inputShape[0] + Top + Bottom, inputShape[1] + Left + Right, inputShape[2]);
+    }
+
+    public override void Forward(float[] output, float[] input, in StepContext step)
+    {
+        int batch = step.Batch;
+        int h = InputShape[0], w = InputShape[1], c = InputShape[2], ow = OutputShape[1];
+        int inImage = h * w * c, outImage = (int)OutputShape.Size, row = w * c;
+        for (int n = 0; n < batch; n++)
+        {
+            var y = output.AsSpan(n * outImage, outImage);
+            // Border rows whole, then the left and right strips of each inner row.
+            y[..(Top * ow * c)].Fill(Value);
+            y[((Top + h) * ow * c)..].Fill(Value);
+            for (int r = 0; r < h; r++)
+            {
+                var outRow = y.Slice((Top + r) * ow * c, ow * c);
+                outRow[..(Left * c)].Fill(Value);
+                outRow[((Left + w) * c)..].Fill(Value);
+                input.AsSpan(n * inImage + r * row, row).CopyTo(outRow[(Left * c)..]);
+            }
+        }
+    }
+
+    /// <summary>The input's gradient is the output's without its border.</summary>
+    public override void Backward(float[]? inputGrad, float[] outputGrad, float[] input, float[] output, in StepContext step)
+    {
+        if (inputGrad is null) return;
+        int batch = step.Batch;
+        int h = InputShape[0], w = InputShape[1], c = InputShape[2], ow = OutputShape[1];
+        int inImage = h * w * c, outImage = (int)OutputShape.Size, row = w * c;
+        for (int n = 0; n < batch; n++)
+            for (int r = 0; r < h; r++)
+                outputGrad.AsSpan(n * outImage + ((Top + r) * ow + Left) * c, row).CopyTo(inputGrad.AsSpan(n * inImage + r * row, row));
+    }
+
+    /// <summary>Rebuilds the layer from the configuration <see cref="GetConfig"/> wrote (Keras's <c>from_config</c>).</summary>
+    public static Layer FromConfig(ConfigReader config, string? name, Shape? inputShape)
+    {
+        var (top, bottom) = config.Pair("padding_height", 0, 65536);
+        var (left, right) = config.Pair("padding_width", 0, 65536);
+        return new ZeroPadding2D(top, bottom, left, right, config.Float("value"), name, inputShape);
+    }
+
+    public override JsonObject GetConfig()
+    {
+        var c = BaseConfig();
+        // Keras nests these as padding ((top, bottom), (left, right)); two flat pairs read with the common pair reader.
+        c["padding_height"] = new JsonArray(Top, Bottom);
+        c["padding_width"] = new JsonArray(Left, Right);
+        c["value"] = Value;
+        return c;
+    }
+}
