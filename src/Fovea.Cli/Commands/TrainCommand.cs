@@ -151,7 +151,7 @@ internal static class TrainCommand
         }
         double trainSeconds = clock.Elapsed.TotalSeconds;
 
-        if (ct.IsCancellationRequested)
+        if (ct.IsCancellationRequested || cancel.Interrupted)
         {
             checkpoints.Save();
             var s = model.State;
