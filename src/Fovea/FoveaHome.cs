@@ -10,17 +10,15 @@ public static class FoveaHome
 
     /// <summary><c>$FOVEA_HOME</c>, else <c>~/.fovea</c>.</summary>
     /// <exception cref="FoveaException">Neither FOVEA_HOME nor a home folder is set.</exception>
-    public static string Root
+    public static string Root => Locate(Environment.GetEnvironmentVariable(EnvironmentVariable), Environment.GetFolderPath(Environment.SpecialFolder.UserProfile));
+
+    /// <summary>The rule behind <see cref="Root"/>, from the variable's value and the user's home folder (so it can be checked without changing the process's environment).</summary>
+    internal static string Locate(string? overridden, string? userProfile)
     {
-        get
-        {
-            string? overridden = Environment.GetEnvironmentVariable(EnvironmentVariable);
-            if (!string.IsNullOrWhiteSpace(overridden)) return Path.GetFullPath(overridden);
-            string home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
-            if (string.IsNullOrEmpty(home))
-                throw new FoveaException($"cannot locate a home folder for ~/.fovea; set {EnvironmentVariable} to a writable folder");
-            return Path.Combine(home, ".fovea");
-        }
+        if (!string.IsNullOrWhiteSpace(overridden)) return Path.GetFullPath(overridden);
+        if (string.IsNullOrEmpty(userProfile))
+            throw new FoveaException($"cannot locate a home folder for ~/.fovea; set {EnvironmentVariable} to a writable folder");
+        return Path.Combine(userProfile, ".fovea");
     }
 
     /// <summary>The dataset cache, <c>Root/datasets</c>.</summary>

@@ -44,7 +44,8 @@ public sealed partial class Trainer
         if (state is not null) plan.CheckResumes(_resumedPlan, folder.CheckpointPath);
         folder.ClearReplacedRun();
         var checkpoints = new CheckpointWriter(folder.CheckpointPath, this, plan);
-        List<Callback> all = [new CancellationCallback(cancel), new HistoryCsvWriter(folder.HistoryPath, state?.History.Epochs ?? []), .. callbacks ?? []];
+        var interruption = new CancellationCallback(cancel);
+        List<Callback> all = [interruption, new HistoryCsvWriter(folder.HistoryPath, state?.History.Epochs ?? []), .. callbacks ?? []];
         int epochs = plan.Epochs;
         if (plan.EarlyStoppingPatience is { } patience)
         {
@@ -73,7 +74,7 @@ public sealed partial class Trainer
         {
             _resumed = null;
         }
-        if (!cancel.IsCancellationRequested) return new RunResult(history, Interrupted: false);
+        if (!cancel.IsCancellationRequested && !interruption.Interrupted) return new RunResult(history, Interrupted: false);
         checkpoints.Save();
         return new RunResult(history, Interrupted: true);
     }

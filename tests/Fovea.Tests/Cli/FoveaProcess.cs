@@ -1,8 +1,14 @@
 using System.Diagnostics;
+using Fovea.Tests.Data;
 
 namespace Fovea.Tests.Cli;
 
-/// <summary>Runs the built <c>fovea</c> program (the CLI project's output, built before the tests) as a child process, as a user would.</summary>
+/// <summary>
+/// Runs the built <c>fovea</c> program (the CLI project's output, built before the tests) as a child process, as a user
+/// would, in an environment of the test's making: every <c>FOVEA_*</c> variable of the caller is removed (an API key,
+/// a Winograd setting or a home folder would change what the program does), <c>FOVEA_HOME</c> names the test's own
+/// folder, and only the variables the test passes are added.
+/// </summary>
 internal static class FoveaProcess
 {
     public sealed record Result(int ExitCode, string Stdout, string Stderr)
@@ -12,31 +18,41 @@ internal static class FoveaProcess
             .Where(line => line.Contains('='))
             .Select(line => line.Split('=', 2))
             .ToDictionary(kv => kv[0], kv => kv[1]);
+
     }
 
     /// <summary>src/Fovea.Cli/bin/&lt;configuration&gt;/&lt;framework&gt;/fovea.dll, matching this test assembly's own output folder.</summary>
     public static string Dll { get; } = ProgramPath();
 
+    /// <summary>Runs the program with a home folder of its own, deleted afterwards: for commands that keep nothing between runs.</summary>
     public static async Task<Result> RunAsync(params string[] args)
     {
-        var (code, stdout, stderr) = await Task.Run(() => Run(home: null, args));
+        using var home = new TempFolder();
+        var (code, stdout, stderr) = await Task.Run(() => Run(home.Path, args));
         return new Result(code, stdout, stderr);
     }
 
-    /// <summary>Starts the program with its own <c>FOVEA_HOME</c> (when given), so no test touches the user's cache.</summary>
-    public static Process Start(string? home, params string[] args)
+    /// <summary>Starts the program with <c>FOVEA_HOME</c> = <paramref name="home"/>, no other inherited <c>FOVEA_*</c>, plus <paramref name="environment"/>.</summary>
+    public static Process Start(string home, IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null)
     {
         var info = new ProcessStartInfo(DotnetHost()) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         info.ArgumentList.Add(Dll);
         foreach (var a in args) info.ArgumentList.Add(a);
-        if (home is not null) info.Environment["FOVEA_HOME"] = home;
+        foreach (string name in info.Environment.Keys.Where(k => k.StartsWith("FOVEA_", StringComparison.OrdinalIgnoreCase)).ToArray())
+            info.Environment.Remove(name);
+        info.Environment["FOVEA_HOME"] = home;
         info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>()) info.Environment[name] = value;
         return Process.Start(info)!;
     }
 
-    public static (int ExitCode, string Stdout, string Stderr) Run(string? home, params string[] args)
+    public static Process Start(string home, params string[] args) => Start(home, args, environment: null);
+
+    public static (int ExitCode, string Stdout, string Stderr) Run(string home, params string[] args) => Run(home, args, environment: null);
+
+    public static (int ExitCode, string Stdout, string Stderr) Run(string home, IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment)
     {
-        using var p = Start(home, args);
+        using var p = Start(home, args, environment);
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();
         if (!p.WaitForExit(TimeSpan.FromMinutes(3)))
@@ -44,6 +60,7 @@ internal static class FoveaProcess
             p.Kill(entireProcessTree: true);
             throw new TimeoutException($"fovea {string.Join(' ', args)} did not finish in 3 minutes");
         }
+        p.WaitForExit(); // flushes the redirected streams
         return (p.ExitCode, stdout.Result, stderr.Result);
     }
 

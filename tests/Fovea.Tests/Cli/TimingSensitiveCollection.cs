@@ -1,9 +1,8 @@
 namespace Fovea.Tests.Cli;
 
 /// <summary>
-/// Tests that signal a child process a fraction of an epoch into training run alone, after the parallel ones: on a
-/// busy two-core machine the fuzz tests' load made an epoch take twice as long as the reference run the signal's
-/// delay is measured from, and the signal landed in the wrong epoch.
+/// Tests that load the machine for a while (a server under thousands of requests) run alone, after the parallel ones,
+/// so that they neither slow the others down nor are slowed down by them.
 /// </summary>
 [CollectionDefinition(Name, DisableParallelization = true)]
 public sealed class TimingSensitiveCollection

@@ -144,20 +144,15 @@ public sealed class Cifar10DownloadTests : IDisposable
     }
 
     [Fact]
-    public void Cache_lives_under_FOVEA_HOME_when_set()
+    public void Home_is_FOVEA_HOME_when_set_else_dot_fovea_in_the_user_folder()
     {
-        string? saved = Environment.GetEnvironmentVariable(FoveaHome.EnvironmentVariable);
-        try
-        {
-            Environment.SetEnvironmentVariable(FoveaHome.EnvironmentVariable, _cache.Path);
-            Assert.Equal(Path.Combine(_cache.Path, "datasets"), FoveaHome.Datasets);
-
-            Environment.SetEnvironmentVariable(FoveaHome.EnvironmentVariable, null);
-            Assert.Equal(Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".fovea", "datasets"), FoveaHome.Datasets);
-        }
-        finally
-        {
-            Environment.SetEnvironmentVariable(FoveaHome.EnvironmentVariable, saved);
-        }
+        // The rule itself, with the variable's value passed in: changing the process's environment would move the
+        // cache of every test running beside this one.
+        Assert.Equal(_cache.Path, FoveaHome.Locate(_cache.Path, "/home/someone"));
+        Assert.Equal(Path.Combine("/home/someone", ".fovea"), FoveaHome.Locate(null, "/home/someone"));
+        Assert.Equal(Path.Combine("/home/someone", ".fovea"), FoveaHome.Locate("  ", "/home/someone"));
+        Assert.Equal(Path.GetFullPath("relative-home"), FoveaHome.Locate("relative-home", "/home/someone"));
+        var ex = Assert.Throws<FoveaException>(() => FoveaHome.Locate(null, ""));
+        Assert.Contains("set FOVEA_HOME to a writable folder", ex.Message);
     }
 }

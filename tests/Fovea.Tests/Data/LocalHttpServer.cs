@@ -83,8 +83,9 @@ internal sealed class LocalHttpServer : IAsyncDisposable
         {
             while (true) connections.Add(ServeAsync(await _listener.AcceptTcpClientAsync(_stop.Token)));
         }
-        catch (OperationCanceledException)
+        catch (Exception ex) when (ex is OperationCanceledException || _stop.IsCancellationRequested)
         {
+            // Stopping: a loop between two accepts meets a listener already stopped ("Not listening"), not the token.
         }
         await Task.WhenAll(connections);
     }

@@ -10,8 +10,13 @@ namespace Fovea.Tests.Models;
 /// the whole batch; with it, the same to float rounding.
 /// </summary>
 [Collection(EngineSettingsCollection.Name)]
-public class InferenceFusionTests
+public sealed class InferenceFusionTests : IDisposable
 {
+    // Winograd in inference, as by default: set here, not inherited from the caller's FOVEA_WINOGRAD.
+    private readonly EngineWinograd _winograd = new(WinogradUse.Inference);
+
+    public void Dispose() => _winograd.Dispose();
+
     [Theory]
     [InlineData("tutorial", 37)]
     [InlineData("tutorial", 1)]
@@ -66,6 +71,13 @@ public class InferenceFusionTests
         for (int i = 0; i < x.Length; i++) x[i] = rng.NextSingle() * 2 - 1;
         float[] predicted = model.Predict(new Tensor(new Shape(batch, 7, 7, 33), x), batchSize: batch).Data;
         Assert.Equal(LayerByLayer(model, x, batch).Select(BitConverter.SingleToInt32Bits), predicted.Select(BitConverter.SingleToInt32Bits));
+        if (batch >= StepContext.WinogradMinBatch)
+        {
+            // Winograd did run: im2col rounds differently.
+            using var im2col = new EngineWinograd(WinogradUse.Never);
+            float[] plain = model.Predict(new Tensor(new Shape(batch, 7, 7, 33), x), batchSize: batch).Data;
+            Assert.NotEqual(plain.Select(BitConverter.SingleToInt32Bits), predicted.Select(BitConverter.SingleToInt32Bits));
+        }
     }
 
     /// <summary>A Normalization before a 'valid' convolution is folded into its kernel and bias (the same to

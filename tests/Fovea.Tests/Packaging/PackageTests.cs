@@ -12,7 +12,7 @@ namespace Fovea.Tests.Packaging;
 /// <summary>
 /// SLOW (about a minute, more on a busy machine): packs the four packages as <c>dotnet pack -c Release</c> does, checks
 /// what each carries, then builds a fresh console app that takes the Fovea package from that folder (its dependencies
-/// from the machine's usual NuGet sources) and runs the README's model code.
+/// from the machine's usual NuGet sources, into a package folder of the test's own) and runs the README's model code.
 /// Run alone with <c>--filter Category=Slow</c>; leave out with <c>--filter Category!=Slow</c>.
 /// </summary>
 public class PackageTests(ITestOutputHelper output)
@@ -51,7 +51,11 @@ public class PackageTests(ITestOutputHelper output)
 
         string app = temp["app"];
         Directory.CreateDirectory(app);
-        File.WriteAllText(Path.Combine(app, "nuget.config"), NuGetConfig(feed, temp["packages"]));
+        // A package folder of its own, with no fallback: a Fovea of the same version already in the user's folder
+        // (from an earlier release, or the README's notebook steps) would otherwise be taken instead of the one just packed.
+        string packageFolder = temp["packages"];
+        File.WriteAllText(Path.Combine(app, "nuget.config"), NuGetConfig(feed, packageFolder));
+        var isolated = new Dictionary<string, string?>(ChildEnvironment()) { ["NUGET_PACKAGES"] = packageFolder };
         File.WriteAllText(Path.Combine(app, "app.csproj"), $"""
             <Project Sdk="Microsoft.NET.Sdk">
               <PropertyGroup>
@@ -67,15 +71,19 @@ public class PackageTests(ITestOutputHelper output)
             </Project>
             """);
         File.WriteAllText(Path.Combine(app, "Program.cs"), ReadmeModelCode(repo));
-        Dotnet("build", Path.Combine(app, "app.csproj"), "-c", "Release");
-        var run = ExternalProcess.Run(DotnetHost(), [Path.Combine(app, "bin", "Release", "net10.0", "app.dll")], CommandTimeout, ChildEnvironment());
+        DotnetIn(isolated, "build", Path.Combine(app, "app.csproj"), "-c", "Release");
+        var run = ExternalProcess.Run(DotnetHost(), [Path.Combine(app, "bin", "Release", "net10.0", "app.dll")], CommandTimeout, isolated);
 
         output.WriteLine(run.StandardOutput);
         Assert.True(run.ExitCode == 0, $"the app exited with {run.ExitCode}:\n{run.StandardError}");
         Assert.Contains("Total params: 167,562", run.StandardOutput);
         Assert.Contains("dense_1 (Dense)", run.StandardOutput);
-        // The package came from the folder, not from a cache or a registry.
-        Assert.True(Directory.Exists(Path.Combine(temp["packages"], "fovea", version)), "Fovea was not restored from the local feed");
+        // The package came from the folder just packed, not from a cache or a registry: the app ran its very bytes.
+        string restored = Path.Combine(packageFolder, "fovea", version, $"fovea.{version}.nupkg");
+        Assert.True(File.Exists(restored), "Fovea was not restored from the local feed");
+        Assert.Equal(File.ReadAllBytes(Path.Combine(feed, $"Fovea.{version}.nupkg")), File.ReadAllBytes(restored));
+        Assert.Equal(File.ReadAllBytes(Path.Combine(packageFolder, "fovea", version, "lib", "net10.0", "Fovea.Core.dll")),
+                     File.ReadAllBytes(Path.Combine(app, "bin", "Release", "net10.0", "Fovea.Core.dll")));
     }
 
     /// <summary>README, licence, XML docs, symbols package, and the dependencies a consumer needs.</summary>
@@ -139,18 +147,16 @@ public class PackageTests(ITestOutputHelper output)
 
     /// <summary>
     /// The local folder for Fovea's packages, the machine's usual sources for everything else (source mapping keeps a
-    /// same-named package elsewhere out), a package folder of the test's own, and the user's as a read-only fallback so
-    /// that the dependencies already on the machine are not fetched again.
+    /// same-named package elsewhere out), and a package folder of the test's own with no fallback folders.
     /// </summary>
     private static string NuGetConfig(string feed, string packages)
     {
         string[] sources = Dotnet("nuget", "list", "source", "--format", "short")
             .Split('\n', StringSplitOptions.TrimEntries).Where(l => l.StartsWith("E ", StringComparison.Ordinal)).Select(l => l[2..].Trim()).ToArray();
-        string fallback = Dotnet("nuget", "locals", "global-packages", "--list").Split(':', 2)[1].Trim();
         static string X(string s) => SecurityElement.Escape(s);
         var config = new StringBuilder("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<configuration>\n");
         config.Append($"  <config><add key=\"globalPackagesFolder\" value=\"{X(packages)}\" /></config>\n");
-        config.Append($"  <fallbackPackageFolders><clear /><add key=\"user\" value=\"{X(fallback)}\" /></fallbackPackageFolders>\n");
+        config.Append("  <fallbackPackageFolders><clear /></fallbackPackageFolders>\n");
         config.Append("  <packageSources>\n    <clear />\n");
         config.Append($"    <add key=\"local\" value=\"{X(feed)}\" />\n");
         for (int i = 0; i < sources.Length; i++) config.Append($"    <add key=\"usual{i}\" value=\"{X(sources[i])}\" />\n");
@@ -161,20 +167,26 @@ public class PackageTests(ITestOutputHelper output)
         return config.ToString();
     }
 
-    private static string Dotnet(params string[] arguments)
+    private static string Dotnet(params string[] arguments) => DotnetIn(ChildEnvironment(), arguments);
+
+    private static string DotnetIn(IReadOnlyDictionary<string, string?> environment, params string[] arguments)
     {
         string[] all = [.. arguments, .. arguments[0] is "pack" or "build" ? new[] { "--nologo", "--disable-build-servers", "-v:q" } : []];
-        var result = ExternalProcess.Run(DotnetHost(), all, CommandTimeout, ChildEnvironment());
+        var result = ExternalProcess.Run(DotnetHost(), all, CommandTimeout, environment);
         Assert.True(result.ExitCode == 0, $"dotnet {string.Join(' ', arguments)} exited with {result.ExitCode}:\n{result.StandardOutput}\n{result.StandardError}");
         return result.StandardOutput;
     }
 
-    /// <summary>The test host's environment, less the MSBuild settings <c>dotnet test</c> passes down, which would steer a nested build.</summary>
+    /// <summary>
+    /// The test host's environment, less the MSBuild settings <c>dotnet test</c> passes down, which would steer a nested
+    /// build, and less any <c>FOVEA_*</c> setting, which would change what the app does.
+    /// </summary>
     private static Dictionary<string, string?> ChildEnvironment()
     {
         var environment = new Dictionary<string, string?> { ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1", ["DOTNET_NOLOGO"] = "1", ["MSBUILDNODEWINDOW"] = null };
         foreach (string name in Environment.GetEnvironmentVariables().Keys.Cast<string>())
-            if (name.StartsWith("MSBuild", StringComparison.OrdinalIgnoreCase) || name is "DOTNET_HOST_PATH" or "VSTEST_HOST_DEBUG")
+            if (name.StartsWith("MSBuild", StringComparison.OrdinalIgnoreCase) || name.StartsWith("FOVEA_", StringComparison.OrdinalIgnoreCase)
+                || name is "DOTNET_HOST_PATH" or "VSTEST_HOST_DEBUG")
                 environment[name] = null;
         return environment;
     }
