@@ -30,10 +30,6 @@ public sealed class Convolution
     /// floats measured as fast as 2 M and faster than 4 M (bench --conv --tile).</summary>
     public const int DefaultTileFloats = 1 << 20;
 
-    /// <summary>Kernel gradients with at most this many floats (kh·kw·cin·filters) split the sum over k instead:
-    /// the SGEMM splits only M and N, and a 27×32 output has too few panels to keep two threads busy.</summary>
-    internal static int SplitKMaxFloats = 1 << 14;
-
     /// <summary>Fixed number of partial kernel gradients in the split-k path, independent of the thread count.</summary>
     internal const int SplitKParts = 8;
 
@@ -163,11 +159,12 @@ public sealed class Convolution
             return;
         }
         int k = _g.PatchSize, f = Filters;
-        if (ImplicitForward && !_g.IsPointwise)
+        var options = Engine.KernelOptions;
+        if (options.ImplicitForward && !_g.IsPointwise)
         {
             // At inference the kernel is packed once and kept while it is unchanged.
             ReadOnlySpan<float> packed = default;
-            if (!training && PackKernels)
+            if (!training && options.PackKernels)
             {
                 int length = (int)Sgemm.PackedPanelsLength(k, f);
                 if (!_packedKernelValid || _packedKernel.Length != length)
@@ -192,15 +189,6 @@ public sealed class Convolution
         if (gelu) Gelu.Forward(output.Span[..(batch * OutputSize)], output.Span[..(batch * OutputSize)]);
     }
 
-    /// <summary>Forward passes and kernel gradients read patches in place instead of unfolding them, and input
-    /// gradients are summed where they land instead of folded from a patch-gradient matrix (tests and benchmarks turn
-    /// it off to compare: both give the same bits).</summary>
-    internal static bool ImplicitForward = true;
-
-    /// <summary>Inference forward passes read a kernel packed once into register-tile panels (kept while
-    /// <c>kernelUnchanged</c>) instead of the kernel in place; tests and benchmarks turn it off to compare.</summary>
-    internal static bool PackKernels = true;
-
     private Memory<float> _packedKernel;
     private bool _packedKernelValid;
 
@@ -216,9 +204,6 @@ public sealed class Convolution
         }
     }
 
-    /// <summary>Forces the input gradient's path (benchmarks): true summed where it lands, false GEMM + col2im, null by <see cref="PrefersFusedInputGradient"/>.</summary>
-    internal static bool? FusedInputGradient;
-
     /// <summary>
     /// Whether summing the input gradient where it lands beats the GEMM + col2im, from the geometry: the fused
     /// kernel multiplies zeros for taps that fall outside the output (a quarter of them for a 3×3 'valid' layer on
@@ -231,10 +216,8 @@ public sealed class Convolution
                          * ValidTaps(g.Width, g.OutWidth, g.KernelWidth, g.StrideWidth, g.PadLeft);
         int nr = Sgemm.PanelWidth;
         double lanes = (double)g.InChannels / ((g.InChannels + nr - 1) / nr * nr);
-        return validTaps * lanes >= FusedInputGradientMinEfficiency;
+        return validTaps * lanes >= Engine.KernelOptions.FusedInputGradientMinEfficiency;
     }
-
-    internal static double FusedInputGradientMinEfficiency = 0.8;
 
     /// <summary>Along one axis, the share of (input position, tap) pairs that read an output position.</summary>
     private static double ValidTaps(int size, int outSize, int kernel, int stride, int pad)
@@ -319,7 +302,8 @@ public sealed class Convolution
             return;
         }
         int k = _g.PatchSize, f = Filters;
-        if (ImplicitForward && !_g.IsPointwise && (FusedInputGradient ?? PrefersFusedInputGradient(_g)))
+        var options = Engine.KernelOptions;
+        if (options.ImplicitForward && !_g.IsPointwise && (options.FusedInputGradient ?? PrefersFusedInputGradient(_g)))
         {
             _inputGradient ??= new ConvolutionInputGradient(_g, f);
             _inputGradient.Run(inputGrad.Span[..(batch * _g.InputSize)], outputGrad.Span[..(batch * OutputSize)], kernel.Span[..KernelSize], batch);
@@ -359,7 +343,8 @@ public sealed class Convolution
             return;
         }
         int k = _g.PatchSize, f = Filters;
-        bool splitK = KernelSize <= SplitKMaxFloats;
+        var options = Engine.KernelOptions;
+        bool splitK = KernelSize <= options.SplitKMaxFloats;
         if (splitK)
         {
             if (_partials.Length < SplitKParts * KernelSize) _partials = new float[SplitKParts * KernelSize];
@@ -369,7 +354,7 @@ public sealed class Convolution
         {
             int images = Math.Min(TileImages, batch - first), rows = images * _g.OutPixels;
             var dz = outputGrad.Slice(first * OutputSize, rows * f);
-            if (ImplicitForward && !_g.IsPointwise)
+            if (options.ImplicitForward && !_g.IsPointwise)
             {
                 BackwardKernelImplicit(kernelGrad, dz, input, first, images, splitK);
                 continue;

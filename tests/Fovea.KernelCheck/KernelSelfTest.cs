@@ -48,8 +48,8 @@ internal static class KernelSelfTest
             if (!c.Check(rng, out string detail)) { failed++; failures.AppendLine(detail); }
         }
         // The same with A packed into panels, which the default blocking leaves to shapes with very wide n.
-        int packAMinN = Sgemm.Tuning.PackAMinN;
-        Sgemm.Tuning.PackAMinN = 0;
+        var options = Engine.KernelOptions;
+        Engine.KernelOptions = options with { PackAMinN = 0 };
         try
         {
             foreach (var c in large)
@@ -58,7 +58,7 @@ internal static class KernelSelfTest
                 if (!c.Check(rng, out string detail)) { failed++; failures.AppendLine("packA " + detail); }
             }
         }
-        finally { Sgemm.Tuning.PackAMinN = packAMinN; }
+        finally { Engine.KernelOptions = options; }
         // Convolutions: strides, four-sided padding, the pointwise path, the split-k kernel gradient (small
         // kernels) and the whole-SGEMM one (3×3×40×48), and tiles that split the batch unevenly.
         ConvolutionCase[] convolutions =
@@ -90,7 +90,7 @@ internal static class KernelSelfTest
             if (!c.Check(rng, out string detail)) { failed++; failures.AppendLine(detail); }
         }
         // The same with every input gradient summed where it lands (the geometry rule picks it for wide layers only).
-        Convolution.FusedInputGradient = true;
+        Engine.KernelOptions = options with { FusedInputGradient = true };
         try
         {
             foreach (var c in convolutions)
@@ -99,7 +99,7 @@ internal static class KernelSelfTest
                 if (!c.Check(rng, out string detail)) { failed++; failures.AppendLine("fused dX " + detail); }
             }
         }
-        finally { Convolution.FusedInputGradient = null; }
+        finally { Engine.KernelOptions = options; }
         // One row: the matrix-vector path (n a whole number of vectors), across k blocks, and bit-identical to the same
         // row inside a larger M, so that a batch of one predicts exactly what that image gets in a batch.
         SgemmCase[] rows =
