@@ -71,13 +71,10 @@ internal static class KernelSelfTest
         ];
         foreach (var c in large) tally.Count(c.Check(rng, out string detail), detail);
         // The same with A packed into panels, which the default blocking leaves to shapes with very wide n.
-        var options = Engine.KernelOptions;
-        Engine.KernelOptions = options with { PackAMinN = 0 };
-        try
+        WithOptions(o => o with { PackAMinN = 0 }, () =>
         {
             foreach (var c in large) tally.Count(c.Check(rng, out string detail), detail, "packA ");
-        }
-        finally { Engine.KernelOptions = options; }
+        });
     }
 
     private static void ConvolutionCases(Tally tally, Random rng)
@@ -109,13 +106,10 @@ internal static class KernelSelfTest
         ];
         foreach (var c in convolutions) tally.Count(c.Check(rng, out string detail), detail);
         // The same with every input gradient summed where it lands (the geometry rule picks it for wide layers only).
-        var options = Engine.KernelOptions;
-        Engine.KernelOptions = options with { FusedInputGradient = true };
-        try
+        WithOptions(o => o with { FusedInputGradient = true }, () =>
         {
             foreach (var c in convolutions) tally.Count(c.Check(rng, out string detail), detail, "fused dX ");
-        }
-        finally { Engine.KernelOptions = options; }
+        });
     }
 
     private static void RowCases(Tally tally, Random rng)
@@ -133,6 +127,15 @@ internal static class KernelSelfTest
         foreach (var c in rows) tally.Count(c.Check(rng, out string detail), detail, "row ");
         foreach (var (n, k) in new[] { (64, 2304), (96, 1000), (16, 7), (8, 300) })
             tally.Count(RowMatchesMatrix(rng, n, k, out string rowDetail), rowDetail);
+    }
+
+    /// <summary>Runs <paramref name="run"/> with the kernel options changed, then restores them.</summary>
+    private static void WithOptions(Func<KernelOptions, KernelOptions> change, Action run)
+    {
+        var saved = Engine.KernelOptions;
+        Engine.KernelOptions = change(saved);
+        try { run(); }
+        finally { Engine.KernelOptions = saved; }
     }
 
     private static bool RowMatchesMatrix(Random rng, int n, int k, out string detail)
