@@ -45,14 +45,14 @@ internal static class ConvTiming
                 case "--threads": Engine.Threads = int.Parse(v); break;
                 case "--trials": trials = int.Parse(v); break;
                 case "--tile": tile = int.Parse(v); break;
-                case "--splitk": Convolution.SplitKMaxFloats = int.Parse(v); break;
+                case "--splitk": Engine.KernelOptions = Engine.KernelOptions with { SplitKMaxFloats = int.Parse(v) }; break;
                 case "--shapes": only = v; break;
                 case "--old": old = v != "0"; break;
                 case "--cpu": _cpu = v != "0"; break;
-                case "--dx": Convolution.FusedInputGradient = v switch { "fused" => true, "gemm" => false, _ => null }; break;
+                case "--dx": Engine.KernelOptions = Engine.KernelOptions with { FusedInputGradient = v switch { "fused" => true, "gemm" => false, _ => null } }; break;
             }
         }
-        Console.WriteLine($"path={Sgemm.ActivePath} threads={Engine.Threads} batch={batch} tile={tile} floats splitK<={Convolution.SplitKMaxFloats} floats; GFLOPS{(_cpu ? " per CPU-second" : "")}, best of {trials}");
+        Console.WriteLine($"path={Sgemm.ActivePath} threads={Engine.Threads} batch={batch} tile={tile} floats splitK<={Engine.KernelOptions.SplitKMaxFloats} floats; GFLOPS{(_cpu ? " per CPU-second" : "")}, best of {trials}");
         Console.WriteLine($"{"shape",-10} {"in",-10} {"k",-5} {"F",4} | {"fwd",6} {"old",6} | {"dX",6} {"old",6} | {"dW",6} {"old",6} | {"tile MB",7} {"old MB",7}");
         foreach (var s in Shapes)
         {

@@ -17,7 +17,7 @@ internal static class NormTiming
         int trials = 10;
         for (int i = 0; i + 1 < args.Length; i++)
             if (args[i] == "--trials") trials = int.Parse(args[i + 1]);
-        Console.WriteLine($"path={SimdPath.Name}; GB/s, best of {trials}");
+        Console.WriteLine($"path={Sgemm.ActivePath}; GB/s, best of {trials}");
         Console.WriteLine($"{"shape",-18} {"kernel",-16} {"1 thread",9} {"2 threads",10} {"ms (2t)",8}");
         foreach (var (rows, channels, label) in new[] { (1024 * 15 * 15, 64, "[1024·15·15, 64]"), (1024 * 7 * 7, 256, "[1024·7·7, 256]") })
         {

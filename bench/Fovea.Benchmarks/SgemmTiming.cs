@@ -24,19 +24,20 @@ internal static class SgemmTiming
             switch (args[i])
             {
                 case "--shapes": only = v; break;
-                case "--kc": Sgemm.Tuning.KcTarget = int.Parse(v); break;
-                case "--kcmax": Sgemm.Tuning.KcMax = int.Parse(v); break;
-                case "--mc": Sgemm.Tuning.Mc = int.Parse(v); break;
-                case "--nc": Sgemm.Tuning.Nc = int.Parse(v); break;
-                case "--packa": Sgemm.Tuning.PackAMinN = int.Parse(v); break;
-                case "--directb": Sgemm.Tuning.DirectBMaxM = int.Parse(v); break;
-                case "--ppt": Sgemm.Tuning.PartsPerThread = int.Parse(v); break;
+                case "--kc": Engine.KernelOptions = Engine.KernelOptions with { KcTarget = int.Parse(v) }; break;
+                case "--kcmax": Engine.KernelOptions = Engine.KernelOptions with { KcMax = int.Parse(v) }; break;
+                case "--mc": Engine.KernelOptions = Engine.KernelOptions with { Mc = int.Parse(v) }; break;
+                case "--nc": Engine.KernelOptions = Engine.KernelOptions with { Nc = int.Parse(v) }; break;
+                case "--packa": Engine.KernelOptions = Engine.KernelOptions with { PackAMinN = int.Parse(v) }; break;
+                case "--directb": Engine.KernelOptions = Engine.KernelOptions with { DirectBMaxM = int.Parse(v) }; break;
+                case "--ppt": Engine.KernelOptions = Engine.KernelOptions with { PartsPerThread = int.Parse(v) }; break;
                 case "--median": _median = v == "1"; break;
                 case "--trials": _trials = int.Parse(v); break;
                 case "--threads": _threadCounts = v.Split(',').Select(int.Parse).ToArray(); break;
             }
         }
-        Console.WriteLine($"path={Sgemm.ActivePath} kcTarget={Sgemm.Tuning.KcTarget} kcMax={Sgemm.Tuning.KcMax} mc={Sgemm.Tuning.Mc} nc={Sgemm.Tuning.Nc} packA(n>=)={Sgemm.Tuning.PackAMinN}");
+        var o = Engine.KernelOptions;
+        Console.WriteLine($"path={Sgemm.ActivePath} kcTarget={o.KcTarget} kcMax={o.KcMax} mc={o.Mc} nc={o.Nc} packA(n>=)={o.PackAMinN}");
         Console.WriteLine($"GFLOPS, best of {_trials} batches of ~15 ms; 'cpu' = flops per CPU-second the process got (per core: ~ the 1-thread figure if 2 threads scale), robust to time-slicing by neighbours");
         Console.WriteLine($"{"shape",-12} {"m",6} {"n",5} {"k",6} {"1 thread",9} {"(cpu)",7} {"2 threads",10} {"(cpu)",7}");
         foreach (var s in SgemmShape.Tutorial)

@@ -1,3 +1,5 @@
+using Fovea.Kernels;
+
 namespace Fovea;
 
 /// <summary>Process-wide engine settings, like <c>torch.set_num_threads</c>.</summary>
@@ -29,4 +31,22 @@ public static class Engine
     public static WinogradUse Winograd { get; set; } =
         Enum.TryParse<WinogradUse>(Environment.GetEnvironmentVariable("FOVEA_WINOGRAD"), ignoreCase: true, out var use) && Enum.IsDefined(use)
             ? use : WinogradUse.Inference;
+
+    private static KernelOptions _kernelOptions = KernelOptions.Default;
+
+    /// <summary>
+    /// The kernels' tuning (blocking, parallel thresholds, which convolution paths run), set as a whole:
+    /// <c>Engine.KernelOptions = Engine.KernelOptions with { Mc = 240 }</c>. Defaults measured on this project's
+    /// machine (<see cref="KernelOptions.Default"/>); a setting is read at the start of each kernel call.
+    /// </summary>
+    public static KernelOptions KernelOptions
+    {
+        get => _kernelOptions;
+        set
+        {
+            ArgumentNullException.ThrowIfNull(value);
+            value.Validate();
+            _kernelOptions = value;
+        }
+    }
 }

@@ -37,15 +37,10 @@ public static unsafe class BatchNorm
         ReadOnlySpan<float> beta,       // [channels] or empty
         int rows, int channels, float epsilon)
     {
-        CheckShape(rows, channels, epsilon);
-        CheckActivations(x, nameof(x), rows, channels);
-        CheckActivations(y, nameof(y), rows, channels);
-        CheckInPlace(y, nameof(y), x, nameof(x), rows * channels);
+        CheckNormalization(y, x, gamma, beta, rows, channels, epsilon);
         CheckVector(mean, nameof(mean), channels, optional: false);
         CheckVector(invStd, nameof(invStd), channels, optional: false);
         CheckVector(variance, nameof(variance), channels, optional: true);
-        CheckVector(gamma, nameof(gamma), channels, optional: true);
-        CheckVector(beta, nameof(beta), channels, optional: true);
         var work = Work;
         work.Prepare(rows, channels);
         fixed (float* px = x, py = y, pg = gamma, pb = beta)
@@ -99,14 +94,9 @@ public static unsafe class BatchNorm
         ReadOnlySpan<float> beta,       // [channels] or empty
         int rows, int channels, float epsilon)
     {
-        CheckShape(rows, channels, epsilon);
-        CheckActivations(x, nameof(x), rows, channels);
-        CheckActivations(y, nameof(y), rows, channels);
-        CheckInPlace(y, nameof(y), x, nameof(x), rows * channels);
+        CheckNormalization(y, x, gamma, beta, rows, channels, epsilon);
         CheckVector(movingMean, nameof(movingMean), channels, optional: false);
         CheckVector(movingVariance, nameof(movingVariance), channels, optional: false);
-        CheckVector(gamma, nameof(gamma), channels, optional: true);
-        CheckVector(beta, nameof(beta), channels, optional: true);
         var work = Work;
         work.Prepare(rows, channels);
         var coef = work.Coefficients;
@@ -178,6 +168,19 @@ public static unsafe class BatchNorm
 
     [ThreadStatic] private static BatchNormWork? t_work;
     private static BatchNormWork Work => t_work ??= new BatchNormWork();
+
+    /// <summary>What every normalising pass checks: the shape, x and y [rows, channels] (y may be x itself, no other
+    /// overlap), and γ and β [channels] or empty.</summary>
+    private static void CheckNormalization(Span<float> y, ReadOnlySpan<float> x, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta,
+                                           int rows, int channels, float epsilon)
+    {
+        CheckShape(rows, channels, epsilon);
+        CheckActivations(x, nameof(x), rows, channels);
+        CheckActivations(y, nameof(y), rows, channels);
+        CheckInPlace(y, nameof(y), x, nameof(x), rows * channels);
+        CheckVector(gamma, nameof(gamma), channels, optional: true);
+        CheckVector(beta, nameof(beta), channels, optional: true);
+    }
 
     private static void CheckShape(int rows, int channels, float epsilon)
     {

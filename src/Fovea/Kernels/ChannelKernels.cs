@@ -13,7 +13,7 @@ internal unsafe struct SumRows : IChannelKernel
     public float* Sum;     // [Channels]
     public int Rows, Channels;
 
-    public int Run<TOps, TVec>(int c, int end) where TOps : ISimd<TVec> where TVec : unmanaged
+    public int Run<TOps, TVec>(int c, int end) where TOps : IVectorOps<TVec> where TVec : unmanaged
     {
         int w = TOps.Count, j = c;
         for (; j + 4 * w <= end; j += 4 * w)
@@ -50,7 +50,7 @@ internal unsafe struct SumDeviations : IChannelKernel
     public float* Center, Sum, Squares;  // [Channels]
     public int Rows, Channels;
 
-    public int Run<TOps, TVec>(int c, int end) where TOps : ISimd<TVec> where TVec : unmanaged
+    public int Run<TOps, TVec>(int c, int end) where TOps : IVectorOps<TVec> where TVec : unmanaged
     {
         int w = TOps.Count, j = c;
         for (; j + 2 * w <= end; j += 2 * w)
@@ -97,7 +97,7 @@ internal unsafe struct NormalizeRows : IChannelKernel
     public float* Mean, Scale, Shift;   // [Channels]
     public int Rows, Channels;
 
-    public int Run<TOps, TVec>(int c, int end) where TOps : ISimd<TVec> where TVec : unmanaged
+    public int Run<TOps, TVec>(int c, int end) where TOps : IVectorOps<TVec> where TVec : unmanaged
     {
         int w = TOps.Count, stop = c + (end - c) / w * w;
         for (int r = 0; r < Rows; r++)
@@ -120,7 +120,7 @@ internal unsafe struct BatchNormGradientSums : IChannelKernel
     public float* Mean, SumDy, SumDyCentred;   // [Channels]
     public int Rows, Channels;
 
-    public int Run<TOps, TVec>(int c, int end) where TOps : ISimd<TVec> where TVec : unmanaged
+    public int Run<TOps, TVec>(int c, int end) where TOps : IVectorOps<TVec> where TVec : unmanaged
     {
         int w = TOps.Count, j = c;
         for (; j + 2 * w <= end; j += 2 * w)
@@ -166,7 +166,7 @@ internal unsafe struct BatchNormInputGradient : IChannelKernel
     public float* Mean, A, B, D;   // [Channels]
     public int Rows, Channels;
 
-    public int Run<TOps, TVec>(int c, int end) where TOps : ISimd<TVec> where TVec : unmanaged
+    public int Run<TOps, TVec>(int c, int end) where TOps : IVectorOps<TVec> where TVec : unmanaged
     {
         int w = TOps.Count, stop = c + (end - c) / w * w;
         for (int r = 0; r < Rows; r++)
@@ -191,7 +191,7 @@ internal unsafe struct BroadcastRows : IChannelKernel
     public float Scale;
     public int Rows, Channels;
 
-    public int Run<TOps, TVec>(int c, int end) where TOps : ISimd<TVec> where TVec : unmanaged
+    public int Run<TOps, TVec>(int c, int end) where TOps : IVectorOps<TVec> where TVec : unmanaged
     {
         int w = TOps.Count, stop = c + (end - c) / w * w;
         TVec scale = TOps.Broadcast(Scale);

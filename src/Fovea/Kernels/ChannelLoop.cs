@@ -9,7 +9,7 @@ namespace Fovea.Kernels;
 /// </summary>
 internal interface IChannelKernel
 {
-    int Run<TOps, TVec>(int c, int end) where TOps : ISimd<TVec> where TVec : unmanaged;
+    int Run<TOps, TVec>(int c, int end) where TOps : IVectorOps<TVec> where TVec : unmanaged;
 }
 
 /// <summary>
@@ -23,19 +23,19 @@ internal static class ChannelLoop
     public static void Run<TKernel>(ref TKernel kernel, int channels) where TKernel : struct, IChannelKernel
     {
         int c = 0;
-        switch (SimdPath.Active)
+        switch (CpuPath.Active)
         {
-            case SimdPath.Width.W512:
-                c = kernel.Run<Simd512, Vector512<float>>(c, channels);
-                goto case SimdPath.Width.W256;
-            case SimdPath.Width.W256:
-                c = kernel.Run<Simd256, Vector256<float>>(c, channels);
-                goto case SimdPath.Width.W128;
-            case SimdPath.Width.W128:
-                c = kernel.Run<Simd128, Vector128<float>>(c, channels);
+            case VectorPath.Avx512:
+                c = kernel.Run<Vector512Ops, Vector512<float>>(c, channels);
+                goto case VectorPath.Avx2;
+            case VectorPath.Avx2:
+                c = kernel.Run<Vector256Ops, Vector256<float>>(c, channels);
+                goto case VectorPath.Vector128;
+            case VectorPath.Vector128:
+                c = kernel.Run<Vector128Ops, Vector128<float>>(c, channels);
                 goto default;
             default:
-                kernel.Run<SimdScalar, float>(c, channels);
+                kernel.Run<ScalarOps, float>(c, channels);
                 break;
         }
     }

@@ -23,16 +23,12 @@ namespace Fovea.Kernels;
 /// forward pass and input gradient for any batch and budget as well), but round differently from im2col.
 /// Not thread-safe: one plan per layer, one pass at a time.
 /// </summary>
-public sealed class Convolution
+public sealed partial class Convolution
 {
     /// <summary>Patch-matrix floats per tile (4 MB): each tile is still a GEMM of thousands of rows that both threads
     /// split well, and it stays in the last-level cache between im2col and the GEMM. On the airbench shapes 1 M
     /// floats measured as fast as 2 M and faster than 4 M (bench --conv --tile).</summary>
     public const int DefaultTileFloats = 1 << 20;
-
-    /// <summary>Kernel gradients with at most this many floats (kh·kw·cin·filters) split the sum over k instead:
-    /// the SGEMM splits only M and N, and a 27×32 output has too few panels to keep two threads busy.</summary>
-    internal static int SplitKMaxFloats = 1 << 14;
 
     /// <summary>Fixed number of partial kernel gradients in the split-k path, independent of the thread count.</summary>
     internal const int SplitKParts = 8;
@@ -163,11 +159,12 @@ public sealed class Convolution
             return;
         }
         int k = _g.PatchSize, f = Filters;
-        if (ImplicitForward && !_g.IsPointwise)
+        var options = Engine.KernelOptions;
+        if (options.ImplicitForward && !_g.IsPointwise)
         {
             // At inference the kernel is packed once and kept while it is unchanged.
             ReadOnlySpan<float> packed = default;
-            if (!training && PackKernels)
+            if (!training && options.PackKernels)
             {
                 int length = (int)Sgemm.PackedPanelsLength(k, f);
                 if (!_packedKernelValid || _packedKernel.Length != length)
@@ -192,15 +189,6 @@ public sealed class Convolution
         if (gelu) Gelu.Forward(output.Span[..(batch * OutputSize)], output.Span[..(batch * OutputSize)]);
     }
 
-    /// <summary>Forward passes and kernel gradients read patches in place instead of unfolding them, and input
-    /// gradients are summed where they land instead of folded from a patch-gradient matrix (tests and benchmarks turn
-    /// it off to compare: both give the same bits).</summary>
-    internal static bool ImplicitForward = true;
-
-    /// <summary>Inference forward passes read a kernel packed once into register-tile panels (kept while
-    /// <c>kernelUnchanged</c>) instead of the kernel in place; tests and benchmarks turn it off to compare.</summary>
-    internal static bool PackKernels = true;
-
     private Memory<float> _packedKernel;
     private bool _packedKernelValid;
 
@@ -216,9 +204,6 @@ public sealed class Convolution
         }
     }
 
-    /// <summary>Forces the input gradient's path (benchmarks): true summed where it lands, false GEMM + col2im, null by <see cref="PrefersFusedInputGradient"/>.</summary>
-    internal static bool? FusedInputGradient;
-
     /// <summary>
     /// Whether summing the input gradient where it lands beats the GEMM + col2im, from the geometry: the fused
     /// kernel multiplies zeros for taps that fall outside the output (a quarter of them for a 3×3 'valid' layer on
@@ -231,10 +216,8 @@ public sealed class Convolution
                          * ValidTaps(g.Width, g.OutWidth, g.KernelWidth, g.StrideWidth, g.PadLeft);
         int nr = Sgemm.PanelWidth;
         double lanes = (double)g.InChannels / ((g.InChannels + nr - 1) / nr * nr);
-        return validTaps * lanes >= FusedInputGradientMinEfficiency;
+        return validTaps * lanes >= Engine.KernelOptions.FusedInputGradientMinEfficiency;
     }
-
-    internal static double FusedInputGradientMinEfficiency = 0.8;
 
     /// <summary>Along one axis, the share of (input position, tap) pairs that read an output position.</summary>
     private static double ValidTaps(int size, int outSize, int kernel, int stride, int pad)
@@ -319,7 +302,8 @@ public sealed class Convolution
             return;
         }
         int k = _g.PatchSize, f = Filters;
-        if (ImplicitForward && !_g.IsPointwise && (FusedInputGradient ?? PrefersFusedInputGradient(_g)))
+        var options = Engine.KernelOptions;
+        if (options.ImplicitForward && !_g.IsPointwise && (options.FusedInputGradient ?? PrefersFusedInputGradient(_g)))
         {
             _inputGradient ??= new ConvolutionInputGradient(_g, f);
             _inputGradient.Run(inputGrad.Span[..(batch * _g.InputSize)], outputGrad.Span[..(batch * OutputSize)], kernel.Span[..KernelSize], batch);
@@ -359,7 +343,8 @@ public sealed class Convolution
             return;
         }
         int k = _g.PatchSize, f = Filters;
-        bool splitK = KernelSize <= SplitKMaxFloats;
+        var options = Engine.KernelOptions;
+        bool splitK = KernelSize <= options.SplitKMaxFloats;
         if (splitK)
         {
             if (_partials.Length < SplitKParts * KernelSize) _partials = new float[SplitKParts * KernelSize];
@@ -369,7 +354,7 @@ public sealed class Convolution
         {
             int images = Math.Min(TileImages, batch - first), rows = images * _g.OutPixels;
             var dz = outputGrad.Slice(first * OutputSize, rows * f);
-            if (ImplicitForward && !_g.IsPointwise)
+            if (options.ImplicitForward && !_g.IsPointwise)
             {
                 BackwardKernelImplicit(kernelGrad, dz, input, first, images, splitK);
                 continue;
@@ -413,127 +398,5 @@ public sealed class Convolution
     private static void Check(int length, long needed, string name, string what)
     {
         if (length < needed) throw new ArgumentException($"{name} must hold at least {what} = {needed} floats; got {length}", name);
-    }
-
-    /// <summary>im2col or col2im for each image of a tile, the images split across the worker pool.</summary>
-    private sealed class TileWork(Convolution plan) : IParallelWork
-    {
-        private ReadOnlyMemory<float> _input;
-        private Memory<float> _inputGrad;
-        private int _first, _bands;
-        private bool _fold, _pad;
-
-        public void Unfold(ReadOnlyMemory<float> input, int first, int images)
-        {
-            (_input, _first, _fold) = (input, first, false);
-            try { Run(images); }
-            finally { _input = default; }
-        }
-
-        /// <summary>Copies images first.. into the padded scratch with a zero border, one image per part (bands of rows
-        /// when there are fewer images than threads: at batch 1 the copy was a serial few microseconds per layer).</summary>
-        public void Pad(ReadOnlyMemory<float> input, int first, int images)
-        {
-            (_input, _first, _pad) = (input, first, true);
-            int threads = Engine.Threads;
-            _bands = images >= threads ? 1 : Math.Min(threads * 2, plan._g.Height);
-            try { WorkerPool.Shared.Run(this, images * _bands); }
-            finally { (_input, _pad) = (default, false); }
-        }
-
-        public void Fold(Memory<float> inputGrad, int first, int images)
-        {
-            (_inputGrad, _first, _fold) = (inputGrad, first, true);
-            try { Run(images); }
-            finally { _inputGrad = default; }
-        }
-
-        /// <summary>One part per image; when there are fewer images than threads (batch 1), each image is cut into
-        /// bands of rows instead. Either way every value is the same: the parts only decide who writes it.</summary>
-        private void Run(int images)
-        {
-            int threads = Engine.Threads;
-            _bands = images >= threads ? 1 : Math.Min(threads * 2, _fold ? plan._g.Height : plan._g.OutHeight);
-            WorkerPool.Shared.Run(this, images * _bands);
-        }
-
-        public void Execute(int part)
-        {
-            ref readonly var g = ref plan._g;
-            if (_pad)
-            {
-                PadImage(part / _bands, part % _bands);
-                return;
-            }
-            int image = part / _bands, band = part % _bands;
-            var cols = plan._cols.AsSpan(image * plan._patchFloats, plan._patchFloats);
-            int at = (_first + image) * g.InputSize;
-            int rows = _fold ? g.Height : g.OutHeight;
-            int start = rows * band / _bands, end = rows * (band + 1) / _bands;
-            if (_fold) Im2Col.Fold(_inputGrad.Span.Slice(at, g.InputSize), cols, g, start, end);
-            else Im2Col.Unfold(cols, _input.Span.Slice(at, g.InputSize), g, start, end);
-        }
-
-        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private void PadImage(int image, int band)
-        {
-            ref readonly var g = ref plan._g;
-            int c = g.InChannels, pw = g.Width + g.PadLeft + g.PadRight, ph = g.Height + g.PadTop + g.PadBottom;
-            int rowFloats = pw * c, size = ph * rowFloats;
-            var dst = plan._padded.AsSpan(image * size, size);
-            var src = _input.Span.Slice((_first + image) * g.InputSize, g.InputSize);
-            if (band == 0) dst[..(g.PadTop * rowFloats)].Clear();
-            if (band == _bands - 1) dst[((g.PadTop + g.Height) * rowFloats)..].Clear();
-            for (int y = g.Height * band / _bands, end = g.Height * (band + 1) / _bands; y < end; y++)
-            {
-                var row = dst.Slice((g.PadTop + y) * rowFloats, rowFloats);
-                row[..(g.PadLeft * c)].Clear();
-                src.Slice(y * g.Width * c, g.Width * c).CopyTo(row[(g.PadLeft * c)..]);
-                row[((g.PadLeft + g.Width) * c)..].Clear();
-            }
-        }
-    }
-
-    /// <summary>
-    /// The kernel gradient of a tile when the gradient is small and the sum long (the first layers: 27×32 outputs
-    /// over 200 000 patch rows): part p multiplies a fixed 1/<see cref="SplitKParts"/> of the tile's rows into its
-    /// own partial gradient, single-threaded. Parts depend on the row count only, never on the threads.
-    /// </summary>
-    private sealed class SplitKernelGradient(Convolution plan) : IParallelWork
-    {
-        private ReadOnlyMemory<float> _patches, _dz;
-        private PatchSource _source;
-        private int _rows;
-
-        public void Run(ReadOnlyMemory<float> patches, ReadOnlyMemory<float> dz, int rows)
-        {
-            (_patches, _dz, _rows) = (patches, dz, rows);
-            try { WorkerPool.Shared.Run(this, SplitKParts); }
-            finally { (_patches, _dz) = (default, default); }
-        }
-
-        /// <summary>The same parts, with the patches read in place; the caller keeps the images pinned.</summary>
-        public void Run(in PatchSource source, ReadOnlyMemory<float> dz, int rows)
-        {
-            (_source, _dz, _rows) = (source, dz, rows);
-            try { WorkerPool.Shared.Run(this, SplitKParts); }
-            finally { (_source, _dz) = (default, default); }
-        }
-
-        public void Execute(int part)
-        {
-            int k = plan._g.PatchSize, f = plan.Filters, size = plan.KernelSize;
-            int start = (int)((long)_rows * part / SplitKParts), end = (int)((long)_rows * (part + 1) / SplitKParts);
-            if (end == start) return;
-            if (_source.IsSet)
-            {
-                Sgemm.MultiplyPatchesTransposed(in _source, start, k, f, end - start, _dz.Span.Slice(start * f, (end - start) * f), f,
-                    plan._partials.AsSpan(part * size, size), f, accumulate: true, threads: 1);
-                return;
-            }
-            // partial[p][KH·KW·C, F] += patches[start..end]ᵀ · dz[start..end]
-            Sgemm.Multiply(k, f, end - start, _patches.Span.Slice(start * k, (end - start) * k), k, true,
-                _dz.Span.Slice(start * f, (end - start) * f), f, false, plan._partials.AsSpan(part * size, size), f, accumulate: true);
-        }
     }
 }

@@ -4,7 +4,7 @@ namespace Fovea.Kernels;
 
 /// <summary>
 /// Vectorised Φ(x) (the standard normal CDF, Φ(x) = ½(1 + erf(x/√2))) and e^(−x²/2), written once over
-/// <see cref="ISimd{TVec}"/>. Coefficients are least-squares Chebyshev fits made for this file (mpmath, 40 digits):
+/// <see cref="IVectorOps{TVec}"/>. Coefficients are least-squares Chebyshev fits made for this file (mpmath, 40 digits):
 /// <list type="bullet">
 /// <item>|x| &lt; √2: Φ = ½ + x·P(x²), P of degree 6 (fit error 4e-10);</item>
 /// <item>|x| ≥ √2: ½·erfc(|x|/√2) = e^(−x²/2)·S(1/|x|), S of degree 9 on 1/|x| ∈ [0.1, 0.71] (fit error 1.2e-8,
@@ -26,7 +26,7 @@ internal static class GaussianMath
 
     /// <summary>Φ(x) for x in [−10, 10], and g = e^(−x²/2) (so φ(x) = g/√(2π)).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static TVec Cdf<TOps, TVec>(TVec x, out TVec gauss) where TOps : ISimd<TVec> where TVec : unmanaged
+    public static TVec Cdf<TOps, TVec>(TVec x, out TVec gauss) where TOps : IVectorOps<TVec> where TVec : unmanaged
     {
         // x² = hi + lo exactly (lo from an FMA), so e^(−x²/2) = e^(−hi/2)·(1 − lo/2) keeps its relative accuracy
         // at |x| = 10, where a rounded x² alone would cost 50·2⁻²⁴.
@@ -70,7 +70,7 @@ internal static class GaussianMath
     /// 2^k from the exponent bits. Relative error about 2 float ulps.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static TVec Exp<TOps, TVec>(TVec v) where TOps : ISimd<TVec> where TVec : unmanaged
+    public static TVec Exp<TOps, TVec>(TVec v) where TOps : IVectorOps<TVec> where TVec : unmanaged
     {
         TVec magic = TOps.Broadcast(SimdConstants.RoundMagic);
         TVec t = TOps.MultiplyAdd(v, TOps.Broadcast(Log2E), magic);   // k + magic: k = round(v·log₂e)

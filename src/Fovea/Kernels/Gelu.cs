@@ -89,18 +89,18 @@ public static unsafe class Gelu
         public void Execute(int part)
         {
             int start = part * PartFloats, end = Math.Min(Length, start + PartFloats);
-            int i = SimdPath.Active switch
+            int i = CpuPath.Active switch
             {
-                SimdPath.Width.W512 => Apply<Simd512, Vector512<float>>(start, end),
-                SimdPath.Width.W256 => Apply<Simd256, Vector256<float>>(start, end),
-                SimdPath.Width.W128 => Apply<Simd128, Vector128<float>>(start, end),
+                VectorPath.Avx512 => Apply<Vector512Ops, Vector512<float>>(start, end),
+                VectorPath.Avx2 => Apply<Vector256Ops, Vector256<float>>(start, end),
+                VectorPath.Vector128 => Apply<Vector128Ops, Vector128<float>>(start, end),
                 _ => start,
             };
-            Apply<SimdScalar, float>(i, end);
+            Apply<ScalarOps, float>(i, end);
         }
 
         /// <summary>Whole vectors from <paramref name="start"/>; returns where they stopped.</summary>
-        private int Apply<TOps, TVec>(int start, int end) where TOps : ISimd<TVec> where TVec : unmanaged
+        private int Apply<TOps, TVec>(int start, int end) where TOps : IVectorOps<TVec> where TVec : unmanaged
         {
             int w = TOps.Count, i = start;
             switch (Kind)
@@ -121,7 +121,7 @@ public static unsafe class Gelu
 
     /// <summary>x·Φ(x); 0 below −10 (where |x·Φ(x)| &lt; 8e-23), so −∞ gives 0; +∞ stays +∞ (Φ = 1 there).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static TVec Forward<TOps, TVec>(TVec x) where TOps : ISimd<TVec> where TVec : unmanaged
+    private static TVec Forward<TOps, TVec>(TVec x) where TOps : IVectorOps<TVec> where TVec : unmanaged
     {
         TVec y = TOps.Multiply(x, GaussianMath.Cdf<TOps, TVec>(ClampBoth<TOps, TVec>(x), out _));
         return TOps.Select(TOps.LessThan(x, TOps.Broadcast(-GaussianMath.Clamp)), TOps.Zero, y);
@@ -129,7 +129,7 @@ public static unsafe class Gelu
 
     /// <summary>Φ(x) + x·φ(x) on x clamped to [−10, 10]: 1 beyond +10; 0 below −10 (where it is below 8e-22).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static TVec Slope<TOps, TVec>(TVec x) where TOps : ISimd<TVec> where TVec : unmanaged
+    private static TVec Slope<TOps, TVec>(TVec x) where TOps : IVectorOps<TVec> where TVec : unmanaged
     {
         TVec xc = ClampBoth<TOps, TVec>(x);
         TVec cdf = GaussianMath.Cdf<TOps, TVec>(xc, out TVec gauss);
@@ -141,7 +141,7 @@ public static unsafe class Gelu
 
     /// <summary>Clamps to [−10, 10] by comparisons, which are false for NaN, so NaN passes through.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static TVec ClampBoth<TOps, TVec>(TVec x) where TOps : ISimd<TVec> where TVec : unmanaged
+    private static TVec ClampBoth<TOps, TVec>(TVec x) where TOps : IVectorOps<TVec> where TVec : unmanaged
     {
         TVec low = TOps.Broadcast(-GaussianMath.Clamp), high = TOps.Broadcast(GaussianMath.Clamp);
         x = TOps.Select(TOps.LessThan(x, low), low, x);

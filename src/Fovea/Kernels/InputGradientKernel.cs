@@ -11,7 +11,7 @@ namespace Fovea.Kernels;
 /// A tap that falls outside the output reads a row of zeros: +0 leaves a sum exactly as it was (for finite weights).
 /// </summary>
 internal static unsafe class InputGradientKernel<TOps, TVec>
-    where TOps : struct, IFloatVector<TVec>
+    where TOps : struct, IVectorOps<TVec>
     where TVec : unmanaged
 {
     private const int MR = 6;
@@ -45,60 +45,26 @@ internal static unsafe class InputGradientKernel<TOps, TVec>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static void Tile(in InputGradientArgs a, float** rows, float* b, float* c, nint ldc)
     {
-        int w = TOps.Count, nr = 2 * w, f = a.Filters, kc = a.Kc;
-        TVec s00 = TOps.Zero, s01 = TOps.Zero, s10 = TOps.Zero, s11 = TOps.Zero, s20 = TOps.Zero, s21 = TOps.Zero;
-        TVec s30 = TOps.Zero, s31 = TOps.Zero, s40 = TOps.Zero, s41 = TOps.Zero, s50 = TOps.Zero, s51 = TOps.Zero;
+        int nr = 2 * TOps.Count, f = a.Filters, kc = a.Kc;
+        var sum = RegisterTile<TOps, TVec, Rows6>.Zero;
         for (int tap = 0; tap < a.Taps; tap++, rows += MR, b += (nint)f * nr)
         {
             float* a0 = rows[0], a1 = rows[1], a2 = rows[2], a3 = rows[3], a4 = rows[4], a5 = rows[5];
-            TVec t00 = TOps.Zero, t01 = TOps.Zero, t10 = TOps.Zero, t11 = TOps.Zero, t20 = TOps.Zero, t21 = TOps.Zero;
-            TVec t30 = TOps.Zero, t31 = TOps.Zero, t40 = TOps.Zero, t41 = TOps.Zero, t50 = TOps.Zero, t51 = TOps.Zero;
+            var tapSum = RegisterTile<TOps, TVec, Rows6>.Zero;
             for (int pc = 0; pc < f; pc += kc)
             {
                 int end = Math.Min(f, pc + kc);
-                TVec c00 = TOps.Zero, c01 = TOps.Zero, c10 = TOps.Zero, c11 = TOps.Zero, c20 = TOps.Zero, c21 = TOps.Zero;
-                TVec c30 = TOps.Zero, c31 = TOps.Zero, c40 = TOps.Zero, c41 = TOps.Zero, c50 = TOps.Zero, c51 = TOps.Zero;
+                var chain = RegisterTile<TOps, TVec, Rows6>.Zero;
                 float* bp = b + (nint)pc * nr;
-                for (int p = pc; p < end; p++, bp += nr)
-                {
-                    TVec b0 = TOps.Load(bp), b1 = TOps.Load(bp + w);
-                    TVec x = TOps.Broadcast(a0[p]);
-                    c00 = TOps.MultiplyAdd(x, b0, c00); c01 = TOps.MultiplyAdd(x, b1, c01);
-                    x = TOps.Broadcast(a1[p]);
-                    c10 = TOps.MultiplyAdd(x, b0, c10); c11 = TOps.MultiplyAdd(x, b1, c11);
-                    x = TOps.Broadcast(a2[p]);
-                    c20 = TOps.MultiplyAdd(x, b0, c20); c21 = TOps.MultiplyAdd(x, b1, c21);
-                    x = TOps.Broadcast(a3[p]);
-                    c30 = TOps.MultiplyAdd(x, b0, c30); c31 = TOps.MultiplyAdd(x, b1, c31);
-                    x = TOps.Broadcast(a4[p]);
-                    c40 = TOps.MultiplyAdd(x, b0, c40); c41 = TOps.MultiplyAdd(x, b1, c41);
-                    x = TOps.Broadcast(a5[p]);
-                    c50 = TOps.MultiplyAdd(x, b0, c50); c51 = TOps.MultiplyAdd(x, b1, c51);
-                }
+                for (int p = pc; p < end; p++, bp += nr) chain.MultiplyAdd(bp, p, a0, a1, a2, a3, a4, a5);
                 // The GEMM's epilogue for a later k block: its chain plus what the earlier blocks left in C.
-                if (pc == 0)
-                {
-                    (t00, t01, t10, t11, t20, t21) = (c00, c01, c10, c11, c20, c21);
-                    (t30, t31, t40, t41, t50, t51) = (c30, c31, c40, c41, c50, c51);
-                }
-                else
-                {
-                    t00 = TOps.Add(c00, t00); t01 = TOps.Add(c01, t01); t10 = TOps.Add(c10, t10); t11 = TOps.Add(c11, t11);
-                    t20 = TOps.Add(c20, t20); t21 = TOps.Add(c21, t21); t30 = TOps.Add(c30, t30); t31 = TOps.Add(c31, t31);
-                    t40 = TOps.Add(c40, t40); t41 = TOps.Add(c41, t41); t50 = TOps.Add(c50, t50); t51 = TOps.Add(c51, t51);
-                }
+                if (pc == 0) tapSum = chain;
+                else tapSum.Add(in chain);
             }
             // col2im's sum: the taps in order, from zero.
-            s00 = TOps.Add(s00, t00); s01 = TOps.Add(s01, t01); s10 = TOps.Add(s10, t10); s11 = TOps.Add(s11, t11);
-            s20 = TOps.Add(s20, t20); s21 = TOps.Add(s21, t21); s30 = TOps.Add(s30, t30); s31 = TOps.Add(s31, t31);
-            s40 = TOps.Add(s40, t40); s41 = TOps.Add(s41, t41); s50 = TOps.Add(s50, t50); s51 = TOps.Add(s51, t51);
+            sum.Add(in tapSum);
         }
-        TOps.Store(c, s00); TOps.Store(c + w, s01);
-        TOps.Store(c + ldc, s10); TOps.Store(c + ldc + w, s11);
-        TOps.Store(c + 2 * ldc, s20); TOps.Store(c + 2 * ldc + w, s21);
-        TOps.Store(c + 3 * ldc, s30); TOps.Store(c + 3 * ldc + w, s31);
-        TOps.Store(c + 4 * ldc, s40); TOps.Store(c + 4 * ldc + w, s41);
-        TOps.Store(c + 5 * ldc, s50); TOps.Store(c + 5 * ldc + w, s51);
+        sum.Store(c, ldc);
     }
 }
 

@@ -20,7 +20,7 @@ internal sealed unsafe class PackBuffers
     public float* A(nint floats) => _a.Ensure(floats);
     public float* Edge(nint floats) => _edge.Ensure(floats);
     public float* Tile(nint floats) => _tile.Ensure(floats);
-    /// <summary>A part's own block of C (<see cref="Sgemm.Tuning.PrivateCMaxFloats"/>).</summary>
+    /// <summary>A part's own block of C (<see cref="KernelOptions.PrivateCMaxFloats"/>).</summary>
     public float* C(nint floats) => _c.Ensure(floats);
     /// <summary>Offsets of the pixels of one k block, for a kernel gradient read from the images in place.</summary>
     public nint* Corners(nint count) => (nint*)_corners.Ensure(count * (sizeof(nint) / sizeof(float)));

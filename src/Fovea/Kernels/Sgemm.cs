@@ -1,71 +1,13 @@
-using System.Runtime.Intrinsics;
-using System.Runtime.Intrinsics.X86;
-
 namespace Fovea.Kernels;
 
 /// <summary>
 /// Single-precision matrix multiply, the kernel every layer runs on. Row-major throughout.
 /// <see cref="SgemmReference"/> is the plain version of the same contract.
 /// </summary>
-public static unsafe class Sgemm
+public static unsafe partial class Sgemm
 {
-    private enum Path { Avx512, Avx2, Vector128, Scalar }
-
-    // Widest first. Vector512.IsHardwareAccelerated is false where the runtime judges 512-bit code slower
-    // (or DOTNET_EnableAVX512=0); the 256-bit path needs FMA, which DOTNET_EnableAVX2=0 also turns off.
-    private static readonly Path ActiveKernel =
-        Vector512.IsHardwareAccelerated && Avx512F.IsSupported ? Path.Avx512
-        : Vector256.IsHardwareAccelerated && Avx2.IsSupported && Fma.IsSupported ? Path.Avx2
-        : Vector128.IsHardwareAccelerated ? Path.Vector128
-        : Path.Scalar;
-
     /// <summary>The micro-kernel chosen for this CPU: "avx512" (6×32), "avx2" (6×16 FMA), "vector128" (6×8) or "scalar".</summary>
-    public static string ActivePath => ActiveKernel switch
-    {
-        Path.Avx512 => "avx512",
-        Path.Avx2 => "avx2",
-        Path.Vector128 => "vector128",
-        _ => "scalar",
-    };
-
-    /// <summary>
-    /// Blocking, settable by tests and the benchmark harness (<c>--timing --kc/--mc/--nc/--packa</c>). Defaults
-    /// measured on this project's AVX-512 machine (48 KB L1d, 1 MB L2 per core) at the tutorial shapes and 1024³;
-    /// nearby values (kc 384/512, mc 240) measured within noise, kc 128 was slower.
-    /// </summary>
-    internal static class Tuning
-    {
-        /// <summary>k up to this is done as one block: splitting costs an extra pass over C.</summary>
-        public static int KcMax = 384;
-        /// <summary>Target depth of a k block when k is split: the B panel (kc × 32 floats = 32 KB) fits the 48 KB L1.</summary>
-        public static int KcTarget = 256;
-        /// <summary>Rows per A block (mc × kc floats = 120 KB at kc 256, well inside L2).</summary>
-        public static int Mc = 120;
-        /// <summary>Columns per packed B block (kc × nc floats = 2 MB at kc 256, in L3).</summary>
-        public static int Nc = 2048;
-        /// <summary>Below this many multiply-adds a call runs on the calling thread: waking workers costs more.</summary>
-        public static long ParallelMinMacs = 1 << 18;
-        /// <summary>Parts per thread of a parallel call.</summary>
-        public static int PartsPerThread = 4;
-        /// <summary>Fewest MR-row panels in a part of an M split (each such part packs B again).</summary>
-        public static int MinPanelsPerMPart = 16;
-        /// <summary>The same when B comes packed (an inference convolution's kernel): a part then only reads B again.</summary>
-        public static int MinPanelsPerPackedMPart = 8;
-        /// <summary>Pack A into MR-row panels when n reaches this. Off by default: reading A in place through
-        /// strides measured as fast or faster at every shape here, 1024³ included (249 vs 218 GFLOPS).</summary>
-        public static int PackAMinN = int.MaxValue;
-        /// <summary>Read B in place, whatever its width, when m is at most this: packing B then costs about as much
-        /// as the product (a 7×7 map through a 2304×256 kernel at batch 1), and few row tiles reuse a panel.</summary>
-        public static int DirectBMaxM = 64;
-        /// <summary>A part of a call with several k blocks whose block of C has at most this many floats sums into an
-        /// aligned scratch of its own and writes C once: C is written after every k block, and where the parts of
-        /// two threads meet inside a cache line of an unaligned C, that line went back and forth between the cores
-        /// (a 7×7×256 layer at batch 1: 190 µs on 2 threads with C off a line boundary, 163 µs on one).</summary>
-        public static int PrivateCMaxFloats = 1 << 14;
-        /// <summary>Row tiles for narrow output maps (<see cref="GemmArgs.RowTile"/>) and inference's k blocks by kernel
-        /// row (<see cref="InferenceKc"/>); tests turn them off to compare.</summary>
-        public static bool RowTiles = true;
-    }
+    public static string ActivePath => CpuPath.Name;
 
     /// <summary>
     /// C[m×n] = (accumulate ? C : 0) + op(A)[m×k] · op(B)[k×n]; then, if given, + bias[j] on every row and ReLU.
@@ -101,29 +43,31 @@ public static unsafe class Sgemm
             throw new ArgumentException("c must not overlap b", nameof(c));
         if (cUsed.Overlaps(bias)) throw new ArgumentException("c must not overlap bias", nameof(c));
 
+        var options = Engine.KernelOptions;
         fixed (float* pa = a, pb = b, pc = c, pbias = bias)
         {
             var g = new GemmArgs
             {
-                M = m, N = n, K = k,
-                A = pa, Lda = lda, TransA = transA,
-                B = pb, Ldb = ldb, TransB = transB,
-                C = pc, Ldc = ldc,
-                Accumulate = accumulate, Bias = bias.IsEmpty ? null : pbias, Relu = relu,
-                Kc = ChooseKc(k),
-                Mc = Tuning.Mc / MR * MR,
-                Nc = Tuning.Nc,
-                PackA = n >= Tuning.PackAMinN,
-                // B [k, NR] row-major already is one packed panel (conv1 dW: dY with 32 channels, 150 → 180 GFLOPS).
-                // Wider B read in place measured slower (conv2 fwd, ldb = 64: 256 → 216): rows at a 256-byte stride
-                // use half of each cache set, so the kc×NR panel no longer stays in L1.
-                DirectB = !transB && (ldb <= NR || m <= Tuning.DirectBMaxM),
+                Operands = new GemmOperands
+                {
+                    M = m, N = n, K = k,
+                    A = pa, Lda = lda, TransA = transA,
+                    B = pb, Ldb = ldb, TransB = transB,
+                    C = pc, Ldc = ldc,
+                },
+                Epilogue = new GemmEpilogue { Accumulate = accumulate, Bias = bias.IsEmpty ? null : pbias, Relu = relu },
+                Blocking = Blocking(options, m, k, ldb, transB, kc: 0),
             };
+            g.Blocking.PackA = n >= options.PackAMinN;
             if (k == 0) ScaleOnly(in g);
             // One row (a batch of one through Dense, or the last layers of a network at batch 1): a matrix-vector
             // product that reads B once in place, instead of packing it and filling a 6-row tile for one row.
-            else if (m == 1 && !transB && n % VectorWidth == 0) RunRow(in g);
-            else Execute(in g, threads);
+            else if (m == 1 && !transB && n % CpuPath.VectorWidth == 0)
+            {
+                var row = new RowWork(in g);
+                CpuPath.Run(ref row);
+            }
+            else Execute(in g, threads, options);
         }
     }
 
@@ -139,25 +83,24 @@ public static unsafe class Sgemm
         if (m == 0 || n == 0) return;
         if (!packedB.IsEmpty && packedB.Length < PackedPanelsLength(k, n))
             throw new ArgumentException($"packedB must hold {PackedPanelsLength(k, n)} floats for a {k}×{n} B on this CPU path; got {packedB.Length}", nameof(packedB));
+        var options = Engine.KernelOptions;
         fixed (float* pb = b, pc = c, pbias = bias, ppacked = packedB)
         {
             var g = new GemmArgs
             {
-                M = m, N = n, K = k,
-                B = pb, Ldb = ldb,
-                C = pc, Ldc = ldc,
-                Bias = bias.IsEmpty ? null : pbias, Relu = relu,
-                Kc = kc > 0 ? kc : ChooseKc(k),
-                Mc = Tuning.Mc / MR * MR,
-                Nc = Tuning.Nc,
-                DirectB = ldb <= NR || m <= Tuning.DirectBMaxM,
+                Operands = new GemmOperands
+                {
+                    M = m, N = n, K = k,
+                    B = pb, Ldb = ldb, PackedB = packedB.IsEmpty ? null : ppacked,
+                    C = pc, Ldc = ldc,
+                },
+                Epilogue = new GemmEpilogue { Bias = bias.IsEmpty ? null : pbias, Relu = relu, Gelu = gelu },
+                Blocking = Blocking(options, m, k, ldb, transB: false, kc),
                 Patches = patches,
-                PackedB = packedB.IsEmpty ? null : ppacked,
-                RowTile = RowTileFor(in patches),
-                Gelu = gelu,
             };
-            if (g.RowTile > 0) g.Mc = Math.Max(1, Tuning.Mc / g.RowTile) * g.RowTile;
-            Execute(in g, threads);
+            g.Blocking.RowTile = RowTileFor(in patches, options);
+            if (g.Blocking.RowTile > 0) g.Blocking.Mc = Math.Max(1, options.Mc / g.Blocking.RowTile) * g.Blocking.RowTile;
+            Execute(in g, threads, options);
         }
     }
 
@@ -170,33 +113,41 @@ public static unsafe class Sgemm
         ReadOnlySpan<float> b, int ldb, Span<float> c, int ldc, bool accumulate, int threads)
     {
         if (m == 0 || n == 0 || k == 0) return;
+        var options = Engine.KernelOptions;
         fixed (float* pb = b, pc = c)
         {
             var g = new GemmArgs
             {
-                M = m, N = n, K = k,
-                TransA = true,
-                B = pb, Ldb = ldb,
-                C = pc, Ldc = ldc,
-                Accumulate = accumulate,
-                Kc = ChooseKc(k),
-                Mc = Tuning.Mc / MR * MR,
-                Nc = Tuning.Nc,
-                DirectB = ldb <= NR || m <= Tuning.DirectBMaxM,
+                Operands = new GemmOperands { M = m, N = n, K = k, TransA = true, B = pb, Ldb = ldb, C = pc, Ldc = ldc },
+                Epilogue = new GemmEpilogue { Accumulate = accumulate },
+                Blocking = Blocking(options, m, k, ldb, transB: false, kc: 0),
                 Patches = patches,
                 PatchFirstRow = firstRow,
             };
-            Execute(in g, threads);
+            Execute(in g, threads, options);
         }
     }
 
+    /// <summary>The blocking of a call: k blocks from k alone (or <paramref name="kc"/> when given), A blocks of whole
+    /// register tiles, B read in place where packing it would not pay.</summary>
+    private static GemmBlocking Blocking(KernelOptions options, int m, int k, int ldb, bool transB, int kc) => new()
+    {
+        Kc = kc > 0 ? kc : ChooseKc(k, options),
+        Mc = options.Mc / MR * MR,
+        Nc = options.Nc,
+        // B [k, NR] row-major already is one packed panel (conv1 dW: dY with 32 channels, 150 → 180 GFLOPS).
+        // Wider B read in place measured slower (conv2 fwd, ldb = 64: 256 → 216): rows at a 256-byte stride
+        // use half of each cache set, so the kc×NR panel no longer stays in L1.
+        DirectB = !transB && (ldb <= NR || m <= options.DirectBMaxM),
+    };
+
     /// <summary>
-    /// Row tiles for a forward pass over patches (<see cref="GemmArgs.RowTile"/>): on the AVX-512 path, whose 32
+    /// Row tiles for a forward pass over patches (<see cref="GemmBlocking.RowTile"/>): on the AVX-512 path, whose 32
     /// registers hold 8 rows of accumulators, for output maps 3–16 pixels wide, where 6-row tiles waste rows (a 7×7 map
     /// takes 9 tiles of 6 for 49 pixels) and whole rows of taps at the top and bottom read only padding.
     /// </summary>
-    private static int RowTileFor(in PatchSource patches) =>
-        Tuning.RowTiles && ActiveKernel == Path.Avx512 && patches.OutWidth is >= 3 and <= 16 ? patches.OutWidth : 0;
+    private static int RowTileFor(in PatchSource patches, KernelOptions options) =>
+        options.RowTiles && CpuPath.Active == VectorPath.Avx512 && patches.OutWidth is >= 3 and <= 16 ? patches.OutWidth : 0;
 
     /// <summary>
     /// The k blocks of an inference forward pass over patches: one kernel row each where a kernel row is a block's
@@ -206,8 +157,9 @@ public static unsafe class Sgemm
     /// </summary>
     internal static int InferenceKc(in PatchSource patches, int k)
     {
-        int kc = ChooseKc(k);
-        return kc < k && patches.Segment <= Tuning.KcMax && Tuning.RowTiles && RowTileFor(in patches) > 0 ? patches.Segment : kc;
+        var options = Engine.KernelOptions;
+        int kc = ChooseKc(k, options);
+        return kc < k && patches.Segment <= options.KcMax && RowTileFor(in patches, options) > 0 ? patches.Segment : kc;
     }
 
     /// <summary>Floats <see cref="PackPanels"/> writes for a k × n B on this CPU path.</summary>
@@ -228,13 +180,8 @@ public static unsafe class Sgemm
         if (k == 0 || n == 0) return;
         fixed (float* pb = b, pd = dst)
         {
-            switch (ActiveKernel)
-            {
-                case Path.Avx512: SgemmDriver<Avx512Ops, Vector512<float>>.PackPanels(pb, k, n, ldb, pd); break;
-                case Path.Avx2: SgemmDriver<Avx2Ops, Vector256<float>>.PackPanels(pb, k, n, ldb, pd); break;
-                case Path.Vector128: SgemmDriver<Vector128Ops, Vector128<float>>.PackPanels(pb, k, n, ldb, pd); break;
-                default: SgemmDriver<ScalarOps, float>.PackPanels(pb, k, n, ldb, pd); break;
-            }
+            var work = new PackPanelsWork { B = pb, K = k, N = n, Ldb = ldb, Dst = pd };
+            CpuPath.Run(ref work);
         }
     }
 
@@ -244,133 +191,37 @@ public static unsafe class Sgemm
     /// <summary>Input-pixel tiles [t0, t1) of a convolution's input gradient on this CPU's path (<see cref="InputGradientKernel{TOps, TVec}"/>).</summary>
     internal static void InputGradient(in InputGradientArgs a, int t0, int t1, float** rows, float* tile)
     {
-        switch (ActiveKernel)
-        {
-            case Path.Avx512: InputGradientKernel<Avx512Ops, Vector512<float>>.Run(in a, t0, t1, rows, tile); break;
-            case Path.Avx2: InputGradientKernel<Avx2Ops, Vector256<float>>.Run(in a, t0, t1, rows, tile); break;
-            case Path.Vector128: InputGradientKernel<Vector128Ops, Vector128<float>>.Run(in a, t0, t1, rows, tile); break;
-            default: InputGradientKernel<ScalarOps, float>.Run(in a, t0, t1, rows, tile); break;
-        }
+        var work = new InputGradientWork(in a, t0, t1, rows, tile);
+        CpuPath.Run(ref work);
     }
 
     private const int MR = 6;
 
     /// <summary>Depth of a k block, from k alone: whole when short, else equal blocks near KcTarget.</summary>
-    internal static int ChooseKc(int k)
+    internal static int ChooseKc(int k) => ChooseKc(k, Engine.KernelOptions);
+
+    private static int ChooseKc(int k, KernelOptions options)
     {
-        if (k <= Tuning.KcMax) return Math.Max(k, 1);
-        int blocks = (k + Tuning.KcTarget - 1) / Tuning.KcTarget;
+        if (k <= options.KcMax) return Math.Max(k, 1);
+        int blocks = (k + options.KcTarget - 1) / options.KcTarget;
         return (k + blocks - 1) / blocks;
     }
 
-    private static int VectorWidth => NR / 2;
-
-    private static void RunRow(in GemmArgs g)
-    {
-        switch (ActiveKernel)
-        {
-            case Path.Avx512: SgemmDriver<Avx512Ops, Vector512<float>>.RunRow(in g); break;
-            case Path.Avx2: SgemmDriver<Avx2Ops, Vector256<float>>.RunRow(in g); break;
-            case Path.Vector128: SgemmDriver<Vector128Ops, Vector128<float>>.RunRow(in g); break;
-            default: SgemmDriver<ScalarOps, float>.RunRow(in g); break;
-        }
-    }
-
-    private static int NR => ActiveKernel switch
-    {
-        Path.Avx512 => 32,
-        Path.Avx2 => 16,
-        Path.Vector128 => 8,
-        _ => 2,
-    };
-
-    [ThreadStatic] private static SgemmWork? t_work;
-
-    private static void Execute(in GemmArgs g, int threads)
-    {
-        int nr = NR;
-        int rowUnit = g.RowTile > 0 ? g.RowTile : MR;
-        int panelsM = (g.M + rowUnit - 1) / rowUnit, panelsN = (g.N + nr - 1) / nr;
-        long macs = (long)g.M * g.N * g.K;
-        // A call from inside a pool part still splits the same way; the pool then runs the parts inline.
-        if (threads > 1 && macs >= Tuning.ParallelMinMacs)
-        {
-            // M when it has enough rows for parts of MinPanelsPerMPart MR-row panels, else the axis that divides most
-            // evenly over the threads; on a tie, M (each part then reads only its rows of A). Parts of an N split write
-            // the same rows of C side by side, and unless C's rows start on cache lines, two threads write into shared
-            // lines. Each M part packs all of B again, so M parts keep at least that many rows, unless B comes packed.
-            int minUnits = Math.Max(1, (g.PackedB != null ? Tuning.MinPanelsPerPackedMPart : Tuning.MinPanelsPerMPart) * MR / rowUnit);
-            bool splitM = panelsM >= threads * minUnits || Balance(panelsM, threads) >= Balance(panelsN, threads);
-            int panels = splitM ? panelsM : panelsN;
-            // More parts than threads, when the shape allows, so that a thread slowed by a neighbour on this
-            // shared machine (or woken late) leaves its remaining parts to the others. N parts share A, read in place,
-            // for free.
-            int capacity = splitM ? panels / minUnits : panels;
-            int parts = Math.Min(threads * Tuning.PartsPerThread, capacity) / threads * threads;   // whole rounds
-            parts = Math.Min(Math.Max(parts, threads), panels);
-            if (parts > 1)
-            {
-                var work = t_work ??= new SgemmWork();
-                work.Set(in g, splitM, panels, parts);
-                try { WorkerPool.Shared.Run(work, parts); }
-                finally { work.Clear(); }
-                return;
-            }
-        }
-        RunBlock(in g, 0, g.M, 0, g.N);
-    }
-
-    /// <summary>Mean part size over the largest when <paramref name="panels"/> are dealt into <paramref name="parts"/>: 1 is perfectly even.</summary>
-    private static double Balance(int panels, int parts) => (double)panels / (parts * ((panels + parts - 1) / parts));
-
-    private static void RunBlock(in GemmArgs g, int i0, int i1, int j0, int j1)
-    {
-        switch (ActiveKernel)
-        {
-            case Path.Avx512: SgemmDriver<Avx512Ops, Vector512<float>>.Run(in g, i0, i1, j0, j1); break;
-            case Path.Avx2: SgemmDriver<Avx2Ops, Vector256<float>>.Run(in g, i0, i1, j0, j1); break;
-            case Path.Vector128: SgemmDriver<Vector128Ops, Vector128<float>>.Run(in g, i0, i1, j0, j1); break;
-            default: SgemmDriver<ScalarOps, float>.Run(in g, i0, i1, j0, j1); break;
-        }
-    }
-
-    /// <summary>Part p of a parallel call: a contiguous run of whole MR-row (or NR-column) panels.</summary>
-    private sealed class SgemmWork : IParallelWork
-    {
-        private GemmArgs _g;
-        private bool _splitM;
-        private int _panels, _parts;
-
-        public void Set(in GemmArgs g, bool splitM, int panels, int parts)
-        {
-            _g = g;
-            _splitM = splitM;
-            _panels = panels;
-            _parts = parts;
-        }
-
-        public void Clear() => _g = default;
-
-        public void Execute(int part)
-        {
-            int first = (int)((long)_panels * part / _parts), end = (int)((long)_panels * (part + 1) / _parts);
-            int unit = _g.RowTile > 0 ? _g.RowTile : MR;
-            if (_splitM) RunBlock(in _g, first * unit, Math.Min(_g.M, end * unit), 0, _g.N);
-            else RunBlock(in _g, 0, _g.M, first * NR, Math.Min(_g.N, end * NR));
-        }
-    }
+    private static int NR => 2 * CpuPath.VectorWidth;
 
     /// <summary>k = 0: the product is empty, so C is just (accumulate ? C : 0) through the epilogue.</summary>
     private static void ScaleOnly(in GemmArgs g)
     {
-        for (int i = 0; i < g.M; i++)
+        ref readonly var op = ref g.Operands;
+        ref readonly var e = ref g.Epilogue;
+        for (int i = 0; i < op.M; i++)
         {
-            float* row = g.C + i * g.Ldc;
-            for (int j = 0; j < g.N; j++)
+            float* row = op.C + i * op.Ldc;
+            for (int j = 0; j < op.N; j++)
             {
-                float v = g.Accumulate ? row[j] : 0f;
-                if (g.Bias != null) v += g.Bias[j];
-                row[j] = g.Relu && v < 0f ? 0f : v;
+                float v = e.Accumulate ? row[j] : 0f;
+                if (e.Bias != null) v += e.Bias[j];
+                row[j] = e.Relu && v < 0f ? 0f : v;
             }
         }
     }

@@ -23,7 +23,7 @@ internal unsafe struct WinogradInputTile : IChannelKernel
     public nint Stride;    // floats from V[ξ, t, 0] to V[ξ + 1, t, 0]
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public int Run<TOps, TVec>(int c, int end) where TOps : ISimd<TVec> where TVec : unmanaged
+    public int Run<TOps, TVec>(int c, int end) where TOps : IVectorOps<TVec> where TVec : unmanaged
     {
         int w = TOps.Count;
         for (; c + w <= end; c += w)
@@ -58,7 +58,7 @@ internal unsafe struct WinogradInputTile : IChannelKernel
     /// <summary>Row i of d·B: (d0 − d2, d1 + d2, d2 − d1, d1 − d3).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private readonly void Row<TOps, TVec>(int c, int i, out TVec r0, out TVec r1, out TVec r2, out TVec r3)
-        where TOps : ISimd<TVec> where TVec : unmanaged
+        where TOps : IVectorOps<TVec> where TVec : unmanaged
     {
         TVec d0 = TOps.Load(D[4 * i] + c), d1 = TOps.Load(D[4 * i + 1] + c);
         TVec d2 = TOps.Load(D[4 * i + 2] + c), d3 = TOps.Load(D[4 * i + 3] + c);
@@ -78,7 +78,7 @@ internal unsafe struct WinogradKernelRow : IChannelKernel
     public nint Stride;    // floats from U[ξ, c, 0] to U[ξ + 1, c, 0]: C·F
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public int Run<TOps, TVec>(int f, int end) where TOps : ISimd<TVec> where TVec : unmanaged
+    public int Run<TOps, TVec>(int f, int end) where TOps : IVectorOps<TVec> where TVec : unmanaged
     {
         int w = TOps.Count;
         TVec half = TOps.Broadcast(0.5f);
@@ -100,7 +100,7 @@ internal unsafe struct WinogradKernelRow : IChannelKernel
     /// <summary>Column j of G·g: (g0, ½(g0 + g1 + g2), ½(g0 − g1 + g2), g2).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private readonly void Column<TOps, TVec>(int f, int j, TVec half, out TVec r0, out TVec r1, out TVec r2, out TVec r3)
-        where TOps : ISimd<TVec> where TVec : unmanaged
+        where TOps : IVectorOps<TVec> where TVec : unmanaged
     {
         TVec g0 = TOps.Load(G + j * TapStride + f), g1 = TOps.Load(G + (3 + j) * TapStride + f);
         TVec g2 = TOps.Load(G + (6 + j) * TapStride + f);
@@ -114,7 +114,7 @@ internal unsafe struct WinogradKernelRow : IChannelKernel
     /// <summary>Row i of U = a·Gᵀ, the same combination along the row.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private readonly void Store<TOps, TVec>(float* u, int i, TVec half, TVec a0, TVec a1, TVec a2)
-        where TOps : ISimd<TVec> where TVec : unmanaged
+        where TOps : IVectorOps<TVec> where TVec : unmanaged
     {
         TVec outer = TOps.Add(a0, a2);
         TOps.Store(u + 4 * i * Stride, a0);
@@ -137,7 +137,7 @@ internal unsafe struct WinogradOutputTile : IChannelKernel
     public bool Relu;
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public int Run<TOps, TVec>(int f, int end) where TOps : ISimd<TVec> where TVec : unmanaged
+    public int Run<TOps, TVec>(int f, int end) where TOps : IVectorOps<TVec> where TVec : unmanaged
     {
         int w = TOps.Count;
         for (; f + w <= end; f += w)
@@ -158,7 +158,7 @@ internal unsafe struct WinogradOutputTile : IChannelKernel
 
     /// <summary>Column j of Aᵀ·m: (m0 + m1 + m2, m1 − m2 − m3).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private readonly void Column<TOps, TVec>(int f, int j, out TVec r0, out TVec r1) where TOps : ISimd<TVec> where TVec : unmanaged
+    private readonly void Column<TOps, TVec>(int f, int j, out TVec r0, out TVec r1) where TOps : IVectorOps<TVec> where TVec : unmanaged
     {
         float* m = M + f + j * Stride;
         TVec m0 = TOps.Load(m), m1 = TOps.Load(m + 4 * Stride), m2 = TOps.Load(m + 8 * Stride), m3 = TOps.Load(m + 12 * Stride);
@@ -167,7 +167,7 @@ internal unsafe struct WinogradOutputTile : IChannelKernel
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private readonly void Store<TOps, TVec>(float* y, int f, TVec v) where TOps : ISimd<TVec> where TVec : unmanaged
+    private readonly void Store<TOps, TVec>(float* y, int f, TVec v) where TOps : IVectorOps<TVec> where TVec : unmanaged
     {
         if (y == null) return;
         // x < 0 ? 0 : x, as the GEMM's epilogue: NaN passes through.
@@ -187,7 +187,7 @@ internal unsafe struct WinogradOutputGradientTile : IChannelKernel
     public nint Stride;    // floats from dM[t, ξ, 0] to dM[t, ξ + 1, 0]
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public int Run<TOps, TVec>(int f, int end) where TOps : ISimd<TVec> where TVec : unmanaged
+    public int Run<TOps, TVec>(int f, int end) where TOps : IVectorOps<TVec> where TVec : unmanaged
     {
         int w = TOps.Count;
         for (; f + w <= end; f += w)
@@ -204,7 +204,7 @@ internal unsafe struct WinogradOutputGradientTile : IChannelKernel
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private readonly void Row<TOps, TVec>(float* m, int i, TVec x, TVec y) where TOps : ISimd<TVec> where TVec : unmanaged
+    private readonly void Row<TOps, TVec>(float* m, int i, TVec x, TVec y) where TOps : IVectorOps<TVec> where TVec : unmanaged
     {
         TOps.Store(m + 4 * i * Stride, x);
         TOps.Store(m + (4 * i + 1) * Stride, TOps.Add(x, y));
@@ -225,7 +225,7 @@ internal unsafe struct WinogradKernelGradientRow : IChannelKernel
     public nint TapStride; // floats from one tap's row to the next: C·F
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public int Run<TOps, TVec>(int f, int end) where TOps : ISimd<TVec> where TVec : unmanaged
+    public int Run<TOps, TVec>(int f, int end) where TOps : IVectorOps<TVec> where TVec : unmanaged
     {
         int w = TOps.Count;
         TVec half = TOps.Broadcast(0.5f);
@@ -245,7 +245,7 @@ internal unsafe struct WinogradKernelGradientRow : IChannelKernel
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private readonly void Column<TOps, TVec>(int f, int j, TVec half, out TVec r0, out TVec r1, out TVec r2)
-        where TOps : ISimd<TVec> where TVec : unmanaged
+        where TOps : IVectorOps<TVec> where TVec : unmanaged
     {
         float* u = U + f + j * Stride;
         TVec u0 = TOps.Load(u), u1 = TOps.Load(u + 4 * Stride), u2 = TOps.Load(u + 8 * Stride), u3 = TOps.Load(u + 12 * Stride);
@@ -258,7 +258,7 @@ internal unsafe struct WinogradKernelGradientRow : IChannelKernel
     /// <summary>Kernel row k += (t0 + ½(t1 + t2), ½(t1 − t2), ½(t1 + t2) + t3).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private readonly void Accumulate<TOps, TVec>(int f, int k, TVec half, TVec t0, TVec t1, TVec t2, TVec t3)
-        where TOps : ISimd<TVec> where TVec : unmanaged
+        where TOps : IVectorOps<TVec> where TVec : unmanaged
     {
         TVec inner = TOps.Multiply(half, TOps.Add(t1, t2));
         float* g = G + f + 3 * k * TapStride;

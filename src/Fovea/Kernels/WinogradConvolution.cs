@@ -37,9 +37,6 @@ public sealed class WinogradConvolution
     /// --chunk: 1.50× against 1.26× at 7×7×256).</summary>
     public const int DefaultTileFloats = 1 << 20;
 
-    /// <summary>Transforms of fewer floats than this run on the calling thread: waking a worker costs more.</summary>
-    internal static long ParallelMinFloats = 1 << 18;
-
     /// <summary>Positions in a transformed tile: 4×4.</summary>
     private const int Xi = 16;
     /// <summary>Floats after each tile's 16 rows of V and M: a 64-byte shift, so that the GEMM's rows, 16·C apart, do not all map to the same cache sets.</summary>
@@ -295,10 +292,10 @@ public sealed class WinogradConvolution
         }
 
         /// <summary>Runs the stage over <c>_count</c> items of <paramref name="floatsPerItem"/> transformed floats each:
-        /// on the calling thread when that is below <see cref="ParallelMinFloats"/>, where waking a worker costs more.</summary>
+        /// on the calling thread when that is below <see cref="KernelOptions.WinogradParallelMinFloats"/>, where waking a worker costs more.</summary>
         private void Go(long floatsPerItem)
         {
-            _parts = _count * floatsPerItem < ParallelMinFloats ? 1 : Math.Min(_count, WorkerPool.Shared.Threads * PartsPerThread);
+            _parts = _count * floatsPerItem < Engine.KernelOptions.WinogradParallelMinFloats ? 1 : Math.Min(_count, WorkerPool.Shared.Threads * PartsPerThread);
             WorkerPool.Shared.Run(this, _parts);
         }
 
@@ -461,7 +458,7 @@ public sealed class WinogradConvolution
             try
             {
                 // Small products (batch 1) on the calling thread, as the SGEMM decides for each of them alone.
-                if ((long)Xi * tiles * p.InChannels * p.OutChannels < Xi * Sgemm.Tuning.ParallelMinMacs)
+                if ((long)Xi * tiles * p.InChannels * p.OutChannels < Xi * Engine.KernelOptions.ParallelMinMacs)
                     for (int xi = 0; xi < Xi; xi++) Execute(xi);
                 else WorkerPool.Shared.Run(this, Xi);
             }

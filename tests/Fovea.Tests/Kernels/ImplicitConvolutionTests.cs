@@ -42,9 +42,8 @@ public class ImplicitConvolutionTests
                 var implicitOut = new float[batch * g.OutPixels * filters];
                 var unfoldedOut = new float[implicitOut.Length];
                 new Convolution(g, filters).Forward(implicitOut, x, w, bias, relu, batch);
-                Convolution.ImplicitForward = false;
-                try { new Convolution(g, filters).Forward(unfoldedOut, x, w, bias, relu, batch); }
-                finally { Convolution.ImplicitForward = true; }
+                using (new KernelOptionsScope(o => o with { ImplicitForward = false }))
+                    new Convolution(g, filters).Forward(unfoldedOut, x, w, bias, relu, batch);
                 Assert.Equal(unfoldedOut.Select(BitConverter.SingleToInt32Bits), implicitOut.Select(BitConverter.SingleToInt32Bits));
             }
             // The kernel gradient, accumulated onto the same values: split-k parts for small kernels, the parallel
@@ -55,20 +54,17 @@ public class ImplicitConvolutionTests
             var implicitGrad = (float[])start.Clone();
             var unfoldedGrad = (float[])start.Clone();
             new Convolution(g, filters, tile).BackwardKernel(implicitGrad, dz, x, batch);
-            Convolution.ImplicitForward = false;
-            try { new Convolution(g, filters, tile).BackwardKernel(unfoldedGrad, dz, x, batch); }
-            finally { Convolution.ImplicitForward = true; }
+            using (new KernelOptionsScope(o => o with { ImplicitForward = false }))
+                new Convolution(g, filters, tile).BackwardKernel(unfoldedGrad, dz, x, batch);
             Assert.Equal(unfoldedGrad.Select(BitConverter.SingleToInt32Bits), implicitGrad.Select(BitConverter.SingleToInt32Bits));
 
             // The input gradient, over stale values it must overwrite.
             var implicitDx = Random(rng, x.Length);
             var unfoldedDx = Random(rng, x.Length);
-            Convolution.FusedInputGradient = true;   // whatever the geometry rule would choose
-            try { new Convolution(g, filters, tile).BackwardInput(implicitDx, dz, w, batch); }
-            finally { Convolution.FusedInputGradient = null; }
-            Convolution.ImplicitForward = false;
-            try { new Convolution(g, filters, tile).BackwardInput(unfoldedDx, dz, w, batch); }
-            finally { Convolution.ImplicitForward = true; }
+            using (new KernelOptionsScope(o => o with { FusedInputGradient = true }))   // whatever the geometry rule would choose
+                new Convolution(g, filters, tile).BackwardInput(implicitDx, dz, w, batch);
+            using (new KernelOptionsScope(o => o with { ImplicitForward = false }))
+                new Convolution(g, filters, tile).BackwardInput(unfoldedDx, dz, w, batch);
             Assert.Equal(unfoldedDx.Select(BitConverter.SingleToInt32Bits), implicitDx.Select(BitConverter.SingleToInt32Bits));
         }
     }

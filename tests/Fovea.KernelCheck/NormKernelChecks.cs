@@ -63,7 +63,7 @@ internal static class NormKernelChecks
         float[] mean = new float[channels], invStd = new float[channels], variance = new float[channels];
         BatchNorm.TrainingForward(y, mean, invStd, variance, x, gamma, beta, rows, channels, eps);
         double[] yRef = new double[count], meanRef = new double[channels], invRef = new double[channels], varRef = new double[channels];
-        double[] xd = ToDouble(x), gd = ToDouble(gamma), bd = ToDouble(beta), dyd = ToDouble(dy);
+        double[] xd = ToDouble(x), gd = ToDouble(gamma), bd = ToDouble(beta);
         BatchNormReference.TrainingForward(yRef, meanRef, invRef, varRef, xd, gd, bd, rows, channels, eps);
         for (int c = 0; c < channels; c++)
         {
@@ -94,14 +94,29 @@ internal static class NormKernelChecks
                 return Fail(out detail, $"{name}: inference y[{i}] = {yInference[i]}, expected {yInferenceRef[i]}");
         }
 
-        // Backward: accumulates into dγ, dβ (start from 1), writes dx.
+        var batch = new BatchNormBatch(name, rows, channels, x, dy, gamma, mean, invStd, meanRef, invRef);
+        if (!CheckBatchNormBackward(in batch, out detail)) return false;
+        detail = $"ok {name}";
+        return true;
+    }
+
+    /// <summary>One batch of <see cref="CheckBatchNorm"/>: its data and the forward pass's statistics, fast and reference.</summary>
+    private readonly record struct BatchNormBatch(string Name, int Rows, int Channels, float[] X, float[] Dy, float[] Gamma,
+                                                  float[] Mean, float[] InvStd, double[] MeanRef, double[] InvRef);
+
+    /// <summary>Backward against the reference: accumulates into dγ, dβ (start from 1), writes dx; then dβ alone.</summary>
+    private static bool CheckBatchNormBackward(in BatchNormBatch batch, out string detail)
+    {
+        var (name, rows, channels, x, dy, gamma, mean, invStd, meanRef, invRef) = batch;
+        int count = rows * channels;
+        bool affine = gamma.Length > 0;
         var dx = new float[count];
         float[] dgamma = new float[channels], dbeta = new float[channels];
         Array.Fill(dgamma, 1f);
         Array.Fill(dbeta, 1f);
         BatchNorm.Backward(dx, dgamma, dbeta, dy, x, mean, invStd, gamma, rows, channels);
         double[] dxRef = new double[count], dgRef = new double[channels], dbRef = new double[channels];
-        BatchNormReference.Backward(dxRef, dgRef, dbRef, dyd, xd, meanRef, invRef, gd, rows, channels);
+        BatchNormReference.Backward(dxRef, dgRef, dbRef, ToDouble(dy), ToDouble(x), meanRef, invRef, ToDouble(gamma), rows, channels);
         for (int c = 0; c < channels; c++)
         {
             double absDy = 0, absDyXhat = 0;

@@ -13,19 +13,46 @@ internal static class KernelSelfTest
     /// <summary>Returns whether every case passed, and one line per case (failures first) plus the path.</summary>
     public static (bool Passed, string Report) Run()
     {
-        var failures = new StringBuilder();
-        int cases = 0, failed = 0;
-        int[] sizes = [1, 3, 7, 17, 33, 65];
+        var tally = new Tally();
         var rng = new Random(12345);
+        SgemmCases(tally, rng);
+        ConvolutionCases(tally, rng);
+        RowCases(tally, rng);
+        // Fused ReLU clamps negatives and keeps NaN on every path (a full tile: 6 rows, NR columns).
+        tally.Count(ReluKeepsNan(out string reluDetail), reluDetail);
+        tally.Count(Data.Augmentation.ImageTransformsSelfTest.Run(out string imageDetail), imageDetail);
+        // BatchNorm, GELU, pooling and the loss, on the same instruction-set path.
+        var (normCases, normFailed) = NormKernelChecks.RunAll(tally.Failures);
+        tally.Cases += normCases;
+        tally.Failed += normFailed;
+        string report = $"path={Sgemm.ActivePath} cases={tally.Cases} failed={tally.Failed}{Environment.NewLine}{tally.Failures}";
+        return (tally.Failed == 0, report);
+    }
+
+    /// <summary>Cases run and failed, and one line per failure.</summary>
+    private sealed class Tally
+    {
+        public readonly StringBuilder Failures = new();
+        public int Cases, Failed;
+
+        public void Count(bool passed, string detail, string prefix = "")
+        {
+            Cases++;
+            if (!passed) { Failed++; Failures.AppendLine(prefix + detail); }
+        }
+    }
+
+    private static void SgemmCases(Tally tally, Random rng)
+    {
+        int[] sizes = [1, 3, 7, 17, 33, 65];
         foreach (int m in sizes)
         foreach (int n in sizes)
         foreach (int k in sizes)
         {
-            int flags = cases;   // cycle transposes, accumulate, bias, relu and threads across the shapes
+            int flags = tally.Cases;   // cycle transposes, accumulate, bias, relu and threads across the shapes
             var c = new SgemmCase(m, n, k, (flags & 1) != 0, (flags & 2) != 0, (flags & 4) != 0,
                                   (flags & 8) != 0, (flags & 16) != 0, Threads: 1 + (flags >> 5 & 1), Pad: flags % 3);
-            cases++;
-            if (!c.Check(rng, out string detail)) { failed++; failures.AppendLine(detail); }
+            tally.Count(c.Check(rng, out string detail), detail);
         }
         // Shapes that cross the k, M and N blocking, and the tutorial's small-k / small-n cases.
         SgemmCase[] large =
@@ -42,23 +69,16 @@ internal static class KernelSelfTest
             new(50, 16, 300, true, false, false, false, true, 1, 0),
             new(50, 8, 300, false, false, true, true, true, 2, 0),
         ];
-        foreach (var c in large)
-        {
-            cases++;
-            if (!c.Check(rng, out string detail)) { failed++; failures.AppendLine(detail); }
-        }
+        foreach (var c in large) tally.Count(c.Check(rng, out string detail), detail);
         // The same with A packed into panels, which the default blocking leaves to shapes with very wide n.
-        int packAMinN = Sgemm.Tuning.PackAMinN;
-        Sgemm.Tuning.PackAMinN = 0;
-        try
+        WithOptions(o => o with { PackAMinN = 0 }, () =>
         {
-            foreach (var c in large)
-            {
-                cases++;
-                if (!c.Check(rng, out string detail)) { failed++; failures.AppendLine("packA " + detail); }
-            }
-        }
-        finally { Sgemm.Tuning.PackAMinN = packAMinN; }
+            foreach (var c in large) tally.Count(c.Check(rng, out string detail), detail, "packA ");
+        });
+    }
+
+    private static void ConvolutionCases(Tally tally, Random rng)
+    {
         // Convolutions: strides, four-sided padding, the pointwise path, the split-k kernel gradient (small
         // kernels) and the whole-SGEMM one (3×3×40×48), and tiles that split the batch unevenly.
         ConvolutionCase[] convolutions =
@@ -84,22 +104,16 @@ internal static class KernelSelfTest
             new(ConvGeometry.Padded(5, 6, 17, 3, 3, 1, 1, 0, 2, 1, 0), 33, 2, 0, false, false, ConvolutionAlgorithm.Winograd),
             new(ConvGeometry.Valid(7, 4, 33, 3, 3), 17, 3, 1, true, false, ConvolutionAlgorithm.Winograd),
         ];
-        foreach (var c in convolutions)
-        {
-            cases++;
-            if (!c.Check(rng, out string detail)) { failed++; failures.AppendLine(detail); }
-        }
+        foreach (var c in convolutions) tally.Count(c.Check(rng, out string detail), detail);
         // The same with every input gradient summed where it lands (the geometry rule picks it for wide layers only).
-        Convolution.FusedInputGradient = true;
-        try
+        WithOptions(o => o with { FusedInputGradient = true }, () =>
         {
-            foreach (var c in convolutions)
-            {
-                cases++;
-                if (!c.Check(rng, out string detail)) { failed++; failures.AppendLine("fused dX " + detail); }
-            }
-        }
-        finally { Convolution.FusedInputGradient = null; }
+            foreach (var c in convolutions) tally.Count(c.Check(rng, out string detail), detail, "fused dX ");
+        });
+    }
+
+    private static void RowCases(Tally tally, Random rng)
+    {
         // One row: the matrix-vector path (n a whole number of vectors), across k blocks, and bit-identical to the same
         // row inside a larger M, so that a batch of one predicts exactly what that image gets in a batch.
         SgemmCase[] rows =
@@ -110,27 +124,18 @@ internal static class KernelSelfTest
             new(1, 8, 300, true, false, false, true, true, 2, 2),
             new(1, 32, 1, false, false, false, false, false, 1, 0),
         ];
-        foreach (var c in rows)
-        {
-            cases++;
-            if (!c.Check(rng, out string detail)) { failed++; failures.AppendLine("row " + detail); }
-        }
+        foreach (var c in rows) tally.Count(c.Check(rng, out string detail), detail, "row ");
         foreach (var (n, k) in new[] { (64, 2304), (96, 1000), (16, 7), (8, 300) })
-        {
-            cases++;
-            if (!RowMatchesMatrix(rng, n, k, out string rowDetail)) { failed++; failures.AppendLine(rowDetail); }
-        }
-        // Fused ReLU clamps negatives and keeps NaN on every path (a full tile: 6 rows, NR columns).
-        cases++;
-        if (!ReluKeepsNan(out string reluDetail)) { failed++; failures.AppendLine(reluDetail); }
-        cases++;
-        if (!Data.Augmentation.ImageTransformsSelfTest.Run(out string imageDetail)) { failed++; failures.AppendLine(imageDetail); }
-        // BatchNorm, GELU, pooling and the loss, on the same instruction-set path.
-        var (normCases, normFailed) = NormKernelChecks.RunAll(failures);
-        cases += normCases;
-        failed += normFailed;
-        string report = $"path={Sgemm.ActivePath} cases={cases} failed={failed}{Environment.NewLine}{failures}";
-        return (failed == 0, report);
+            tally.Count(RowMatchesMatrix(rng, n, k, out string rowDetail), rowDetail);
+    }
+
+    /// <summary>Runs <paramref name="run"/> with the kernel options changed, then restores them.</summary>
+    private static void WithOptions(Func<KernelOptions, KernelOptions> change, Action run)
+    {
+        var saved = Engine.KernelOptions;
+        Engine.KernelOptions = change(saved);
+        try { run(); }
+        finally { Engine.KernelOptions = saved; }
     }
 
     private static bool RowMatchesMatrix(Random rng, int n, int k, out string detail)
