@@ -1,5 +1,3 @@
-using Fovea.Kernels;
-
 namespace Fovea;
 
 /// <summary>Process-wide engine settings, like <c>torch.set_num_threads</c>.</summary>

@@ -36,17 +36,10 @@ public partial class DependencyDirectionTests(ITestOutputHelper output)
         ["Cli"] = ["Interactive", "Serving", "Onnx", "Visualization", "Imaging", "Zoo"],
     };
 
-    /// <summary>
-    /// Allowed for now, to be removed: the kernels' self-test harness still lives in the library and runs the loss
-    /// and augmentation checks (Kernels/KernelSelfTest.cs, Kernels/NormKernelChecks.cs). Delete these entries when
-    /// the harness moves out; they close the Kernels ⇄ Losses and Kernels ⇄ Data cycles until then.
-    /// </summary>
-    private static readonly (string From, string To)[] ToBeRemoved = [("Kernels", "Losses"), ("Kernels", "Data")];
-
     [Fact]
     public void EveryReferenceGoesDownTheTable()
     {
-        var allowed = Closure(withTemporary: true);
+        var allowed = Closure();
         var violations = Scan().Where(r => r.From != r.To && r.To != "Base" && !(allowed.TryGetValue(r.From, out var may) && may.Contains(r.To)))
             .Select(r => $"{r.File}: {r.From} → {r.To} ({r.What})").Distinct().ToList();
         Assert.True(violations.Count == 0, "references against the allowed direction (DependencyDirectionTests.MayUse):\n" + string.Join("\n", violations));
@@ -55,21 +48,21 @@ public partial class DependencyDirectionTests(ITestOutputHelper output)
     [Fact]
     public void TheTableHasNoCycles()
     {
-        var allowed = Closure(withTemporary: false);
+        var allowed = Closure();
         var cycles = allowed.Where(kv => kv.Value.Contains(kv.Key)).Select(kv => kv.Key).ToList();
         Assert.True(cycles.Count == 0, "the table lets these parts reach themselves: " + string.Join(", ", cycles));
     }
 
-    /// <summary>The cycles between parts in the code as it is (reported; the temporary entries above are the known ones).</summary>
+    /// <summary>No two parts of the code as it is reach each other, whatever the table says.</summary>
     [Fact]
-    public void CyclesInTheCodeAreOnlyTheKnownOnes()
+    public void TheCodeHasNoCycles()
     {
         var edges = Scan().Where(r => r.From != r.To && r.To != "Base").Select(r => (r.From, r.To)).ToHashSet();
         var reach = edges.GroupBy(e => e.From).ToDictionary(g => g.Key, g => g.Select(e => e.To).ToHashSet());
         foreach (var k in reach.Keys.ToList()) reach[k] = Reachable(k, reach);
         var inCycle = edges.Where(e => reach.GetValueOrDefault(e.To)?.Contains(e.From) == true).OrderBy(e => e.From).ThenBy(e => e.To).ToList();
         foreach (var (from, to) in inCycle) output.WriteLine($"cycle edge: {from} → {to}");
-        Assert.All(inCycle, e => Assert.Contains(e, ToBeRemoved.Concat(ToBeRemoved.Select(t => (t.To, t.From)))));
+        Assert.Empty(inCycle);
     }
 
     private static HashSet<string> Reachable(string from, Dictionary<string, HashSet<string>> next)
@@ -86,11 +79,9 @@ public partial class DependencyDirectionTests(ITestOutputHelper output)
     }
 
     /// <summary>Each part with everything it may use, directly or through others.</summary>
-    private static Dictionary<string, HashSet<string>> Closure(bool withTemporary)
+    private static Dictionary<string, HashSet<string>> Closure()
     {
         var direct = MayUse.ToDictionary(kv => kv.Key, kv => kv.Value.ToHashSet());
-        if (withTemporary)
-            foreach (var (from, to) in ToBeRemoved) direct[from].Add(to);
         return direct.Keys.ToDictionary(k => k, k => Reachable(k, direct));
     }
 

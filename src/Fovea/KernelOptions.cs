@@ -1,4 +1,4 @@
-namespace Fovea.Kernels;
+namespace Fovea;
 
 /// <summary>
 /// The kernels' tuning, as one immutable value: <see cref="Engine.KernelOptions"/> holds the one in use, and a test or
