@@ -91,6 +91,7 @@ public sealed class NamedTensor
         return false;
     }
 
+    /// <inheritdoc/>
     public override string ToString() => $"{Name}: {DType}{Shape}";
 
     /// <summary>The elements with their .NET type erased, so that one entry type covers every dtype.</summary>

@@ -30,8 +30,8 @@ public class SymbolicTensor
 
 /// <summary>The input of a functional model, Keras's <c>keras.Input(shape=(32, 32, 3))</c>.</summary>
 public sealed class Input : SymbolicTensor
-/// <summary>A model input of per-sample <paramref name="shape"/> (without the batch axis) and an optional <paramref name="name"/>.</summary>
 {
+    /// <summary>A model input of per-sample <paramref name="shape"/> (without the batch axis) and an optional <paramref name="name"/>.</summary>
     public Input(Shape shape, string? name = null) : base(CheckShape(shape), null, [])
     {
         if (name is not null && (name.Length is 0 or > 128 || !name.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '.')))

@@ -16,9 +16,9 @@ public abstract class UnaryLayer : Layer
         return ComputeOutputShape(inputShapes[0]);
     }
 
-    /// <summary>Creates the layer's weights for its one input's per-sample shape, drawing initial values from <paramref name="rng"/>.</summary>
     /// <inheritdoc/>
     protected sealed override void BuildWeights(IReadOnlyList<Shape> inputShapes, Rng rng) => BuildWeights(inputShapes[0], rng);
+    /// <summary>Creates the layer's weights for its one input's per-sample shape, drawing initial values from <paramref name="rng"/>.</summary>
     protected virtual void BuildWeights(Shape inputShape, Rng rng) { }
 
     internal sealed override IEnumerable<(string Name, Shape Shape)> WeightShapes(IReadOnlyList<Shape> inputShapes) => WeightShapes(inputShapes[0]);

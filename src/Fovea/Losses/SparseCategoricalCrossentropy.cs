@@ -25,8 +25,10 @@ public sealed class SparseCategoricalCrossentropy : Loss
 
     public bool FromLogits { get; }
     public float LabelSmoothing { get; }
+    /// <inheritdoc/>
     public override string Name => "sparse_categorical_crossentropy";
 
+    /// <inheritdoc/>
     public override double Compute(Span<float> gradient, ReadOnlySpan<float> output, ReadOnlySpan<int> labels, int classes, float scale)
     {
         int n = labels.Length * classes;

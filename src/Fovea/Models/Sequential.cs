@@ -19,6 +19,7 @@ public sealed class Sequential : Model
 
     public Sequential(IEnumerable<Layer> layers) : this(layers.ToArray()) { }
 
+    /// <inheritdoc/>
     public override IReadOnlyList<Layer> Layers => _layers;
 
     public void Add(Layer layer)

@@ -38,12 +38,12 @@ public class Adam : Optimizer
     }
 
     /// <inheritdoc/>
-    /// <summary>Decay rate of the first-moment (mean) estimate.</summary>
     public override string Name => "adam";
-    /// <summary>Decay rate of the second-moment (uncentred variance) estimate.</summary>
+    /// <summary>Decay rate of the first-moment (mean) estimate.</summary>
     public float Beta1 { get; }
-    /// <summary>Added to √v in the denominator, for stability.</summary>
+    /// <summary>Decay rate of the second-moment (uncentred variance) estimate.</summary>
     public float Beta2 { get; }
+    /// <summary>Added to √v in the denominator, for stability.</summary>
     public float Epsilon { get; }
 
     /// <inheritdoc/>

@@ -28,10 +28,10 @@ public sealed class Sgd : Optimizer
     }
 
     /// <inheritdoc/>
-    /// <summary>The momentum factor μ; 0 for plain SGD.</summary>
     public override string Name => "sgd";
-    /// <summary>Whether the step uses Nesterov momentum.</summary>
+    /// <summary>The momentum factor μ; 0 for plain SGD.</summary>
     public float Momentum { get; }
+    /// <summary>Whether the step uses Nesterov momentum.</summary>
     public bool Nesterov { get; }
 
     /// <inheritdoc/>

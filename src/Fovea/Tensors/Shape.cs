@@ -42,7 +42,9 @@ public readonly struct Shape : IEquatable<Shape>, IReadOnlyList<int>
     public int[] ToArray() => (int[])(_dims ?? []).Clone();
 
     public bool Equals(Shape other) => (_dims ?? []).AsSpan().SequenceEqual(other._dims ?? []);
+    /// <inheritdoc/>
     public override bool Equals(object? obj) => obj is Shape s && Equals(s);
+    /// <inheritdoc/>
     public override int GetHashCode()
     {
         var h = new HashCode();
@@ -52,6 +54,7 @@ public readonly struct Shape : IEquatable<Shape>, IReadOnlyList<int>
     public static bool operator ==(Shape a, Shape b) => a.Equals(b);
     public static bool operator !=(Shape a, Shape b) => !a.Equals(b);
 
+    /// <inheritdoc/>
     public override string ToString() => ToString(batchPlaceholder: null);
 
     /// <summary>Keras prints the batch dimension of a layer's output as <c>None</c>.</summary>

@@ -50,5 +50,6 @@ public sealed class Tensor
         return new Tensor(shape, Data);
     }
 
+    /// <inheritdoc/>
     public override string ToString() => $"Tensor{Shape}";
 }

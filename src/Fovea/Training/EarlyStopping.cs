@@ -59,6 +59,7 @@ public sealed class EarlyStopping : Callback
         (_wait, BestValLoss, BestEpoch, StoppedEpoch, _bestWeights) = (0, double.PositiveInfinity, 0, 0, null);
     }
 
+    /// <inheritdoc/>
     public override void OnEpochEnd(EpochLog log)
     {
         if (log.ValLoss is null) throw new InvalidOperationException("EarlyStopping monitors val_loss: pass validationData to Fit");

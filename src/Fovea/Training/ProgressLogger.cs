@@ -18,8 +18,10 @@ public sealed class ProgressLogger(TextWriter writer, bool live) : Callback
 
     public ProgressLogger() : this(Console.Out, !Console.IsOutputRedirected) { }
 
+    /// <inheritdoc/>
     public override void OnTrainBegin(TrainingRun run) => _run = run;
 
+    /// <inheritdoc/>
     public override void OnEpochBegin(int epoch)
     {
         writer.WriteLine($"Epoch {epoch}/{_run!.Epochs}");
@@ -27,6 +29,7 @@ public sealed class ProgressLogger(TextWriter writer, bool live) : Callback
         _lastDraw = TimeSpan.Zero;
     }
 
+    /// <inheritdoc/>
     public override void OnBatchEnd(int epoch, int step, double loss, double accuracy)
     {
         if (!live) return;
@@ -40,6 +43,7 @@ public sealed class ProgressLogger(TextWriter writer, bool live) : Callback
         _barShown = true;
     }
 
+    /// <inheritdoc/>
     public override void OnEpochEnd(EpochLog log)
     {
         int steps = _run!.StepsPerEpoch;

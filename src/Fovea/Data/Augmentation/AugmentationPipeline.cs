@@ -62,6 +62,7 @@ public sealed class AugmentationPipeline : IBatchAugmentation
     /// <summary>One line for a run report: <c>RandomTranslate(pad=2, reflect) → AlternatingFlip(horizontal)</c>.</summary>
     public string Describe() => _ops.Length == 0 ? "none" : string.Join(" → ", _ops.Select(op => op.Describe()));
 
+    /// <inheritdoc/>
     public override string ToString() => Describe();
 
     /// <summary>The configuration as JSON, for a checkpoint or a model file: <c>{"ops":[{"type":"random_translate","pad":2}, …]}</c>.</summary>

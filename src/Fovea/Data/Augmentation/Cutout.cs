@@ -16,6 +16,7 @@ public sealed class Cutout : AugmentationOp
 
     public int Size { get; }
 
+    /// <inheritdoc/>
     public override string TypeName => "cutout";
 
     internal override void Apply(Span<float> image, Span<float> scratch, int height, int width, int channels, in AugmentationSample sample)
@@ -27,5 +28,6 @@ public sealed class Cutout : AugmentationOp
 
     internal override void WriteConfig(JsonObject config) => config["size"] = Size;
 
+    /// <inheritdoc/>
     public override string Describe() => $"Cutout(size={Size})";
 }

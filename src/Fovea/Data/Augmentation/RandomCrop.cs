@@ -24,8 +24,10 @@ public sealed class RandomCrop : AugmentationOp
     public int Width { get; }
     public int Padding { get; }
 
+    /// <inheritdoc/>
     public override string TypeName => "random_crop";
 
+    /// <inheritdoc/>
     public override void Validate(int height, int width, int channels)
     {
         if (height != Height || width != Width)
@@ -48,6 +50,7 @@ public sealed class RandomCrop : AugmentationOp
         config["padding"] = Padding;
     }
 
+    /// <inheritdoc/>
     public override string Describe() => Height == Width
         ? $"RandomCrop(size={Height}, padding={Padding}, zeros)"
         : $"RandomCrop(size={Height}x{Width}, padding={Padding}, zeros)";

@@ -15,6 +15,7 @@ public sealed class RandomFlip : AugmentationOp
 
     public double Probability { get; }
 
+    /// <inheritdoc/>
     public override string TypeName => "random_flip";
 
     internal override void Apply(Span<float> image, Span<float> scratch, int height, int width, int channels, in AugmentationSample sample)
@@ -25,5 +26,6 @@ public sealed class RandomFlip : AugmentationOp
 
     internal override void WriteConfig(JsonObject config) => config["probability"] = Probability;
 
+    /// <inheritdoc/>
     public override string Describe() => $"RandomFlip(horizontal, p={Probability.ToString(CultureInfo.InvariantCulture)})";
 }

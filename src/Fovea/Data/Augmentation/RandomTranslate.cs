@@ -18,8 +18,10 @@ public sealed class RandomTranslate : AugmentationOp
     /// <summary>The largest shift in pixels, each way.</summary>
     public int Pad { get; }
 
+    /// <inheritdoc/>
     public override string TypeName => "random_translate";
 
+    /// <inheritdoc/>
     public override void Validate(int height, int width, int channels)
     {
         if (Pad >= height || Pad >= width)
@@ -37,5 +39,6 @@ public sealed class RandomTranslate : AugmentationOp
 
     internal override void WriteConfig(JsonObject config) => config["pad"] = Pad;
 
+    /// <inheritdoc/>
     public override string Describe() => $"RandomTranslate(pad={Pad}, reflect)";
 }
