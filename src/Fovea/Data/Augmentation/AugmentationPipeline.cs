@@ -20,6 +20,7 @@ public sealed class AugmentationPipeline : IBatchAugmentation
     private readonly AugmentationOp[] _ops;
     private readonly Work _work;
 
+    /// <summary>A pipeline that runs <paramref name="ops"/> in the given order (Keras's <c>Sequential</c> of preprocessing layers).</summary>
     public AugmentationPipeline(params IEnumerable<AugmentationOp> ops)
     {
         ArgumentNullException.ThrowIfNull(ops);
@@ -29,6 +30,7 @@ public sealed class AugmentationPipeline : IBatchAugmentation
         _work = new Work(_ops);
     }
 
+    /// <summary>The ops, in the order they run.</summary>
     public IReadOnlyList<AugmentationOp> Ops => _ops;
 
     /// <summary>

@@ -8,12 +8,14 @@ namespace Fovea.Data.Augmentation;
 /// </summary>
 public sealed class Cutout : AugmentationOp
 {
+    /// <summary>Cutout of a <paramref name="size"/>×<paramref name="size"/> square, positive.</summary>
     public Cutout(int size)
     {
         if (size <= 0) throw new ArgumentOutOfRangeException(nameof(size), $"size must be positive; got {size}");
         Size = size;
     }
 
+    /// <summary>Side of the square set to zero, in pixels.</summary>
     public int Size { get; }
 
     /// <inheritdoc/>

@@ -9,6 +9,7 @@ namespace Fovea.Data.Augmentation;
 /// </summary>
 public sealed class RandomTranslate : AugmentationOp
 {
+    /// <summary>A random shift of up to <paramref name="pad"/> pixels in each direction, non-negative.</summary>
     public RandomTranslate(int pad = 2)
     {
         if (pad < 0) throw new ArgumentOutOfRangeException(nameof(pad), $"pad must be non-negative; got {pad}");
