@@ -16,6 +16,7 @@ public sealed class ProgressLogger(TextWriter writer, bool live) : Callback
     private TrainingRun? _run;
     private bool _barShown;
 
+    /// <summary>Writes to the console, with a live bar only when the output is a terminal.</summary>
     public ProgressLogger() : this(Console.Out, !Console.IsOutputRedirected) { }
 
     /// <inheritdoc/>
