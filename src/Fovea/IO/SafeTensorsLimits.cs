@@ -6,7 +6,7 @@ namespace Fovea.IO;
 /// </summary>
 public sealed record SafeTensorsLimits
 {
-    /// <summary>The limits the library reads with: generous for any model Fovea saves, tight enough to refuse a hostile header.</summary>
+    /// <summary>The limits a read uses when it is given none: this record's initial values.</summary>
     public static SafeTensorsLimits Default { get; } = new();
 
     /// <summary>
