@@ -50,6 +50,21 @@ public static class GradCam
         return new GradCamResult(layer, maps, upsampled, g.Classes, g.Outputs);
     }
 
+    /// <summary>The maps of pictures as bytes, scaled to [0, 1] as <see cref="Model.Predict(Fovea.Data.ImageSet, int, TestTimeAugmentation)"/> feeds them.</summary>
+    public static GradCamResult Compute(Model model, Fovea.Data.ImageSet images, int? classIndex = null, string? layer = null, int batchSize = 16)
+    {
+        ArgumentNullException.ThrowIfNull(images);
+        var x = new Tensor(images.ImageShape.WithBatch(images.Count));
+        int size = images.ImageSize;
+        for (int i = 0; i < images.Count; i++)
+        {
+            var row = x.Data.AsSpan(i * size, size);
+            System.Numerics.Tensors.TensorPrimitives.ConvertChecked<byte, float>(images[i], row);
+            System.Numerics.Tensors.TensorPrimitives.Multiply(row, 1f / 255f, row);
+        }
+        return Compute(model, x, classIndex, layer, batchSize);
+    }
+
     /// <summary>
     /// The last layer whose output is a spatial map (height, width, channels) larger than 1×1: the feature map the
     /// classifier's head reads, as Grad-CAM's authors and its common implementations take by default.
