@@ -16,6 +16,7 @@ public static class FoveaCli
             EvaluateCommand.Create(),
             ShowCommand.Create(),
             PredictCommand.Create(),
+            ExplainCommand.Create(),
             BenchCommand.Create(),
             ServeCommand.Create(),
             ModelsCommand.Create(),

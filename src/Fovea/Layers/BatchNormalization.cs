@@ -134,10 +134,27 @@ public sealed class BatchNormalization : UnaryLayer, ILayerFactory
     public override void Backward(float[]? inputGrad, float[] outputGrad, float[] input, float[] output, in StepContext step)
     {
         int c = Channels, rows = step.Batch * (int)(InputShape.Size / c);
+        if (!step.Training)
+        {
+            InferenceBackward(inputGrad, outputGrad, rows);
+            return;
+        }
         BatchNorm.Backward(inputGrad is null ? [] : inputGrad.AsSpan(0, rows * c),
             _gamma is null ? [] : _gamma.Gradient, _beta is null ? [] : _beta.Gradient,
             outputGrad.AsSpan(0, rows * c), input.AsSpan(0, rows * c), _mean, _invStd,
             _gamma is null ? [] : _gamma.Current, rows, c);
+    }
+
+    /// <summary>dx = dy·γ/√(moving variance + ε): the inference transform is affine per channel, so the weights'
+    /// gradients are not needed by the explanations that differentiate it and are left alone.</summary>
+    private void InferenceBackward(float[]? inputGrad, float[] outputGrad, int rows)
+    {
+        if (inputGrad is null) return;
+        int c = Channels;
+        var factors = new float[c];
+        InferenceAffine(factors, new float[c]);
+        for (int r = 0; r < rows; r++)
+            System.Numerics.Tensors.TensorPrimitives.Multiply(outputGrad.AsSpan(r * c, c), factors, inputGrad.AsSpan(r * c, c));
     }
 
     /// <summary>Rebuilds the layer from the configuration <see cref="GetConfig"/> wrote (Keras's <c>from_config</c>).</summary>

@@ -70,7 +70,7 @@ public sealed class MaxPool2D : UnaryLayer, ILayerFactory
     public override void Forward(float[] output, float[] input, in StepContext step)
     {
         CheckCapacity(step.Batch);
-        if (step.Training) _pass.Forward(output, _argmax, input, step.Batch);
+        if (step.Training || step.KeepsBackwardState) _pass.Forward(output, _argmax, input, step.Batch);
         else _pass.Infer(output, 0, input, step.Batch);
     }
 

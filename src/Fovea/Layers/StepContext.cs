@@ -40,6 +40,13 @@ public readonly record struct StepContext
     public bool SoftmaxFusedWithLoss { get; init; }
 
     /// <summary>
+    /// An inference pass (moving statistics, no dropout) that a backward pass will follow: layers keep what their
+    /// backward reads (max-pooling's winners), and BatchNormalization's backward differentiates its inference
+    /// transform. Explanations such as Grad-CAM differentiate the model as it predicts.
+    /// </summary>
+    public bool KeepsBackwardState { get; init; }
+
+    /// <summary>
     /// Fewest images in an inference call for Winograd: below, its 16 small GEMMs per chunk lose to one implicit
     /// GEMM (measured at batch 1 against ONNX Runtime: the tutorial 0.98× with it, 1.09× without; airbench94 0.52×
     /// and 0.59×). So an image's probabilities may differ in the last bits between a batch below that size and one

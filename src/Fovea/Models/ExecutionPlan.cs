@@ -88,6 +88,17 @@ internal sealed class ExecutionPlan
         }
     }
 
+    /// <summary>
+    /// Backward from the gradient in the output's buffer through nodes last … <paramref name="stop"/> + 1, leaving
+    /// the gradient of node <paramref name="stop"/>'s output complete in its buffer. <paramref name="outputIsLogits"/>:
+    /// the output gradient is with respect to a final softmax's logits, whose Jacobian is then not applied.
+    /// </summary>
+    public void BackwardDownTo(int stop, in StepContext step, bool outputIsLogits)
+    {
+        for (int j = _nodes.Count - 1; j > stop; j--)
+            BackwardNode(j, outputIsLogits && j == _nodes.Count - 1 ? step with { SoftmaxFusedWithLoss = true } : step);
+    }
+
     /// <summary>Backward through node <paramref name="j"/>, summing into gradients that several consumers share.</summary>
     private void BackwardNode(int j, in StepContext step)
     {

@@ -28,12 +28,13 @@ public partial class DependencyDirectionTests(ITestOutputHelper output)
         ["Models"] = ["Layers", "Losses", "Optimizers", "Data", "IO"],
         ["Training"] = ["Models"],
         ["Zoo"] = ["Training"],
+        ["Explain"] = ["Training"],
         ["Imaging"] = ["Training"],
         ["Onnx"] = ["Training"],
         ["Visualization"] = ["Imaging", "Training", "Evaluation"],
         ["Serving"] = ["Imaging", "Training"],
         ["Interactive"] = ["Visualization", "Zoo"],
-        ["Cli"] = ["Interactive", "Serving", "Onnx", "Visualization", "Imaging", "Zoo"],
+        ["Cli"] = ["Interactive", "Serving", "Onnx", "Visualization", "Imaging", "Zoo", "Explain"],
     };
 
     [Fact]
