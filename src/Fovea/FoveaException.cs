@@ -7,20 +7,26 @@ namespace Fovea;
 /// </summary>
 public class FoveaUsageException : Exception
 {
+    /// <summary>A usage error with a one-line <paramref name="message"/>.</summary>
     public FoveaUsageException(string message) : base(message) { }
+    /// <summary>A usage error with a one-line <paramref name="message"/>, caused by <paramref name="inner"/>.</summary>
     public FoveaUsageException(string message, Exception inner) : base(message, inner) { }
 }
 
 /// <summary>A usage problem raised by the library (a bad file, a folder that cannot be written); see <see cref="FoveaUsageException"/>.</summary>
 public class FoveaException : FoveaUsageException
 {
+    /// <summary>A usage error with a one-line <paramref name="message"/>.</summary>
     public FoveaException(string message) : base(message) { }
+    /// <summary>A usage error with a one-line <paramref name="message"/>, caused by <paramref name="inner"/>.</summary>
     public FoveaException(string message, Exception inner) : base(message, inner) { }
 }
 
 /// <summary>A data file that is missing, truncated or malformed.</summary>
 public sealed class InvalidDataFileException : FoveaException
 {
+    /// <summary>A bad data file; <paramref name="message"/> names it, in one line.</summary>
     public InvalidDataFileException(string message) : base(message) { }
+    /// <summary>A bad data file; <paramref name="message"/> names it, in one line; <paramref name="inner"/> is the error that revealed it.</summary>
     public InvalidDataFileException(string message, Exception inner) : base(message, inner) { }
 }

@@ -6,6 +6,7 @@ namespace Fovea;
 /// </summary>
 public static class FoveaHome
 {
+    /// <summary>The environment variable that moves Fovea's home, <c>FOVEA_HOME</c>.</summary>
     public const string EnvironmentVariable = "FOVEA_HOME";
 
     /// <summary><c>$FOVEA_HOME</c>, else <c>~/.fovea</c>.</summary>

@@ -35,8 +35,8 @@ public sealed record KernelOptions
     /// threads meet inside a cache line of an unaligned C, that line went back and forth between the cores (a 7×7×256
     /// layer at batch 1: 190 µs on 2 threads with C off a line boundary, 163 µs on one).</summary>
     public int PrivateCMaxFloats { get; init; } = 1 << 14;
-    /// <summary>Row tiles for narrow output maps (<see cref="GemmBlocking.RowTile"/>) and inference's k blocks by
-    /// kernel row (<see cref="Sgemm.InferenceKc"/>); tests turn them off to compare.</summary>
+    /// <summary>Row tiles for narrow output maps (<see cref="Kernels.GemmBlocking.RowTile"/>) and inference's k blocks by
+    /// kernel row (<see cref="Kernels.Sgemm.InferenceKc"/>); tests turn them off to compare.</summary>
     public bool RowTiles { get; init; } = true;
 
     // Splitting a call over the worker pool.

@@ -18,6 +18,7 @@ public static class Cifar10
     /// (streamed, not unpacked), an extracted <c>cifar-10-batches-bin</c> folder, or the folder holding either.
     /// </summary>
     /// <param name="trainLimit">Keep only the first N training images (batches 1..5 in order); the test set is always whole.</param>
+    /// <param name="path">The archive, the extracted folder, or the folder holding either.</param>
     /// <exception cref="InvalidDataFileException">The path does not exist, or a file is missing, truncated or malformed; the message names it.</exception>
     public static Cifar10Dataset Load(string path, int? trainLimit = null)
     {

@@ -7,6 +7,7 @@ namespace Fovea.Data;
 /// </summary>
 public static class Cifar10Download
 {
+    /// <summary>The official archive's address, at the University of Toronto.</summary>
     public static readonly Uri DefaultSource = new("https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz");
 
     /// <summary>MD5 of the official archive, as published beside it.</summary>

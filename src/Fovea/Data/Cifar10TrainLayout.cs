@@ -10,6 +10,8 @@ internal sealed class Cifar10TrainLayout
     private readonly long[] _offsets;
 
     /// <param name="source">The folder or archive, for the message when the images would not fit one array.</param>
+    /// <param name="counts">Images in each of the five data batches, in order.</param>
+    /// <param name="trainLimit">Keep only the first N training images; null keeps them all.</param>
     public Cifar10TrainLayout(IReadOnlyList<int> counts, int? trainLimit, string source)
     {
         if (counts.Count != Cifar10Format.DataBatchNames.Length)

@@ -16,6 +16,7 @@ public static class FashionMnist
     /// <summary>The folder Keras downloads the four files from.</summary>
     public static Uri DefaultSource => Spec.DefaultSource;
 
+    /// <summary>The ten class names, "T-shirt/top" to "Ankle boot", in label order.</summary>
     public static IReadOnlyList<string> ClassNames => Spec.ClassNames;
 
     internal static IdxDatasetSpec Spec => IdxDatasetSpec.FashionMnist;

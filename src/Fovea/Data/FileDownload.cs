@@ -24,6 +24,14 @@ internal static class FileDownload
 
     /// <summary>Downloads <paramref name="source"/> to <paramref name="destination"/>, verified against <paramref name="expectedMd5"/>.</summary>
     /// <param name="progress">Reports bytes of this file, plus <paramref name="progressOffset"/> (files already fetched in a set).</param>
+    /// <param name="destination">The file to write; replaced only once the download is verified.</param>
+    /// <param name="source">The address to download from.</param>
+    /// <param name="expectedMd5">The file's MD5, as 32 hex digits.</param>
+    /// <param name="what">What the file is, for messages: <c>"CIFAR-10"</c>.</param>
+    /// <param name="dataHint">What the user can do instead when the download fails, for the message.</param>
+    /// <param name="ct">Cancels the download.</param>
+    /// <param name="progressOffset">Bytes already fetched in a set of files, added to the progress reports.</param>
+    /// <param name="progressTotal">Bytes of the whole set, when known; null reports this file's size.</param>
     /// <exception cref="FoveaException">The download failed or did not match its checksum; the one-line message says what to do.</exception>
     public static async Task DownloadVerifiedAsync(string destination, Uri source, string expectedMd5, string what, string dataHint,
                                                    IProgress<DownloadProgress>? progress, CancellationToken ct,

@@ -55,6 +55,8 @@ internal sealed class IdxFile : IDisposable
 
     /// <summary>Opens <paramref name="path"/> and reads its header, which must have <paramref name="dimensions"/> sizes.</summary>
     /// <param name="layout">What the dimensions are, for messages: <c>"images, rows, columns"</c>.</param>
+    /// <param name="path">The IDX file, plain or gzipped.</param>
+    /// <param name="dimensions">Number of sizes the header must have.</param>
     /// <exception cref="InvalidDataFileException">The file cannot be read, or its header is not that of an unsigned-byte IDX file of
     /// that many dimensions, or it promises more data than an array can hold or the file can contain.</exception>
     public static IdxFile Open(string path, int dimensions, string layout)
@@ -161,6 +163,7 @@ internal sealed class IdxFile : IDisposable
     /// For a gzipped file, the rest of it is then read so that <see cref="CompressedMd5"/> covers every byte.
     /// </summary>
     /// <param name="item">What one entry of the first dimension is, for messages: <c>"image"</c>.</param>
+    /// <param name="destination">Exactly <see cref="DataLength"/> bytes.</param>
     public void ReadData(Span<byte> destination, string item)
     {
         if (destination.Length != DataLength)

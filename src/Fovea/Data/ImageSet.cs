@@ -16,6 +16,8 @@ public sealed class ImageSet
     private readonly MappedPixels? _mapped;
     private readonly int[]? _order;
 
+    /// <summary>A set of <paramref name="count"/> images of <paramref name="height"/>×<paramref name="width"/>×<paramref name="channels"/>
+    /// bytes each, held in <paramref name="pixels"/> (NHWC, not copied).</summary>
     public ImageSet(byte[] pixels, int count, int height, int width, int channels)
     {
         ArgumentNullException.ThrowIfNull(pixels);
@@ -68,10 +70,15 @@ public sealed class ImageSet
     /// <summary>True when the pixels are read from a memory-mapped file rather than held in a byte array.</summary>
     public bool IsMemoryMapped => _mapped is not null;
 
+    /// <summary>Number of images.</summary>
     public int Count { get; }
+    /// <summary>Height of each image, in pixels.</summary>
     public int Height { get; }
+    /// <summary>Width of each image, in pixels.</summary>
     public int Width { get; }
+    /// <summary>Channels per pixel: 3 for RGB, 1 for grey.</summary>
     public int Channels { get; }
+    /// <summary>Bytes per image: height × width × channels.</summary>
     public int ImageSize => Height * Width * Channels;
 
     /// <summary>The NumPy-style shape, e.g. <c>(50000, 32, 32, 3)</c>.</summary>

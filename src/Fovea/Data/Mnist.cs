@@ -13,6 +13,7 @@ public static class Mnist
     /// <summary>The folder the four IDX files are downloaded from (Keras serves MNIST only as one <c>mnist.npz</c>).</summary>
     public static Uri DefaultSource => Spec.DefaultSource;
 
+    /// <summary>The ten class names, "0" to "9", in label order.</summary>
     public static IReadOnlyList<string> ClassNames => Spec.ClassNames;
 
     internal static IdxDatasetSpec Spec => IdxDatasetSpec.Mnist;

@@ -19,6 +19,9 @@ public static class Calibration
     /// probability, in [0, 1] (0: calibrated).
     /// </summary>
     /// <param name="probabilities">Class probabilities, <c>[N, classes]</c> row-major (a softmax's output).</param>
+    /// <param name="classes">Number of classes, the row length.</param>
+    /// <param name="labels">The true class of each row.</param>
+    /// <param name="bins">Number of equal-width confidence bins.</param>
     public static double ExpectedCalibrationError(ReadOnlySpan<float> probabilities, int classes, ReadOnlySpan<int> labels, int bins = DefaultBins) =>
         Reliability(probabilities, classes, labels, bins).ExpectedCalibrationError;
 
@@ -36,6 +39,9 @@ public static class Calibration
     /// Sums run in double precision in sample order, so the result does not depend on anything but the inputs.
     /// </summary>
     /// <param name="probabilities">Class probabilities, <c>[N, classes]</c> row-major.</param>
+    /// <param name="classes">Number of classes, the row length.</param>
+    /// <param name="labels">The true class of each row.</param>
+    /// <param name="bins">Number of equal-width confidence bins.</param>
     public static ReliabilityDiagram Reliability(ReadOnlySpan<float> probabilities, int classes, ReadOnlySpan<int> labels, int bins = DefaultBins)
     {
         if (bins < 1) throw new ArgumentOutOfRangeException(nameof(bins), $"bins must be positive; got {bins}");

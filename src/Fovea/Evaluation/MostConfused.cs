@@ -31,6 +31,9 @@ public static class MostConfused
 
     /// <summary><see cref="Find(ReadOnlySpan{int}, ReadOnlySpan{int}, IReadOnlyList{string}, int)"/> with the predicted class of each row of probabilities (the first largest).</summary>
     /// <param name="probabilities">Class probabilities, <c>[N, classes]</c> row-major, classes = <c>classNames.Count</c>.</param>
+    /// <param name="labels">The true class of each row.</param>
+    /// <param name="classNames">The class names, in label order.</param>
+    /// <param name="minCount">Leave out pairs confused fewer times than this.</param>
     public static IReadOnlyList<ConfusedPair> Find(ReadOnlySpan<float> probabilities, ReadOnlySpan<int> labels, IReadOnlyList<string> classNames, int minCount = 1)
     {
         ArgumentNullException.ThrowIfNull(classNames);

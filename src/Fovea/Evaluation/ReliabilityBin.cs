@@ -6,6 +6,9 @@ namespace Fovea.Evaluation;
 /// </summary>
 /// <param name="Accuracy">Share of the bin's samples whose predicted class is the label; NaN for an empty bin.</param>
 /// <param name="Confidence">Mean top probability of the bin's samples; NaN for an empty bin.</param>
+/// <param name="Lower">The bin's lower confidence bound, excluded.</param>
+/// <param name="Upper">The bin's upper confidence bound, included.</param>
+/// <param name="Count">Number of samples in the bin.</param>
 public readonly record struct ReliabilityBin(double Lower, double Upper, int Count, double Accuracy, double Confidence)
 {
     /// <summary>|accuracy − confidence|: the bin's miscalibration; 0 for an empty bin.</summary>

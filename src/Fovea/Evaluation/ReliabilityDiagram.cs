@@ -6,6 +6,7 @@ namespace Fovea.Evaluation;
 /// </summary>
 public sealed record ReliabilityDiagram
 {
+    /// <summary>The bins, from the lowest confidence to the highest.</summary>
     public required IReadOnlyList<ReliabilityBin> Bins { get; init; }
 
     /// <summary>Number of samples over all bins.</summary>

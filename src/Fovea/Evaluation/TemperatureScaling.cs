@@ -47,6 +47,8 @@ public static class TemperatureScaling
     /// the bracket. All sums run in double precision in sample order: the same inputs always give the same T.
     /// </remarks>
     /// <param name="logits">Scores before the softmax, <c>[N, classes]</c> row-major.</param>
+    /// <param name="classes">Number of classes, the row length.</param>
+    /// <param name="labels">The true class of each row.</param>
     public static double Fit(ReadOnlySpan<float> logits, int classes, ReadOnlySpan<int> labels)
     {
         ProbabilityRows.Check(logits, classes, labels, nameof(logits));
@@ -82,6 +84,8 @@ public static class TemperatureScaling
 
     /// <summary><see cref="Fit(ReadOnlySpan{float}, int, ReadOnlySpan{int})"/> on log p: for a model that ends in a softmax.</summary>
     /// <param name="probabilities">Class probabilities, <c>[N, classes]</c> row-major.</param>
+    /// <param name="classes">Number of classes, the row length.</param>
+    /// <param name="labels">The true class of each row.</param>
     public static double FitFromProbabilities(ReadOnlySpan<float> probabilities, int classes, ReadOnlySpan<int> labels)
     {
         ProbabilityRows.Check(probabilities, classes, labels, nameof(probabilities));
@@ -105,6 +109,8 @@ public static class TemperatureScaling
 
     /// <summary>softmax(z / T) of each row, computed in double precision and rounded to float.</summary>
     /// <param name="logits">Scores before the softmax, <c>[N, classes]</c> row-major.</param>
+    /// <param name="classes">Number of classes, the row length.</param>
+    /// <param name="temperature">T: above 1 softens the probabilities, below 1 sharpens them.</param>
     public static float[] Apply(ReadOnlySpan<float> logits, int classes, double temperature)
     {
         CheckTemperature(temperature);

@@ -18,6 +18,9 @@ public static class TopLosses
     /// equal losses in index order, so the list is the same on every run.
     /// </summary>
     /// <param name="probabilities">Class probabilities, <c>[N, classes]</c> row-major.</param>
+    /// <param name="classes">Number of classes, the row length.</param>
+    /// <param name="labels">The true class of each row.</param>
+    /// <param name="k">How many samples to return.</param>
     public static IReadOnlyList<TopLoss> Find(ReadOnlySpan<float> probabilities, int classes, ReadOnlySpan<int> labels, int k)
     {
         if (k < 1) throw new ArgumentOutOfRangeException(nameof(k), $"k must be positive; got {k}");

@@ -26,6 +26,8 @@ public static class AtomicFile
         Write(path, stream => stream.Write(System.Text.Encoding.UTF8.GetBytes(text)));
 
     /// <param name="wrapForTest">Wraps the temporary file's stream, so tests can make the write fail part-way.</param>
+    /// <param name="path">The file to write.</param>
+    /// <param name="writeContent">Writes the file's content to the stream it is given.</param>
     internal static void Write(string path, Action<Stream> writeContent, Func<Stream, Stream>? wrapForTest)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);

@@ -51,11 +51,13 @@ public sealed class NamedTensor
     public static NamedTensor Create<T>(string name, Shape shape, T[] data) where T : unmanaged =>
         Create(name, shape, new ReadOnlyMemory<T>(data ?? throw new ArgumentNullException(nameof(data))));
 
+    /// <summary>The tensor's name in the file, e.g. <c>conv2d/kernel</c>.</summary>
     public string Name { get; }
 
     /// <summary>The dimensions; a scalar has rank 0 and one element.</summary>
     public Shape Shape { get; }
 
+    /// <summary>The element type.</summary>
     public SafeTensorsDType DType => _data.DType;
 
     /// <summary>Size of the data in the file: elements times the dtype's size.</summary>
@@ -91,6 +93,7 @@ public sealed class NamedTensor
         return false;
     }
 
+    /// <inheritdoc/>
     public override string ToString() => $"{Name}: {DType}{Shape}";
 
     /// <summary>The elements with their .NET type erased, so that one entry type covers every dtype.</summary>

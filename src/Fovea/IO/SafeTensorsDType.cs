@@ -10,10 +10,15 @@ namespace Fovea.IO;
 /// </remarks>
 public enum SafeTensorsDType
 {
+    /// <summary>64-bit floating point.</summary>
     F64,
+    /// <summary>32-bit floating point: weights and optimiser slots.</summary>
     F32,
+    /// <summary>64-bit signed integer: step counters and random-number state.</summary>
     I64,
+    /// <summary>32-bit signed integer: labels.</summary>
     I32,
+    /// <summary>8-bit unsigned integer: bytes such as pixels.</summary>
     U8,
 }
 

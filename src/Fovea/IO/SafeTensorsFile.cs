@@ -25,8 +25,10 @@ public sealed class SafeTensorsFile
     /// <summary>The <c>__metadata__</c> strings; empty when the file has none.</summary>
     public IReadOnlyDictionary<string, string> Metadata { get; }
 
+    /// <summary>Whether the file has a tensor named <paramref name="name"/>.</summary>
     public bool Contains(string name) => _byName.ContainsKey(name);
 
+    /// <summary>The tensor named <paramref name="name"/>, if the file has one.</summary>
     public bool TryGet(string name, [NotNullWhen(true)] out NamedTensor? tensor) => _byName.TryGetValue(name, out tensor);
 
     /// <summary>The entry called <paramref name="name"/>; a missing one is a problem with the file, reported as such.</summary>

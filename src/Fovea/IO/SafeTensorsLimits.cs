@@ -6,6 +6,7 @@ namespace Fovea.IO;
 /// </summary>
 public sealed record SafeTensorsLimits
 {
+    /// <summary>The limits a read uses when it is given none: this record's initial values.</summary>
     public static SafeTensorsLimits Default { get; } = new();
 
     /// <summary>

@@ -19,6 +19,10 @@ public sealed class BiasBackward : IParallelWork
 
     /// <param name="grad">dL/dy on entry, dL/dz on return: [rows, cols].</param>
     /// <param name="output">y = relu(z), the forward output (read only when <paramref name="relu"/>).</param>
+    /// <param name="biasGrad">dL/d(bias), one value per column; the sums are added into it.</param>
+    /// <param name="rows">Rows of <paramref name="grad"/>: samples, or samples × positions.</param>
+    /// <param name="cols">Columns of <paramref name="grad"/>: the bias's length.</param>
+    /// <param name="relu">Whether the forward pass applied ReLU, whose gradient is applied first.</param>
     public void Run(Span<float> biasGrad, float[] grad, float[] output, int rows, int cols, bool relu)
     {
         if (biasGrad.Length != cols) throw new ArgumentException($"biasGrad must have {cols} values; got {biasGrad.Length}", nameof(biasGrad));
@@ -31,6 +35,7 @@ public sealed class BiasBackward : IParallelWork
         (_grad, _output) = ([], []);
     }
 
+    /// <inheritdoc/>
     public void Execute(int chunk)
     {
         int cols = _cols, start = (int)((long)_rows * chunk / Chunks), end = (int)((long)_rows * (chunk + 1) / Chunks);

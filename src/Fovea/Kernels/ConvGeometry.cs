@@ -10,10 +10,13 @@ public readonly record struct ConvGeometry(int Height, int Width, int InChannels
 {
     /// <summary>Output rows: how many kernel positions, StrideHeight apart, fit in the padded input.</summary>
     public int OutHeight => StrideHeight > 0 ? (Height + PadTop + PadBottom - KernelHeight) / StrideHeight + 1 : 0;
+    /// <summary>Output columns: how many kernel positions, StrideWidth apart, fit in the padded input.</summary>
     public int OutWidth => StrideWidth > 0 ? (Width + PadLeft + PadRight - KernelWidth) / StrideWidth + 1 : 0;
     /// <summary>Columns of the im2col matrix: one per kernel tap and input channel, ordered (kh, kw, cin) like the kernel.</summary>
     public int PatchSize => KernelHeight * KernelWidth * InChannels;
+    /// <summary>Output pixels per image: OutHeight × OutWidth.</summary>
     public int OutPixels => OutHeight * OutWidth;
+    /// <summary>Floats per input image: Height × Width × InChannels.</summary>
     public int InputSize => Height * Width * InChannels;
 
     /// <summary>A 1×1 kernel at stride 1 without padding: the NHWC input already is the im2col matrix.</summary>

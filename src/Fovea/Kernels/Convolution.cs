@@ -53,6 +53,9 @@ public sealed partial class Convolution
 
     /// <param name="algorithm">Forces im2col or Winograd (tests, benchmarks); Winograd throws for a geometry it does not support.</param>
     /// <param name="winogradTileFloats">The Winograd plan's chunk budget (<see cref="WinogradConvolution.DefaultTileFloats"/>).</param>
+    /// <param name="geometry">Input, kernel, strides and padding of one image; validated here.</param>
+    /// <param name="filters">Output channels.</param>
+    /// <param name="tileFloats">Budget for one tile's patch matrix; a tile always holds at least one image.</param>
     internal Convolution(ConvGeometry geometry, int filters, int tileFloats, ConvolutionAlgorithm algorithm,
                          int winogradTileFloats = WinogradConvolution.DefaultTileFloats)
     {
@@ -111,7 +114,9 @@ public sealed partial class Convolution
     private bool WinogradFor(bool training) => _winograd is not null
         && (_winogradForced || Engine.Winograd == WinogradUse.Always || (!training && Engine.Winograd == WinogradUse.Inference));
 
+    /// <summary>Input, kernel, strides and padding of one image.</summary>
     public ConvGeometry Geometry => _g;
+    /// <summary>Output channels.</summary>
     public int Filters { get; }
     /// <summary>Images per tile (int.MaxValue for pointwise convolutions, which need no patch matrix).</summary>
     public int TileImages { get; }

@@ -8,6 +8,7 @@ namespace Fovea.Kernels;
 /// </summary>
 public static class GeluReference
 {
+    /// <summary>GELU(x) = x·Φ(x), in double precision.</summary>
     public static double Forward(double x) => double.IsNegativeInfinity(x) ? 0 : x * NormalCdf(x);
 
     /// <summary>d/dx x·Φ(x) = Φ(x) + x·φ(x).</summary>

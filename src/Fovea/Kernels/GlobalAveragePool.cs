@@ -8,6 +8,10 @@ namespace Fovea.Kernels;
 public static unsafe class GlobalAveragePool
 {
     /// <param name="positions">H·W, the spatial positions of one sample.</param>
+    /// <param name="y">The means, [batch, channels].</param>
+    /// <param name="x">The activations, [batch, H, W, channels].</param>
+    /// <param name="batch">Samples.</param>
+    /// <param name="channels">Channels per position.</param>
     public static void Forward(
         Span<float> y,                  // [batch, channels]
         ReadOnlySpan<float> x,          // [batch, H, W, channels]
@@ -48,6 +52,10 @@ public static unsafe class GlobalAveragePool
 
     /// <param name="pooled">[batch, channels]: y (forward) or dy (backward).</param>
     /// <param name="spatial">[batch, positions, channels]: x (forward) or dx (backward).</param>
+    /// <param name="forward">True to average (forward), false to spread dy evenly over the positions (backward).</param>
+    /// <param name="batch">Samples.</param>
+    /// <param name="positions">H·W, the spatial positions of one sample.</param>
+    /// <param name="channels">Channels per position.</param>
     private static void Run(bool forward, float* pooled, float* spatial, int batch, int positions, int channels)
     {
         var work = t_work ??= new PoolWork();

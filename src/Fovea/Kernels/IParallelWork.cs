@@ -7,5 +7,6 @@ namespace Fovea.Kernels;
 /// </summary>
 public interface IParallelWork
 {
+    /// <summary>Runs part <paramref name="part"/> of the work; parts may run on any thread, in any order.</summary>
     void Execute(int part);
 }

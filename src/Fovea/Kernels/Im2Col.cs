@@ -86,7 +86,7 @@ public static class Im2Col
     }
 
     /// <summary>
-    /// image[H, W, C] = Σ over patches of cols[OH·OW, KH·KW·C]: the adjoint of <see cref="Unfold"/>. Written as a
+    /// image[H, W, C] = Σ over patches of cols[OH·OW, KH·KW·C]: the adjoint of <see cref="Unfold(Span{float}, ReadOnlySpan{float}, in ConvGeometry)"/>. Written as a
     /// gather, pixel by pixel: each input pixel sums the at most KH·KW patch entries that read it, in registers,
     /// and is stored once (a scatter would clear the image and read-modify-write it KH·KW times). Pixels no patch
     /// reads (strides that skip them) get zero.
@@ -148,7 +148,7 @@ public static class Im2Col
         return count;
     }
 
-    /// <summary>The plain scatter definition of <see cref="Fold"/>, kept for tests.</summary>
+    /// <summary>The plain scatter definition of <see cref="Fold(Span{float}, ReadOnlySpan{float}, in ConvGeometry)"/>, kept for tests.</summary>
     public static void FoldReference(Span<float> image, ReadOnlySpan<float> cols, in ConvGeometry g)
     {
         image[..g.InputSize].Clear();

@@ -6,7 +6,7 @@ namespace Fovea.Kernels;
 /// The input gradient of a convolution computed where it lands: for six input pixels and one panel of NR channels,
 /// each kernel tap's contribution Σ_f dz[o, f]·kernel[tap, c, f] is an FMA chain over f (with the k blocks of the
 /// GEMM it replaces), and the taps are added in the order col2im adds them (kh, then kw, from zero). That is, to the
-/// bit, the unfolded path's dz·kernelᵀ followed by <see cref="Im2Col.Fold"/>, without writing and reading back the
+/// bit, the unfolded path's dz·kernelᵀ followed by <see cref="Im2Col.Fold(Span{float}, ReadOnlySpan{float}, in ConvGeometry)"/>, without writing and reading back the
 /// KH·KW-times larger patch-gradient matrix (the tutorial's second layer spent most of its backward pass on it).
 /// A tap that falls outside the output reads a row of zeros: +0 leaves a sum exactly as it was (for finite weights).
 /// </summary>

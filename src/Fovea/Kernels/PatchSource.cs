@@ -19,6 +19,7 @@ internal readonly unsafe struct PatchSource
     public readonly int InHeight, PadTop, KernelHeight;
 
     /// <param name="images">Padded images: <paramref name="g"/>'s height and width plus its padding.</param>
+    /// <param name="g">The convolution's geometry.</param>
     public PatchSource(float* images, in ConvGeometry g)
     {
         Images = images;

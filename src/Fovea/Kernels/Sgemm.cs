@@ -153,7 +153,7 @@ public static unsafe partial class Sgemm
     /// The k blocks of an inference forward pass over patches: one kernel row each where a kernel row is a block's
     /// size or less and k needs several blocks anyway (airbench's 15×15×64 layers: 3 blocks of 192 instead of 2 of
     /// 288), so that the top and bottom output rows skip the block that reads only padding. Training keeps
-    /// <see cref="ChooseKc"/>'s blocks, whose sums its figures were measured with.
+    /// <see cref="ChooseKc(int)"/>'s blocks, whose sums its figures were measured with.
     /// </summary>
     internal static int InferenceKc(in PatchSource patches, int k)
     {

@@ -7,6 +7,8 @@ namespace Fovea.Kernels;
 /// </summary>
 public static class SgemmReference
 {
+    /// <summary>C = (accumulate ? C : 0) + op(A)·op(B), then + bias and ReLU when asked, summed in double: the reference
+    /// the optimised SGEMM must match within rounding.</summary>
     public static void Multiply(
         int m, int n, int k,
         ReadOnlySpan<float> a, int lda, bool transA,   // op(A) [m, k]; A is [m, lda] or, transposed, [k, lda]

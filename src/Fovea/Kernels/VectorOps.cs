@@ -8,7 +8,7 @@ namespace Fovea.Kernels;
 /// <summary>
 /// The vector operations the kernels are written in, as static members so that a kernel written once (generic over
 /// <c>TOps</c>) is specialised by the JIT for each width with no virtual calls, as System.Numerics.Tensors'
-/// operators are (<see cref="ISimdVector{TSelf,T}"/> would do this but is not public in .NET 10).
+/// operators are (<c>ISimdVector&lt;TSelf, T&gt;</c> would do this but is not public in .NET 10).
 /// Every implementation computes the same IEEE operations lane by lane (multiply-add fused wherever the CPU has FMA,
 /// on the scalar path too), so a vector lane and a scalar tail element give the same bits. <see cref="CpuPath"/>
 /// says which width this CPU runs.

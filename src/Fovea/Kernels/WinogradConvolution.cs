@@ -83,7 +83,9 @@ public sealed class WinogradConvolution
         _gemms = new GemmWork(this);
     }
 
+    /// <summary>Input, kernel, strides and padding of one image.</summary>
     public ConvGeometry Geometry => _g;
+    /// <summary>Output channels.</summary>
     public int Filters { get; }
     /// <summary>2×2 output tiles per chunk of the batch.</summary>
     public int ChunkTiles { get; }

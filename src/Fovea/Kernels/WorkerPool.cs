@@ -37,6 +37,7 @@ public sealed class WorkerPool : IDisposable
     private Exception? _error;
     private volatile bool _disposed;
 
+    /// <summary>A pool that runs work on <paramref name="threads"/> threads: the caller's and threads − 1 helpers.</summary>
     public WorkerPool(int threads)
     {
         if (threads < 1) throw new ArgumentOutOfRangeException(nameof(threads), $"threads must be at least 1; got {threads}");
@@ -57,6 +58,7 @@ public sealed class WorkerPool : IDisposable
         _done.Wait(1);
     }
 
+    /// <summary>Threads that run a piece of work, the caller's included.</summary>
     public int Threads { get; }
 
     /// <summary>The pool sized by <see cref="Engine.Threads"/>; rebuilt when that setting changes.</summary>
@@ -201,6 +203,7 @@ public sealed class WorkerPool : IDisposable
         }
     }
 
+    /// <inheritdoc/>
     public void Dispose()
     {
         // Under the run lock: a run in progress keeps its helpers until its parts are done (before, a pool

@@ -9,13 +9,17 @@ public sealed class Add(string? name = null) : Layer(name, null), ILayerFactory
     /// <summary>The class name saved models record for this layer.</summary>
     public static string ClassName => "Add";
 
+    /// <inheritdoc/>
     public override string TypeName => ClassName;
+    /// <inheritdoc/>
     public override string NameStem => "add";
     internal override bool IndependentSamplesInTraining => true;
+    /// <inheritdoc/>
     public override int? InputCount => null;
     internal override bool BackwardNeedsInputs => false;
     internal override bool BackwardNeedsOutput => false;
 
+    /// <inheritdoc/>
     public override Shape ComputeOutputShape(IReadOnlyList<Shape> inputShapes)
     {
         CheckInputCount(inputShapes.Count);
@@ -24,6 +28,7 @@ public sealed class Add(string? name = null) : Layer(name, null), ILayerFactory
         return inputShapes[0];
     }
 
+    /// <inheritdoc/>
     public override void Forward(float[] output, IReadOnlyList<float[]> inputs, in StepContext step)
     {
         int n = step.Batch * (int)OutputShape.Size;
@@ -44,5 +49,6 @@ public sealed class Add(string? name = null) : Layer(name, null), ILayerFactory
     public static Layer FromConfig(ConfigReader config, string? name, Shape? inputShape) =>
         new Add(name);
 
+    /// <inheritdoc/>
     public override JsonObject GetConfig() => BaseConfig();
 }

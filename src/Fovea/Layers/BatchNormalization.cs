@@ -21,6 +21,14 @@ public sealed class BatchNormalization : UnaryLayer, ILayerFactory
     private float[] _invStd = [];
     private float[] _variance = [];
 
+    /// <summary>A batch normalisation layer with Keras's defaults; <paramref name="center"/> and <paramref name="scale"/> add the
+    /// learnt β and γ.</summary>
+    /// <param name="momentum">Weight of the old moving statistics at each training step, in [0, 1) (PyTorch's momentum is 1 − this).</param>
+    /// <param name="epsilon">Added to the variance before the square root, for stability; positive.</param>
+    /// <param name="center">Whether to learn an offset β.</param>
+    /// <param name="scale">Whether to learn a factor γ; without it γ is 1.</param>
+    /// <param name="name">The layer's name, or null for an automatic one.</param>
+    /// <param name="inputShape">The per-sample input shape, when this is a Sequential's first layer.</param>
     public BatchNormalization(float momentum = 0.99f, float epsilon = 1e-3f, bool center = true, bool scale = true,
         string? name = null, Shape? inputShape = null) : base(name, inputShape)
     {
@@ -32,25 +40,33 @@ public sealed class BatchNormalization : UnaryLayer, ILayerFactory
         Scale = scale;
     }
 
+    /// <summary>Weight of the old moving statistics at each training step.</summary>
     public float Momentum { get; }
+    /// <summary>Added to the variance before the square root.</summary>
     public float Epsilon { get; }
+    /// <summary>Whether the layer learns an offset β.</summary>
     public bool Center { get; }
+    /// <summary>Whether the layer learns a factor γ.</summary>
     public bool Scale { get; }
     /// <summary>The class name saved models record for this layer.</summary>
     public static string ClassName => "BatchNormalization";
 
+    /// <inheritdoc/>
     public override string TypeName => ClassName;
+    /// <inheritdoc/>
     public override string NameStem => "batch_normalization";
     internal override bool BackwardNeedsOutput => false;
 
     private int Channels => InputShape[^1];
 
+    /// <inheritdoc/>
     public override Shape ComputeOutputShape(Shape inputShape)
     {
         if (inputShape.Rank < 1) throw new ArgumentException($"BatchNormalization needs a channel axis; got {inputShape}");
         return inputShape;
     }
 
+    /// <inheritdoc/>
     protected override void BuildWeights(Shape inputShape, Rng rng)
     {
         int c = inputShape[^1];
@@ -75,6 +91,7 @@ public sealed class BatchNormalization : UnaryLayer, ILayerFactory
         yield return ("moving_variance", c);
     }
 
+    /// <inheritdoc/>
     public override void Forward(float[] output, float[] input, in StepContext step)
     {
         int c = Channels, rows = step.Batch * (int)(InputShape.Size / c);
@@ -127,6 +144,7 @@ public sealed class BatchNormalization : UnaryLayer, ILayerFactory
     public static Layer FromConfig(ConfigReader config, string? name, Shape? inputShape) =>
         new BatchNormalization(config.Float("momentum"), config.Float("epsilon"), config.Bool("center"), config.Bool("scale"), name, inputShape);
 
+    /// <inheritdoc/>
     public override JsonObject GetConfig()
     {
         var config = BaseConfig();

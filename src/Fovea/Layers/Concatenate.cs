@@ -11,13 +11,17 @@ public sealed class Concatenate(string? name = null) : Layer(name, null), ILayer
     /// <summary>The class name saved models record for this layer.</summary>
     public static string ClassName => "Concatenate";
 
+    /// <inheritdoc/>
     public override string TypeName => ClassName;
+    /// <inheritdoc/>
     public override string NameStem => "concatenate";
     internal override bool IndependentSamplesInTraining => true;
+    /// <inheritdoc/>
     public override int? InputCount => null;
     internal override bool BackwardNeedsInputs => false;
     internal override bool BackwardNeedsOutput => false;
 
+    /// <inheritdoc/>
     public override Shape ComputeOutputShape(IReadOnlyList<Shape> inputShapes)
     {
         CheckInputCount(inputShapes.Count);
@@ -34,6 +38,7 @@ public sealed class Concatenate(string? name = null) : Layer(name, null), ILayer
         return new Shape(dims);
     }
 
+    /// <inheritdoc/>
     public override void Forward(float[] output, IReadOnlyList<float[]> inputs, in StepContext step)
     {
         int rows = step.Batch * (int)(OutputShape.Size / OutputShape[^1]), width = OutputShape[^1], at = 0;
@@ -45,6 +50,7 @@ public sealed class Concatenate(string? name = null) : Layer(name, null), ILayer
         }
     }
 
+    /// <inheritdoc/>
     public override void Backward(IReadOnlyList<float[]?> inputGrads, float[] outputGrad, IReadOnlyList<float[]> inputs, float[] output, in StepContext step)
     {
         int rows = step.Batch * (int)(OutputShape.Size / OutputShape[^1]), width = OutputShape[^1], at = 0;
@@ -61,5 +67,6 @@ public sealed class Concatenate(string? name = null) : Layer(name, null), ILayer
     public static Layer FromConfig(ConfigReader config, string? name, Shape? inputShape) =>
         new Concatenate(name);
 
+    /// <inheritdoc/>
     public override JsonObject GetConfig() => BaseConfig();
 }

@@ -12,14 +12,17 @@ public readonly struct ConfigReader(JsonObject config, string source, string typ
     private InvalidDataFileException Bad(string key, string what) =>
         new($"{source}: layer {type}: '{key}' must be {what}; got {(config[key] is { } got ? SafeTensorsText.Escape(got.ToJsonString(), 64) : "nothing")}");
 
+    /// <summary>The integer at <paramref name="key"/>, which must lie in [<paramref name="min"/>, <paramref name="max"/>].</summary>
     public int Int(string key, int min, int max)
     {
         if (config[key] is JsonValue v && v.TryGetValue(out int i) && i >= min && i <= max) return i;
         throw Bad(key, $"an integer in [{min}, {max}]");
     }
 
+    /// <summary>Whether the configuration has a value at <paramref name="key"/>, for keys older files lack.</summary>
     public bool Has(string key) => config[key] is not null;
 
+    /// <summary>The finite number at <paramref name="key"/>.</summary>
     public float Float(string key)
     {
         // A parsed file holds doubles; a configuration fresh from GetConfig (a replica's copy) holds the floats themselves.
@@ -28,12 +31,14 @@ public readonly struct ConfigReader(JsonObject config, string source, string typ
         throw Bad(key, "a finite number");
     }
 
+    /// <summary>The boolean at <paramref name="key"/>.</summary>
     public bool Bool(string key)
     {
         if (config[key] is JsonValue v && v.TryGetValue(out bool b)) return b;
         throw Bad(key, "true or false");
     }
 
+    /// <summary>The pair of integers at <paramref name="key"/> (a kernel size, strides), each in [<paramref name="min"/>, <paramref name="max"/>].</summary>
     public (int, int) Pair(string key, int min, int max)
     {
         if (config[key] is JsonArray { Count: 2 } a && a[0] is JsonValue x && x.TryGetValue(out int h) && a[1] is JsonValue y && y.TryGetValue(out int w)
@@ -42,6 +47,7 @@ public readonly struct ConfigReader(JsonObject config, string source, string typ
         throw Bad(key, $"two integers in [{min}, {max}]");
     }
 
+    /// <summary>The enum value named at <paramref name="key"/>, case-insensitively (<c>"same"</c>, <c>"relu"</c>); numbers are refused.</summary>
     public T Enum<T>(string key) where T : struct, System.Enum
     {
         if (AsString(config[key]) is { } s && System.Enum.TryParse<T>(s, ignoreCase: true, out var e) && System.Enum.IsDefined(e)
@@ -50,6 +56,7 @@ public readonly struct ConfigReader(JsonObject config, string source, string typ
         throw Bad(key, $"one of {string.Join(", ", System.Enum.GetNames<T>().Select(n => n.ToLowerInvariant()))}");
     }
 
+    /// <summary>The name at <paramref name="key"/>, or null when absent: 1 to 128 letters, digits, '_', '-' or '.'.</summary>
     public string? OptionalString(string key)
     {
         if (config[key] is null) return null;
@@ -58,6 +65,7 @@ public readonly struct ConfigReader(JsonObject config, string source, string typ
         throw Bad(key, "a name of 1 to 128 letters, digits, '_', '-' or '.'");
     }
 
+    /// <summary>The shape at <paramref name="key"/> (a declared input shape), or null when absent: 1 to 4 positive dimensions of bounded size.</summary>
     public Shape? OptionalShape(string key)
     {
         if (config[key] is null) return null;

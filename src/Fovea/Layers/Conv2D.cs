@@ -17,6 +17,8 @@ public sealed class Conv2D : UnaryLayer, ILayerFactory
     private Convolution _conv = null!;
     private readonly BiasBackward _biasBackward = new();
 
+    /// <summary>A convolution with <paramref name="filters"/> output channels and a <paramref name="kernelSize"/> window,
+    /// as Keras's <c>Conv2D(filters, kernel_size, strides, padding, activation, use_bias)</c>; strides default to (1, 1).</summary>
     public Conv2D(int filters, (int Height, int Width) kernelSize, Activation activation = Activation.Linear,
         Padding padding = Padding.Valid, string? name = null, Shape? inputShape = null,
         (int Height, int Width)? strides = null, bool useBias = true)
@@ -43,22 +45,31 @@ public sealed class Conv2D : UnaryLayer, ILayerFactory
         Padding padding = Padding.Valid, string? name = null, Shape? inputShape = null, int strides = 1, bool useBias = true)
         : this(filters, (kernelSize, kernelSize), activation, padding, name, inputShape, (strides, strides), useBias) { }
 
+    /// <summary>Number of output channels.</summary>
     public int Filters { get; }
+    /// <summary>Height and width of the convolution window.</summary>
     public (int Height, int Width) KernelSize { get; }
+    /// <summary>The activation applied to the output.</summary>
     public Activation Activation { get; }
+    /// <summary>Whether the input is zero-padded (<see cref="Padding.Same"/>) or not.</summary>
     public Padding Padding { get; }
+    /// <summary>Vertical and horizontal step of the window.</summary>
     public (int Height, int Width) Strides { get; }
+    /// <summary>Whether a bias is added per output channel (off before a BatchNormalization, which has its own β).</summary>
     public bool UseBias { get; }
     /// <summary>The class name saved models record for this layer.</summary>
     public static string ClassName => "Conv2D";
 
+    /// <inheritdoc/>
     public override string TypeName => ClassName;
+    /// <inheritdoc/>
     public override string NameStem => "conv2d";
     internal override bool IndependentSamplesInTraining => true;
 
     // Backward unfolds the input again for the kernel gradient, and reads the output only for the ReLU mask.
     internal override bool BackwardNeedsOutput => Activation == Activation.Relu;
 
+    /// <inheritdoc/>
     public override Shape ComputeOutputShape(Shape inputShape)
     {
         if (inputShape.Rank != 3)
@@ -78,6 +89,7 @@ public sealed class Conv2D : UnaryLayer, ILayerFactory
         return Padding == Padding.Same ? ConvGeometry.Same(h, w, s[2], kh, kw, sh, sw) : new ConvGeometry(h, w, s[2], kh, kw, sh, sw, 0, 0, 0, 0);
     }
 
+    /// <inheritdoc/>
     protected override void BuildWeights(Shape inputShape, Rng rng)
     {
         _g = Geometry(inputShape);
@@ -103,6 +115,7 @@ public sealed class Conv2D : UnaryLayer, ILayerFactory
     internal (ReadOnlyMemory<float> Kernel, ReadOnlyMemory<float> Bias) WeightValues() =>
         (Values(_kernel), UseBias ? Values(_bias) : ReadOnlyMemory<float>.Empty);
 
+    /// <inheritdoc/>
     public override void Forward(float[] output, float[] input, in StepContext step)
     {
         CheckCapacity(step.Batch);
@@ -112,6 +125,7 @@ public sealed class Conv2D : UnaryLayer, ILayerFactory
             kernelUnchanged: false, training: step.Training, allowWinograd: step.AllowsWinograd);
     }
 
+    /// <inheritdoc/>
     public override void Backward(float[]? inputGrad, float[] outputGrad, float[] input, float[] output, in StepContext step)
     {
         int batch = step.Batch;
@@ -136,6 +150,7 @@ public sealed class Conv2D : UnaryLayer, ILayerFactory
             config.Enum<Activation>("activation"), config.Enum<Padding>("padding"), name, inputShape,
             config.Has("strides") ? config.Pair("strides", 1, 64) : (1, 1), !config.Has("use_bias") || config.Bool("use_bias"));
 
+    /// <inheritdoc/>
     public override JsonObject GetConfig()
     {
         var c = BaseConfig();

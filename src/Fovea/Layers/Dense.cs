@@ -14,6 +14,8 @@ public sealed class Dense : UnaryLayer, ILayerFactory
     private float[] _logits = [];
     private readonly BiasBackward _biasBackward = new();
 
+    /// <summary>A fully connected layer with <paramref name="units"/> outputs, as Keras's <c>Dense(units, activation, use_bias)</c>
+    /// (PyTorch's <c>nn.Linear</c>).</summary>
     public Dense(int units, Activation activation = Activation.Linear, string? name = null, Shape? inputShape = null, bool useBias = true)
         : base(name, inputShape)
     {
@@ -24,13 +26,18 @@ public sealed class Dense : UnaryLayer, ILayerFactory
         Activation = activation;
     }
 
+    /// <summary>Number of outputs.</summary>
     public int Units { get; }
+    /// <summary>The activation applied to the output.</summary>
     public Activation Activation { get; }
+    /// <summary>Whether a bias is added to each output.</summary>
     public bool UseBias { get; }
     /// <summary>The class name saved models record for this layer.</summary>
     public static string ClassName => "Dense";
 
+    /// <inheritdoc/>
     public override string TypeName => ClassName;
+    /// <inheritdoc/>
     public override string NameStem => "dense";
     internal override bool IndependentSamplesInTraining => true;
 
@@ -43,6 +50,7 @@ public sealed class Dense : UnaryLayer, ILayerFactory
 
     internal override bool BackwardNeedsOutput => Activation != Activation.Linear;
 
+    /// <inheritdoc/>
     public override Shape ComputeOutputShape(Shape inputShape)
     {
         if (inputShape.Rank != 1)
@@ -50,6 +58,7 @@ public sealed class Dense : UnaryLayer, ILayerFactory
         return new Shape(Units);
     }
 
+    /// <inheritdoc/>
     protected override void BuildWeights(Shape inputShape, Rng rng)
     {
         _kernel = AddWeight("kernel", new Shape(inputShape[0], Units));
@@ -60,11 +69,13 @@ public sealed class Dense : UnaryLayer, ILayerFactory
     internal override IEnumerable<(string Name, Shape Shape)> WeightShapes(Shape inputShape) =>
         UseBias ? [("kernel", new Shape(inputShape[0], Units)), ("bias", new Shape(Units))] : [("kernel", new Shape(inputShape[0], Units))];
 
+    /// <inheritdoc/>
     protected override void AllocateScratch(int batchCapacity)
     {
         if (Activation == Activation.Softmax) _logits = new float[batchCapacity * Units];
     }
 
+    /// <inheritdoc/>
     public override void Forward(float[] output, float[] input, in StepContext step)
     {
         int batch = step.Batch;
@@ -78,6 +89,7 @@ public sealed class Dense : UnaryLayer, ILayerFactory
         if (softmax) ActivationKernels.Softmax(y, _logits.AsSpan(0, batch * n), batch, n);
     }
 
+    /// <inheritdoc/>
     public override void Backward(float[]? inputGrad, float[] outputGrad, float[] input, float[] output, in StepContext step)
     {
         int batch = step.Batch;
@@ -103,6 +115,7 @@ public sealed class Dense : UnaryLayer, ILayerFactory
         new Dense(config.Int("units", 1, 1 << 20), config.Enum<Activation>("activation"), name, inputShape,
             !config.Has("use_bias") || config.Bool("use_bias"));
 
+    /// <inheritdoc/>
     public override JsonObject GetConfig()
     {
         var c = BaseConfig();

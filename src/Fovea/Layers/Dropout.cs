@@ -11,27 +11,35 @@ public sealed class Dropout : UnaryLayer, ILayerFactory
 {
     private float[] _mask = [];
 
+    /// <summary>Dropout that zeroes each value with probability <paramref name="rate"/> in training and scales the rest by
+    /// 1/(1 − rate), Keras's <c>Dropout(rate)</c>; identity at inference.</summary>
     public Dropout(float rate, string? name = null, Shape? inputShape = null) : base(name, inputShape)
     {
         if (!(rate >= 0 && rate < 1)) throw new ArgumentOutOfRangeException(nameof(rate), $"rate must be in [0, 1); got {rate}");
         Rate = rate;
     }
 
+    /// <summary>Probability that a value is dropped in training, in [0, 1).</summary>
     public float Rate { get; }
     /// <summary>The class name saved models record for this layer.</summary>
     public static string ClassName => "Dropout";
 
+    /// <inheritdoc/>
     public override string TypeName => ClassName;
+    /// <inheritdoc/>
     public override string NameStem => "dropout";
     // Masks are drawn in one sequence over the whole batch.
     internal override bool IndependentSamplesInTraining => Rate == 0;
     internal override bool BackwardNeedsInputs => false;
     internal override bool BackwardNeedsOutput => false;
 
+    /// <inheritdoc/>
     public override Shape ComputeOutputShape(Shape inputShape) => inputShape;
 
+    /// <inheritdoc/>
     protected override void AllocateScratch(int batchCapacity) => _mask = new float[batchCapacity * OutputShape.Size];
 
+    /// <inheritdoc/>
     public override void Forward(float[] output, float[] input, in StepContext step)
     {
         int batch = step.Batch;
@@ -52,6 +60,7 @@ public sealed class Dropout : UnaryLayer, ILayerFactory
         }
     }
 
+    /// <inheritdoc/>
     public override void Backward(float[]? inputGrad, float[] outputGrad, float[] input, float[] output, in StepContext step)
     {
         if (inputGrad is null) return;
@@ -63,6 +72,7 @@ public sealed class Dropout : UnaryLayer, ILayerFactory
     public static Layer FromConfig(ConfigReader config, string? name, Shape? inputShape) =>
         new Dropout(config.Float("rate"), name, inputShape);
 
+    /// <inheritdoc/>
     public override JsonObject GetConfig()
     {
         var c = BaseConfig();

@@ -11,19 +11,24 @@ public sealed class Gelu(string? name = null, Shape? inputShape = null) : UnaryL
     /// <summary>The class name saved models record for this layer.</summary>
     public static string ClassName => "GELU";
 
+    /// <inheritdoc/>
     public override string TypeName => ClassName;
+    /// <inheritdoc/>
     public override string NameStem => "gelu";
     internal override bool IndependentSamplesInTraining => true;
     internal override bool BackwardNeedsOutput => false;
 
+    /// <inheritdoc/>
     public override Shape ComputeOutputShape(Shape inputShape) => inputShape;
 
+    /// <inheritdoc/>
     public override void Forward(float[] output, float[] input, in StepContext step)
     {
         int n = step.Batch * (int)OutputShape.Size;
         Kernels.Gelu.Forward(output.AsSpan(0, n), input.AsSpan(0, n));
     }
 
+    /// <inheritdoc/>
     public override void Backward(float[]? inputGrad, float[] outputGrad, float[] input, float[] output, in StepContext step)
     {
         if (inputGrad is null) return;
@@ -35,5 +40,6 @@ public sealed class Gelu(string? name = null, Shape? inputShape = null) : UnaryL
     public static Layer FromConfig(ConfigReader config, string? name, Shape? inputShape) =>
         new Gelu(name, inputShape);
 
+    /// <inheritdoc/>
     public override JsonObject GetConfig() => BaseConfig();
 }

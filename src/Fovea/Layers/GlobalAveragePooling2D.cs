@@ -9,12 +9,15 @@ public sealed class GlobalAveragePooling2D(string? name = null, Shape? inputShap
     /// <summary>The class name saved models record for this layer.</summary>
     public static string ClassName => "GlobalAveragePooling2D";
 
+    /// <inheritdoc/>
     public override string TypeName => ClassName;
+    /// <inheritdoc/>
     public override string NameStem => "global_average_pooling2d";
     internal override bool IndependentSamplesInTraining => true;
     internal override bool BackwardNeedsInputs => false;
     internal override bool BackwardNeedsOutput => false;
 
+    /// <inheritdoc/>
     public override Shape ComputeOutputShape(Shape inputShape)
     {
         if (inputShape.Rank != 3)
@@ -22,6 +25,7 @@ public sealed class GlobalAveragePooling2D(string? name = null, Shape? inputShap
         return new Shape(inputShape[2]);
     }
 
+    /// <inheritdoc/>
     public override void Forward(float[] output, float[] input, in StepContext step)
     {
         int pixels = InputShape[0] * InputShape[1], c = InputShape[2];
@@ -51,5 +55,6 @@ public sealed class GlobalAveragePooling2D(string? name = null, Shape? inputShap
     public static Layer FromConfig(ConfigReader config, string? name, Shape? inputShape) =>
         new GlobalAveragePooling2D(name, inputShape);
 
+    /// <inheritdoc/>
     public override JsonObject GetConfig() => BaseConfig();
 }

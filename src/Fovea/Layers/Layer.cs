@@ -3,7 +3,7 @@ using System.Text.Json.Nodes;
 namespace Fovea.Layers;
 
 /// <summary>
-/// A layer in the Keras lifecycle: the constructor checks and stores the configuration; <see cref="Build"/> creates
+/// A layer in the Keras lifecycle: the constructor checks and stores the configuration; <see cref="Build(IReadOnlyList{Shape}, Rng)"/> creates
 /// the weights once the input shapes are known; <see cref="ComputeOutputShape(IReadOnlyList{Shape})"/> is pure.
 /// Forward and backward work on whole batches in NHWC order (outputs, then inputs, then sizes). Buffers are
 /// float arrays of at least batch × sample size, owned by the model and reused every step; backward adds into
@@ -16,6 +16,7 @@ public abstract class Layer
     private readonly List<Parameter> _weights = [];
     private int _capacity;
 
+    /// <summary>Stores the layer's name and, for a Sequential's first layer, its declared per-sample input shape.</summary>
     protected Layer(string? name, Shape? inputShape)
     {
         Name = name;
@@ -37,16 +38,21 @@ public abstract class Layer
     /// <summary>How many inputs the layer takes; null for "two or more" (Add, Concatenate).</summary>
     public virtual int? InputCount => 1;
 
+    /// <summary>Whether the weights exist, i.e. the layer has been built for its input shapes.</summary>
     public bool IsBuilt { get; private set; }
+    /// <summary>The per-sample shapes of the inputs the layer was built for; empty before it is built.</summary>
     public IReadOnlyList<Shape> InputShapes { get; private set; } = [];
 
     /// <summary>The (first) input's per-sample shape.</summary>
     public Shape InputShape => InputShapes.Count > 0 ? InputShapes[0] : default;
+    /// <summary>The per-sample output shape; set when the layer is built.</summary>
     public Shape OutputShape { get; private set; }
 
     /// <summary>All weights, trainable and not, in creation order (Keras's <c>weights</c>).</summary>
     public IReadOnlyList<Parameter> Weights => _weights;
+    /// <summary>The weights the optimiser updates (Keras's <c>trainable_weights</c>).</summary>
     public IEnumerable<Parameter> TrainableWeights => _weights.Where(w => w.Trainable);
+    /// <summary>The weights the optimiser never touches, such as moving statistics (Keras's <c>non_trainable_weights</c>).</summary>
     public IEnumerable<Parameter> NonTrainableWeights => _weights.Where(w => !w.Trainable);
 
     /// <summary>The trainable weights (kept for code written against the first API).</summary>
@@ -54,6 +60,7 @@ public abstract class Layer
 
     /// <summary>Number of weights, trainable and not, as Keras's summary counts them.</summary>
     public long ParameterCount => _weights.Sum(p => (long)p.Length);
+    /// <summary>Number of trainable weights, as Keras's summary counts them.</summary>
     public long TrainableParameterCount => _weights.Where(p => p.Trainable).Sum(p => (long)p.Length);
 
     /// <summary>
@@ -94,10 +101,11 @@ public abstract class Layer
             throw new ArgumentException($"{TypeName} '{Name ?? NameStem}' takes {(InputCount is { } k ? k.ToString(System.Globalization.CultureInfo.InvariantCulture) : "two or more")} input{(InputCount == 1 ? "" : "s")}; got {count}");
     }
 
+    /// <summary>Creates the layer's weights with <see cref="AddWeight"/> once the input shapes are known, drawing initial values from <paramref name="rng"/>.</summary>
     protected virtual void BuildWeights(IReadOnlyList<Shape> inputShapes, Rng rng) { }
 
     /// <summary>
-    /// The name, shape and trainability of each weight <see cref="Build"/> creates for <paramref name="inputShapes"/>,
+    /// The name, shape and trainability of each weight <see cref="Build(IReadOnlyList{Shape}, Rng)"/> creates for <paramref name="inputShapes"/>,
     /// in order, without creating them: a model file is checked against them before anything is allocated. Pure,
     /// like <see cref="ComputeOutputShape(IReadOnlyList{Shape})"/>, and only meaningful for input shapes it accepts.
     /// </summary>
@@ -109,6 +117,7 @@ public abstract class Layer
     /// </summary>
     internal virtual long ScratchPerSample(IReadOnlyList<Shape> inputShapes) => 0;
 
+    /// <summary>Creates a weight of this layer, from <see cref="BuildWeights(IReadOnlyList{Shape}, Rng)"/>; non-trainable weights get no gradient.</summary>
     protected Parameter AddWeight(string name, Shape shape, bool trainable = true)
     {
         var p = new Parameter(this, name, shape, trainable);
@@ -125,8 +134,10 @@ public abstract class Layer
         AllocateScratch(batchCapacity);
     }
 
+    /// <summary>Allocates per-batch scratch (masks, argmax, im2col) for up to <paramref name="batchCapacity"/> samples.</summary>
     protected virtual void AllocateScratch(int batchCapacity) { }
 
+    /// <summary>Throws if <paramref name="batch"/> exceeds the capacity the layer was planned for.</summary>
     protected void CheckCapacity(int batch)
     {
         if (batch > _capacity) throw new InvalidOperationException($"layer '{Name}' was planned for batches of {_capacity}; got {batch}");
@@ -154,6 +165,7 @@ public abstract class Layer
     /// <summary>The configuration that rebuilds this layer (Keras's <c>get_config</c>), without weights.</summary>
     public abstract JsonObject GetConfig();
 
+    /// <summary>The configuration every layer shares (name, declared input shape), to extend in <see cref="GetConfig"/>.</summary>
     protected JsonObject BaseConfig()
     {
         var config = new JsonObject { ["name"] = Name };
@@ -175,5 +187,6 @@ public abstract class Layer
 
     private bool _called;
 
+    /// <inheritdoc/>
     public override string ToString() => $"{Name ?? NameStem} ({TypeName})";
 }

@@ -12,6 +12,7 @@ public sealed class MaxPool2D : UnaryLayer, ILayerFactory
     private int[] _argmax = [];
     private MaxPoolPass _pass = null!;
 
+    /// <summary>Max pooling over <paramref name="poolSize"/> windows, as Keras's <c>MaxPooling2D(pool_size, strides)</c>; strides default to the pool size.</summary>
     public MaxPool2D((int Height, int Width) poolSize, (int Height, int Width)? strides = null, string? name = null, Shape? inputShape = null)
         : base(name, inputShape)
     {
@@ -24,14 +25,19 @@ public sealed class MaxPool2D : UnaryLayer, ILayerFactory
         Strides = s;
     }
 
+    /// <summary>Max pooling over square <paramref name="poolSize"/> windows with the same stride (Keras's <c>MaxPooling2D(2)</c>).</summary>
     public MaxPool2D(int poolSize = 2, string? name = null) : this((poolSize, poolSize), null, name) { }
 
+    /// <summary>Height and width of the pooling window.</summary>
     public (int Height, int Width) PoolSize { get; }
+    /// <summary>Vertical and horizontal step of the window.</summary>
     public (int Height, int Width) Strides { get; }
     /// <summary>The class name saved models record for this layer.</summary>
     public static string ClassName => "MaxPooling2D";
 
+    /// <inheritdoc/>
     public override string TypeName => ClassName;
+    /// <inheritdoc/>
     public override string NameStem => "max_pooling2d";
     internal override bool IndependentSamplesInTraining => true;
 
@@ -39,6 +45,7 @@ public sealed class MaxPool2D : UnaryLayer, ILayerFactory
     internal override bool BackwardNeedsInputs => false;
     internal override bool BackwardNeedsOutput => false;
 
+    /// <inheritdoc/>
     public override Shape ComputeOutputShape(Shape inputShape)
     {
         if (inputShape.Rank != 3)
@@ -50,13 +57,16 @@ public sealed class MaxPool2D : UnaryLayer, ILayerFactory
         return new Shape(oh, ow, inputShape[2]);
     }
 
+    /// <inheritdoc/>
     protected override void BuildWeights(Shape inputShape, Rng rng) => _pass = Pass();
 
     /// <summary>A pooling pass over this layer's geometry (the execution plan's fused steps take their own).</summary>
     internal MaxPoolPass Pass() => new(InputShape[0], InputShape[1], InputShape[2], PoolSize, Strides);
 
+    /// <inheritdoc/>
     protected override void AllocateScratch(int batchCapacity) => _argmax = new int[batchCapacity * (int)OutputShape.Size];
 
+    /// <inheritdoc/>
     public override void Forward(float[] output, float[] input, in StepContext step)
     {
         CheckCapacity(step.Batch);
@@ -64,6 +74,7 @@ public sealed class MaxPool2D : UnaryLayer, ILayerFactory
         else _pass.Infer(output, 0, input, step.Batch);
     }
 
+    /// <inheritdoc/>
     public override void Backward(float[]? inputGrad, float[] outputGrad, float[] input, float[] output, in StepContext step)
     {
         CheckCapacity(step.Batch);
@@ -74,6 +85,7 @@ public sealed class MaxPool2D : UnaryLayer, ILayerFactory
     public static Layer FromConfig(ConfigReader config, string? name, Shape? inputShape) =>
         new MaxPool2D(config.Pair("pool_size", 1, 64), config.Pair("strides", 1, 64), name, inputShape);
 
+    /// <inheritdoc/>
     public override JsonObject GetConfig()
     {
         var c = BaseConfig();

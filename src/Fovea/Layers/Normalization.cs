@@ -17,6 +17,7 @@ public sealed class Normalization : UnaryLayer, ILayerFactory
     private float[] _scale = [];
     private float[] _shift = [];
 
+    /// <summary>Normalisation with a fixed per-channel <paramref name="mean"/> and <paramref name="variance"/> (one value per channel, variances positive).</summary>
     public Normalization(float[] mean, float[] variance, string? name = null, Shape? inputShape = null) : base(name, inputShape)
     {
         ArgumentNullException.ThrowIfNull(mean);
@@ -32,6 +33,7 @@ public sealed class Normalization : UnaryLayer, ILayerFactory
     /// <summary>For a model file: the statistics come with the weights.</summary>
     internal Normalization(int channels, string? name, Shape? inputShape) : this(new float[channels], Enumerable.Repeat(1f, channels).ToArray(), name, inputShape) { }
 
+    /// <summary>Number of channels the statistics cover.</summary>
     public int Channels => _mean.Length;
 
     /// <summary>Replaces the statistics, e.g. with those of the training set (Keras's <c>adapt</c>).</summary>
@@ -52,12 +54,15 @@ public sealed class Normalization : UnaryLayer, ILayerFactory
     /// <summary>The class name saved models record for this layer.</summary>
     public static string ClassName => "Normalization";
 
+    /// <inheritdoc/>
     public override string TypeName => ClassName;
+    /// <inheritdoc/>
     public override string NameStem => "normalization";
     internal override bool IndependentSamplesInTraining => true;
     internal override bool BackwardNeedsInputs => false;
     internal override bool BackwardNeedsOutput => false;
 
+    /// <inheritdoc/>
     public override Shape ComputeOutputShape(Shape inputShape)
     {
         if (inputShape.Rank < 1 || inputShape[^1] != Channels)
@@ -65,6 +70,7 @@ public sealed class Normalization : UnaryLayer, ILayerFactory
         return inputShape;
     }
 
+    /// <inheritdoc/>
     protected override void BuildWeights(Shape inputShape, Rng rng)
     {
         _meanWeight = AddWeight("mean", new Shape(Channels), trainable: false);
@@ -88,6 +94,7 @@ public sealed class Normalization : UnaryLayer, ILayerFactory
         }
     }
 
+    /// <inheritdoc/>
     public override void Forward(float[] output, float[] input, in StepContext step)
     {
         int c = Channels, total = step.Batch * (int)OutputShape.Size;
@@ -110,6 +117,7 @@ public sealed class Normalization : UnaryLayer, ILayerFactory
         }
     }
 
+    /// <inheritdoc/>
     public override void Backward(float[]? inputGrad, float[] outputGrad, float[] input, float[] output, in StepContext step)
     {
         if (inputGrad is null) return;
@@ -125,6 +133,7 @@ public sealed class Normalization : UnaryLayer, ILayerFactory
     public static Layer FromConfig(ConfigReader config, string? name, Shape? inputShape) =>
         new Normalization(config.Int("channels", 1, 65536), name, inputShape);
 
+    /// <inheritdoc/>
     public override JsonObject GetConfig()
     {
         var c = BaseConfig();

@@ -31,7 +31,9 @@ public sealed class Parameter
     /// <summary><c>layer/name</c>, e.g. <c>conv2d/kernel</c>: the weight's name in model files.</summary>
     public string Path => $"{Layer.Name}/{Name}";
 
+    /// <summary>The weight's shape, e.g. [kh, kw, cin, filters] for a convolution's kernel.</summary>
     public Shape Shape { get; }
+    /// <summary>Number of values in the weight.</summary>
     public int Length { get; }
 
     /// <summary>False for state such as moving statistics: the optimiser never touches it (Keras's <c>trainable=False</c>).</summary>
@@ -100,5 +102,6 @@ public sealed class Parameter
         MarkChanged();
     }
 
+    /// <inheritdoc/>
     public override string ToString() => $"{Path} {Shape}";
 }

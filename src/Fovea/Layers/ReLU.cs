@@ -9,14 +9,18 @@ public sealed class ReLU(string? name = null, Shape? inputShape = null) : UnaryL
     /// <summary>The class name saved models record for this layer.</summary>
     public static string ClassName => "ReLU";
 
+    /// <inheritdoc/>
     public override string TypeName => ClassName;
+    /// <inheritdoc/>
     public override string NameStem => "re_lu";
     internal override bool IndependentSamplesInTraining => true;
 
     internal override bool BackwardNeedsInputs => false;
 
+    /// <inheritdoc/>
     public override Shape ComputeOutputShape(Shape inputShape) => inputShape;
 
+    /// <inheritdoc/>
     public override void Forward(float[] output, float[] input, in StepContext step)
     {
         int n = step.Batch * (int)OutputShape.Size;
@@ -24,6 +28,7 @@ public sealed class ReLU(string? name = null, Shape? inputShape = null) : UnaryL
         ActivationKernels.Relu(output.AsSpan(0, n));
     }
 
+    /// <inheritdoc/>
     public override void Backward(float[]? inputGrad, float[] outputGrad, float[] input, float[] output, in StepContext step)
     {
         if (inputGrad is null) return;
@@ -37,5 +42,6 @@ public sealed class ReLU(string? name = null, Shape? inputShape = null) : UnaryL
     public static Layer FromConfig(ConfigReader config, string? name, Shape? inputShape) =>
         new ReLU(name, inputShape);
 
+    /// <inheritdoc/>
     public override JsonObject GetConfig() => BaseConfig();
 }

@@ -9,12 +9,15 @@ public sealed class Softmax(string? name = null, Shape? inputShape = null) : Una
     /// <summary>The class name saved models record for this layer.</summary>
     public static string ClassName => "Softmax";
 
+    /// <inheritdoc/>
     public override string TypeName => ClassName;
+    /// <inheritdoc/>
     public override string NameStem => "softmax";
     internal override bool IndependentSamplesInTraining => true;
 
     internal override bool BackwardNeedsInputs => false;
 
+    /// <inheritdoc/>
     public override Shape ComputeOutputShape(Shape inputShape)
     {
         if (inputShape.Rank < 1) throw new ArgumentException($"Softmax needs at least one axis; got {inputShape}");
@@ -23,12 +26,14 @@ public sealed class Softmax(string? name = null, Shape? inputShape = null) : Una
 
     private int Classes => OutputShape[OutputShape.Rank - 1];
 
+    /// <inheritdoc/>
     public override void Forward(float[] output, float[] input, in StepContext step)
     {
         int n = step.Batch * (int)OutputShape.Size;
         ActivationKernels.Softmax(output.AsSpan(0, n), input.AsSpan(0, n), n / Classes, Classes);
     }
 
+    /// <inheritdoc/>
     public override void Backward(float[]? inputGrad, float[] outputGrad, float[] input, float[] output, in StepContext step)
     {
         if (inputGrad is null) return;
@@ -44,5 +49,6 @@ public sealed class Softmax(string? name = null, Shape? inputShape = null) : Una
     public static Layer FromConfig(ConfigReader config, string? name, Shape? inputShape) =>
         new Softmax(name, inputShape);
 
+    /// <inheritdoc/>
     public override JsonObject GetConfig() => BaseConfig();
 }

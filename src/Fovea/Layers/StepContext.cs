@@ -20,6 +20,7 @@ public readonly record struct StepContext
     /// <summary>Samples in this call.</summary>
     public int Batch { get; }
 
+    /// <summary>Whether this is a training step (batch statistics, dropout, training algorithms) or inference.</summary>
     public bool Training { get; }
 
     /// <summary>A seed for this step's randomness, from the model's seed and the optimiser's step count, so that a

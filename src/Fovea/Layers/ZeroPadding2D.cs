@@ -13,6 +13,8 @@ public sealed class ZeroPadding2D : UnaryLayer, ILayerFactory
     /// <summary>The fill that a max-pool's padding uses: below any activation, yet finite as model files require.</summary>
     public const float MaxPoolFill = -1e30f;
 
+    /// <summary>Padding of <paramref name="top"/>, <paramref name="bottom"/>, <paramref name="left"/> and <paramref name="right"/>
+    /// rows and columns filled with <paramref name="value"/>, Keras's <c>ZeroPadding2D(((top, bottom), (left, right)))</c>.</summary>
     public ZeroPadding2D(int top, int bottom, int left, int right, float value = 0f, string? name = null, Shape? inputShape = null)
         : base(name, inputShape)
     {
@@ -22,18 +24,27 @@ public sealed class ZeroPadding2D : UnaryLayer, ILayerFactory
         (Top, Bottom, Left, Right, Value) = (top, bottom, left, right, value);
     }
 
+    /// <summary>Rows added above each image.</summary>
     public int Top { get; }
+    /// <summary>Rows added below each image.</summary>
     public int Bottom { get; }
+    /// <summary>Columns added left of each image.</summary>
     public int Left { get; }
+    /// <summary>Columns added right of each image.</summary>
     public int Right { get; }
+    /// <summary>The value of the added border.</summary>
     public float Value { get; }
+    /// <summary>The class name saved models record for this layer.</summary>
     public static string ClassName => "ZeroPadding2D";
+    /// <inheritdoc/>
     public override string TypeName => ClassName;
+    /// <inheritdoc/>
     public override string NameStem => "zero_padding2d";
     internal override bool IndependentSamplesInTraining => true;
     internal override bool BackwardNeedsInputs => false;
     internal override bool BackwardNeedsOutput => false;
 
+    /// <inheritdoc/>
     public override Shape ComputeOutputShape(Shape inputShape)
     {
         if (inputShape.Rank != 3)
@@ -41,6 +52,7 @@ public sealed class ZeroPadding2D : UnaryLayer, ILayerFactory
         return new Shape(inputShape[0] + Top + Bottom, inputShape[1] + Left + Right, inputShape[2]);
     }
 
+    /// <inheritdoc/>
     public override void Forward(float[] output, float[] input, in StepContext step)
     {
         int batch = step.Batch;
@@ -82,6 +94,7 @@ public sealed class ZeroPadding2D : UnaryLayer, ILayerFactory
         return new ZeroPadding2D(top, bottom, left, right, config.Float("value"), name, inputShape);
     }
 
+    /// <inheritdoc/>
     public override JsonObject GetConfig()
     {
         var c = BaseConfig();

@@ -1,6 +1,6 @@
 namespace Fovea.Losses;
 
-/// <summary>The plain double-precision version of <see cref="LabelSmoothedCrossEntropy"/>: the definition, term by term.</summary>
+/// <summary>The plain double-precision version of the label-smoothed cross-entropy <see cref="SparseCategoricalCrossentropy"/> computes from logits: the definition, term by term.</summary>
 internal static class LabelSmoothedCrossEntropyReference
 {
     public static double Compute(double[] grad, ReadOnlySpan<double> logits, ReadOnlySpan<int> labels, int classes, double smoothing, double gradScale)

@@ -17,6 +17,7 @@ public enum Reduction
 /// </summary>
 public abstract class Loss
 {
+    /// <summary>A loss that reduces the batch's per-sample losses as <paramref name="reduction"/> says.</summary>
     protected Loss(Reduction reduction)
     {
         if (!Enum.IsDefined(reduction)) throw new ArgumentOutOfRangeException(nameof(reduction), $"unknown reduction {reduction}");
@@ -26,6 +27,7 @@ public abstract class Loss
     /// <summary>Keras's name for the loss, e.g. <c>sparse_categorical_crossentropy</c>.</summary>
     public abstract string Name { get; }
 
+    /// <summary>How the per-sample losses are reduced over the batch.</summary>
     public Reduction Reduction { get; }
 
     /// <summary>The factor between a sample's loss gradient and the gradient of the reduced loss.</summary>

@@ -14,6 +14,8 @@ public sealed class SparseCategoricalCrossentropy : Loss
     /// <summary>Probabilities are clipped to [ε, 1 − ε] before the log when not fused, as Keras does.</summary>
     private const float Epsilon = 1e-7f;
 
+    /// <summary>The loss as Keras's <c>SparseCategoricalCrossentropy(from_logits, reduction)</c> with PyTorch's
+    /// <c>label_smoothing</c>, in [0, 1).</summary>
     public SparseCategoricalCrossentropy(bool fromLogits = false, float labelSmoothing = 0f, Reduction reduction = Reduction.SumOverBatchSize)
         : base(reduction)
     {
@@ -23,10 +25,14 @@ public sealed class SparseCategoricalCrossentropy : Loss
         LabelSmoothing = labelSmoothing;
     }
 
+    /// <summary>Whether the model's outputs are logits rather than probabilities.</summary>
     public bool FromLogits { get; }
+    /// <summary>The label smoothing ε: the target is (1 − ε)·onehot(y) + ε/K.</summary>
     public float LabelSmoothing { get; }
+    /// <inheritdoc/>
     public override string Name => "sparse_categorical_crossentropy";
 
+    /// <inheritdoc/>
     public override double Compute(Span<float> gradient, ReadOnlySpan<float> output, ReadOnlySpan<int> labels, int classes, float scale)
     {
         int n = labels.Length * classes;

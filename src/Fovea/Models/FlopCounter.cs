@@ -13,7 +13,9 @@ public static class FlopCounter
     /// <summary>One layer's GEMM work per image: forward, dW and dX.</summary>
     public readonly record struct LayerFlops(string Layer, long Forward, long WeightGradient, long InputGradient)
     {
+        /// <summary>Backward work per image: dW and dX.</summary>
         public long Backward => WeightGradient + InputGradient;
+        /// <summary>Work per image of a training step: forward and backward.</summary>
         public long Training => Forward + Backward;
     }
 

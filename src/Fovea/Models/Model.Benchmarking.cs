@@ -74,6 +74,8 @@ public partial class Model
     /// </summary>
     /// <param name="repeats">Runs of each step in a row before the timed one: above 1, every step is timed with its
     /// data and weights already in cache, and the gap to 1 is what handing over from step to step costs.</param>
+    /// <param name="batch">Images per pass.</param>
+    /// <param name="trials">Passes timed; each node keeps its fastest.</param>
     internal (string Name, double Milliseconds)[] ProfileInference(int batch, int trials, int repeats = 1)
     {
         EnsureCapacity(batch);

@@ -117,6 +117,7 @@ public partial class Model
 
     /// <summary>The model's output for every sample: class probabilities, shape (N, classes).</summary>
     public Tensor Predict(ImageSet x, int batchSize = 32, TestTimeAugmentation tta = TestTimeAugmentation.None) => Predict(DataSource.From(x), batchSize, tta);
+    /// <summary>The model's output for every sample of images already in a float tensor: class probabilities, shape (N, classes).</summary>
     public Tensor Predict(Tensor x, int batchSize = 32, TestTimeAugmentation tta = TestTimeAugmentation.None) => Predict(DataSource.From(x), batchSize, tta);
 
     private Tensor Predict(DataSource x, int batchSize, TestTimeAugmentation tta)

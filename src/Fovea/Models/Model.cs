@@ -50,7 +50,9 @@ public partial class Model
     /// <summary>The layers in the order they run (topological order for a functional model).</summary>
     public virtual IReadOnlyList<Layer> Layers => _nodes.Select(n => n.Layer).ToList();
 
+    /// <summary>The model's inputs (one for a Sequential).</summary>
     public IReadOnlyList<Input> Inputs => _inputs;
+    /// <summary>Whether every layer is built, i.e. the input shapes are known and the weights exist.</summary>
     public bool IsBuilt { get; private set; }
 
     /// <summary>True for a model made of <see cref="Input"/> and layer calls rather than a <see cref="Sequential"/> stack.</summary>
@@ -58,8 +60,11 @@ public partial class Model
 
     /// <summary>The per-sample shape of the (first) input.</summary>
     public Shape InputShape => _inputs.Count > 0 ? _inputs[0].Shape : default;
+    /// <summary>The per-sample shape of the output.</summary>
     public Shape OutputShape => _nodes.Count > 0 ? _nodes[^1].Layer.OutputShape : default;
+    /// <summary>The optimiser given to Compile, or null before it.</summary>
     public Optimizer? Optimizer { get; private set; }
+    /// <summary>The loss given to Compile, or null before it.</summary>
     public Loss? Loss { get; private set; }
 
     /// <summary>Set by a callback to end <c>Fit</c> after the current step (Keras's <c>model.stop_training</c>).</summary>
@@ -67,6 +72,7 @@ public partial class Model
 
     /// <summary>Total number of weights, trainable and not.</summary>
     public long ParameterCount => Layers.Sum(l => l.ParameterCount);
+    /// <summary>Number of trainable weights.</summary>
     public long TrainableParameterCount => Layers.Sum(l => l.TrainableParameterCount);
 
     /// <summary>All weights in one block: the trainable ones layer by layer, then the non-trainable ones. Taking this span counts as a change of the weights (see <see cref="Parameter.Value"/>).</summary>

@@ -14,10 +14,12 @@ namespace Fovea.Models;
 /// </summary>
 public static class ModelFile
 {
+    /// <summary>The format of a Sequential model, recorded in the metadata: the architecture is the list of layers.</summary>
     public const string Format = "fovea.sequential";
 
     /// <summary>The format of a functional model: the architecture lists each layer's inputs.</summary>
     public const string FunctionalFormat = "fovea.functional";
+    /// <summary>The version of the format; files of a later version are refused.</summary>
     public const int FormatVersion = 1;
 
     internal const string FormatKey = "format";
@@ -28,6 +30,9 @@ public static class ModelFile
     /// model reports the loss its training run reported (a recipe's label smoothing included).</summary>
     internal const string LossKey = "loss";
 
+    /// <summary>Saves the model's architecture and weights to <paramref name="path"/> atomically (Keras's <c>model.save</c>), with
+    /// the class names, and the loss it was compiled with. Checkpoints add their own tensors and metadata through
+    /// <paramref name="extraTensors"/> and <paramref name="extraMetadata"/>.</summary>
     public static void Save(Model model, string path, IReadOnlyList<string>? classNames = null,
         IEnumerable<NamedTensor>? extraTensors = null, IReadOnlyDictionary<string, string>? extraMetadata = null)
     {
@@ -115,6 +120,8 @@ public static class ModelFile
         }
     }
 
+    /// <summary>Loads a model saved by <see cref="Save"/> (Keras's <c>load_model</c>), checking every tensor against the
+    /// architecture; throws <see cref="InvalidDataFileException"/> naming the problem for a malformed file.</summary>
     public static SavedModel Load(string path)
     {
         var file = SafeTensors.Read(path);
@@ -243,4 +250,7 @@ public static class ModelFile
 /// <summary>A loaded model with its class names; <see cref="File"/> gives access to any extra tensors and metadata (checkpoints).</summary>
 /// <param name="Loss">The loss the model was compiled with when it was saved, or null: compile with it to report the
 /// loss its training reported.</param>
+/// <param name="Model">The model, built and holding the saved weights.</param>
+/// <param name="ClassNames">The class names, in label order.</param>
+/// <param name="File">The file as read, with any extra tensors and metadata.</param>
 public sealed record SavedModel(Model Model, IReadOnlyList<string> ClassNames, SafeTensorsFile File, Loss? Loss = null);

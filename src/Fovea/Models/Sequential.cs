@@ -11,16 +11,20 @@ public sealed class Sequential : Model
 {
     private readonly List<Layer> _layers = [];
 
+    /// <summary>A stack of <paramref name="layers"/>, in order (Keras's <c>Sequential([...])</c>); the first declares the input shape.</summary>
     public Sequential(params Layer[] layers) : base("sequential")
     {
         ArgumentNullException.ThrowIfNull(layers);
         foreach (var layer in layers) Add(layer);
     }
 
+    /// <summary>A stack of <paramref name="layers"/>, in order.</summary>
     public Sequential(IEnumerable<Layer> layers) : this(layers.ToArray()) { }
 
+    /// <inheritdoc/>
     public override IReadOnlyList<Layer> Layers => _layers;
 
+    /// <summary>Appends a layer on top of the stack (Keras's <c>model.add</c>).</summary>
     public void Add(Layer layer)
     {
         ArgumentNullException.ThrowIfNull(layer);

@@ -15,9 +15,11 @@ public class Adam : Optimizer
     private float[] _v = [];
     private float _correction;
 
+    /// <summary>Adam with a fixed <paramref name="learningRate"/>, Keras's <c>Adam(learning_rate, beta_1, beta_2, epsilon)</c>.</summary>
     public Adam(float learningRate = 1e-3f, float beta1 = 0.9f, float beta2 = 0.999f, float epsilon = 1e-7f)
         : this(learningRate, beta1, beta2, epsilon, 0f) { }
 
+    /// <summary>Adam whose learning rate follows a schedule, read at each step.</summary>
     public Adam(LearningRateSchedule learningRate, float beta1 = 0.9f, float beta2 = 0.999f, float epsilon = 1e-7f)
         : this(learningRate, beta1, beta2, epsilon, 0f) { }
 
@@ -35,11 +37,16 @@ public class Adam : Optimizer
         return (beta1, beta2, epsilon);
     }
 
+    /// <inheritdoc/>
     public override string Name => "adam";
+    /// <summary>Decay rate of the first-moment (mean) estimate.</summary>
     public float Beta1 { get; }
+    /// <summary>Decay rate of the second-moment (uncentred variance) estimate.</summary>
     public float Beta2 { get; }
+    /// <summary>Added to √v in the denominator, for stability.</summary>
     public float Epsilon { get; }
 
+    /// <inheritdoc/>
     public override void Initialize(int parameterCount)
     {
         _m = new float[parameterCount];
@@ -47,8 +54,10 @@ public class Adam : Optimizer
         Iterations = 0;
     }
 
+    /// <inheritdoc/>
     public override IReadOnlyDictionary<string, float[]> GetSlots() => new Dictionary<string, float[]> { ["m"] = _m, ["v"] = _v };
 
+    /// <inheritdoc/>
     public override void Step(Span<float> weights, ReadOnlySpan<float> gradients)
     {
         if (gradients.Length != _m.Length || weights.Length < gradients.Length)
@@ -56,12 +65,14 @@ public class Adam : Optimizer
         base.Step(weights, gradients);
     }
 
+    /// <inheritdoc/>
     protected override void BeginStep()
     {
         double t = Iterations;
         _correction = (float)(Math.Sqrt(1 - Math.Pow(Beta2, t)) / (1 - Math.Pow(Beta1, t)));
     }
 
+    /// <inheritdoc/>
     protected override void Update(Span<float> parameters, ReadOnlySpan<float> gradients, int offset, float learningRate, float weightDecay)
     {
         if (weightDecay > 0)

@@ -15,6 +15,8 @@ public sealed class Lookahead : Optimizer
     private float[] _slow = [];
     private readonly LearningRateSchedule _decay;
 
+    /// <summary>Wraps <paramref name="inner"/>: every <paramref name="syncPeriod"/> of its steps the slow weights move toward the fast
+    /// ones by 1 − <paramref name="decay"/> (0.5 when null).</summary>
     public Lookahead(Optimizer inner, int syncPeriod = 5, LearningRateSchedule? decay = null) : base(1f, 0f)
     {
         ArgumentNullException.ThrowIfNull(inner);
@@ -24,9 +26,13 @@ public sealed class Lookahead : Optimizer
         _decay = decay ?? new Constant(0.5);
     }
 
+    /// <summary>The optimiser that takes the fast steps.</summary>
     public Optimizer Inner { get; }
+    /// <summary>Number of inner steps between two synchronisations of the slow weights.</summary>
     public int SyncPeriod { get; }
+    /// <inheritdoc/>
     public override string Name => $"lookahead_{Inner.Name}";
+    /// <inheritdoc/>
     public override float LearningRate { get => Inner.LearningRate; set => Inner.LearningRate = value; }
 
     internal override void Bind(IReadOnlyList<Parameter> trainable, int blockLength)
@@ -40,6 +46,7 @@ public sealed class Lookahead : Optimizer
     // The slow weights start as the model's weights; those are only known at the first step.
     private bool _pendingCopy;
 
+    /// <inheritdoc/>
     public override void Initialize(int parameterCount)
     {
         Inner.Initialize(parameterCount);
@@ -47,6 +54,7 @@ public sealed class Lookahead : Optimizer
         Iterations = 0;
     }
 
+    /// <inheritdoc/>
     public override void Step(Span<float> weights, ReadOnlySpan<float> gradients)
     {
         if (_pendingCopy)
@@ -67,6 +75,7 @@ public sealed class Lookahead : Optimizer
         }
     }
 
+    /// <inheritdoc/>
     protected override void Update(Span<float> weights, ReadOnlySpan<float> gradients, int offset, float learningRate, float weightDecay) =>
         throw new UnreachableException();
 
@@ -75,6 +84,7 @@ public sealed class Lookahead : Optimizer
         if (!_pendingCopy) _slow.AsSpan(0, weights.Length).CopyTo(weights);
     }
 
+    /// <inheritdoc/>
     public override IReadOnlyDictionary<string, float[]> GetSlots()
     {
         var slots = Inner.GetSlots().ToDictionary(kv => kv.Key, kv => kv.Value);
@@ -82,6 +92,7 @@ public sealed class Lookahead : Optimizer
         return slots;
     }
 
+    /// <inheritdoc/>
     public override void Restore(long iterations, IReadOnlyDictionary<string, float[]> slots)
     {
         Inner.Restore(iterations, slots);

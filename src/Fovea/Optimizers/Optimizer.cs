@@ -15,6 +15,7 @@ public abstract class Optimizer
     private float _learningRate;
     private UpdateSpan[] _spans = [];
 
+    /// <summary>An optimiser with a fixed positive <paramref name="learningRate"/> and a default <paramref name="weightDecay"/>.</summary>
     protected Optimizer(float learningRate, float weightDecay)
     {
         // Not through the virtual setter: a wrapper (Lookahead) forwards it to an inner optimiser not yet assigned.
@@ -23,6 +24,7 @@ public abstract class Optimizer
         WeightDecay = CheckDecay(weightDecay, nameof(weightDecay));
     }
 
+    /// <summary>An optimiser whose learning rate follows <paramref name="schedule"/>, with a default <paramref name="weightDecay"/>.</summary>
     protected Optimizer(LearningRateSchedule schedule, float weightDecay)
     {
         ArgumentNullException.ThrowIfNull(schedule);
@@ -46,6 +48,7 @@ public abstract class Optimizer
         }
     }
 
+    /// <summary>The schedule the learning rate follows, or null for a fixed rate.</summary>
     public LearningRateSchedule? Schedule => _schedule;
 
     /// <summary>Weight decay for weights outside any group (what it means is the optimiser's: coupled for SGD, decoupled for AdamW).</summary>
@@ -112,6 +115,8 @@ public abstract class Optimizer
     /// <summary>The state a checkpoint needs to continue bit for bit: named slot arrays and the iteration count.</summary>
     public abstract IReadOnlyDictionary<string, float[]> GetSlots();
 
+    /// <summary>Restores the state <see cref="GetSlots"/> returned, for a checkpoint's resumption: the slots are copied into this
+    /// optimiser's own arrays, whose names and sizes they must match.</summary>
     public virtual void Restore(long iterations, IReadOnlyDictionary<string, float[]> slots)
     {
         ArgumentNullException.ThrowIfNull(slots);

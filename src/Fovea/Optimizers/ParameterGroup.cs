@@ -12,11 +12,15 @@ namespace Fovea.Optimizers;
 /// <param name="StopAfterStep">These weights stop training after this many steps (airbench's whitening bias trains for the first epochs only).</param>
 public sealed record ParameterGroup(Func<Parameter, bool> Selector, float LearningRateScale = 1f, float? WeightDecay = null, long? StopAfterStep = null)
 {
+    /// <summary>Which weights belong to this group.</summary>
     public Func<Parameter, bool> Selector { get; } = Selector ?? throw new ArgumentNullException(nameof(Selector));
+    /// <summary>Multiplies the optimiser's learning rate for these weights.</summary>
     public float LearningRateScale { get; } = LearningRateScale > 0 && float.IsFinite(LearningRateScale) ? LearningRateScale
         : throw new ArgumentOutOfRangeException(nameof(LearningRateScale), $"learningRateScale must be positive; got {LearningRateScale}");
+    /// <summary>Replaces the optimiser's weight decay for these weights; null keeps it.</summary>
     public float? WeightDecay { get; } = WeightDecay is null || WeightDecay >= 0 ? WeightDecay
         : throw new ArgumentOutOfRangeException(nameof(WeightDecay), $"weightDecay must be non-negative; got {WeightDecay}");
+    /// <summary>These weights stop training after this many steps; null trains them throughout.</summary>
     public long? StopAfterStep { get; } = StopAfterStep is null or >= 0 ? StopAfterStep
         : throw new ArgumentOutOfRangeException(nameof(StopAfterStep), $"stopAfterStep must be non-negative; got {StopAfterStep}");
 }

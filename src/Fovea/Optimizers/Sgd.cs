@@ -12,9 +12,11 @@ public sealed class Sgd : Optimizer
 {
     private float[] _momentumBuffer = [];
 
+    /// <summary>SGD with a fixed <paramref name="learningRate"/>, PyTorch's <c>SGD(lr, momentum, nesterov, weight_decay)</c>.</summary>
     public Sgd(float learningRate = 0.01f, float momentum = 0f, bool nesterov = false, float weightDecay = 0f)
         : base(learningRate, weightDecay) => (Momentum, Nesterov) = Check(momentum, nesterov);
 
+    /// <summary>SGD whose learning rate follows a schedule, read at each step.</summary>
     public Sgd(LearningRateSchedule learningRate, float momentum = 0f, bool nesterov = false, float weightDecay = 0f)
         : base(learningRate, weightDecay) => (Momentum, Nesterov) = Check(momentum, nesterov);
 
@@ -25,19 +27,25 @@ public sealed class Sgd : Optimizer
         return (momentum, nesterov);
     }
 
+    /// <inheritdoc/>
     public override string Name => "sgd";
+    /// <summary>The momentum factor μ; 0 for plain SGD.</summary>
     public float Momentum { get; }
+    /// <summary>Whether the step uses Nesterov momentum.</summary>
     public bool Nesterov { get; }
 
+    /// <inheritdoc/>
     public override void Initialize(int parameterCount)
     {
         _momentumBuffer = Momentum > 0 ? new float[parameterCount] : [];
         Iterations = 0;
     }
 
+    /// <inheritdoc/>
     public override IReadOnlyDictionary<string, float[]> GetSlots() =>
         Momentum > 0 ? new Dictionary<string, float[]> { ["momentum"] = _momentumBuffer } : new Dictionary<string, float[]>();
 
+    /// <inheritdoc/>
     protected override void Update(Span<float> w, ReadOnlySpan<float> grad, int offset, float lr, float wd)
     {
         float mu = Momentum;

@@ -8,6 +8,7 @@ public sealed class Rng
 {
     private ulong _s0, _s1, _s2, _s3;
 
+    /// <summary>A generator whose state is expanded from <paramref name="seed"/> with SplitMix64, as xoshiro's authors recommend.</summary>
     public Rng(ulong seed) => Seed(seed);
 
     private void Seed(ulong seed)
@@ -36,8 +37,10 @@ public sealed class Rng
         return unchecked((ulong)seed * 0x9E3779B97F4A7C15UL ^ h ^ (ulong)index * 0xD1B54A32D192ED03UL);
     }
 
+    /// <summary>The four numbers of the state, for a checkpoint; <see cref="FromState"/> continues the sequence from them.</summary>
     public ulong[] GetState() => [_s0, _s1, _s2, _s3];
 
+    /// <summary>A generator that continues from a state <see cref="GetState"/> returned: four numbers, not all zero.</summary>
     public static Rng FromState(ulong[] state)
     {
         ArgumentNullException.ThrowIfNull(state);
@@ -54,6 +57,7 @@ public sealed class Rng
         return z ^ (z >> 31);
     }
 
+    /// <summary>The next 64 random bits.</summary>
     public ulong NextUInt64()
     {
         ulong result = ulong.RotateLeft(_s1 * 5, 7) * 9;

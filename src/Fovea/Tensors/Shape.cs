@@ -7,6 +7,7 @@ public readonly struct Shape : IEquatable<Shape>, IReadOnlyList<int>
 {
     private readonly int[]? _dims;
 
+    /// <summary>A shape of the given dimensions, outermost first, each non-negative.</summary>
     public Shape(params int[] dims)
     {
         ArgumentNullException.ThrowIfNull(dims);
@@ -15,11 +16,16 @@ public readonly struct Shape : IEquatable<Shape>, IReadOnlyList<int>
         _dims = (int[])dims.Clone();
     }
 
+    /// <summary>A shape from a pair, so that <c>(28, 28)</c> can be passed where a shape is expected.</summary>
     public static implicit operator Shape((int, int) t) => new(t.Item1, t.Item2);
+    /// <summary>A shape from a triple, so that <c>(32, 32, 3)</c> can be passed where a shape is expected.</summary>
     public static implicit operator Shape((int, int, int) t) => new(t.Item1, t.Item2, t.Item3);
 
+    /// <summary>Number of dimensions (0 for a scalar).</summary>
     public int Rank => _dims?.Length ?? 0;
+    /// <summary>Number of dimensions, as a list of them.</summary>
     public int Count => Rank;
+    /// <summary>The size of dimension <paramref name="axis"/>, 0-based from the outermost.</summary>
     public int this[int axis] => (_dims ?? [])[axis];
 
     /// <summary>Number of elements: the product of all dimensions (1 for a scalar).</summary>
@@ -39,19 +45,26 @@ public readonly struct Shape : IEquatable<Shape>, IReadOnlyList<int>
     /// <summary>This shape without its leading dimension.</summary>
     public Shape DropFirst() => new((_dims ?? [])[1..]);
 
+    /// <summary>A copy of the dimensions.</summary>
     public int[] ToArray() => (int[])(_dims ?? []).Clone();
 
+    /// <summary>Whether both shapes have the same dimensions in the same order.</summary>
     public bool Equals(Shape other) => (_dims ?? []).AsSpan().SequenceEqual(other._dims ?? []);
+    /// <inheritdoc/>
     public override bool Equals(object? obj) => obj is Shape s && Equals(s);
+    /// <inheritdoc/>
     public override int GetHashCode()
     {
         var h = new HashCode();
         foreach (int d in _dims ?? []) h.Add(d);
         return h.ToHashCode();
     }
+    /// <summary>Whether both shapes have the same dimensions in the same order.</summary>
     public static bool operator ==(Shape a, Shape b) => a.Equals(b);
+    /// <summary>Whether the shapes differ in rank or in any dimension.</summary>
     public static bool operator !=(Shape a, Shape b) => !a.Equals(b);
 
+    /// <inheritdoc/>
     public override string ToString() => ToString(batchPlaceholder: null);
 
     /// <summary>Keras prints the batch dimension of a layer's output as <c>None</c>.</summary>
@@ -63,6 +76,7 @@ public readonly struct Shape : IEquatable<Shape>, IReadOnlyList<int>
         return list.Count == 1 ? $"({list[0]},)" : $"({string.Join(", ", list)})";
     }
 
+    /// <summary>Enumerates the dimensions, outermost first.</summary>
     public IEnumerator<int> GetEnumerator() => ((IEnumerable<int>)(_dims ?? [])).GetEnumerator();
     IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
 }

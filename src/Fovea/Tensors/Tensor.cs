@@ -6,8 +6,10 @@ namespace Fovea;
 /// </summary>
 public sealed class Tensor
 {
+    /// <summary>A tensor of zeros of <paramref name="shape"/>.</summary>
     public Tensor(Shape shape) : this(shape, new float[checked((int)shape.Size)]) { }
 
+    /// <summary>A tensor of <paramref name="shape"/> over <paramref name="data"/>, which it keeps (no copy) and whose length must be the shape's size.</summary>
     public Tensor(Shape shape, float[] data)
     {
         ArgumentNullException.ThrowIfNull(data);
@@ -17,14 +19,18 @@ public sealed class Tensor
         Data = data;
     }
 
+    /// <summary>The tensor's shape, e.g. (N, 32, 32, 3).</summary>
     public Shape Shape { get; }
 
     /// <summary>The elements, row-major. Owned by this tensor; writes are visible through it.</summary>
     public float[] Data { get; }
 
+    /// <summary>Number of elements.</summary>
     public int Length => Data.Length;
+    /// <summary>The elements as a span, row-major.</summary>
     public Span<float> Span => Data;
 
+    /// <summary>The element at a full index, one coordinate per dimension (NumPy's <c>x[n, h, w, c]</c>).</summary>
     public float this[params int[] index]
     {
         get => Data[Offset(index)];
@@ -44,11 +50,13 @@ public sealed class Tensor
         return offset;
     }
 
+    /// <summary>The same elements seen with another shape of the same size (NumPy's <c>reshape</c>); shares the data, no copy.</summary>
     public Tensor Reshape(Shape shape)
     {
         if (shape.Size != Shape.Size) throw new ArgumentException($"cannot reshape {Shape} to {shape}", nameof(shape));
         return new Tensor(shape, Data);
     }
 
+    /// <inheritdoc/>
     public override string ToString() => $"Tensor{Shape}";
 }

@@ -6,13 +6,17 @@ namespace Fovea.Training;
 /// </summary>
 public abstract class Callback
 {
+    /// <summary>Called once before the first epoch (of this Fit), with what the run is about to do.</summary>
     public virtual void OnTrainBegin(TrainingRun run) { }
+    /// <summary>Called before each epoch; <paramref name="epoch"/> is 0-based.</summary>
     public virtual void OnEpochBegin(int epoch) { }
 
     /// <summary>After each step; <paramref name="loss"/> and <paramref name="accuracy"/> are running means over the epoch so far.</summary>
     public virtual void OnBatchEnd(int epoch, int step, double loss, double accuracy) { }
 
+    /// <summary>Called after each epoch with its metrics, validation included.</summary>
     public virtual void OnEpochEnd(EpochLog log) { }
+    /// <summary>Called once when Fit returns normally, with the whole history.</summary>
     public virtual void OnTrainEnd(History history) { }
 }
 

@@ -15,6 +15,7 @@ namespace Fovea.Training;
 /// </summary>
 public static class Checkpoint
 {
+    /// <summary>The checkpoint format's version, stored in the metadata; a file of another version is refused.</summary>
     public const int Version = 1;
 
     private const string VersionKey = "checkpoint_version";

@@ -10,6 +10,8 @@ public sealed class EarlyStopping : Callback
     private float[]? _bestWeights;
     private int _wait;
 
+    /// <summary>Stops after <paramref name="patience"/> epochs without a validation loss better than the best by more than
+    /// <paramref name="minDelta"/>; with <paramref name="restoreBestWeights"/>, the model ends with the best epoch's weights.</summary>
     public EarlyStopping(int patience, bool restoreBestWeights = true, double minDelta = 0)
     {
         if (patience < 1) throw new ArgumentOutOfRangeException(nameof(patience), $"patience must be at least 1; got {patience}");
@@ -19,10 +21,15 @@ public sealed class EarlyStopping : Callback
         MinDelta = minDelta;
     }
 
+    /// <summary>Epochs without improvement tolerated before stopping.</summary>
     public int Patience { get; }
+    /// <summary>Whether the best epoch's weights are put back when training ends.</summary>
     public bool RestoreBestWeights { get; }
+    /// <summary>How much the validation loss must fall to count as an improvement.</summary>
     public double MinDelta { get; }
+    /// <summary>The lowest validation loss seen so far.</summary>
     public double BestValLoss { get; private set; } = double.PositiveInfinity;
+    /// <summary>The 0-based epoch of <see cref="BestValLoss"/>.</summary>
     public int BestEpoch { get; private set; }
 
     /// <summary>True once the validation loss has gone <see cref="Patience"/> epochs without improving.</summary>
@@ -59,6 +66,7 @@ public sealed class EarlyStopping : Callback
         (_wait, BestValLoss, BestEpoch, StoppedEpoch, _bestWeights) = (0, double.PositiveInfinity, 0, 0, null);
     }
 
+    /// <inheritdoc/>
     public override void OnEpochEnd(EpochLog log)
     {
         if (log.ValLoss is null) throw new InvalidOperationException("EarlyStopping monitors val_loss: pass validationData to Fit");

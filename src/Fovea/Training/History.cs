@@ -8,11 +8,15 @@ public sealed class History
 {
     private readonly List<EpochLog> _epochs = [];
 
+    /// <summary>An empty history.</summary>
     public History() { }
+    /// <summary>A history of <paramref name="epochs"/>, e.g. read back from a checkpoint.</summary>
     public History(IEnumerable<EpochLog> epochs) => _epochs.AddRange(epochs);
 
+    /// <summary>One log per completed epoch, in order.</summary>
     public IReadOnlyList<EpochLog> Epochs => _epochs;
 
+    /// <summary>Appends the log of the epoch just completed.</summary>
     public void Add(EpochLog log) => _epochs.Add(log);
 
     /// <summary>A metric series by its Keras name: loss, accuracy, val_loss, val_accuracy, seconds.</summary>

@@ -6,5 +6,6 @@ public sealed class LambdaCallback(Action<int, int>? onBatchEnd = null, Action<E
     /// <summary>Calls <c>onBatchEnd(epoch, step)</c>.</summary>
     public override void OnBatchEnd(int epoch, int step, double loss, double accuracy) => onBatchEnd?.Invoke(epoch, step);
 
+    /// <inheritdoc/>
     public override void OnEpochEnd(EpochLog log) => onEpochEnd?.Invoke(log);
 }

@@ -20,14 +20,18 @@ public static class ModelTraining
             bool dropRemainder = false) =>
             Trainer.Of(model).Fit(x, y, batchSize, epochs, validationData, shuffle, verbose, callbacks, resumeFrom, dropRemainder);
 
+        /// <summary>Trains the compiled model on images already in a float tensor (Keras's <c>model.fit</c>); see <see cref="Trainer"/>.</summary>
         public History Fit(Tensor x, int[] y, int batchSize = 32, int epochs = 1, (Tensor X, int[] Y)? validationData = null,
             bool shuffle = true, int verbose = 1, IEnumerable<Callback>? callbacks = null, TrainingState? resumeFrom = null,
             bool dropRemainder = false) =>
             Trainer.Of(model).Fit(x, y, batchSize, epochs, validationData, shuffle, verbose, callbacks, resumeFrom, dropRemainder);
 
+        /// <summary>Loss and accuracy of the compiled model on <paramref name="x"/> and labels <paramref name="y"/>, optionally with
+        /// test-time augmentation (Keras's <c>model.evaluate</c>).</summary>
         public EvaluationResult Evaluate(ImageSet x, int[] y, int batchSize = 32, TestTimeAugmentation tta = TestTimeAugmentation.None) =>
             Trainer.Of(model).Evaluate(x, y, batchSize, tta);
 
+        /// <summary>Loss and accuracy of the compiled model on images already in a float tensor (Keras's <c>model.evaluate</c>).</summary>
         public EvaluationResult Evaluate(Tensor x, int[] y, int batchSize = 32, TestTimeAugmentation tta = TestTimeAugmentation.None) =>
             Trainer.Of(model).Evaluate(x, y, batchSize, tta);
     }

@@ -16,10 +16,13 @@ public sealed class ProgressLogger(TextWriter writer, bool live) : Callback
     private TrainingRun? _run;
     private bool _barShown;
 
+    /// <summary>Writes to the console, with a live bar only when the output is a terminal.</summary>
     public ProgressLogger() : this(Console.Out, !Console.IsOutputRedirected) { }
 
+    /// <inheritdoc/>
     public override void OnTrainBegin(TrainingRun run) => _run = run;
 
+    /// <inheritdoc/>
     public override void OnEpochBegin(int epoch)
     {
         writer.WriteLine($"Epoch {epoch}/{_run!.Epochs}");
@@ -27,6 +30,7 @@ public sealed class ProgressLogger(TextWriter writer, bool live) : Callback
         _lastDraw = TimeSpan.Zero;
     }
 
+    /// <inheritdoc/>
     public override void OnBatchEnd(int epoch, int step, double loss, double accuracy)
     {
         if (!live) return;
@@ -40,6 +44,7 @@ public sealed class ProgressLogger(TextWriter writer, bool live) : Callback
         _barShown = true;
     }
 
+    /// <inheritdoc/>
     public override void OnEpochEnd(EpochLog log)
     {
         int steps = _run!.StepsPerEpoch;

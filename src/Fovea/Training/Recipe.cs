@@ -11,7 +11,9 @@ namespace Fovea.Training;
 /// </summary>
 public sealed record Recipe
 {
+    /// <summary>Epochs to train for.</summary>
     public required int Epochs { get; init; }
+    /// <summary>Samples per training step.</summary>
     public required int BatchSize { get; init; }
 
     /// <summary>The base learning rate (what <c>--learning-rate</c> replaces); schedules and groups scale it.</summary>
@@ -20,8 +22,11 @@ public sealed record Recipe
     /// <summary>Builds the optimiser once the run's size is known (schedules count steps).</summary>
     public required Func<RecipePlan, Optimizer> Optimizer { get; init; }
 
+    /// <summary>The loss to compile the model with; sparse categorical cross-entropy unless the recipe says otherwise.</summary>
     public Func<Loss> Loss { get; init; } = () => new SparseCategoricalCrossentropy();
+    /// <summary>The training augmentation, or null for none.</summary>
     public Func<AugmentationPipeline?> Augmentation { get; init; } = () => null;
+    /// <summary>How the model is evaluated: with no test-time augmentation or with mirrored and shifted views.</summary>
     public TestTimeAugmentation TestTimeAugmentation { get; init; }
 
     /// <summary>Skip each epoch's last partial batch (BatchNorm recipes do).</summary>
@@ -34,5 +39,6 @@ public sealed record Recipe
 /// <summary>The size of a run, which a recipe's optimiser and schedules need.</summary>
 public readonly record struct RecipePlan(int StepsPerEpoch, int Epochs, int BatchSize, float LearningRate)
 {
+    /// <summary>Optimiser steps in the whole run: steps per epoch × epochs.</summary>
     public long TotalSteps => (long)StepsPerEpoch * Epochs;
 }

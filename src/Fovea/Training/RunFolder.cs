@@ -23,20 +23,32 @@ public sealed class RunFolder : IDisposable
     private readonly FileStream _lock;
     private const string LockFile = ".fovea.lock";
 
+    /// <summary>The folder's full path.</summary>
     public string Path { get; }
 
     /// <summary>True for a folder opened with <see cref="Existing"/>: <see cref="Trainer.Run"/> continues its run.</summary>
     public bool Resumes { get; private set; }
+    /// <summary>The finished model, <c>model.safetensors</c>.</summary>
     public string ModelPath => System.IO.Path.Combine(Path, "model.safetensors");
+    /// <summary>The per-epoch metrics, <c>history.csv</c>.</summary>
     public string HistoryPath => System.IO.Path.Combine(Path, "history.csv");
+    /// <summary>The final metrics, <c>metrics.json</c>.</summary>
     public string MetricsPath => System.IO.Path.Combine(Path, "metrics.json");
+    /// <summary>The checkpoint to resume from, <c>checkpoint.safetensors</c>.</summary>
     public string CheckpointPath => System.IO.Path.Combine(Path, "checkpoint.safetensors");
+    /// <summary>The model of the best epoch, <c>best.safetensors</c>.</summary>
     public string BestModelPath => System.IO.Path.Combine(Path, "best.safetensors");
+    /// <summary>A grid of training images, <c>samples.png</c>.</summary>
     public string SamplesPath => System.IO.Path.Combine(Path, "samples.png");
+    /// <summary>The loss curves, <c>loss.png</c>.</summary>
     public string LossChartPath => System.IO.Path.Combine(Path, "loss.png");
+    /// <summary>The accuracy curves, <c>accuracy.png</c>.</summary>
     public string AccuracyChartPath => System.IO.Path.Combine(Path, "accuracy.png");
+    /// <summary>Test images with their predictions, <c>predictions.png</c>.</summary>
     public string PredictionsPath => System.IO.Path.Combine(Path, "predictions.png");
+    /// <summary>The confusion matrix, <c>confusion.png</c>.</summary>
     public string ConfusionPath => System.IO.Path.Combine(Path, "confusion.png");
+    /// <summary>The run's HTML report, <c>report.html</c>.</summary>
     public string ReportPath => System.IO.Path.Combine(Path, "report.html");
 
     /// <summary>Files whose presence means the folder already holds a run.</summary>

@@ -9,7 +9,9 @@ namespace Fovea.Training;
 /// </summary>
 public sealed record RunPlan
 {
+    /// <summary>Epochs to train for in total.</summary>
     public required int Epochs { get; init; }
+    /// <summary>Samples per training step.</summary>
     public required int BatchSize { get; init; }
 
     /// <summary>Skip each epoch's last partial batch (<c>Fit</c>'s <c>dropRemainder</c>).</summary>

@@ -36,16 +36,24 @@ public sealed partial class Trainer
         return Latest.TryGetValue(model, out var trainer) ? trainer : new Trainer(model);
     }
 
+    /// <summary>The model this trainer trains.</summary>
     public Model Model { get; }
 
     /// <summary>Where the current (or last) <c>Fit</c> stands; what a checkpoint saves.</summary>
     public TrainingState State => new(_completedEpochs, _stepInEpoch, _lossSum, _correct, _seen, _history);
 
+    /// <summary>Trains the compiled model (Keras's <c>model.fit</c>) for up to <paramref name="epochs"/> in total on images
+    /// <paramref name="x"/> and labels <paramref name="y"/>, shuffled each epoch unless <paramref name="shuffle"/> is false.
+    /// Continues from <paramref name="resumeFrom"/> if given (even mid-epoch), bit for bit, given the same thread count;
+    /// <paramref name="dropRemainder"/> skips each epoch's last partial batch (PyTorch's <c>drop_last</c>).</summary>
+    /// <returns>The history of every epoch, earlier ones of a resumed run included.</returns>
     public History Fit(ImageSet x, int[] y, int batchSize = 32, int epochs = 1, (ImageSet X, int[] Y)? validationData = null,
         bool shuffle = true, int verbose = 1, IEnumerable<Callback>? callbacks = null, TrainingState? resumeFrom = null,
         bool dropRemainder = false) =>
         Fit(DataSource.From(x), y, batchSize, epochs, validationData is { } v ? (DataSource.From(v.X), v.Y) : null, shuffle, verbose, callbacks, resumeFrom, dropRemainder);
 
+    /// <summary>Trains the compiled model on images already in a float tensor (Keras's <c>model.fit</c>), as the
+    /// <see cref="ImageSet"/> overload does.</summary>
     public History Fit(Tensor x, int[] y, int batchSize = 32, int epochs = 1, (Tensor X, int[] Y)? validationData = null,
         bool shuffle = true, int verbose = 1, IEnumerable<Callback>? callbacks = null, TrainingState? resumeFrom = null,
         bool dropRemainder = false) =>
@@ -119,8 +127,11 @@ public sealed partial class Trainer
         return _history;
     }
 
+    /// <summary>Loss and accuracy of the compiled model on <paramref name="x"/> and labels <paramref name="y"/>, in batches of
+    /// <paramref name="batchSize"/>, optionally with test-time augmentation <paramref name="tta"/> (Keras's <c>model.evaluate</c>).</summary>
     public EvaluationResult Evaluate(ImageSet x, int[] y, int batchSize = 32, TestTimeAugmentation tta = TestTimeAugmentation.None) =>
         Evaluate(DataSource.From(x), y, batchSize, tta);
+    /// <summary>Loss and accuracy of the compiled model on images already in a float tensor (Keras's <c>model.evaluate</c>).</summary>
     public EvaluationResult Evaluate(Tensor x, int[] y, int batchSize = 32, TestTimeAugmentation tta = TestTimeAugmentation.None) =>
         Evaluate(DataSource.From(x), y, batchSize, tta);
 

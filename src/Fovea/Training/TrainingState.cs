@@ -7,6 +7,7 @@ namespace Fovea.Training;
 /// </summary>
 public sealed record TrainingState(int CompletedEpochs, int StepsIntoEpoch, double LossSum, long Correct, long Seen, History History)
 {
+    /// <summary>The state of a run that has not started: nothing done, an empty history.</summary>
     public static TrainingState Start() => new(0, 0, 0, 0, 0, new History());
 
     /// <summary>True when the run stopped at an epoch boundary.</summary>

@@ -25,6 +25,7 @@ public static class Airbench94
     /// <summary>lr and decay are per 1024 images and per kilostep of momentum-averaged updates, as the recipe states them.</summary>
     private static readonly double KilostepScale = 1024 * (1 + 1 / (1 - Momentum));
 
+    /// <summary>The zoo's entry: the name <c>airbench94</c>, the builder and the published recipe.</summary>
     public static ZooModel Entry { get; } = new("airbench94", "airbench94 (Jordan 2024): whitening conv, three conv-pool-BN-GELU blocks (64-256-256), 1/9-scaled linear head",
         (shape, classes, seed) => Build(shape, classes, seed),
         new Recipe
@@ -50,6 +51,8 @@ public static class Airbench94
         },
     };
 
+    /// <summary>The airbench94 network for <paramref name="inputShape"/> and <paramref name="classes"/>, its weights drawn from
+    /// <paramref name="seed"/>; the widths of the three blocks default to the published 64, 256, 256.</summary>
     public static Sequential Build(Shape inputShape, int classes, long seed, int width1 = 64, int width2 = 256, int width3 = 256)
     {
         // The 2x2 whitening convolution takes a pixel, three 2x poolings and the final 3x3 pooling need 24 more.

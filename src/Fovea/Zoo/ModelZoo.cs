@@ -13,6 +13,7 @@ public static class ModelZoo
     /// <summary>Names accepted by <see cref="Get"/>.</summary>
     public static IReadOnlyList<string> Names { get; } = All.Select(m => m.Name).ToArray();
 
+    /// <summary>The model named <paramref name="name"/>; throws <see cref="ArgumentException"/> listing the names for any other.</summary>
     public static ZooModel Get(string name) => All.FirstOrDefault(m => m.Name == name)
         ?? (name == "seed" ? TutorialCnn.Entry
         : throw new ArgumentException($"model must be one of {string.Join(", ", Names)}; got '{name}'", nameof(name)));

@@ -17,6 +17,7 @@ namespace Fovea.Zoo;
 /// </summary>
 public static class ResNet9
 {
+    /// <summary>The zoo's entry: the name <c>resnet9</c>, the builder and its recipe.</summary>
     public static ZooModel Entry { get; } = new("resnet9", "ResNet-9 (DAWNBench, half width 32-64-128-256): residual blocks joined by Add, BatchNorm, ReLU",
         (shape, classes, seed) => Build(shape, classes, seed),
         new Recipe
@@ -41,6 +42,8 @@ public static class ResNet9
         },
     };
 
+    /// <summary>The ResNet-9 network for <paramref name="inputShape"/> and <paramref name="classes"/>, its weights drawn from
+    /// <paramref name="seed"/>; <paramref name="width"/> is the prep convolution's channels, doubled at each stage.</summary>
     public static Model Build(Shape inputShape, int classes, long seed, int width = 32)
     {
         if (inputShape.Rank != 3 || inputShape[0] < 8 || inputShape[1] < 8)

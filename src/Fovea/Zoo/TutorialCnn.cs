@@ -8,6 +8,7 @@ namespace Fovea.Zoo;
 /// <summary>The Keras CIFAR-10 tutorial's CNN and its recipe (Adam 1e-3, batch 64, 10 epochs), for any image shape.</summary>
 public static class TutorialCnn
 {
+    /// <summary>The zoo's entry: the name <c>tutorial</c>, the builder and its recipe.</summary>
     public static ZooModel Entry { get; } = new("tutorial", "the Keras CIFAR-10 tutorial's CNN: two 3x3 convolutions with max-pooling, Dense(64), softmax",
         (shape, classes, seed) => Build(shape, classes, seed),
         new Recipe
@@ -19,6 +20,7 @@ public static class TutorialCnn
             Description = "Adam(lr=0.001), batch 64, 10 epochs, no augmentation",
         });
 
+    /// <summary>The tutorial's CNN for <paramref name="inputShape"/> and <paramref name="classes"/>, its weights drawn from <paramref name="seed"/>.</summary>
     public static Sequential Build(Shape inputShape, int classes, long seed)
     {
         if (inputShape.Rank != 3 || inputShape[0] < 10 || inputShape[1] < 10)

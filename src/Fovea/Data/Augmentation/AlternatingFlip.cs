@@ -14,6 +14,7 @@ public sealed class AlternatingFlip : AugmentationOp
     /// <summary>The stream the per-run bit comes from: (seed, this purpose, sample index), epoch left out.</summary>
     internal const string BitPurpose = "augment/alternating-flip";
 
+    /// <inheritdoc/>
     public override string TypeName => "alternating_flip";
 
     /// <summary>The per-run bit of sample <paramref name="index"/> under <paramref name="seed"/>.</summary>
@@ -32,5 +33,6 @@ public sealed class AlternatingFlip : AugmentationOp
 
     internal override void WriteConfig(JsonObject config) { }
 
+    /// <inheritdoc/>
     public override string Describe() => "AlternatingFlip(horizontal)";
 }

@@ -27,6 +27,7 @@ public abstract class AugmentationOp
     /// <summary>The op and its settings in one line for a run report: <c>RandomTranslate(pad=2, reflect)</c>.</summary>
     public abstract string Describe();
 
+    /// <inheritdoc/>
     public override string ToString() => Describe();
 }
 

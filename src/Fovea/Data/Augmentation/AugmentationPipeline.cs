@@ -20,6 +20,7 @@ public sealed class AugmentationPipeline : IBatchAugmentation
     private readonly AugmentationOp[] _ops;
     private readonly Work _work;
 
+    /// <summary>A pipeline that runs <paramref name="ops"/> in the given order (Keras's <c>Sequential</c> of preprocessing layers).</summary>
     public AugmentationPipeline(params IEnumerable<AugmentationOp> ops)
     {
         ArgumentNullException.ThrowIfNull(ops);
@@ -29,6 +30,7 @@ public sealed class AugmentationPipeline : IBatchAugmentation
         _work = new Work(_ops);
     }
 
+    /// <summary>The ops, in the order they run.</summary>
     public IReadOnlyList<AugmentationOp> Ops => _ops;
 
     /// <summary>
@@ -62,6 +64,7 @@ public sealed class AugmentationPipeline : IBatchAugmentation
     /// <summary>One line for a run report: <c>RandomTranslate(pad=2, reflect) → AlternatingFlip(horizontal)</c>.</summary>
     public string Describe() => _ops.Length == 0 ? "none" : string.Join(" → ", _ops.Select(op => op.Describe()));
 
+    /// <inheritdoc/>
     public override string ToString() => Describe();
 
     /// <summary>The configuration as JSON, for a checkpoint or a model file: <c>{"ops":[{"type":"random_translate","pad":2}, …]}</c>.</summary>

@@ -8,14 +8,17 @@ namespace Fovea.Data.Augmentation;
 /// </summary>
 public sealed class Cutout : AugmentationOp
 {
+    /// <summary>Cutout of a <paramref name="size"/>×<paramref name="size"/> square, positive.</summary>
     public Cutout(int size)
     {
         if (size <= 0) throw new ArgumentOutOfRangeException(nameof(size), $"size must be positive; got {size}");
         Size = size;
     }
 
+    /// <summary>Side of the square set to zero, in pixels.</summary>
     public int Size { get; }
 
+    /// <inheritdoc/>
     public override string TypeName => "cutout";
 
     internal override void Apply(Span<float> image, Span<float> scratch, int height, int width, int channels, in AugmentationSample sample)
@@ -27,5 +30,6 @@ public sealed class Cutout : AugmentationOp
 
     internal override void WriteConfig(JsonObject config) => config["size"] = Size;
 
+    /// <inheritdoc/>
     public override string Describe() => $"Cutout(size={Size})";
 }

@@ -9,8 +9,11 @@ namespace Fovea.Data.Augmentation;
 /// </summary>
 public sealed class RandomCrop : AugmentationOp
 {
+    /// <summary>A square <paramref name="size"/> crop after <paramref name="padding"/> pixels of zero padding on each side
+    /// (the classic CIFAR "pad 4, crop 32").</summary>
     public RandomCrop(int size, int padding) : this(size, size, padding) { }
 
+    /// <summary>A <paramref name="height"/>×<paramref name="width"/> crop after <paramref name="padding"/> pixels of zero padding on each side.</summary>
     public RandomCrop(int height, int width, int padding)
     {
         if (height <= 0 || width <= 0) throw new ArgumentException($"crop size must be positive; got {height}x{width}");
@@ -20,12 +23,17 @@ public sealed class RandomCrop : AugmentationOp
         Padding = padding;
     }
 
+    /// <summary>Height of the crop.</summary>
     public int Height { get; }
+    /// <summary>Width of the crop.</summary>
     public int Width { get; }
+    /// <summary>Zero padding added on each side before cropping.</summary>
     public int Padding { get; }
 
+    /// <inheritdoc/>
     public override string TypeName => "random_crop";
 
+    /// <inheritdoc/>
     public override void Validate(int height, int width, int channels)
     {
         if (height != Height || width != Width)
@@ -42,6 +50,7 @@ public sealed class RandomCrop : AugmentationOp
         config["padding"] = Padding;
     }
 
+    /// <inheritdoc/>
     public override string Describe() => Height == Width
         ? $"RandomCrop(size={Height}, padding={Padding}, zeros)"
         : $"RandomCrop(size={Height}x{Width}, padding={Padding}, zeros)";

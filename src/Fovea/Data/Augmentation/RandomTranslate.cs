@@ -9,6 +9,7 @@ namespace Fovea.Data.Augmentation;
 /// </summary>
 public sealed class RandomTranslate : AugmentationOp
 {
+    /// <summary>A random shift of up to <paramref name="pad"/> pixels in each direction, non-negative.</summary>
     public RandomTranslate(int pad = 2)
     {
         if (pad < 0) throw new ArgumentOutOfRangeException(nameof(pad), $"pad must be non-negative; got {pad}");
@@ -18,8 +19,10 @@ public sealed class RandomTranslate : AugmentationOp
     /// <summary>The largest shift in pixels, each way.</summary>
     public int Pad { get; }
 
+    /// <inheritdoc/>
     public override string TypeName => "random_translate";
 
+    /// <inheritdoc/>
     public override void Validate(int height, int width, int channels)
     {
         if (Pad >= height || Pad >= width)
@@ -31,5 +34,6 @@ public sealed class RandomTranslate : AugmentationOp
 
     internal override void WriteConfig(JsonObject config) => config["pad"] = Pad;
 
+    /// <inheritdoc/>
     public override string Describe() => $"RandomTranslate(pad={Pad}, reflect)";
 }

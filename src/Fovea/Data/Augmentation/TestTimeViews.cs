@@ -23,6 +23,7 @@ public readonly record struct TtaView(int Dy, int Dx, bool Flip, float Weight);
 /// </summary>
 public static class TestTimeViews
 {
+    /// <summary>The highest test-time augmentation level (six views).</summary>
     public const int MaxLevel = 2;
 
     private static readonly TtaView[][] ViewsByLevel =

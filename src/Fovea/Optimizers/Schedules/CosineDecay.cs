@@ -6,6 +6,8 @@ namespace Fovea.Optimizers.Schedules;
 /// </summary>
 public sealed class CosineDecay : LearningRateSchedule
 {
+    /// <summary>A cosine decay over <paramref name="decaySteps"/> from <paramref name="initialLearningRate"/> (or from
+    /// <paramref name="warmupTarget"/> after <paramref name="warmupSteps"/> of linear warm-up) down to <paramref name="alpha"/>·peak.</summary>
     public CosineDecay(double initialLearningRate, long decaySteps, double alpha = 0, double? warmupTarget = null, long warmupSteps = 0)
     {
         if (!(initialLearningRate >= 0)) throw new ArgumentOutOfRangeException(nameof(initialLearningRate), $"initialLearningRate must be non-negative; got {initialLearningRate}");
@@ -14,12 +16,18 @@ public sealed class CosineDecay : LearningRateSchedule
         (InitialLearningRate, DecaySteps, Alpha, WarmupTarget, WarmupSteps) = (initialLearningRate, decaySteps, alpha, warmupTarget, warmupSteps);
     }
 
+    /// <summary>The value at step 0, where the warm-up starts (or the decay when there is none).</summary>
     public double InitialLearningRate { get; }
+    /// <summary>Steps of the cosine decay, after the warm-up.</summary>
     public long DecaySteps { get; }
+    /// <summary>The final value, as a fraction of the peak.</summary>
     public double Alpha { get; }
+    /// <summary>The peak the warm-up reaches; null for no warm-up.</summary>
     public double? WarmupTarget { get; }
+    /// <summary>Steps of linear warm-up.</summary>
     public long WarmupSteps { get; }
 
+    /// <inheritdoc/>
     public override double At(long step)
     {
         double peak = WarmupTarget ?? InitialLearningRate;

@@ -6,12 +6,15 @@ namespace Fovea.Optimizers.Schedules;
 /// </summary>
 public abstract class LearningRateSchedule
 {
+    /// <summary>The value at the 0-based <paramref name="step"/>.</summary>
     public abstract double At(long step);
 }
 
 /// <summary>The same value at every step.</summary>
 public sealed class Constant(double value) : LearningRateSchedule
 {
+    /// <summary>The value at every step.</summary>
     public double Value { get; } = value;
+    /// <inheritdoc/>
     public override double At(long step) => Value;
 }

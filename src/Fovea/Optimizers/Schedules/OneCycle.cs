@@ -6,6 +6,8 @@ namespace Fovea.Optimizers.Schedules;
 /// </summary>
 public sealed class OneCycle : LearningRateSchedule
 {
+    /// <summary>A one-cycle schedule peaking at <paramref name="maxLearningRate"/> after <paramref name="pctStart"/> of
+    /// <paramref name="totalSteps"/>, with PyTorch's defaults.</summary>
     public OneCycle(double maxLearningRate, long totalSteps, double pctStart = 0.3, double divFactor = 25, double finalDivFactor = 1e4)
     {
         if (!(maxLearningRate > 0)) throw new ArgumentOutOfRangeException(nameof(maxLearningRate), $"maxLearningRate must be positive; got {maxLearningRate}");
@@ -14,12 +16,18 @@ public sealed class OneCycle : LearningRateSchedule
         (MaxLearningRate, TotalSteps, PctStart, DivFactor, FinalDivFactor) = (maxLearningRate, totalSteps, pctStart, divFactor, finalDivFactor);
     }
 
+    /// <summary>The peak value.</summary>
     public double MaxLearningRate { get; }
+    /// <summary>Length of the cycle in steps.</summary>
     public long TotalSteps { get; }
+    /// <summary>Fraction of the cycle spent rising.</summary>
     public double PctStart { get; }
+    /// <summary>The starting value is the peak divided by this.</summary>
     public double DivFactor { get; }
+    /// <summary>The final value is the starting value divided by this.</summary>
     public double FinalDivFactor { get; }
 
+    /// <inheritdoc/>
     public override double At(long step)
     {
         double initial = MaxLearningRate / DivFactor, final = initial / FinalDivFactor;

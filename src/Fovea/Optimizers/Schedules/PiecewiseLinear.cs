@@ -8,6 +8,7 @@ public sealed class PiecewiseLinear : LearningRateSchedule
 {
     private readonly (long Step, double Value)[] _points;
 
+    /// <summary>A schedule through <paramref name="points"/>, whose steps must increase.</summary>
     public PiecewiseLinear(params (long Step, double Value)[] points)
     {
         ArgumentNullException.ThrowIfNull(points);
@@ -21,8 +22,10 @@ public sealed class PiecewiseLinear : LearningRateSchedule
         _points = points;
     }
 
+    /// <summary>The (step, value) points, in increasing step order.</summary>
     public IReadOnlyList<(long Step, double Value)> Points => _points;
 
+    /// <inheritdoc/>
     public override double At(long step)
     {
         if (step <= _points[0].Step) return _points[0].Value;

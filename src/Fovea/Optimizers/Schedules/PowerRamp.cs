@@ -6,6 +6,7 @@ namespace Fovea.Optimizers.Schedules;
 /// </summary>
 public sealed class PowerRamp : LearningRateSchedule
 {
+    /// <summary>A ramp reaching <paramref name="scale"/> at <paramref name="totalSteps"/>, shaped by <paramref name="power"/>.</summary>
     public PowerRamp(double scale, long totalSteps, double power)
     {
         if (totalSteps < 1) throw new ArgumentOutOfRangeException(nameof(totalSteps), $"totalSteps must be positive; got {totalSteps}");
@@ -13,9 +14,13 @@ public sealed class PowerRamp : LearningRateSchedule
         (Scale, TotalSteps, Power) = (scale, totalSteps, power);
     }
 
+    /// <summary>The value reached at <see cref="TotalSteps"/> and held after.</summary>
     public double Scale { get; }
+    /// <summary>Length of the ramp in steps.</summary>
     public long TotalSteps { get; }
+    /// <summary>The exponent of the ramp: 1 is linear, 3 rises late.</summary>
     public double Power { get; }
 
+    /// <inheritdoc/>
     public override double At(long step) => Scale * Math.Pow(Math.Clamp((double)step / TotalSteps, 0, 1), Power);
 }
