@@ -27,7 +27,7 @@ internal static class InferenceProfile
                 case "--batch": batch = int.Parse(value, CultureInfo.InvariantCulture); break;
                 case "--threads": threads = int.Parse(value, CultureInfo.InvariantCulture); break;
                 case "--trials": trials = int.Parse(value, CultureInfo.InvariantCulture); break;
-                case "--winograd-min-batch": Fovea.Layers.StepContext.WinogradMinBatch = int.Parse(value, CultureInfo.InvariantCulture); break;
+                case "--winograd-min-batch": Fovea.Engine.KernelOptions = Fovea.Engine.KernelOptions with { WinogradMinBatch = int.Parse(value, CultureInfo.InvariantCulture) }; break;
                 case "--warm": warm = int.Parse(value, CultureInfo.InvariantCulture); break;
                 case "--passes": passes = int.Parse(value, CultureInfo.InvariantCulture); break;
                 default: throw new ArgumentException($"unknown option {args[i]}; expected --model, --batch, --threads, --trials, --warm, --passes or --winograd-min-batch");

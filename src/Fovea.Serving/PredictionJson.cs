@@ -23,20 +23,26 @@ internal static class PredictionJson
             {
                 json.WriteStartObject();
                 json.WriteString("file", result.File);
-                json.WriteStartArray("predictions");
-                foreach (var (label, probability) in result.Top)
-                {
-                    json.WriteStartObject();
-                    json.WriteString("label", label);
-                    json.WriteNumber("probability", probability);
-                    json.WriteEndObject();
-                }
-                json.WriteEndArray();
+                WritePredictions(json, result.Top);
                 json.WriteEndObject();
             }
             json.WriteEndArray();
         }
         return WriteAsync(response, StatusCodes.Status200OK, buffer.WrittenMemory);
+    }
+
+    // "predictions": [{"label": "...", "probability": 0.9}, ...]: the server's and fovea predict --json's.
+    internal static void WritePredictions(Utf8JsonWriter json, IReadOnlyList<(string Label, float Probability)> top)
+    {
+        json.WriteStartArray("predictions");
+        foreach (var (label, probability) in top)
+        {
+            json.WriteStartObject();
+            json.WriteString("label", label);
+            json.WriteNumber("probability", probability);
+            json.WriteEndObject();
+        }
+        json.WriteEndArray();
     }
 
     /// <summary><c>{"error": "..."}</c> with <paramref name="statusCode"/>.</summary>

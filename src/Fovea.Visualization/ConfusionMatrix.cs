@@ -1,3 +1,5 @@
+using Fovea.Evaluation;
+
 namespace Fovea.Visualization;
 
 /// <summary>
@@ -28,16 +30,7 @@ public sealed class ConfusionMatrix
         if (classCount <= 0) throw new ArgumentOutOfRangeException(nameof(classCount), $"classCount must be positive; got {classCount}");
         if (trueLabels.Length != predicted.Length)
             throw new ArgumentException($"predicted must have one entry per true label ({trueLabels.Length}); got {predicted.Length}", nameof(predicted));
-        var counts = new int[classCount, classCount];
-        for (int i = 0; i < trueLabels.Length; i++)
-        {
-            if ((uint)trueLabels[i] >= (uint)classCount)
-                throw new ArgumentException($"trueLabels[{i}] must be in [0, {classCount}); got {trueLabels[i]}", nameof(trueLabels));
-            if ((uint)predicted[i] >= (uint)classCount)
-                throw new ArgumentException($"predicted[{i}] must be in [0, {classCount}); got {predicted[i]}", nameof(predicted));
-            counts[trueLabels[i], predicted[i]]++;
-        }
-        return new ConfusionMatrix(counts);
+        return new ConfusionMatrix(ProbabilityRows.ConfusionCounts(trueLabels, predicted, classCount, nameof(trueLabels)));
     }
 
     /// <summary>

@@ -70,16 +70,7 @@ internal static class ConfusionMatrixChart
         using SKFont label = TextDrawing.Font(Math.Clamp(cellSize * 0.75f, MinLabelSize, MaxLabelSize));
         string[] names = classNames.Select(name => TextDrawing.Fit(name, label, MaxLabelWidth)).ToArray();
 
-        // The largest font, up to 14 pixels, in which the widest count (bold, on the diagonal) fits inside a cell.
-        float countSize = Math.Min(MaxCountSize, cellSize * 0.4f);
-        using (SKFont probe = TextDrawing.Font(countSize, bold: true))
-        {
-            int largest = 0;
-            for (int t = 0; t < n; t++)
-                for (int p = 0; p < n; p++) largest = Math.Max(largest, matrix[t, p]);
-            float widest = probe.MeasureText(largest.ToString(CultureInfo.InvariantCulture));
-            if (widest > cellSize - 6) countSize *= (cellSize - 6) / widest;
-        }
+        float countSize = CountSize(matrix, cellSize);
         bool writeCounts = countSize >= MinCountSize;
         using SKFont count = TextDrawing.Font(countSize);
         using SKFont diagonalCount = TextDrawing.Font(countSize, bold: true);
@@ -87,15 +78,7 @@ internal static class ConfusionMatrixChart
         float labelWidth = names.Max(name => label.MeasureText(name));
         float labelAscent = TextDrawing.Ascent(label), labelLine = TextDrawing.LineHeight(label);
         float diagonal = (float)Math.Sqrt(0.5);
-        var columns = labelWidth <= cellSize - 6 ? ColumnLabels.Across
-            : cellSize * diagonal >= labelLine ? ColumnLabels.Slanted
-            : ColumnLabels.Upright;
-        float columnLabelsHeight = columns switch
-        {
-            ColumnLabels.Across => labelLine,
-            ColumnLabels.Slanted => labelWidth * diagonal + labelAscent * diagonal + 4,
-            _ => labelWidth + 4,
-        };
+        var (columns, columnLabelsHeight) = ColumnLayout(cellSize, labelWidth, labelAscent, labelLine);
 
         int grid = n * cellSize;
         float gridLeft = Margin + TextDrawing.LineHeight(axisTitle) + Gap + labelWidth + Gap;
@@ -127,78 +110,133 @@ internal static class ConfusionMatrixChart
             y += TextDrawing.LineHeight(title) - TextDrawing.Ascent(title) + Gap / 2f + TextDrawing.Ascent(subtitle);
             canvas.DrawText(summary, width / 2f, y, SKTextAlign.Center, subtitle, muted);
 
-            for (int t = 0; t < n; t++)
-            {
-                int support = matrix.Support(t);
-                for (int p = 0; p < n; p++)
-                {
-                    float share = support == 0 ? 0 : (float)matrix[t, p] / support;
-                    SKColor background = ColourAt(share);
-                    var cell = SKRect.Create(gridLeft + p * cellSize, gridTop + t * cellSize, cellSize, cellSize);
-                    using SKPaint fill = new() { Color = background, Style = SKPaintStyle.Fill };
-                    canvas.DrawRect(cell, fill);
-                    if (!writeCounts) continue;
-                    SKFont font = t == p ? diagonalCount : count;
-                    float baseline = cell.MidY + TextDrawing.Ascent(font) / 2f - 1;
-                    canvas.DrawText(matrix[t, p].ToString(CultureInfo.InvariantCulture), cell.MidX, baseline, SKTextAlign.Center, font,
-                        Luminance(background) < 0.5 ? white : ink);
-                }
-                // True-class names, right-aligned against the grid and centred on their row.
-                canvas.DrawText(names[t], gridLeft - Gap, gridTop + (t + 0.5f) * cellSize + labelAscent / 2f - 1,
-                    SKTextAlign.Right, label, ink);
-            }
-
-            using (var gridLines = new SKPaint { Color = SKColors.White, Style = SKPaintStyle.Stroke, StrokeWidth = 1 })
-            {
-                for (int i = 1; i < n; i++)
-                {
-                    canvas.DrawLine(gridLeft + i * cellSize, gridTop, gridLeft + i * cellSize, gridTop + grid, gridLines);
-                    canvas.DrawLine(gridLeft, gridTop + i * cellSize, gridLeft + grid, gridTop + i * cellSize, gridLines);
-                }
-            }
+            DrawCells(canvas, matrix, names, gridLeft, gridTop, cellSize, writeCounts, count, diagonalCount, label, ink, white);
 
             float labelsTop = gridTop + grid + Gap;
-            for (int p = 0; p < n; p++)
-            {
-                float centreX = gridLeft + (p + 0.5f) * cellSize;
-                switch (columns)
-                {
-                    case ColumnLabels.Slanted:
-                        // Ends at the column's centre, running down-left at 45°, like matplotlib's rotation=45, ha="right".
-                        canvas.Save();
-                        canvas.Translate(centreX + labelAscent * diagonal / 2f, labelsTop);
-                        canvas.RotateDegrees(-45);
-                        canvas.DrawText(names[p], 0, labelAscent, SKTextAlign.Right, label, ink);
-                        canvas.Restore();
-                        break;
-                    case ColumnLabels.Upright:
-                        // Reads upwards and ends just under the grid; the glyphs rise leftwards, so the baseline sits half an ascent right of the centre.
-                        canvas.Save();
-                        canvas.Translate(centreX + labelAscent / 2f - 1, labelsTop);
-                        canvas.RotateDegrees(-90);
-                        canvas.DrawText(names[p], 0, 0, SKTextAlign.Right, label, ink);
-                        canvas.Restore();
-                        break;
-                    default:
-                        canvas.DrawText(names[p], centreX, labelsTop + labelAscent, SKTextAlign.Center, label, ink);
-                        break;
-                }
-            }
+            DrawColumnLabels(canvas, names, columns, gridLeft, labelsTop, cellSize, label, ink);
 
-            canvas.DrawText("Predicted", gridCentreX, labelsTop + columnLabelsHeight + Gap + TextDrawing.Ascent(axisTitle),
-                SKTextAlign.Center, axisTitle, ink);
-
-            canvas.Save();
-            // Just left of the longest row name; its glyphs rise leftwards from the baseline.
-            float axisTitleDescent = TextDrawing.LineHeight(axisTitle) - TextDrawing.Ascent(axisTitle);
-            canvas.Translate(gridLeft - 2 * Gap - labelWidth - axisTitleDescent, gridTop + grid / 2f);
-            canvas.RotateDegrees(-90);
-            canvas.DrawText("True", 0, 0, SKTextAlign.Center, axisTitle, ink);
-            canvas.Restore();
+            DrawAxisTitles(canvas, gridCentreX, labelsTop + columnLabelsHeight + Gap, gridLeft - 2 * Gap - labelWidth,
+                gridTop + grid / 2f, axisTitle, ink);
 
             DrawColourBar(canvas, colourBarLeft, gridTop, grid, ticks, ink);
         }
         return Bitmaps.EncodePng(bitmap);
+    }
+
+    // The largest font, up to 14 pixels, in which the widest count (bold, on the diagonal) fits inside a cell.
+    private static float CountSize(ConfusionMatrix matrix, int cellSize)
+    {
+        int n = matrix.ClassCount;
+        float countSize = Math.Min(MaxCountSize, cellSize * 0.4f);
+        using SKFont probe = TextDrawing.Font(countSize, bold: true);
+        int largest = 0;
+        for (int t = 0; t < n; t++)
+            for (int p = 0; p < n; p++) largest = Math.Max(largest, matrix[t, p]);
+        float widest = probe.MeasureText(largest.ToString(CultureInfo.InvariantCulture));
+        if (widest > cellSize - 6) countSize *= (cellSize - 6) / widest;
+        return countSize;
+    }
+
+    // How the column names run, and the height they take under the grid.
+    private static (ColumnLabels Columns, float Height) ColumnLayout(int cellSize, float labelWidth, float labelAscent, float labelLine)
+    {
+        float diagonal = (float)Math.Sqrt(0.5);
+        var columns = labelWidth <= cellSize - 6 ? ColumnLabels.Across
+            : cellSize * diagonal >= labelLine ? ColumnLabels.Slanted
+            : ColumnLabels.Upright;
+        float height = columns switch
+        {
+            ColumnLabels.Across => labelLine,
+            ColumnLabels.Slanted => labelWidth * diagonal + labelAscent * diagonal + 4,
+            _ => labelWidth + 4,
+        };
+        return (columns, height);
+    }
+
+    // Each cell coloured by its share of the row, its count written over it, the true-class names left of the rows,
+    // and white lines between the cells.
+    private static void DrawCells(SKCanvas canvas, ConfusionMatrix matrix, string[] names, float gridLeft, float gridTop,
+        int cellSize, bool writeCounts, SKFont count, SKFont diagonalCount, SKFont label, SKPaint ink, SKPaint white)
+    {
+        int n = matrix.ClassCount;
+        int grid = n * cellSize;
+        float labelAscent = TextDrawing.Ascent(label);
+        for (int t = 0; t < n; t++)
+        {
+            int support = matrix.Support(t);
+            for (int p = 0; p < n; p++)
+            {
+                float share = support == 0 ? 0 : (float)matrix[t, p] / support;
+                SKColor background = ColourAt(share);
+                var cell = SKRect.Create(gridLeft + p * cellSize, gridTop + t * cellSize, cellSize, cellSize);
+                using SKPaint fill = new() { Color = background, Style = SKPaintStyle.Fill };
+                canvas.DrawRect(cell, fill);
+                if (!writeCounts) continue;
+                SKFont font = t == p ? diagonalCount : count;
+                float baseline = cell.MidY + TextDrawing.Ascent(font) / 2f - 1;
+                canvas.DrawText(matrix[t, p].ToString(CultureInfo.InvariantCulture), cell.MidX, baseline, SKTextAlign.Center, font,
+                    Luminance(background) < 0.5 ? white : ink);
+            }
+            // True-class names, right-aligned against the grid and centred on their row.
+            canvas.DrawText(names[t], gridLeft - Gap, gridTop + (t + 0.5f) * cellSize + labelAscent / 2f - 1,
+                SKTextAlign.Right, label, ink);
+        }
+
+        using var gridLines = new SKPaint { Color = SKColors.White, Style = SKPaintStyle.Stroke, StrokeWidth = 1 };
+        for (int i = 1; i < n; i++)
+        {
+            canvas.DrawLine(gridLeft + i * cellSize, gridTop, gridLeft + i * cellSize, gridTop + grid, gridLines);
+            canvas.DrawLine(gridLeft, gridTop + i * cellSize, gridLeft + grid, gridTop + i * cellSize, gridLines);
+        }
+    }
+
+    // The predicted-class names under the grid, one per column.
+    private static void DrawColumnLabels(SKCanvas canvas, string[] names, ColumnLabels columns, float gridLeft, float labelsTop,
+        int cellSize, SKFont label, SKPaint ink)
+    {
+        float labelAscent = TextDrawing.Ascent(label);
+        float diagonal = (float)Math.Sqrt(0.5);
+        for (int p = 0; p < names.Length; p++)
+        {
+            float centreX = gridLeft + (p + 0.5f) * cellSize;
+            switch (columns)
+            {
+                case ColumnLabels.Slanted:
+                    // Ends at the column's centre, running down-left at 45°, like matplotlib's rotation=45, ha="right".
+                    canvas.Save();
+                    canvas.Translate(centreX + labelAscent * diagonal / 2f, labelsTop);
+                    canvas.RotateDegrees(-45);
+                    canvas.DrawText(names[p], 0, labelAscent, SKTextAlign.Right, label, ink);
+                    canvas.Restore();
+                    break;
+                case ColumnLabels.Upright:
+                    // Reads upwards and ends just under the grid; the glyphs rise leftwards, so the baseline sits half an ascent right of the centre.
+                    canvas.Save();
+                    canvas.Translate(centreX + labelAscent / 2f - 1, labelsTop);
+                    canvas.RotateDegrees(-90);
+                    canvas.DrawText(names[p], 0, 0, SKTextAlign.Right, label, ink);
+                    canvas.Restore();
+                    break;
+                default:
+                    canvas.DrawText(names[p], centreX, labelsTop + labelAscent, SKTextAlign.Center, label, ink);
+                    break;
+            }
+        }
+    }
+
+    // "Predicted" under the column names, and "True" upright just left of the longest row name (its glyphs rise
+    // leftwards from the baseline).
+    private static void DrawAxisTitles(SKCanvas canvas, float gridCentreX, float predictedTop, float rowNamesLeft, float gridMiddleY,
+        SKFont axisTitle, SKPaint ink)
+    {
+        canvas.DrawText("Predicted", gridCentreX, predictedTop + TextDrawing.Ascent(axisTitle), SKTextAlign.Center, axisTitle, ink);
+
+        canvas.Save();
+        float axisTitleDescent = TextDrawing.LineHeight(axisTitle) - TextDrawing.Ascent(axisTitle);
+        canvas.Translate(rowNamesLeft - axisTitleDescent, gridMiddleY);
+        canvas.RotateDegrees(-90);
+        canvas.DrawText("True", 0, 0, SKTextAlign.Center, axisTitle, ink);
+        canvas.Restore();
     }
 
     private static void DrawColourBar(SKCanvas canvas, float left, float top, float height, SKFont label, SKPaint ink)

@@ -5,6 +5,7 @@ using System.Text.Json;
 using Fovea.Data;
 using Fovea.Imaging;
 using Fovea.Models;
+using Fovea.Serving;
 
 namespace Fovea.Cli.Commands;
 
@@ -120,15 +121,7 @@ internal static class PredictCommand
                 }
                 else
                 {
-                    json.WriteStartArray("predictions");
-                    foreach (var (label, probability) in o.Top!)
-                    {
-                        json.WriteStartObject();
-                        json.WriteString("label", label);
-                        json.WriteNumber("probability", probability);
-                        json.WriteEndObject();
-                    }
-                    json.WriteEndArray();
+                    PredictionJson.WritePredictions(json, o.Top!);
                 }
                 json.WriteEndObject();
             }

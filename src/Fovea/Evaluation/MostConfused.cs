@@ -18,15 +18,7 @@ public static class MostConfused
         if (minCount < 1) throw new ArgumentOutOfRangeException(nameof(minCount), $"minCount must be positive; got {minCount}");
         if (predicted.Length != labels.Length)
             throw new ArgumentException($"predicted must have one entry per label ({labels.Length}); got {predicted.Length}", nameof(predicted));
-        var counts = new int[classes, classes];
-        for (int i = 0; i < labels.Length; i++)
-        {
-            if ((uint)labels[i] >= (uint)classes)
-                throw new ArgumentException($"labels[{i}] must be a class index in [0, {classes}); got {labels[i]}", nameof(labels));
-            if ((uint)predicted[i] >= (uint)classes)
-                throw new ArgumentException($"predicted[{i}] must be a class index in [0, {classes}); got {predicted[i]}", nameof(predicted));
-            counts[labels[i], predicted[i]]++;
-        }
+        int[,] counts = ProbabilityRows.ConfusionCounts(labels, predicted, classes, nameof(labels));
 
         var pairs = new List<ConfusedPair>();
         for (int t = 0; t < classes; t++)

@@ -46,4 +46,20 @@ internal static class ProbabilityRows
 
     /// <summary>−log p, with p floored at <see cref="Floor"/>.</summary>
     public static double NegativeLog(float probability) => -Math.Log(Math.Max(probability, Floor));
+
+    // The confusion matrix's counts, [true, predicted], after checking that every label of both is a class; the
+    // callers check that the two have one entry each.
+    public static int[,] ConfusionCounts(ReadOnlySpan<int> labels, ReadOnlySpan<int> predicted, int classes, string labelsName)
+    {
+        var counts = new int[classes, classes];
+        for (int i = 0; i < labels.Length; i++)
+        {
+            if ((uint)labels[i] >= (uint)classes)
+                throw new ArgumentException($"{labelsName}[{i}] must be a class index in [0, {classes}); got {labels[i]}", labelsName);
+            if ((uint)predicted[i] >= (uint)classes)
+                throw new ArgumentException($"predicted[{i}] must be a class index in [0, {classes}); got {predicted[i]}", nameof(predicted));
+            counts[labels[i], predicted[i]]++;
+        }
+        return counts;
+    }
 }

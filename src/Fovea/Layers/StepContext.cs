@@ -46,15 +46,11 @@ public readonly record struct StepContext
     /// </summary>
     public bool KeepsBackwardState { get; init; }
 
-    /// <summary>
-    /// Fewest images in an inference call for Winograd: below, its 16 small GEMMs per chunk lose to one implicit
-    /// GEMM (measured at batch 1 against ONNX Runtime: the tutorial 0.98× with it, 1.09× without; airbench94 0.52×
-    /// and 0.59×). So an image's probabilities may differ in the last bits between a batch below that size and one
-    /// above it, never between thread counts.
-    /// </summary>
-    internal static int WinogradMinBatch = 8;
-
+    // Inference needs a whole batch of KernelOptions.WinogradMinBatch images for Winograd: below, its 16 small GEMMs
+    // per chunk lose to one implicit GEMM (measured at batch 1 against ONNX Runtime: the tutorial 0.98× with it, 1.09×
+    // without; airbench94 0.52× and 0.59×). So an image's probabilities may differ in the last bits between a batch
+    // below that size and one above it, never between thread counts.
     /// <summary>Whether a convolution may take Winograd's algorithm in this call (training leaves it to
-    /// <see cref="Engine.Winograd"/>; inference needs a whole batch of <see cref="WinogradMinBatch"/> images).</summary>
-    internal bool AllowsWinograd => Training || WholeBatch >= WinogradMinBatch;
+    /// <see cref="Engine.Winograd"/>; inference needs a whole batch of <see cref="KernelOptions.WinogradMinBatch"/> images).</summary>
+    internal bool AllowsWinograd => Training || WholeBatch >= Engine.KernelOptions.WinogradMinBatch;
 }

@@ -49,7 +49,7 @@ internal sealed class ConvolutionStep : PlanStep
     /// <paramref name="inputNorm"/> before it, folded in); false, having done nothing, when it cannot.</summary>
     public bool TryRun(float[] input, Normalization? inputNorm, in StepContext step, out int last)
     {
-        if (_norm is not null && Model.FoldBatchNorm)
+        if (_norm is not null && Engine.KernelOptions.FoldBatchNorm)
         {
             last = _geluNode > 0 ? _geluNode : _normNode;
             if (Forward(_outputs[last], input, step, _norm, gelu: _geluNode > 0, inputNorm)) return true;

@@ -47,10 +47,6 @@ public partial class Model
         if (_batchLabels.Length < batchSize) (_batchLabels, _batchIndices) = (new int[batchSize], new int[batchSize]);
     }
 
-    /// <summary>Folds BatchNormalization into the convolution before it, and a Normalization into the 'valid'
-    /// convolution after it, at inference (tests turn it off to compare with the layers one by one).</summary>
-    internal static bool FoldBatchNorm = true;
-
     /// <summary>Runs the model on the batch in <see cref="InputBuffer"/>. <paramref name="wholeBatch"/>: in inference,
     /// the batch this one is a slice of (a replica's), which decides each convolution's algorithm.</summary>
     private protected void ForwardPass(int batch, bool training, int wholeBatch = 0, IStepObserver? observer = null)

@@ -26,5 +26,5 @@ internal sealed class LayerStep(int node, Layer layer, float[] output, float[][]
 internal sealed class InputNormalizationStep(LayerStep layer, Normalization norm, float[] input, ConvolutionStep convolution) : PlanStep
 {
     public override int Run(in StepContext step) =>
-        Model.FoldBatchNorm && convolution.TryRun(input, norm, step, out int last) ? last : layer.Run(step);
+        Engine.KernelOptions.FoldBatchNorm && convolution.TryRun(input, norm, step, out int last) ? last : layer.Run(step);
 }

@@ -140,14 +140,12 @@ public class SgemmTests
     /// and scalar paths are exercised on this AVX-512 machine. .NET 10 reads DOTNET_EnableAVX512 (it ignores the
     /// older DOTNET_EnableAVX512F, which is set too for older runtimes); DOTNET_EnableAVX2=0 also removes FMA.
     /// </summary>
-    [Theory]
+    [X86ChildProcessTheory]
     [InlineData("avx2", "DOTNET_EnableAVX512=0", "DOTNET_EnableAVX512F=0")]
     [InlineData("vector128", "DOTNET_EnableAVX2=0")]
     [InlineData("scalar", "DOTNET_EnableHWIntrinsic=0")]
     public async Task Every_cpu_path_matches_reference_in_a_child_process(string expectedPath, params string[] environment)
     {
-        if (!OperatingSystem.IsLinux() && !OperatingSystem.IsWindows() || !System.Runtime.Intrinsics.X86.Avx2.IsSupported)
-            return;   // the switches only narrow x86 paths; on other CPUs the in-process self-test covers the one path
         string child = Path.Combine(AppContext.BaseDirectory, "Fovea.KernelCheck.dll");
         Assert.True(File.Exists(child), $"missing {child}");
         var start = new ProcessStartInfo(DotnetHost(), $"\"{child}\"") { RedirectStandardOutput = true, RedirectStandardError = true };

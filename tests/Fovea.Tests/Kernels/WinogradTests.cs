@@ -210,7 +210,7 @@ public class WinogradTests
             new Flatten(),
             new Dense(4, Activation.Softmax)) { Seed = 8 };
         var rng = new Rng(6);
-        // Eight images: Winograd runs from that batch size on (StepContext.WinogradMinBatch).
+        // Eight images: Winograd runs from that batch size on (KernelOptions.WinogradMinBatch).
         var x = new float[8 * 6 * 6 * 32];
         for (int i = 0; i < x.Length; i++) x[i] = rng.NextSingle();
         var image = new Tensor(new Shape(8, 6, 6, 32), x);
@@ -249,7 +249,7 @@ public class WinogradTests
             new Flatten(),
             new Dense(4, Activation.Softmax)) { Seed = 9 };
         var rng = new Rng(10);
-        int n = StepContext.WinogradMinBatch;
+        int n = Engine.KernelOptions.WinogradMinBatch;
         var x = new float[n * 6 * 6 * 32];
         for (int i = 0; i < x.Length; i++) x[i] = rng.NextSingle();
         var images = new Tensor(new Shape(n, 6, 6, 32), x);
@@ -275,7 +275,7 @@ public class WinogradTests
         }
     }
 
-    /// <summary>Below <see cref="StepContext.WinogradMinBatch"/> images, inference stays on the implicit GEMM: the same bits
+    /// <summary>Below <see cref="KernelOptions.WinogradMinBatch"/> images, inference stays on the implicit GEMM: the same bits
     /// as with Winograd off; from it on, Winograd's.</summary>
     [Fact]
     public void Small_inference_batches_stay_on_the_gemm()
@@ -285,7 +285,7 @@ public class WinogradTests
             new GlobalAveragePooling2D(),
             new Dense(4, Activation.Softmax)) { Seed = 2 };
         var rng = new Rng(4);
-        int n = StepContext.WinogradMinBatch;
+        int n = Engine.KernelOptions.WinogradMinBatch;
         var x = new float[n * 6 * 6 * 32];
         for (int i = 0; i < x.Length; i++) x[i] = rng.NextSingle();
         var images = new Tensor(new Shape(n, 6, 6, 32), x);

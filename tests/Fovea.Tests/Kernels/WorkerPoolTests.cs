@@ -39,12 +39,13 @@ public class WorkerPoolTests
         using var pool = new WorkerPool(threads);
         for (int round = 0; round < 20; round++)
         {
-            var work = new Recorder(parts, slowPart: round % 2 == 0 ? 0 : parts - 1);
+            using var work = new Recorder(parts, slowPart: round % 2 == 0 ? 0 : parts - 1);
             pool.Run(work, parts);
             Assert.All(work.Runs, r => Assert.Equal(1, r));
+            Assert.True(work.TakenOver, "the other parts did not run while the slow part waited");
         }
         // Part 0 belongs to the caller's share; when it is slow, its other parts go to the helpers.
-        var slow = new Recorder(64, slowPart: 0);
+        using var slow = new Recorder(64, slowPart: 0);
         pool.Run(slow, 64);
         Assert.Contains(slow.Threads.Take(16), id => id != Environment.CurrentManagedThreadId);
     }
@@ -61,17 +62,28 @@ public class WorkerPoolTests
         Assert.Equal(9, counter.Parts);
     }
 
-    private sealed class Recorder(int parts, int slowPart) : IParallelWork
+    /// <summary>Records which thread ran each part. The slow part waits until every other part has run, so the
+    /// parts of its thread's share can only have been taken over by the other threads, whatever the scheduling; a long
+    /// failsafe keeps a pool that never hands them over from hanging the suite, and the test then fails.</summary>
+    private sealed class Recorder(int parts, int slowPart) : IParallelWork, IDisposable
     {
+        private static readonly TimeSpan Failsafe = TimeSpan.FromSeconds(60);
+        private readonly ManualResetEventSlim _othersDone = new(parts == 1);
+        private int _others;
+
         public int[] Runs { get; } = new int[parts];
         public int[] Threads { get; } = new int[parts];
+        public bool TakenOver { get; private set; } = true;
 
         public void Execute(int part)
         {
-            if (part == slowPart) Thread.Sleep(30);
+            if (part == slowPart) TakenOver = _othersDone.Wait(Failsafe);
             Threads[part] = Environment.CurrentManagedThreadId;
             Interlocked.Increment(ref Runs[part]);
+            if (part != slowPart && Interlocked.Increment(ref _others) == parts - 1) _othersDone.Set();
         }
+
+        public void Dispose() => _othersDone.Dispose();
     }
 
     private sealed class Thrower : IParallelWork

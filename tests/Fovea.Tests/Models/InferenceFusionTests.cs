@@ -1,5 +1,6 @@
 using Fovea.Layers;
 using Fovea.Models;
+using Fovea.Tests.Kernels;
 using Fovea.Zoo;
 
 namespace Fovea.Tests.Models;
@@ -33,9 +34,8 @@ public sealed class InferenceFusionTests : IDisposable
         var images = new Tensor(new Shape(batch, 32, 32, 3), x);
 
         float[] unfolded;
-        Model.FoldBatchNorm = false;
-        try { unfolded = model.Predict(images, batchSize: batch).Data; }
-        finally { Model.FoldBatchNorm = true; }
+        using (new KernelOptionsScope(o => o with { FoldBatchNorm = false }))
+            unfolded = model.Predict(images, batchSize: batch).Data;
         if (model is Sequential)
         {
             Assert.Equal(LayerByLayer(model, x, batch).Select(BitConverter.SingleToInt32Bits), unfolded.Select(BitConverter.SingleToInt32Bits));
@@ -71,7 +71,7 @@ public sealed class InferenceFusionTests : IDisposable
         for (int i = 0; i < x.Length; i++) x[i] = rng.NextSingle() * 2 - 1;
         float[] predicted = model.Predict(new Tensor(new Shape(batch, 7, 7, 33), x), batchSize: batch).Data;
         Assert.Equal(LayerByLayer(model, x, batch).Select(BitConverter.SingleToInt32Bits), predicted.Select(BitConverter.SingleToInt32Bits));
-        if (batch >= StepContext.WinogradMinBatch)
+        if (batch >= Engine.KernelOptions.WinogradMinBatch)
         {
             // Winograd did run: im2col rounds differently.
             using var im2col = new EngineWinograd(WinogradUse.Never);
@@ -99,9 +99,8 @@ public sealed class InferenceFusionTests : IDisposable
         for (int i = 0; i < x.Length; i++) x[i] = rng.NextSingle();
         var images = new Tensor(new Shape(3, 9, 8, 3), x);
         float[] unfolded;
-        Model.FoldBatchNorm = false;
-        try { unfolded = model.Predict(images, batchSize: 3).Data; }
-        finally { Model.FoldBatchNorm = true; }
+        using (new KernelOptionsScope(o => o with { FoldBatchNorm = false }))
+            unfolded = model.Predict(images, batchSize: 3).Data;
         float[] folded = model.Predict(images, batchSize: 3).Data;
         if (padding == Padding.Same)
         {
@@ -135,9 +134,8 @@ public sealed class InferenceFusionTests : IDisposable
         for (int i = 0; i < x.Length; i++) x[i] = rng.NextSingle() - 0.5f;
         var images = new Tensor(new Shape(4, 6, 6, 3), x);
         float[] unfolded;
-        Model.FoldBatchNorm = false;
-        try { unfolded = model.Predict(images, batchSize: 4).Data; }
-        finally { Model.FoldBatchNorm = true; }
+        using (new KernelOptionsScope(o => o with { FoldBatchNorm = false }))
+            unfolded = model.Predict(images, batchSize: 4).Data;
         float[] folded = model.Predict(images, batchSize: 4).Data;
         if (pooled) Assert.Equal(unfolded.Select(BitConverter.SingleToInt32Bits), folded.Select(BitConverter.SingleToInt32Bits));
         else

@@ -58,9 +58,9 @@ public class ConfusionMatrixTests
     public void Errors_name_the_argument_and_value()
     {
         var e = Assert.Throws<ArgumentException>(() => ConfusionMatrix.FromLabels([0, 3], [0, 1], 3));
-        Assert.Contains("trueLabels[1] must be in [0, 3); got 3", e.Message);
+        Assert.Contains("trueLabels[1] must be a class index in [0, 3); got 3", e.Message);
         e = Assert.Throws<ArgumentException>(() => ConfusionMatrix.FromLabels([0, 1], [0, -1], 3));
-        Assert.Contains("predicted[1] must be in [0, 3); got -1", e.Message);
+        Assert.Contains("predicted[1] must be a class index in [0, 3); got -1", e.Message);
         e = Assert.Throws<ArgumentException>(() => ConfusionMatrix.FromLabels([0, 1], [0], 3));
         Assert.Contains("predicted must have one entry per true label (2); got 1", e.Message);
         e = Assert.Throws<ArgumentException>(() => new ConfusionMatrix(new int[2, 3]));

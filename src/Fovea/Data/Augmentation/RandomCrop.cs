@@ -41,13 +41,7 @@ public sealed class RandomCrop : AugmentationOp
     }
 
     internal override void Apply(Span<float> image, Span<float> scratch, int height, int width, int channels, in AugmentationSample sample)
-    {
-        int dy = sample.Rng.NextInt(2 * Padding + 1) - Padding, dx = sample.Rng.NextInt(2 * Padding + 1) - Padding;
-        if (dy == 0 && dx == 0) return;
-        var source = scratch[..image.Length];
-        image.CopyTo(source);
-        ImageTransforms.Translate(image, source, height, width, channels, dy, dx, ImagePadding.Zero);
-    }
+        => RandomShift.Apply(image, scratch, height, width, channels, Padding, ImagePadding.Zero, sample);
 
     internal override void WriteConfig(JsonObject config)
     {

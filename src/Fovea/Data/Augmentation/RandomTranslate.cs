@@ -30,13 +30,7 @@ public sealed class RandomTranslate : AugmentationOp
     }
 
     internal override void Apply(Span<float> image, Span<float> scratch, int height, int width, int channels, in AugmentationSample sample)
-    {
-        int dy = sample.Rng.NextInt(2 * Pad + 1) - Pad, dx = sample.Rng.NextInt(2 * Pad + 1) - Pad;
-        if (dy == 0 && dx == 0) return;
-        var source = scratch[..image.Length];
-        image.CopyTo(source);
-        ImageTransforms.Translate(image, source, height, width, channels, dy, dx, ImagePadding.Reflect);
-    }
+        => RandomShift.Apply(image, scratch, height, width, channels, Pad, ImagePadding.Reflect, sample);
 
     internal override void WriteConfig(JsonObject config) => config["pad"] = Pad;
 
