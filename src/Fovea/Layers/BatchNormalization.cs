@@ -20,6 +20,7 @@ public sealed class BatchNormalization : UnaryLayer, ILayerFactory
     private float[] _mean = [];
     private float[] _invStd = [];
     private float[] _variance = [];
+    private float[] _frozenFactors = [];
 
     public BatchNormalization(float momentum = 0.99f, float epsilon = 1e-3f, bool center = true, bool scale = true,
         string? name = null, Shape? inputShape = null) : base(name, inputShape)
@@ -81,7 +82,8 @@ public sealed class BatchNormalization : UnaryLayer, ILayerFactory
         var x = input.AsSpan(0, rows * c);
         var y = output.AsSpan(0, rows * c);
         ReadOnlySpan<float> gamma = _gamma is null ? [] : _gamma.Current, beta = _beta is null ? [] : _beta.Current;
-        if (!step.Training)
+        // A frozen layer keeps its moving statistics and normalises with them, in training too (Keras's rule since 2.1).
+        if (!step.Training || !Trainable)
         {
             BatchNorm.InferenceForward(y, x, _movingMean.Current, _movingVariance.Current, gamma, beta, rows, c, Epsilon);
             return;
@@ -117,10 +119,29 @@ public sealed class BatchNormalization : UnaryLayer, ILayerFactory
     public override void Backward(float[]? inputGrad, float[] outputGrad, float[] input, float[] output, in StepContext step)
     {
         int c = Channels, rows = step.Batch * (int)(InputShape.Size / c);
+        if (!Trainable)
+        {
+            FrozenBackward(inputGrad, outputGrad, rows, c);
+            return;
+        }
         BatchNorm.Backward(inputGrad is null ? [] : inputGrad.AsSpan(0, rows * c),
             _gamma is null ? [] : _gamma.Gradient, _beta is null ? [] : _beta.Gradient,
             outputGrad.AsSpan(0, rows * c), input.AsSpan(0, rows * c), _mean, _invStd,
             _gamma is null ? [] : _gamma.Current, rows, c);
+    }
+
+    /// <summary>A frozen layer's forward is the inference affine map, so dx = dy·γ/√(σ²moving + ε); γ and β get no
+    /// gradient, as the optimiser leaves them alone.</summary>
+    private void FrozenBackward(float[]? inputGrad, float[] outputGrad, int rows, int c)
+    {
+        if (inputGrad is null) return;
+        if (_frozenFactors.Length != 2 * c) _frozenFactors = new float[2 * c];
+        var factors = _frozenFactors;
+        InferenceAffine(factors.AsSpan(0, c), factors.AsSpan(c, c));
+        var dx = inputGrad.AsSpan(0, rows * c);
+        var dy = outputGrad.AsSpan(0, rows * c);
+        for (int r = 0; r < rows; r++)
+            System.Numerics.Tensors.TensorPrimitives.Multiply(dy.Slice(r * c, c), factors.AsSpan(0, c), dx.Slice(r * c, c));
     }
 
     /// <summary>Rebuilds the layer from the configuration <see cref="GetConfig"/> wrote (Keras's <c>from_config</c>).</summary>
