@@ -19,6 +19,7 @@ public static class FoveaCli
             BenchCommand.Create(),
             ServeCommand.Create(),
             ModelsCommand.Create(),
+            PretrainedCommand.Create(),
             ExportCommand.Create(),
             ImportCommand.Create(),
         };
