@@ -23,7 +23,7 @@ public static class PretrainedResNet18
     public const string ImageNet = "imagenet";
 
     /// <summary>The NuGet package that carries the ONNX file, its version, licence and download size.</summary>
-    public const string PackageId = "Microsoft.ML.DnnImageFeaturizer.ResNet18", PackageVersion = "0.24.0", Licence = "MIT", PackageSize = "42.8 MB";
+    public const string PackageId = "Microsoft.ML.DnnImageFeaturizer.ResNet18", PackageVersion = "0.24.0", Licence = "MIT", PackageSize = "59.5 MB";
 
     /// <summary>Pictures smaller than this on a side are enlarged to it (square) before the network: an ImageNet
     /// network sees too little of a 32-pixel picture after its five halvings.</summary>
