@@ -185,7 +185,10 @@ internal static class TrainCommand
     {
         if (name == PretrainedResNet18.Name && pretrained is null)
             throw new FoveaUsageException($"{name} is a pretrained network: add --pretrained {PretrainedResNet18.ImageNet} (or an ONNX feature extractor)");
-        return pretrained is not null ? PretrainedModels.Get(name, pretrained) : FoveaCli.FromUserInput(() => ModelZoo.Get(name));
+        if (pretrained is null) return FoveaCli.FromUserInput(() => ModelZoo.Get(name));
+        if (name != PretrainedResNet18.Name) throw new FoveaUsageException($"--pretrained applies to {PretrainedResNet18.Name}; got --model {name}");
+        string file = PretrainedModels.ResolveFile(pretrained);
+        return PretrainedResNet18.Entry(shape => PretrainedModels.LoadFeatures(file, shape));
     }
 
     private static void PrintShapes(LoadedData data)
