@@ -20,6 +20,7 @@ public static class FoveaCli
             BenchCommand.Create(),
             ServeCommand.Create(),
             ModelsCommand.Create(),
+            PretrainedCommand.Create(),
             ExportCommand.Create(),
             ImportCommand.Create(),
         };

@@ -12,6 +12,9 @@ internal sealed record TrainSettings
 
     public string Model { get; init; } = "tutorial";
 
+    /// <summary>The pretrained weights (<c>imagenet</c> or an ONNX file) a fine-tuned model starts from; null for none.</summary>
+    public string? Pretrained { get; init; }
+
     /// <summary>Test-time augmentation for the final evaluation; null is the recipe's.</summary>
     public Models.TestTimeAugmentation? Tta { get; init; }
     public string? Data { get; init; }

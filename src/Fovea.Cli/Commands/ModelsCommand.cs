@@ -28,6 +28,14 @@ internal static class ModelsCommand
             Console.WriteLine($"  recipe: {zoo.Recipe.Description}");
             Console.WriteLine();
         }
+        // The pretrained network is built only with its weights installed, so it is described rather than counted.
+        var recipe = PretrainedResNet18.Recipe;
+        Console.WriteLine($"{PretrainedResNet18.Name} (--pretrained {PretrainedResNet18.ImageNet})");
+        Console.WriteLine($"  {PretrainedResNet18.Description}");
+        Console.WriteLine($"  source: NuGet {PretrainedResNet18.PackageId} {PretrainedResNet18.PackageVersion} - licence {PretrainedResNet18.Licence} - {PretrainedResNet18.PackageSize}"
+            + (Onnx.PretrainedModels.IsResNet18Installed ? " (installed)" : $" (not installed: fovea pretrained install {PretrainedResNet18.Name})"));
+        Console.WriteLine($"  recipe: {recipe.Description}");
+        Console.WriteLine();
         return ExitCodes.Success;
     }
 }

@@ -5,6 +5,7 @@ using System.Globalization;
 using Fovea.Data;
 using Fovea.Losses;
 using Fovea.Models;
+using Fovea.Onnx;
 using Fovea.Optimizers;
 using Fovea.Training;
 
@@ -19,7 +20,8 @@ namespace Fovea.Cli.Commands;
 internal static class TrainCommand
 {
     private static readonly DataOptions DataOptions = new(validationSplitHelp: DataOptions.TrainSplitHelp);
-    private static readonly Option<string> ModelName = new("--model") { Description = "Model to train, with its recipe as the defaults: " + string.Join(", ", ModelZoo.Names) + " (see fovea models)", DefaultValueFactory = _ => "tutorial" };
+    private static readonly Option<string> ModelName = new("--model") { Description = "Model to train, with its recipe as the defaults: " + string.Join(", ", [.. ModelZoo.Names, PretrainedResNet18.Name]) + " (see fovea models)", DefaultValueFactory = _ => "tutorial" };
+    private static readonly Option<string?> Pretrained = new("--pretrained") { Description = "Start from pretrained weights: 'imagenet' (resnet18; see fovea pretrained) or an ONNX feature extractor" };
     private static readonly Option<int?> Epochs = new("--epochs") { Description = "Epochs to train (default: the model's recipe; 10 for the tutorial CNN)" };
     private static readonly Option<int?> BatchSize = new("--batch-size") { Description = "Samples per step (default: the recipe's; 64 for the tutorial CNN)" };
     private static readonly Option<float?> LearningRate = new("--learning-rate") { Description = "Base learning rate (default: the recipe's; Adam 0.001 for the tutorial CNN)" };
@@ -37,6 +39,7 @@ internal static class TrainCommand
         var command = new Command("train", "Train a model on a folder of your pictures, CIFAR-10, Fashion-MNIST or MNIST, evaluate it, and save the run")
         {
             ModelName,
+            Pretrained,
         };
         // The data first after the model: they are what a user sets most.
         foreach (var option in DataOptions.All) command.Options.Add(option);
@@ -54,7 +57,7 @@ internal static class TrainCommand
 
         LoadedData data;
         Model model;
-        var zoo = FoveaCli.FromUserInput(() => ModelZoo.Get(settings.Model));
+        var zoo = Zoo(settings.Model, settings.Pretrained);
         try
         {
             data = DataResolver.Load(settings.DataRequest, settings.Limit, settings.Seed, ct, DataResolver.DefaultValidationSplit);
@@ -102,7 +105,7 @@ internal static class TrainCommand
             Settings = settings.ToJson(),
         };
         var clock = Stopwatch.StartNew();
-        var outcome = trainer.Run(run, plan, train.Images, train.Labels, (validation.Images, validation.Labels), cancel: ct);
+        var outcome = trainer.Run(run, plan, train.Images, train.Labels, (validation.Images, validation.Labels), zoo.Callbacks(model), cancel: ct);
         double trainSeconds = clock.Elapsed.TotalSeconds;
         if (outcome.Interrupted)
         {
@@ -125,7 +128,7 @@ internal static class TrainCommand
         {
             if (parse.GetValue(Out) is not null) throw new FoveaUsageException("--resume continues the run in its own folder; drop --out");
             // The run continues exactly as it began; an option that would change it is refused, not silently dropped.
-            Option[] fixedOptions = [ModelName, Epochs, BatchSize, LearningRate, Tta, Seed, Limit, Threads, Overwrite, EarlyStop, .. DataOptions.All.Where(o => o != DataOptions.Data)];
+            Option[] fixedOptions = [ModelName, Pretrained, Epochs, BatchSize, LearningRate, Tta, Seed, Limit, Threads, Overwrite, EarlyStop, .. DataOptions.All.Where(o => o != DataOptions.Data)];
             foreach (var option in fixedOptions)
                 if (parse.GetResult(option) is { Implicit: false })
                     throw new FoveaUsageException($"--resume continues with the run's saved settings; drop {option.Name}");
@@ -177,6 +180,17 @@ internal static class TrainCommand
         trainer.MarkFinished(run, plan);
     }
 
+    /// <summary>The zoo model named, with pretrained weights when <paramref name="pretrained"/> names them (resnet18 must).</summary>
+    private static ZooModel Zoo(string name, string? pretrained)
+    {
+        if (name == PretrainedResNet18.Name && pretrained is null)
+            throw new FoveaUsageException($"{name} is a pretrained network: add --pretrained {PretrainedResNet18.ImageNet} (or an ONNX feature extractor)");
+        if (pretrained is null) return FoveaCli.FromUserInput(() => ModelZoo.Get(name));
+        if (name != PretrainedResNet18.Name) throw new FoveaUsageException($"--pretrained applies to {PretrainedResNet18.Name}; got --model {name}");
+        string file = PretrainedModels.ResolveFile(pretrained);
+        return PretrainedResNet18.Entry(shape => PretrainedModels.LoadFeatures(file, shape));
+    }
+
     private static void PrintShapes(LoadedData data)
     {
         Console.WriteLine($"x_train shape: {data.Train.Images.Shape}  y_train shape: ({data.Train.Count},)");
@@ -187,7 +201,8 @@ internal static class TrainCommand
 
     private static TrainSettings ReadSettings(ParseResult parse)
     {
-        var zoo = FoveaCli.FromUserInput(() => ModelZoo.Get(parse.GetValue(ModelName)!));
+        string? pretrained = parse.GetValue(Pretrained);
+        var zoo = Zoo(parse.GetValue(ModelName)!, pretrained);
         var recipe = zoo.Recipe;
         int epochs = parse.GetValue(Epochs) ?? recipe.Epochs, batchSize = parse.GetValue(BatchSize) ?? recipe.BatchSize;
         float learningRate = parse.GetValue(LearningRate) ?? recipe.LearningRate;
@@ -202,6 +217,7 @@ internal static class TrainCommand
         return new TrainSettings
         {
             Model = zoo.Name,
+            Pretrained = pretrained is null or PretrainedResNet18.ImageNet ? pretrained : Path.GetFullPath(pretrained),
             Tta = parse.GetValue(Tta),
             Epochs = epochs,
             BatchSize = batchSize,

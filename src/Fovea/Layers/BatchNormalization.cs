@@ -20,6 +20,7 @@ public sealed class BatchNormalization : UnaryLayer, ILayerFactory
     private float[] _mean = [];
     private float[] _invStd = [];
     private float[] _variance = [];
+    private float[] _frozenFactors = [];
 
     /// <summary>A batch normalisation layer with Keras's defaults; <paramref name="center"/> and <paramref name="scale"/> add the
     /// learnt β and γ.</summary>
@@ -98,7 +99,8 @@ public sealed class BatchNormalization : UnaryLayer, ILayerFactory
         var x = input.AsSpan(0, rows * c);
         var y = output.AsSpan(0, rows * c);
         ReadOnlySpan<float> gamma = _gamma is null ? [] : _gamma.Current, beta = _beta is null ? [] : _beta.Current;
-        if (!step.Training)
+        // A frozen layer keeps its moving statistics and normalises with them, in training too (Keras's rule since 2.1).
+        if (!step.Training || !Trainable)
         {
             BatchNorm.InferenceForward(y, x, _movingMean.Current, _movingVariance.Current, gamma, beta, rows, c, Epsilon);
             return;
@@ -134,9 +136,10 @@ public sealed class BatchNormalization : UnaryLayer, ILayerFactory
     public override void Backward(float[]? inputGrad, float[] outputGrad, float[] input, float[] output, in StepContext step)
     {
         int c = Channels, rows = step.Batch * (int)(InputShape.Size / c);
-        if (!step.Training)
+        // Frozen, or an inference pass that explanations differentiate: the inference transform's gradient.
+        if (!Trainable || !step.Training)
         {
-            InferenceBackward(inputGrad, outputGrad, rows);
+            FrozenBackward(inputGrad, outputGrad, rows, c);
             return;
         }
         BatchNorm.Backward(inputGrad is null ? [] : inputGrad.AsSpan(0, rows * c),
@@ -145,16 +148,18 @@ public sealed class BatchNormalization : UnaryLayer, ILayerFactory
             _gamma is null ? [] : _gamma.Current, rows, c);
     }
 
-    /// <summary>dx = dy·γ/√(moving variance + ε): the inference transform is affine per channel, so the weights'
-    /// gradients are not needed by the explanations that differentiate it and are left alone.</summary>
-    private void InferenceBackward(float[]? inputGrad, float[] outputGrad, int rows)
+    /// <summary>A frozen layer's forward is the inference affine map, so dx = dy·γ/√(σ²moving + ε); γ and β get no
+    /// gradient, as the optimiser leaves them alone.</summary>
+    private void FrozenBackward(float[]? inputGrad, float[] outputGrad, int rows, int c)
     {
         if (inputGrad is null) return;
-        int c = Channels;
-        var factors = new float[c];
-        InferenceAffine(factors, new float[c]);
+        if (_frozenFactors.Length != 2 * c) _frozenFactors = new float[2 * c];
+        var factors = _frozenFactors;
+        InferenceAffine(factors.AsSpan(0, c), factors.AsSpan(c, c));
+        var dx = inputGrad.AsSpan(0, rows * c);
+        var dy = outputGrad.AsSpan(0, rows * c);
         for (int r = 0; r < rows; r++)
-            System.Numerics.Tensors.TensorPrimitives.Multiply(outputGrad.AsSpan(r * c, c), factors, inputGrad.AsSpan(r * c, c));
+            System.Numerics.Tensors.TensorPrimitives.Multiply(dy.Slice(r * c, c), factors.AsSpan(0, c), dx.Slice(r * c, c));
     }
 
     /// <summary>Rebuilds the layer from the configuration <see cref="GetConfig"/> wrote (Keras's <c>from_config</c>).</summary>

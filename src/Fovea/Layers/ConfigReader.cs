@@ -27,7 +27,8 @@ public readonly struct ConfigReader(JsonObject config, string source, string typ
     {
         // A parsed file holds doubles; a configuration fresh from GetConfig (a replica's copy) holds the floats themselves.
         double d = config[key] is JsonValue v ? v.TryGetValue(out double x) ? x : v.TryGetValue(out float f) ? f : double.NaN : double.NaN;
-        if (double.IsFinite(d) && Math.Abs(d) <= 1e30) return (float)d;
+        // The bound is the float 1e30 (a little above the double): a max-pool's padding value of −1e30f must read back.
+        if (double.IsFinite(d) && Math.Abs(d) <= (double)1e30f) return (float)d;
         throw Bad(key, "a finite number");
     }
 

@@ -60,8 +60,32 @@ public abstract class Layer
 
     /// <summary>Number of weights, trainable and not, as Keras's summary counts them.</summary>
     public long ParameterCount => _weights.Sum(p => (long)p.Length);
-    /// <summary>Number of trainable weights, as Keras's summary counts them.</summary>
-    public long TrainableParameterCount => _weights.Where(p => p.Trainable).Sum(p => (long)p.Length);
+
+    /// <summary>Weights the optimiser updates: the trainable ones while the layer is not frozen, else none.</summary>
+    public long TrainableParameterCount => Trainable ? _weights.Where(p => p.Trainable).Sum(p => (long)p.Length) : 0;
+
+    private bool _trainable = true;
+    private static long s_trainabilityGeneration;
+
+    /// <summary>
+    /// Keras's <c>layer.trainable</c>: false freezes the layer, whose weights the optimiser then leaves bit for bit as
+    /// they are (a frozen BatchNormalization also runs in inference mode, its moving statistics neither used from the
+    /// batch nor updated). The weights keep their place in the model's block, so the optimiser's state and checkpoints
+    /// keep their layout; a compiled model notices the change at its next training step.
+    /// </summary>
+    public bool Trainable
+    {
+        get => _trainable;
+        set
+        {
+            if (_trainable == value) return;
+            _trainable = value;
+            Interlocked.Increment(ref s_trainabilityGeneration);
+        }
+    }
+
+    /// <summary>Bumped whenever any layer is frozen or unfrozen: a model re-lays its optimiser and plan when it moved.</summary>
+    internal static long TrainabilityGeneration => Volatile.Read(ref s_trainabilityGeneration);
 
     /// <summary>
     /// Whether a training step of this layer treats every sample on its own (no batch statistics, no randomness drawn

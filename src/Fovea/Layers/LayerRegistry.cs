@@ -79,6 +79,8 @@ public static class LayerRegistry
         ArgumentNullException.ThrowIfNull(layer);
         if (!IsRegistered(layer.TypeName))
             throw new NotSupportedException($"layer class '{layer.TypeName}' is not registered: implement ILayerFactory and call LayerRegistry.Register");
-        return FromJson(ToJson(layer), $"layer '{layer.Name}'");
+        var copy = FromJson(ToJson(layer), $"layer '{layer.Name}'");
+        copy.Trainable = layer.Trainable;
+        return copy;
     }
 }

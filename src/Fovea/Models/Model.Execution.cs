@@ -43,6 +43,7 @@ public partial class Model
         if (batchSize > maxBatch)
             throw new ArgumentOutOfRangeException(nameof(batchSize), $"batch size must be at most {maxBatch} for this model (its largest per-batch buffer holds {largest:N0} values per sample); got {batchSize}");
         _plan = ExecutionPlan.Build(this, batchSize, _inferenceOnly);
+        _planTrainability = Layer.TrainabilityGeneration;
         _capacity = batchSize;
         if (_batchLabels.Length < batchSize) (_batchLabels, _batchIndices) = (new int[batchSize], new int[batchSize]);
     }

@@ -28,6 +28,7 @@ public partial class Model
         if (OutputShape.Rank != 1)
             throw new ArgumentException($"{loss.Name} needs an output of shape (classes,); the model's is {OutputShape.ToString("None")}: end it with Flatten and Dense", nameof(loss));
         optimizer.Bind(AllWeights.Where(p => p.Trainable).ToList(), _weights.Length);
+        _spansTrainability = Layer.TrainabilityGeneration;
         Optimizer = optimizer;
         Loss = loss;
         PlanLossFusion(loss);
@@ -79,6 +80,7 @@ public partial class Model
     internal (double LossSum, int Correct) TrainBatch(DataSource x, int[] y, ReadOnlySpan<int> indices, int epoch)
     {
         int batch = indices.Length;
+        SyncTrainability();
         x.Gather(InputBuffer, indices);
         Augmentation?.Apply(InputBuffer, indices, InputShape, epoch, Seed);
         for (int j = 0; j < batch; j++) _batchLabels[j] = y[indices[j]];

@@ -69,10 +69,21 @@ public abstract class Optimizer
     /// </summary>
     internal virtual void Bind(IReadOnlyList<Parameter> trainable, int blockLength)
     {
+        LaySpans(trainable);
+        Initialize(trainable.Sum(p => p.Length));
+    }
+
+    /// <summary>
+    /// Lays the groups over the weights of <paramref name="trainable"/> whose layer is not frozen, keeping the state:
+    /// called again when layers are frozen or unfrozen. A frozen weight keeps its slots in the state (the layout of
+    /// checkpoints does not change) but no span covers it, so neither the update, its moments nor weight decay move it.
+    /// </summary>
+    internal virtual void LaySpans(IReadOnlyList<Parameter> trainable)
+    {
         var spans = new List<UpdateSpan>();
-        int count = 0;
         foreach (var p in trainable)
         {
+            if (!p.Layer.Trainable) continue;
             var group = Groups.FirstOrDefault(g => g.Selector(p));
             var span = new UpdateSpan(p.Offset, p.Length, group?.LearningRateScale ?? 1f, group?.WeightDecay ?? WeightDecay, group?.StopAfterStep);
             // Neighbours with the same settings run as one loop: a model with one group updates in one sweep.
@@ -80,11 +91,12 @@ public abstract class Optimizer
                 spans[^1] = last with { Length = last.Length + span.Length };
             else
                 spans.Add(span);
-            count += p.Length;
         }
         _spans = spans.ToArray();
-        Initialize(count);
+        _bound = true;
     }
+
+    private bool _bound;
 
     /// <summary>Sizes the state for <paramref name="parameterCount"/> trainable weights; called by <see cref="Bind"/>.</summary>
     public abstract void Initialize(int parameterCount);
@@ -92,7 +104,7 @@ public abstract class Optimizer
     /// <summary>weights ← update(weights, gradients). <paramref name="weights"/> is the whole block; the trainable ones come first.</summary>
     public virtual void Step(Span<float> weights, ReadOnlySpan<float> gradients)
     {
-        if (_spans.Length == 0 && gradients.Length > 0) _spans = [new UpdateSpan(0, gradients.Length, 1f, WeightDecay, null)];
+        if (!_bound && gradients.Length > 0) _spans = [new UpdateSpan(0, gradients.Length, 1f, WeightDecay, null)];
         float lr = LearningRate;
         Iterations++;
         BeginStep();

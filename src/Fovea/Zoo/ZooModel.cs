@@ -17,4 +17,7 @@ public sealed record ZooModel(string Name, string Description, Func<Shape, int, 
 
     /// <summary>Data-dependent initialisation, run once on a fresh model before training (not on resume).</summary>
     public Action<Model, ImageSet> Prepare { get; init; } = (_, _) => { };
+
+    /// <summary>Callbacks the recipe trains with (fine-tuning's phases), made for the model being trained.</summary>
+    public Func<Model, IEnumerable<Callback>> Callbacks { get; init; } = _ => [];
 }
