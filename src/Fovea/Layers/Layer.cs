@@ -194,6 +194,8 @@ public abstract class Layer
     {
         var config = new JsonObject { ["name"] = Name };
         if (DeclaredInputShape is { } s) config["input_shape"] = new JsonArray(s.Select(d => (JsonNode)d).ToArray());
+        // Keras's key; written only for a frozen layer, so that files of models never frozen stay as they were.
+        if (!Trainable) config["trainable"] = false;
         return config;
     }
 

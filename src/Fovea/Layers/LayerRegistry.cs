@@ -61,8 +61,10 @@ public static class LayerRegistry
         lock (Gate) Factories.TryGetValue(type, out factory);
         try
         {
-            return factory is not null ? factory(reader, name, inputShape)
+            var layer = factory is not null ? factory(reader, name, inputShape)
                 : throw new InvalidDataFileException($"{source}: unknown layer class {SafeTensorsText.Quote(type)}");
+            if (reader.Has("trainable")) layer.Trainable = reader.Bool("trainable");
+            return layer;
         }
         catch (ArgumentException e)
         {
@@ -79,8 +81,6 @@ public static class LayerRegistry
         ArgumentNullException.ThrowIfNull(layer);
         if (!IsRegistered(layer.TypeName))
             throw new NotSupportedException($"layer class '{layer.TypeName}' is not registered: implement ILayerFactory and call LayerRegistry.Register");
-        var copy = FromJson(ToJson(layer), $"layer '{layer.Name}'");
-        copy.Trainable = layer.Trainable;
-        return copy;
+        return FromJson(ToJson(layer), $"layer '{layer.Name}'");
     }
 }

@@ -125,4 +125,31 @@ public class FreezingTests
         var e = Assert.Throws<ArgumentException>(() => model.Freeze(upTo: "nope"));
         Assert.Contains("nope", e.Message);
     }
+
+    [Fact]
+    public void FrozenLayersStayFrozenThroughAModelFileAndNeverFrozenFilesKeepNoTrainableKey()
+    {
+        var model = SmallModel();
+        var (x, y) = Data(16, 2);
+        model.Fit(x, y, batchSize: 8, epochs: 1, verbose: 0);
+        string dir = Directory.CreateTempSubdirectory("fovea-freeze-").FullName;
+        try
+        {
+            string plain = Path.Combine(dir, "plain.safetensors"), frozen = Path.Combine(dir, "frozen.safetensors");
+            model.Save(plain);
+            Assert.DoesNotContain("\"trainable\"", File.ReadAllText(plain, System.Text.Encoding.Latin1));
+            model.Freeze(upTo: "bn");
+            model.Save(frozen);
+            var loaded = Model.Load(frozen).Model;
+            Assert.False(loaded.Layers.Single(l => l.Name == "conv").Trainable);
+            Assert.False(loaded.Layers.Single(l => l.Name == "bn").Trainable);
+            Assert.True(loaded.Layers.Single(l => l.Name == "head").Trainable);
+            Assert.Equal(model.TrainableParameterCount, loaded.TrainableParameterCount);
+            Assert.True(Model.Load(plain).Model.Layers.All(l => l.Trainable));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
 }
