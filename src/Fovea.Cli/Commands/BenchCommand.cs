@@ -62,6 +62,7 @@ internal static class BenchCommand
         w.WriteLine($"model={parse.GetValue(Model)}");
         w.WriteLine($"threads={Engine.Threads}");
         w.WriteLine($"simd={Sgemm.ActivePath}");
+        w.WriteLine($"cpu={CpuDescription.Name}");
         w.WriteLine($"batch_size={batch}");
 
         // Warm-up, then whole steps until the time is up (the clock is read between steps only).
@@ -105,6 +106,12 @@ internal static class BenchCommand
         w.WriteLine($"train_mflop_per_image={F(trainFlops / 1e6, 2)}");
         w.WriteLine($"gflops_train={F(trainFlops * trainRate / 1e9, 1)}");
         w.WriteLine($"gflops_infer={F(inferFlops * inferRate / 1e9, 1)}");
+        // The FMA ceiling of these threads at the kernels' width, measured now: the share reads the same on machines
+        // whose peers differ. FLOPs are the direct method's, so a faster algorithm can pass 1.
+        double peak = FmaPeak.Measure(Engine.Threads);
+        w.WriteLine($"peak_gflops={F(peak, 1)}");
+        w.WriteLine($"share_of_peak_train={F(trainFlops * trainRate / 1e9 / peak, 3)}");
+        w.WriteLine($"share_of_peak_infer={F(inferFlops * inferRate / 1e9 / peak, 3)}");
         w.WriteLine($"peak_working_set_mb={F(PeakWorkingSetMegabytes(), 0)}");
         if (parse.GetValue(Layers)) PrintProfile(w, model, x, y, seconds, ct);
         return ExitCodes.Success;
