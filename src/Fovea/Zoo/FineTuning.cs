@@ -80,18 +80,32 @@ public static class FineTuning
 
 /// <summary>
 /// fast.ai's <c>fine_tune</c> as a callback: the base frozen (up to and including its last layer) for the first
-/// <see cref="FrozenEpochs"/> epochs, everything trainable after. The phase follows from the epoch, so a resumed run
-/// picks up the right one.
+/// <see cref="FrozenEpochs"/> epochs, everything trainable after — except, with <see cref="BaseBatchNormFrozen"/>, the
+/// base's BatchNormalization layers, which stay in inference mode with their pretrained statistics (Keras's
+/// transfer-learning advice: a few hundred pictures give batch statistics too noisy to replace ImageNet's). The phase
+/// follows from the epoch, so a resumed run picks up the right one.
 /// </summary>
-public sealed class FineTunePhases(Model model, int frozenEpochs) : Callback
+public sealed class FineTunePhases(Model model, int frozenEpochs, bool baseBatchNormFrozen = false) : Callback
 {
     /// <summary>Epochs that train the head alone.</summary>
     public int FrozenEpochs { get; } = frozenEpochs;
 
+    /// <summary>Whether the base's BatchNormalization layers stay frozen after the head's epochs.</summary>
+    public bool BaseBatchNormFrozen { get; } = baseBatchNormFrozen;
+
     /// <inheritdoc/>
     public override void OnEpochBegin(int epoch)
     {
-        if (epoch <= FrozenEpochs) model.Freeze(upTo: FineTuning.LastBaseLayer(model));
-        else model.Unfreeze();
+        if (epoch <= FrozenEpochs)
+        {
+            model.Freeze(upTo: FineTuning.LastBaseLayer(model));
+            return;
+        }
+        model.Unfreeze();
+        if (!BaseBatchNormFrozen) return;
+        foreach (var layer in model.Layers)
+            if (layer is BatchNormalization && layer.Name is { } n
+                && (n.StartsWith(FineTuning.EarlyPrefix, StringComparison.Ordinal) || n.StartsWith(FineTuning.LatePrefix, StringComparison.Ordinal)))
+                layer.Trainable = false;
     }
 }

@@ -88,7 +88,7 @@ public static class PretrainedResNet18
             return Build(features(new Shape(h, w, 3)), shape, classes, seed, bgr);
         }, Recipe)
         {
-            Callbacks = model => [new FineTunePhases(model, FrozenEpochs)],
+            Callbacks = model => [new FineTunePhases(model, FrozenEpochs, baseBatchNormFrozen: true)],
         };
     }
 
