@@ -8,12 +8,13 @@ namespace Fovea.Tests.Zoo;
 /// <summary>The fine-tuned classifier around a feature extractor, with a tiny stand-in for the ImageNet network.</summary>
 public class PretrainedResNet18Tests
 {
-    /// <summary>A BGR extractor of the package's form: zero padding, a convolution, ReLU, global pooling.</summary>
+    /// <summary>A BGR extractor of the package's form: zero padding, a convolution, BatchNorm, ReLU, global pooling.</summary>
     private static Model Extractor(Shape shape)
     {
         var input = new Input(shape);
         var x = new ZeroPadding2D(1, 1, 1, 1).Call(input);
         x = new Conv2D(4, (3, 3), strides: (2, 2)).Call(x);
+        x = new BatchNormalization().Call(x);
         x = new ReLU().Call(x);
         x = new GlobalAveragePooling2D().Call(x);
         var model = new Model(input, x) { Seed = 11 };
@@ -66,7 +67,10 @@ public class PretrainedResNet18Tests
         Assert.True(model.Layers.Single(l => l.Name == FineTuning.HeadName).Trainable);
         Assert.Equal(model.Layers.Where(l => l.Name!.StartsWith("head")).Sum(l => l.Weights.Where(p => p.Trainable).Sum(p => (long)p.Length)), model.TrainableParameterCount);
         phases.OnEpochBegin(2);
-        Assert.All(model.Layers, l => Assert.True(l.Trainable));
+        // Everything trains but the base's BatchNorm, which keeps ImageNet's statistics in inference mode.
+        Assert.All(model.Layers, l => Assert.Equal(!(l is BatchNormalization && !l.Name!.StartsWith("head")), l.Trainable));
+        Assert.Contains(model.Layers, l => l is BatchNormalization && l.Name!.StartsWith("late_"));
+        Assert.True(model.Layers.OfType<BatchNormalization>().Single(l => l.Name!.StartsWith("head")).Trainable);
     }
 
     [Fact]
