@@ -47,7 +47,7 @@ internal static class RunReport
             Save(run.ConfusionPath, new ReportFigure($"Confusion matrix ({testName} set)", Charts.ConfusionMatrix(confusion, classNames))),
         ];
 
-        ErrorAnalysis? analysis = errorAnalysis ? WriteErrorAnalysis(run.Path, testSet, raw, classNames, model.Temperature) : null;
+        ErrorAnalysis? analysis = errorAnalysis ? WriteErrorAnalysis(run.Path, testSet, raw, classNames, model.Temperature, calibrated: probabilities) : null;
         var rows = Settings(settings, recipe, model, data);
         rows.AddRange(extraSettings ?? []);
         Report.WriteHtml(run.ReportPath, new ReportContent
@@ -104,12 +104,14 @@ internal static class RunReport
     /// Calibration and the worst errors of a model on labelled images, from its probabilities over them without a
     /// temperature (<c>[n, classes]</c> row-major): writes reliability.png (before and after the model's
     /// <paramref name="temperature"/>, else one fitted on these images) and top_losses.png (the 16 images of highest
-    /// loss, or <paramref name="topLosses"/>) into <paramref name="folder"/>, and returns the analysis for <see cref="ReportContent.ErrorAnalysis"/>.
+    /// loss, or <paramref name="topLosses"/>; ranked by <paramref name="calibrated"/>, the model's probabilities with its
+    /// temperature, when given) into <paramref name="folder"/>, and returns the analysis for <see cref="ReportContent.ErrorAnalysis"/>.
     /// </summary>
     public static ErrorAnalysis WriteErrorAnalysis(string folder, LabeledImages set, float[] probabilities, IReadOnlyList<string> classNames, double? temperature = null,
-        int topLosses = TopLossesGrid.DefaultCount)
+        int topLosses = TopLossesGrid.DefaultCount, float[]? calibrated = null)
     {
-        ErrorAnalysis analysis = ErrorAnalysis.Create(set.Images, set.Labels, probabilities, classNames, topLosses, modelTemperature: temperature);
+        ErrorAnalysis analysis = ErrorAnalysis.Create(set.Images, set.Labels, probabilities, classNames, topLosses,
+            modelTemperature: temperature, calibratedProbabilities: temperature is null ? null : calibrated);
         Save(System.IO.Path.Combine(folder, ReliabilityFileName), analysis.ReliabilityFigure!);
         Save(System.IO.Path.Combine(folder, TopLossesFileName), analysis.TopLossesFigure!);
         return analysis;

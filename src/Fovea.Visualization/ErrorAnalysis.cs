@@ -51,9 +51,12 @@ public sealed record ErrorAnalysis
     /// <param name="topLosses">How many pictures of highest loss to show.</param>
     /// <param name="mostConfused">How many (true, predicted) pairs to list.</param>
     /// <param name="modelTemperature">The model's own temperature, fitted on other images; null to fit one on these.</param>
+    /// <param name="calibratedProbabilities">With <paramref name="modelTemperature"/>: the model's probabilities with it,
+    /// as it computes them from its logits; null to scale <paramref name="probabilities"/> by it.</param>
     /// <param name="probabilities">The model's output without a temperature, <c>[n, classes]</c> row-major, one row per image.</param>
     public static ErrorAnalysis Create(ImageSet images, int[] labels, float[] probabilities, IReadOnlyList<string> classNames,
-        int topLosses = TopLossesGrid.DefaultCount, int mostConfused = DefaultMostConfused, double? modelTemperature = null)
+        int topLosses = TopLossesGrid.DefaultCount, int mostConfused = DefaultMostConfused, double? modelTemperature = null,
+        float[]? calibratedProbabilities = null)
     {
         ArgumentNullException.ThrowIfNull(images);
         ArgumentNullException.ThrowIfNull(labels);
@@ -66,7 +69,9 @@ public sealed record ErrorAnalysis
 
         ReliabilityDiagram before = Calibration.Reliability(probabilities, classes, labels);
         double temperature = modelTemperature ?? TemperatureScaling.FitFromProbabilities(probabilities, classes, labels);
-        float[] scaled = TemperatureScaling.ApplyToProbabilities(probabilities, classes, temperature);
+        if (calibratedProbabilities is not null && (modelTemperature is null || calibratedProbabilities.Length != probabilities.Length))
+            throw new ArgumentException("calibratedProbabilities go with modelTemperature, one per probability", nameof(calibratedProbabilities));
+        float[] scaled = calibratedProbabilities ?? TemperatureScaling.ApplyToProbabilities(probabilities, classes, temperature);
         ReliabilityDiagram after = Calibration.Reliability(scaled, classes, labels);
         IReadOnlyList<TopLoss> top = Evaluation.TopLosses.Find(modelTemperature is null ? probabilities : scaled, classes, labels, topLosses);
         string right = modelTemperature is null ? "after temperature scaling fitted on the same images" : "after the model's temperature, fitted on its validation images";

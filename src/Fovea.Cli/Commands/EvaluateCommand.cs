@@ -88,7 +88,7 @@ internal static class EvaluateCommand
                 $"ece: {ece * 100:0.00}% → {Calibration.ExpectedCalibrationError(probabilities, saved.ClassNames.Count, set.Labels) * 100:0.00}% (T = {t:0.000}, {Calibration.DefaultBins} bins)")
             : string.Create(CultureInfo.InvariantCulture, $"ece: {ece * 100:0.00}% ({Calibration.DefaultBins} bins)"));
         Console.WriteLine($"test_loss: {result.Loss:F4} - test_accuracy: {result.Accuracy:F4}");
-        if (topLosses is int k) WriteTopLosses(modelPath, set, raw, saved.Model.Temperature, data.ClassNames, k);
+        if (topLosses is int k) WriteTopLosses(modelPath, set, raw, probabilities, saved.Model.Temperature, data.ClassNames, k);
         return ExitCodes.Success;
     }
 
@@ -96,10 +96,10 @@ internal static class EvaluateCommand
     /// top_losses.png and reliability.png beside the model, and the most-confused pairs on stdout. The images of
     /// highest loss are ranked by the probabilities the model reports (its temperature applied).
     /// </summary>
-    private static void WriteTopLosses(string modelPath, LabeledImages set, float[] raw, double? temperature, IReadOnlyList<string> classNames, int count)
+    private static void WriteTopLosses(string modelPath, LabeledImages set, float[] raw, float[] calibrated, double? temperature, IReadOnlyList<string> classNames, int count)
     {
         string folder = Path.GetDirectoryName(Path.GetFullPath(modelPath))!;
-        ErrorAnalysis analysis = RunReport.WriteErrorAnalysis(folder, set, raw, classNames, temperature, count);
+        ErrorAnalysis analysis = RunReport.WriteErrorAnalysis(folder, set, raw, classNames, temperature, count, calibrated);
         IReadOnlyList<ConfusedPair> pairs = MostConfused.Find(raw, set.Labels, classNames);
         Console.WriteLine(pairs.Count == 0 ? "most confused: none, every image is right" : "most confused (true -> predicted: images):");
         foreach (ConfusedPair pair in pairs.Take(ConfusedPairsShown))

@@ -55,17 +55,17 @@ public class CalibrateTrainTests : IDisposable
 
         var metrics = JsonNode.Parse(File.ReadAllText(Path.Combine(run, "metrics.json")))!;
         Assert.Equal(90, (int)metrics["train_images"]!);
-        Assert.Equal(after, (double)metrics["ece"]!, 12);
+        Assert.Equal(after, (double)metrics["ece"]!);
         var calibration = metrics["calibration"]!;
         Assert.Equal(t, (double)calibration["temperature"]!);
         Assert.Equal(10, (int)calibration["images"]!);
         Assert.Equal("10 held-out training images", (string)calibration["fitted_on"]!);
-        Assert.Equal(before, (double)calibration["ece_before"]!, 12);
-        Assert.Equal(after, (double)calibration["ece_after"]!, 12);
+        Assert.Equal(before, (double)calibration["ece_before"]!);
+        Assert.Equal(after, (double)calibration["ece_after"]!);
 
         // The images of highest loss, ranked by the probabilities the model reports, and the most-confused pairs.
         float[] probabilities = TemperatureScaling.Apply(logits, 10, t);
-        IReadOnlyList<TopLoss> expected = TopLosses.Find(TemperatureScaling.ApplyToProbabilities(TemperatureScaling.Apply(logits, 10, 1), 10, t), 10, test.Labels, 16);
+        IReadOnlyList<TopLoss> expected = TopLosses.Find(probabilities, 10, test.Labels, 16);
         var top = metrics["top_losses"]!.AsArray();
         Assert.Equal(16, top.Count);
         for (int i = 0; i < 16; i++)
