@@ -34,6 +34,11 @@ internal static class EvaluateCommand
         Description = "Draw the K images of highest loss into top_losses.png beside the model, and list the most-confused class pairs",
     };
 
+    private static readonly Option<string?> Out = new("--out")
+    {
+        Description = "Folder for reliability.png and top_losses.png (default: with --top-losses, the model's folder)",
+    };
+
     /// <summary>Most-confused pairs printed with --top-losses.</summary>
     private const int ConfusedPairsShown = 10;
 
@@ -42,7 +47,7 @@ internal static class EvaluateCommand
 
     public static Command Create()
     {
-        var command = new Command("evaluate", "Evaluate a saved model on a dataset's test set") { Model, BatchSize, Tta, Seed, Threads, TopLossCount };
+        var command = new Command("evaluate", "Evaluate a saved model on a dataset's test set") { Model, BatchSize, Tta, Seed, Threads, TopLossCount, Out };
         foreach (var option in DataOptions.All) command.Options.Add(option);
         command.SetAction(parse => FoveaCli.Guard(parse, ct => Run(parse, ct)));
         return command;
@@ -56,6 +61,7 @@ internal static class EvaluateCommand
         int? topLosses = parse.GetValue(TopLossCount);
         if (topLosses is < 1 or > MaxTopLosses) throw new FoveaUsageException($"--top-losses must be in [1, {MaxTopLosses}]; got {topLosses}");
         var request = DataOptions.Read(parse);
+        if (parse.GetValue(Out) is { } outFolder && File.Exists(outFolder)) throw new FoveaUsageException($"--out must be a folder; {outFolder} is a file");
         string modelPath = parse.GetValue(Model)!;
         var saved = Fovea.Models.Model.Load(modelPath);
         Shape input = saved.Model.InputShape;
@@ -88,17 +94,27 @@ internal static class EvaluateCommand
                 $"ece: {ece * 100:0.00}% → {Calibration.ExpectedCalibrationError(probabilities, saved.ClassNames.Count, set.Labels) * 100:0.00}% (T = {t:0.000}, {Calibration.DefaultBins} bins)")
             : string.Create(CultureInfo.InvariantCulture, $"ece: {ece * 100:0.00}% ({Calibration.DefaultBins} bins)"));
         Console.WriteLine($"test_loss: {result.Loss:F4} - test_accuracy: {result.Accuracy:F4}");
-        if (topLosses is int k) WriteTopLosses(modelPath, set, raw, probabilities, saved.Model.Temperature, data.ClassNames, k);
+        string? folder = parse.GetValue(Out) is { } outPath ? Path.GetFullPath(outPath)
+            : topLosses is null ? null : Path.GetDirectoryName(Path.GetFullPath(modelPath))!;
+        if (folder is not null)
+            WriteErrorAnalysis(folder, set, raw, probabilities, saved.Model.Temperature, data.ClassNames, topLosses ?? TopLossesGrid.DefaultCount);
         return ExitCodes.Success;
     }
 
     /// <summary>
-    /// top_losses.png and reliability.png beside the model, and the most-confused pairs on stdout. The images of
-    /// highest loss are ranked by the probabilities the model reports (its temperature applied).
+    /// top_losses.png and reliability.png into <paramref name="folder"/>, and the most-confused pairs on stdout. The
+    /// images of highest loss are ranked by the probabilities the model reports (its temperature applied).
     /// </summary>
-    private static void WriteTopLosses(string modelPath, LabeledImages set, float[] raw, float[] calibrated, double? temperature, IReadOnlyList<string> classNames, int count)
+    private static void WriteErrorAnalysis(string folder, LabeledImages set, float[] raw, float[] calibrated, double? temperature, IReadOnlyList<string> classNames, int count)
     {
-        string folder = Path.GetDirectoryName(Path.GetFullPath(modelPath))!;
+        try
+        {
+            Directory.CreateDirectory(folder);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new FoveaUsageException($"--out: cannot create {folder}: {e.Message}");
+        }
         ErrorAnalysis analysis = RunReport.WriteErrorAnalysis(folder, set, raw, classNames, temperature, count, calibrated);
         IReadOnlyList<ConfusedPair> pairs = MostConfused.Find(raw, set.Labels, classNames);
         Console.WriteLine(pairs.Count == 0 ? "most confused: none, every image is right" : "most confused (true -> predicted: images):");
