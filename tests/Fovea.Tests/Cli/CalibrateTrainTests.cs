@@ -130,6 +130,29 @@ public class CalibrateTrainTests : IDisposable
         Assert.True(File.Exists(Path.Combine(run, "top_losses.png")));
     }
 
+    [Fact]
+    public void AFolderWithValidationAndTestFoldersCalibratesOnItsValidationPicturesByDefault()
+    {
+        string photos = _temp["photos"];
+        foreach (string split in new[] { "train", "val", "test" }) PictureDataset.Write(Path.Combine(photos, split), perClass: 6);
+        string run = _temp["run"];
+        var (code, stdout, stderr) = Fovea("train", "--data", photos, "--epochs", "1", "--batch-size", "8", "--threads", "1", "--out", run);
+        Assert.True(code == 0, stderr);
+        var metrics = JsonNode.Parse(File.ReadAllText(Path.Combine(run, "metrics.json")))!;
+        int validation = (int)metrics["calibration"]!["images"]!;
+        Assert.Contains($"calibration: the temperature is fitted on {validation} validation images after training" + "\n", stdout.Replace("\r", "", StringComparison.Ordinal));
+        Assert.Equal($"{validation} validation images", (string)metrics["calibration"]!["fitted_on"]!);
+        Assert.NotNull(Model.Load(Path.Combine(run, "model.safetensors")).Model.Temperature);
+
+        var off = Fovea("train", "--data", photos, "--epochs", "1", "--batch-size", "8", "--threads", "1", "--out", _temp["off"], "--no-calibrate");
+        Assert.True(off.ExitCode == 0, off.Stderr);
+        Assert.DoesNotContain("calibration:", off.Stdout);
+        Assert.Null(Model.Load(Path.Combine(_temp["off"], "model.safetensors")).Model.Temperature);
+        // The temperature changes no training arithmetic: the same weights with and without it.
+        Assert.Equal(Model.Load(Path.Combine(run, "model.safetensors")).Model.Weights.ToArray(),
+            Model.Load(Path.Combine(_temp["off"], "model.safetensors")).Model.Weights.ToArray());
+    }
+
     [Theory]
     [InlineData(new[] { "--calibrate", "--limit", "9" }, "--calibrate holds out a tenth of the training images")]
     [InlineData(new[] { "--calibrate", "--no-calibrate" }, "--calibrate and --no-calibrate contradict each other")]
