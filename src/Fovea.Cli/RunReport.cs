@@ -1,5 +1,6 @@
 using System.Globalization;
 using Fovea.Data;
+using Fovea.Evaluation;
 using Fovea.IO;
 using Fovea.Models;
 using Fovea.Training;
@@ -24,15 +25,16 @@ internal static class RunReport
     /// Writes samples.png, loss.png, accuracy.png, predictions.png, confusion.png and report.html into the run folder,
     /// from one pass of the model over the test set, and returns the test accuracy of each class by class name
     /// (classes with no test image are left out: their accuracy is undefined). With <paramref name="errorAnalysis"/>,
-    /// also reliability.png and top_losses.png, and the report's calibration section (<see cref="WriteErrorAnalysis"/>).
+    /// also reliability.png and top_losses.png, and the report's calibration section (<see cref="WriteErrorAnalysis"/>),
+    /// which it returns too. The probabilities shown are the model's, its temperature applied when it has one.
     /// </summary>
-    public static IReadOnlyDictionary<string, double> Write(RunFolder run, Model model, LoadedData data, EvaluationResult test, TrainSettings settings, Recipe recipe,
-        bool errorAnalysis = false)
+    public static (IReadOnlyDictionary<string, double> PerClassAccuracy, ErrorAnalysis? ErrorAnalysis) Write(RunFolder run, Model model, LoadedData data,
+        EvaluationResult test, TrainSettings settings, Recipe recipe, bool errorAnalysis = false, IReadOnlyList<KeyValuePair<string, string>>? extraSettings = null)
     {
         var (train, testSet, classNames) = (data.Train, data.Evaluation!, data.ClassNames);
         string testName = data.EvaluationName;
         var history = model.State.History;
-        float[] probabilities = model.Predict(testSet.Images, settings.BatchSize).Data;
+        var (raw, probabilities) = Probabilities(model, testSet.Images, settings.BatchSize, TestTimeAugmentation.None);
         var confusion = ConfusionMatrix.FromProbabilities(testSet.Labels, probabilities, classNames.Count);
 
         ReportFigure[] figures =
@@ -45,11 +47,14 @@ internal static class RunReport
             Save(run.ConfusionPath, new ReportFigure($"Confusion matrix ({testName} set)", Charts.ConfusionMatrix(confusion, classNames))),
         ];
 
+        ErrorAnalysis? analysis = errorAnalysis ? WriteErrorAnalysis(run.Path, testSet, raw, classNames, model.Temperature, calibrated: probabilities) : null;
+        var rows = Settings(settings, recipe, model, data);
+        rows.AddRange(extraSettings ?? []);
         Report.WriteHtml(run.ReportPath, new ReportContent
         {
             Title = "Fovea training report",
             Subtitle = $"{ModelTitle(settings)} on {data.Title}, trained {DateTime.Now.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)} into {run.Path}",
-            Settings = Settings(settings, recipe, model, data),
+            Settings = rows,
             ModelSummary = model.SummaryText(),
             TestLoss = test.Loss,
             TestAccuracy = test.Accuracy,
@@ -57,9 +62,21 @@ internal static class RunReport
             Confusion = confusion,
             History = history,
             Figures = figures,
-            ErrorAnalysis = errorAnalysis ? WriteErrorAnalysis(run.Path, testSet, probabilities, classNames) : null,
+            ErrorAnalysis = analysis,
         });
-        return PerClassAccuracy(confusion, classNames);
+        return (PerClassAccuracy(confusion, classNames), analysis);
+    }
+
+    /// <summary>
+    /// The model's probabilities over <paramref name="images"/> from one pass: as the network computes them
+    /// (<c>Raw</c>, temperature 1) and as the model reports them (<c>Calibrated</c>: divided by its temperature when it
+    /// has one, else the same array). Both are softmaxes of the same logits, in double precision.
+    /// </summary>
+    public static (float[] Raw, float[] Calibrated) Probabilities(Model model, ImageSet images, int batchSize, TestTimeAugmentation tta)
+    {
+        Tensor logits = model.PredictLogits(images, batchSize, tta);
+        float[] raw = TemperatureScaling.Apply(logits.Data, logits.Shape[1], 1);
+        return (raw, model.Temperature is { } t ? TemperatureScaling.Apply(logits.Data, logits.Shape[1], t) : raw);
     }
 
     /// <summary>
@@ -84,15 +101,17 @@ internal static class RunReport
     }
 
     /// <summary>
-    /// Calibration and the worst errors of a model on labelled images, from its probabilities over them
-    /// (<c>[n, classes]</c> row-major, as <c>Model.Predict</c> returns):
-    /// writes reliability.png (before and after a temperature fitted on these images) and top_losses.png (the 16
-    /// images of highest loss) into <paramref name="folder"/>, and returns the analysis for
-    /// <see cref="ReportContent.ErrorAnalysis"/>.
+    /// Calibration and the worst errors of a model on labelled images, from its probabilities over them without a
+    /// temperature (<c>[n, classes]</c> row-major): writes reliability.png (before and after the model's
+    /// <paramref name="temperature"/>, else one fitted on these images) and top_losses.png (the 16 images of highest
+    /// loss, or <paramref name="topLosses"/>; ranked by <paramref name="calibrated"/>, the model's probabilities with its
+    /// temperature, when given) into <paramref name="folder"/>, and returns the analysis for <see cref="ReportContent.ErrorAnalysis"/>.
     /// </summary>
-    public static ErrorAnalysis WriteErrorAnalysis(string folder, LabeledImages set, float[] probabilities, IReadOnlyList<string> classNames)
+    public static ErrorAnalysis WriteErrorAnalysis(string folder, LabeledImages set, float[] probabilities, IReadOnlyList<string> classNames, double? temperature = null,
+        int topLosses = TopLossesGrid.DefaultCount, float[]? calibrated = null)
     {
-        ErrorAnalysis analysis = ErrorAnalysis.Create(set.Images, set.Labels, probabilities, classNames);
+        ErrorAnalysis analysis = ErrorAnalysis.Create(set.Images, set.Labels, probabilities, classNames, topLosses,
+            modelTemperature: temperature, calibratedProbabilities: temperature is null ? null : calibrated);
         Save(System.IO.Path.Combine(folder, ReliabilityFileName), analysis.ReliabilityFigure!);
         Save(System.IO.Path.Combine(folder, TopLossesFileName), analysis.TopLossesFigure!);
         return analysis;

@@ -40,6 +40,10 @@ internal sealed record TrainSettings
     public int Threads { get; init; }
     public int? EarlyStopping { get; init; }
 
+    /// <summary>--calibrate (true) or --no-calibrate (false); null: calibrate where a validation set other than the
+    /// test set exists (<see cref="CalibrationSet.ByDefault"/>). Saved, so that a resumed run holds out the same images.</summary>
+    public bool? Calibrate { get; init; }
+
     /// <summary>The data options this run was started with, defaults filled in.</summary>
     public DataRequest DataRequest => new()
     {

@@ -22,15 +22,34 @@ internal sealed class LayerTranslation(OnnxGraph graph)
     public static bool IsSupported(Layer layer) => layer is Conv2D or Dense or MaxPool2D or Flatten or ReLU or Softmax or Layers.Gelu
         or BatchNormalization or GlobalAveragePooling2D or Rescaling or Normalization or Dropout or Add or Concatenate or ZeroPadding2D;
 
-    /// <summary>The layer's output for <paramref name="inputs"/>, adding its nodes to the graph.</summary>
-    public ExportedValue Translate(Layer layer, IReadOnlyList<ExportedValue> inputs, Shape output)
+    /// <summary>
+    /// The layer's output for <paramref name="inputs"/>, adding its nodes to the graph. With a
+    /// <paramref name="temperature"/> (the model's last layer), the logits are divided by it: the input of a Softmax
+    /// layer, the Gemm's output of a Dense with a softmax, else the layer's output.
+    /// </summary>
+    public ExportedValue Translate(Layer layer, IReadOnlyList<ExportedValue> inputs, Shape output, double? temperature = null)
     {
         string name = layer.Name ?? layer.NameStem;
+        if (temperature is not { } t) return Translate(layer, name, inputs, output, null);
+        string divisor = graph.Scalar($"{name}/temperature", (float)t);
+        if (layer is Softmax)
+        {
+            var logits = inputs[0];
+            var divided = new ExportedValue($"{name}/scaled", logits.Sample, graph.Node("Div", $"{name}/scaled", [ChannelsLast(logits), divisor]), null);
+            return Translate(layer, name, [divided], output, null);
+        }
+        if (layer is Dense { Activation: Activation.Softmax }) return Translate(layer, name, inputs, output, divisor);
+        var y = Translate(layer, name, inputs, output, null);
+        return new ExportedValue($"{name}/scaled", output, graph.Node("Div", $"{name}/scaled", [ChannelsLast(y), divisor]), null);
+    }
+
+    private ExportedValue Translate(Layer layer, string name, IReadOnlyList<ExportedValue> inputs, Shape output, string? softmaxDivisor)
+    {
         var x = inputs[0];
         return layer switch
         {
             Conv2D conv => Convolution(conv, name, x, output),
-            Dense dense => DenseLayer(dense, name, x, output),
+            Dense dense => DenseLayer(dense, name, x, output, softmaxDivisor),
             MaxPool2D pool => MaxPool(pool, name, x, output),
             Flatten => new ExportedValue(name, output, graph.Node("Flatten", name, [ChannelsLast(x)], Int("axis", 1)), null),
             ReLU => Elementwise(name, x, output, v => graph.Node("Relu", name, [v])),
@@ -88,7 +107,8 @@ internal sealed class LayerTranslation(OnnxGraph graph)
         return new ExportedValue(name, output, null, y);
     }
 
-    private ExportedValue DenseLayer(Dense dense, string name, ExportedValue x, Shape output)
+    /// <summary>Gemm and its activation; <paramref name="softmaxDivisor"/>: a scalar the logits are divided by before the softmax.</summary>
+    private ExportedValue DenseLayer(Dense dense, string name, ExportedValue x, Shape output, string? softmaxDivisor)
     {
         int inFeatures = dense.InputShape[0];
         var inputs = new List<string> { ChannelsLast(x), graph.Initializer($"{name}/kernel", [inFeatures, dense.Units], Weight(dense, "kernel")) };
@@ -97,7 +117,7 @@ internal sealed class LayerTranslation(OnnxGraph graph)
         y = dense.Activation switch
         {
             Activation.Relu => graph.Node("Relu", name, [y]),
-            Activation.Softmax => graph.Node("Softmax", name, [y], Int("axis", -1)),
+            Activation.Softmax => graph.Node("Softmax", name, [softmaxDivisor is null ? y : graph.Node("Div", $"{name}/scaled", [y, softmaxDivisor])], Int("axis", -1)),
             _ => y,
         };
         return new ExportedValue(name, output, y, null);

@@ -32,6 +32,13 @@ public static class OnnxExporter
     /// <summary>The metadata property holding the class names as a JSON array of strings, in output order.</summary>
     public const string ClassNamesKey = "class_names";
 
+    /// <summary>
+    /// The metadata property holding the model's temperature (<c>Model.Temperature</c>), when it has one: the graph
+    /// divides the logits by it (a <c>Div</c> before the final <c>Softmax</c>, or after the last layer of a model
+    /// without one), so its output is what <c>Model.Predict</c> returns.
+    /// </summary>
+    public const string TemperatureKey = "temperature";
+
     /// <summary>Name of the batch dimension of the input and the output.</summary>
     public const string BatchDimension = "N";
 
@@ -78,7 +85,9 @@ public static class OnnxExporter
         foreach (var node in model.Nodes)
         {
             var inputs = node.Inputs.Select(v => values[v]!).ToArray();
-            values[node.Output] = translation.Translate(node.Layer, inputs, model.ValueShapes[node.Output]);
+            // The model's temperature divides the logits of its last layer, as Predict does.
+            double? temperature = node == model.Nodes[^1] ? model.Temperature : null;
+            values[node.Output] = translation.Translate(node.Layer, inputs, model.ValueShapes[node.Output], temperature);
         }
         string output = translation.ChannelsLast(values[model.Nodes[^1].Output]!);
         graph.Publish(output, OutputName);
@@ -94,6 +103,8 @@ public static class OnnxExporter
         };
         proto.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = Opset });
         proto.MetadataProps.Add(new StringStringEntryProto { Key = ClassNamesKey, Value = JsonSerializer.Serialize(names) });
+        if (model.Temperature is { } t)
+            proto.MetadataProps.Add(new StringStringEntryProto { Key = TemperatureKey, Value = t.ToString("R", CultureInfo.InvariantCulture) });
         return proto;
     }
 }

@@ -15,9 +15,11 @@ internal static class ErrorAnalysisSection
         Row(html, "Mean confidence", Report.Percent(reliability.Confidence));
         Row(html, "Accuracy", Report.Percent(reliability.Accuracy));
         if (analysis.Temperature is double temperature)
-            Row(html, "Temperature fitted on these images", temperature.ToString("0.000", CultureInfo.InvariantCulture));
+            Row(html, analysis.TemperatureFittedHere ? "Temperature fitted on these images" : "The model's temperature (fitted on its validation images)",
+                temperature.ToString("0.000", CultureInfo.InvariantCulture));
         if (analysis.Calibrated is { } calibrated)
-            Row(html, "Expected calibration error after scaling", Report.Percent(calibrated.ExpectedCalibrationError));
+            Row(html, analysis.TemperatureFittedHere ? "Expected calibration error after scaling" : "Expected calibration error with the model's temperature",
+                Report.Percent(calibrated.ExpectedCalibrationError));
         html.Append("</tbody>\n</table>\n");
 
         if (analysis.MostConfused.Count > 0)

@@ -16,8 +16,10 @@ namespace Fovea.Cli.Commands;
 /// <c>fovea evaluate</c>: reloads a saved model and reports its loss and accuracy on a dataset's test set: CIFAR-10's,
 /// an IDX set's, or a folder's test/ folder (else its validation split, else every picture in it). A folder's
 /// pictures are decoded to the model's input size and channels unless the options say otherwise. It also reports the
-/// expected calibration error, and with <c>--top-losses K</c> draws the K images of highest loss into top_losses.png
-/// beside the model and lists the most-confused class pairs (fast.ai's <c>plot_top_losses</c> and <c>most_confused</c>).
+/// expected calibration error (before and after the model's temperature, when it has one), and with
+/// <c>--top-losses K</c> draws the K images of highest loss into top_losses.png and the reliability diagram into
+/// reliability.png beside the model, and lists the most-confused class pairs (fast.ai's <c>plot_top_losses</c> and
+/// <c>most_confused</c>).
 /// </summary>
 internal static class EvaluateCommand
 {
@@ -32,6 +34,11 @@ internal static class EvaluateCommand
         Description = "Draw the K images of highest loss into top_losses.png beside the model, and list the most-confused class pairs",
     };
 
+    private static readonly Option<string?> Out = new("--out")
+    {
+        Description = "Folder for reliability.png and top_losses.png (default: with --top-losses, the model's folder)",
+    };
+
     /// <summary>Most-confused pairs printed with --top-losses.</summary>
     private const int ConfusedPairsShown = 10;
 
@@ -40,7 +47,7 @@ internal static class EvaluateCommand
 
     public static Command Create()
     {
-        var command = new Command("evaluate", "Evaluate a saved model on a dataset's test set") { Model, BatchSize, Tta, Seed, Threads, TopLossCount };
+        var command = new Command("evaluate", "Evaluate a saved model on a dataset's test set") { Model, BatchSize, Tta, Seed, Threads, TopLossCount, Out };
         foreach (var option in DataOptions.All) command.Options.Add(option);
         command.SetAction(parse => FoveaCli.Guard(parse, ct => Run(parse, ct)));
         return command;
@@ -54,6 +61,7 @@ internal static class EvaluateCommand
         int? topLosses = parse.GetValue(TopLossCount);
         if (topLosses is < 1 or > MaxTopLosses) throw new FoveaUsageException($"--top-losses must be in [1, {MaxTopLosses}]; got {topLosses}");
         var request = DataOptions.Read(parse);
+        if (parse.GetValue(Out) is { } outFolder && File.Exists(outFolder)) throw new FoveaUsageException($"--out must be a folder; {outFolder} is a file");
         string modelPath = parse.GetValue(Model)!;
         var saved = Fovea.Models.Model.Load(modelPath);
         Shape input = saved.Model.InputShape;
@@ -78,28 +86,42 @@ internal static class EvaluateCommand
         var result = saved.Model.Evaluate(set.Images, set.Labels, batchSize, tta);
         Console.WriteLine($"{set.Count:N0} {name}{(name.Length > 0 ? " " : "")}images of {data.Title}" + (tta == TestTimeAugmentation.None ? "" : $", test-time augmentation {tta}"));
         // A second pass for the probabilities: Evaluate keeps none, and its loss must stay the one training reported.
-        float[] probabilities = saved.Model.Predict(set.Images, batchSize, tta).Data;
-        double ece = Calibration.ExpectedCalibrationError(probabilities, saved.ClassNames.Count, set.Labels);
+        var (raw, probabilities) = RunReport.Probabilities(saved.Model, set.Images, batchSize, tta);
+        double ece = Calibration.ExpectedCalibrationError(raw, saved.ClassNames.Count, set.Labels);
         // Before the test line, which stays last: it reads as the training run's own test line.
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"ece: {ece * 100:0.00}% ({Calibration.DefaultBins} bins)"));
+        Console.WriteLine(saved.Model.Temperature is { } t
+            ? string.Create(CultureInfo.InvariantCulture,
+                $"ece: {ece * 100:0.00}% → {Calibration.ExpectedCalibrationError(probabilities, saved.ClassNames.Count, set.Labels) * 100:0.00}% (T = {t:0.000}, {Calibration.DefaultBins} bins)")
+            : string.Create(CultureInfo.InvariantCulture, $"ece: {ece * 100:0.00}% ({Calibration.DefaultBins} bins)"));
         Console.WriteLine($"test_loss: {result.Loss:F4} - test_accuracy: {result.Accuracy:F4}");
-        if (topLosses is int k) WriteTopLosses(modelPath, set, probabilities, data.ClassNames, k);
+        string? folder = parse.GetValue(Out) is { } outPath ? Path.GetFullPath(outPath)
+            : topLosses is null ? null : Path.GetDirectoryName(Path.GetFullPath(modelPath))!;
+        if (folder is not null)
+            WriteErrorAnalysis(folder, set, raw, probabilities, saved.Model.Temperature, data.ClassNames, topLosses ?? TopLossesGrid.DefaultCount);
         return ExitCodes.Success;
     }
 
-    /// <summary>top_losses.png beside the model, and the most-confused pairs on stdout.</summary>
-    private static void WriteTopLosses(string modelPath, LabeledImages set, float[] probabilities, IReadOnlyList<string> classNames, int count)
+    /// <summary>
+    /// top_losses.png and reliability.png into <paramref name="folder"/>, and the most-confused pairs on stdout. The
+    /// images of highest loss are ranked by the probabilities the model reports (its temperature applied).
+    /// </summary>
+    private static void WriteErrorAnalysis(string folder, LabeledImages set, float[] raw, float[] calibrated, double? temperature, IReadOnlyList<string> classNames, int count)
     {
-        IReadOnlyList<ConfusedPair> pairs = MostConfused.Find(probabilities, set.Labels, classNames);
+        try
+        {
+            Directory.CreateDirectory(folder);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new FoveaUsageException($"--out: cannot create {folder}: {e.Message}");
+        }
+        ErrorAnalysis analysis = RunReport.WriteErrorAnalysis(folder, set, raw, classNames, temperature, count, calibrated);
+        IReadOnlyList<ConfusedPair> pairs = MostConfused.Find(raw, set.Labels, classNames);
         Console.WriteLine(pairs.Count == 0 ? "most confused: none, every image is right" : "most confused (true -> predicted: images):");
         foreach (ConfusedPair pair in pairs.Take(ConfusedPairsShown))
             Console.WriteLine($"  {pair.TrueName} -> {pair.PredictedName}: {pair.Count:N0}");
-
-        IReadOnlyList<TopLoss> top = TopLosses.Find(probabilities, classNames.Count, set.Labels, count);
-        string path = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(modelPath))!, RunReport.TopLossesFileName);
-        byte[] png = TopLossesGrid.Render(set.Images, top, classNames);
-        AtomicFile.Write(path, stream => stream.Write(png));
-        Console.WriteLine($"top_losses: {path} ({top.Count} images of highest loss)");
+        Console.WriteLine($"top_losses: {Path.Combine(folder, RunReport.TopLossesFileName)} ({analysis.TopLosses.Count} images of highest loss)");
+        Console.WriteLine($"reliability: {Path.Combine(folder, RunReport.ReliabilityFileName)}");
     }
 
     /// <summary>The first few class names, for a message that must stay one line.</summary>

@@ -33,6 +33,12 @@ internal static class TrainCommand
     private static readonly Option<string?> Resume = new("--resume") { Description = "Continue the run in this folder from its checkpoint, with its original settings" };
     private static readonly Option<bool> Overwrite = new("--overwrite") { Description = "Replace a run already in the --out folder" };
     private static readonly Option<int?> EarlyStop = new("--early-stopping") { Description = "Stop when val_loss has not improved for this many epochs and restore the best weights (also kept as best.safetensors)" };
+    private static readonly Option<bool> Calibrate = new("--calibrate")
+    {
+        Description = "After training, fit a temperature on validation images and keep it in the model (predict, serve, evaluate and export use it); "
+            + "the default where a validation set other than the test set exists. A run that validates on its test set holds out a tenth of the training images for it",
+    };
+    private static readonly Option<bool> NoCalibrate = new("--no-calibrate") { Description = "Do not fit a temperature, even where a validation set exists" };
 
     public static Command Create()
     {
@@ -43,7 +49,7 @@ internal static class TrainCommand
         };
         // The data first after the model: they are what a user sets most.
         foreach (var option in DataOptions.All) command.Options.Add(option);
-        foreach (var option in new Option[] { Epochs, BatchSize, LearningRate, Tta, Seed, Limit, Threads, Out, Resume, Overwrite, EarlyStop }) command.Options.Add(option);
+        foreach (var option in new Option[] { Epochs, BatchSize, LearningRate, Tta, Seed, Limit, Threads, Out, Resume, Overwrite, EarlyStop, Calibrate, NoCalibrate }) command.Options.Add(option);
         command.SetAction(parse => FoveaCli.Guard(parse, ct => Run(parse, ct)));
         return command;
     }
@@ -57,6 +63,7 @@ internal static class TrainCommand
 
         LoadedData data;
         Model model;
+        CalibrationSet? calibration = null;
         var zoo = Zoo(settings.Model, settings.Pretrained);
         try
         {
@@ -65,6 +72,12 @@ internal static class TrainCommand
                 $"{data.Title}: {data.Train.Count:N0} training and {data.Test!.Count:N0} test images in {data.ClassNames.Count} classes, from {data.Source}."));
             if (data.ValidationOrTest is null)
                 throw new InvalidDataFileException($"{settings.Data}: nothing to validate on: no test/ or val/ folder, and no class has the two pictures a validation split needs");
+            if (settings.Calibrate ?? CalibrationSet.ByDefault(data))
+            {
+                (calibration, data) = CalibrationSet.Choose(data, settings.Seed);
+                Console.WriteLine($"calibration: the temperature is fitted on {calibration.Description} after training"
+                    + (calibration.HeldOutOfTraining ? string.Create(CultureInfo.InvariantCulture, $"; training on the other {data.Train.Count:N0}") : ""));
+            }
             // A model is built for the data's image shape and classes; one that cannot take them says so by name.
             model = FoveaCli.FromUserInput(() => zoo.Create(data.Train.Images.ImageShape, data.ClassNames.Count, settings.Seed));
         }
@@ -115,7 +128,7 @@ internal static class TrainCommand
             return ExitCodes.Interrupted;
         }
 
-        Finish(run, trainer, plan, data, settings, recipe, trainSeconds);
+        Finish(run, trainer, plan, data, calibration, settings, recipe, trainSeconds);
         return ExitCodes.Success;
     }
 
@@ -128,7 +141,7 @@ internal static class TrainCommand
         {
             if (parse.GetValue(Out) is not null) throw new FoveaUsageException("--resume continues the run in its own folder; drop --out");
             // The run continues exactly as it began; an option that would change it is refused, not silently dropped.
-            Option[] fixedOptions = [ModelName, Pretrained, Epochs, BatchSize, LearningRate, Tta, Seed, Limit, Threads, Overwrite, EarlyStop, .. DataOptions.All.Where(o => o != DataOptions.Data)];
+            Option[] fixedOptions = [ModelName, Pretrained, Epochs, BatchSize, LearningRate, Tta, Seed, Limit, Threads, Overwrite, EarlyStop, Calibrate, NoCalibrate, .. DataOptions.All.Where(o => o != DataOptions.Data)];
             foreach (var option in fixedOptions)
                 if (parse.GetResult(option) is { Implicit: false })
                     throw new FoveaUsageException($"--resume continues with the run's saved settings; drop {option.Name}");
@@ -148,17 +161,28 @@ internal static class TrainCommand
         return (run, settings);
     }
 
-    /// <summary>The final evaluation, the model, report and metrics, then the finished marker.</summary>
-    private static void Finish(RunFolder run, Trainer trainer, RunPlan plan, LoadedData data, TrainSettings settings, Recipe recipe, double trainSeconds)
+    /// <summary>The temperature, the final evaluation, the model, report and metrics, then the finished marker.</summary>
+    private static void Finish(RunFolder run, Trainer trainer, RunPlan plan, LoadedData data, CalibrationSet? calibration, TrainSettings settings, Recipe recipe, double trainSeconds)
     {
         var (model, train, test) = (trainer.Model, data.Train, data.Evaluation!);
+        if (calibration is not null)
+        {
+            var fit = trainer.Calibrate(calibration.Images.Images, calibration.Images.Labels, settings.BatchSize);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"temperature: {fit.Temperature:0.000} fitted on {calibration.Description} (loss {fit.LossBefore:F4} → {fit.LossAfter:F4}, ece {fit.EceBefore * 100:0.00}% → {fit.EceAfter * 100:0.00}%)"));
+        }
         var tta = settings.Tta ?? recipe.TestTimeAugmentation;
         var result = trainer.Evaluate(test.Images, test.Labels, settings.BatchSize, tta);
         string on = data.Test is null ? " (on the validation split: there is no test set)" : "";
         Console.WriteLine($"test_loss: {result.Loss:F4} - test_accuracy: {result.Accuracy:F4}" + (tta == TestTimeAugmentation.None ? "" : $" (test-time augmentation: {tta})") + on);
         model.Save(run.ModelPath, data.ClassNames);
-        var perClassAccuracy = RunReport.Write(run, model, data, result, settings, recipe);
-        RunMetrics.Write(run.MetricsPath, new RunMetrics
+        IReadOnlyList<KeyValuePair<string, string>> calibrationRows = calibration is null ? [new("Temperature", "none")] :
+        [
+            new("Temperature", string.Create(CultureInfo.InvariantCulture, $"{model.Temperature:0.000}, fitted on {calibration.Description}")),
+        ];
+        var (perClassAccuracy, analysis) = RunReport.Write(run, model, data, result, settings, recipe, errorAnalysis: true, extraSettings: calibrationRows);
+        Console.WriteLine(RunErrorMetrics.EceLine(analysis!, model.Temperature));
+        RunMetrics.Write(run.MetricsPath, RunErrorMetrics.AddTo(new RunMetrics
         {
             TestLoss = result.Loss,
             TestAccuracy = result.Accuracy,
@@ -174,7 +198,7 @@ internal static class TrainCommand
             TestImages = test.Count,
             TestSet = data.EvaluationName,
             PerClassAccuracy = perClassAccuracy,
-        });
+        }, analysis!, model.Temperature, calibration, data.ClassNames));
         Console.WriteLine($"saved {run.ModelPath}, {Path.GetFileName(run.HistoryPath)} and {Path.GetFileName(run.MetricsPath)}");
         Console.WriteLine($"report: {run.ReportPath}");
         trainer.MarkFinished(run, plan);
@@ -226,6 +250,13 @@ internal static class TrainCommand
             Limit = limit,
             Threads = threads ?? Environment.ProcessorCount,
             EarlyStopping = patience,
+            Calibrate = (parse.GetValue(Calibrate), parse.GetValue(NoCalibrate)) switch
+            {
+                (true, true) => throw new FoveaUsageException("--calibrate and --no-calibrate contradict each other; give one"),
+                (true, false) => true,
+                (false, true) => false,
+                _ => null,
+            },
         }.WithData(data);
     }
 }

@@ -117,12 +117,14 @@ public partial class Model
         }
     }
 
-    /// <summary>The model's output for every sample: class probabilities, shape (N, classes).</summary>
-    public Tensor Predict(ImageSet x, int batchSize = 32, TestTimeAugmentation tta = TestTimeAugmentation.None) => Predict(DataSource.From(x), batchSize, tta);
-    /// <summary>The model's output for every sample of images already in a float tensor: class probabilities, shape (N, classes).</summary>
-    public Tensor Predict(Tensor x, int batchSize = 32, TestTimeAugmentation tta = TestTimeAugmentation.None) => Predict(DataSource.From(x), batchSize, tta);
+    /// <summary>The model's output for every sample: class probabilities, shape (N, classes), with the logits divided
+    /// by <see cref="Temperature"/> when the model has one.</summary>
+    public Tensor Predict(ImageSet x, int batchSize = 32, TestTimeAugmentation tta = TestTimeAugmentation.None) => Predict(DataSource.From(x), batchSize, tta, PredictionKind.Output);
+    /// <summary>The model's output for every sample of images already in a float tensor: class probabilities, shape (N, classes),
+    /// with the logits divided by <see cref="Temperature"/> when the model has one.</summary>
+    public Tensor Predict(Tensor x, int batchSize = 32, TestTimeAugmentation tta = TestTimeAugmentation.None) => Predict(DataSource.From(x), batchSize, tta, PredictionKind.Output);
 
-    private Tensor Predict(DataSource x, int batchSize, TestTimeAugmentation tta)
+    private Tensor Predict(DataSource x, int batchSize, TestTimeAugmentation tta, PredictionKind kind)
     {
         Build();
         CheckSingleInput();
@@ -137,7 +139,7 @@ public partial class Model
             int batch = Math.Min(cap, x.Count - start);
             for (int j = 0; j < batch; j++) _batchIndices[j] = start + j;
             ForwardBatch(x, batch, tta);
-            OutputBuffer.AsSpan(0, batch * outSize).CopyTo(result.Data.AsSpan(start * outSize));
+            CopyPrediction(result.Data.AsSpan(start * outSize), batch, kind);
         }
         return result;
     }

@@ -30,6 +30,10 @@ public static class ModelFile
     /// model reports the loss its training run reported (a recipe's label smoothing included).</summary>
     internal const string LossKey = "loss";
 
+    /// <summary>The temperature <see cref="Model.Predict(Data.ImageSet, int, TestTimeAugmentation)"/> divides the logits by
+    /// (<see cref="Model.Temperature"/>), as a number; absent when the model has none.</summary>
+    internal const string TemperatureKey = "temperature";
+
     /// <summary>Saves the model's architecture and weights to <paramref name="path"/> atomically (Keras's <c>model.save</c>), with
     /// the class names, and the loss it was compiled with. Checkpoints add their own tensors and metadata through
     /// <paramref name="extraTensors"/> and <paramref name="extraMetadata"/>.</summary>
@@ -84,6 +88,7 @@ public static class ModelFile
             [ArchitectureKey] = architecture.ToJsonString(),
         };
         if (classNames is not null) metadata[ClassNamesKey] = JsonSerializer.Serialize(classNames);
+        if (model.Temperature is { } temperature) metadata[TemperatureKey] = temperature.ToString("R", CultureInfo.InvariantCulture);
         if (model.Loss is SparseCategoricalCrossentropy loss)
             metadata[LossKey] = new JsonObject
             {
@@ -118,6 +123,14 @@ public static class ModelFile
         {
             throw new InvalidDataFileException($"{source}: the recorded loss is malformed ({e.Message})");
         }
+    }
+
+    /// <summary>The temperature a file records, or null when it records none.</summary>
+    private static double? ParseTemperature(string? text, string source)
+    {
+        if (text is null) return null;
+        if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double t) && t > 0 && double.IsFinite(t)) return t;
+        throw new InvalidDataFileException($"{source}: the temperature must be a positive number; got {SafeTensorsText.Quote(text)}");
     }
 
     /// <summary>Loads a model saved by <see cref="Save"/> (Keras's <c>load_model</c>), checking every tensor against the
@@ -156,6 +169,7 @@ public static class ModelFile
         foreach (var layer in model.Layers)
             foreach (var p in layer.Weights)
                 file[p.Path].GetData<float>().Span.CopyTo(p.Value);
+        model.Temperature = ParseTemperature(meta.GetValueOrDefault(TemperatureKey), source);
         return new SavedModel(model, classNames, file, ParseLoss(meta.GetValueOrDefault(LossKey), source));
     }
 

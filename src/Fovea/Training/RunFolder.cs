@@ -48,6 +48,10 @@ public sealed class RunFolder : IDisposable
     public string PredictionsPath => System.IO.Path.Combine(Path, "predictions.png");
     /// <summary>The confusion matrix, <c>confusion.png</c>.</summary>
     public string ConfusionPath => System.IO.Path.Combine(Path, "confusion.png");
+    /// <summary>The reliability diagram of the test set, before and after the model's temperature, <c>reliability.png</c>.</summary>
+    public string ReliabilityPath => System.IO.Path.Combine(Path, "reliability.png");
+    /// <summary>The test images of highest loss, <c>top_losses.png</c>.</summary>
+    public string TopLossesPath => System.IO.Path.Combine(Path, "top_losses.png");
     /// <summary>The run's HTML report, <c>report.html</c>.</summary>
     public string ReportPath => System.IO.Path.Combine(Path, "report.html");
 
@@ -55,7 +59,7 @@ public sealed class RunFolder : IDisposable
     private static readonly string[] RunFiles = ["model.safetensors", "checkpoint.safetensors", "best.safetensors", "history.csv", "metrics.json"];
 
     /// <summary>The pictures and report of a finished run: replaced along with it, but not enough to mark a folder as a run.</summary>
-    private static readonly string[] ReportFiles = ["samples.png", "loss.png", "accuracy.png", "predictions.png", "confusion.png", "report.html"];
+    public static IReadOnlyList<string> ReportFiles { get; } = ["samples.png", "loss.png", "accuracy.png", "predictions.png", "confusion.png", "reliability.png", "top_losses.png", "report.html"];
 
     /// <summary>A new run's folder: refused if it already holds a run, unless <paramref name="overwrite"/>.</summary>
     public static RunFolder Create(string? requested, bool overwrite)

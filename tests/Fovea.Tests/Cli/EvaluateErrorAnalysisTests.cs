@@ -73,6 +73,24 @@ public class EvaluateErrorAnalysisTests : IDisposable
             Assert.Contains($"  {pair.TrueName} -> {pair.PredictedName}: {pair.Count}\n", stdout.Replace("\r", "", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public void OutWritesTheReliabilityDiagramAndTheTopLossesIntoTheFolder()
+    {
+        string folder = _temp["analysis"];
+        var (code, stdout, stderr) = Fovea("evaluate", "--model", _model, "--data", _data, "--out", folder, "--threads", "1");
+        Assert.True(code == 0, stderr);
+        Assert.Contains($"reliability: {Path.Combine(folder, "reliability.png")}", stdout);
+        Assert.Contains($"top_losses: {Path.Combine(folder, "top_losses.png")} (16 images of highest loss)", stdout);
+        Assert.True(File.Exists(Path.Combine(folder, "reliability.png")));
+        Assert.False(File.Exists(_temp["models/top_losses.png"]), "written beside the model despite --out");
+
+        File.WriteAllText(_temp["a-file"], "keep");
+        var refused = Fovea("evaluate", "--model", _model, "--data", _data, "--out", _temp["a-file"]);
+        Assert.Equal(2, refused.ExitCode);
+        Assert.Contains("--out must be a folder", refused.Stderr);
+        Assert.Equal("keep", File.ReadAllText(_temp["a-file"]));
+    }
+
     [Theory]
     [InlineData("0")]
     [InlineData("401")]

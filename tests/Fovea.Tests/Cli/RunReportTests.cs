@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using Fovea.Data;
 using Fovea.Tests.Data;
+using Fovea.Training;
 using Fovea.Visualization;
 using SkiaSharp;
 using TestPictures = Fovea.Tests.Visualization.TestPictures;
@@ -11,7 +12,7 @@ namespace Fovea.Tests.Cli;
 /// <summary>A short <c>fovea train</c> on a synthetic CIFAR-10 leaves the pictures, per-class accuracy and report in its run folder.</summary>
 public class RunReportTests : IDisposable
 {
-    private static readonly string[] Pictures = ["samples.png", "loss.png", "accuracy.png", "predictions.png", "confusion.png"];
+    private static readonly string[] Pictures = ["samples.png", "loss.png", "accuracy.png", "predictions.png", "confusion.png", "reliability.png", "top_losses.png"];
 
     private readonly TempFolder _temp = new();
 
@@ -50,7 +51,10 @@ public class RunReportTests : IDisposable
         Assert.Equal(metrics.RootElement.GetProperty("test_accuracy").GetDouble(), correct / testLabels.Length, 9);
 
         string html = File.ReadAllText(Path.Combine(run, "report.html"));
-        Assert.True(Regex.Count(html, "<img src=\"data:image/png;base64,") >= 5, "report.html embeds fewer than 5 pictures");
+        Assert.True(Regex.Count(html, "<img src=\"data:image/png;base64,") >= 7, "report.html embeds fewer than 7 pictures");
+        Assert.Contains("Calibration and errors", html);
+        Assert.Contains("Most confused", html);
+        Assert.All(Pictures, name => Assert.Contains(name, RunFolder.ReportFiles));
         Assert.DoesNotMatch("(src|href)=\"(?!data:)", html);
         Assert.Contains("Total params: 167,562", html);
         Assert.Contains("Learning rate", html);

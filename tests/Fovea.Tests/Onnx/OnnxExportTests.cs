@@ -68,6 +68,44 @@ public class OnnxExportTests(ITestOutputHelper output)
         Report(OnnxModels.AssertSameAsFovea(model, pixels));
     }
 
+    /// <summary>A model's temperature is a Div before the final softmax: of the Dense's logits (the tutorial's), or
+    /// of a Softmax layer's input (the handmade model's); the metadata states it.</summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void ATemperatureIsADivisionBeforeTheSoftmax(bool handmade)
+    {
+        Model model;
+        float[] pixels;
+        if (handmade)
+        {
+            model = HandmadeModel();
+            (_, pixels) = OnnxModels.Pictures(Images, 19, 17, 3, seed: 4);
+        }
+        else
+        {
+            model = ModelZoo.SeedCnn(seed: 3);
+            (_, pixels) = OnnxModels.Pictures(Images, 32, 32, 3, seed: 1);
+            OnnxModels.TrainFewSteps(model, pixels, steps: 5, batch: 64, seed: 1);
+        }
+        model.Temperature = 1.7;
+        Report(OnnxModels.AssertSameAsFovea(model, pixels));
+        var proto = OnnxExporter.ToProto(model, null);
+        Assert.Equal("Div", SoftmaxInputProducer(proto).OpType);
+        Assert.Equal("1.7", Assert.Single(proto.MetadataProps, p => p.Key == OnnxExporter.TemperatureKey).Value);
+
+        model.Temperature = null;
+        var plain = OnnxExporter.ToProto(model, null);
+        Assert.NotEqual("Div", SoftmaxInputProducer(plain).OpType);
+        Assert.DoesNotContain(plain.MetadataProps, p => p.Key == OnnxExporter.TemperatureKey);
+    }
+
+    private static global::Onnx.NodeProto SoftmaxInputProducer(global::Onnx.ModelProto proto)
+    {
+        var softmax = proto.Graph.Node.Last(n => n.OpType == "Softmax");
+        return Assert.Single(proto.Graph.Node, n => n.Output.Contains(softmax.Input[0]));
+    }
+
     private void Report((double MaxDiff, int Classes, double MinMargin) r) =>
         output.WriteLine($"max |Δp| = {r.MaxDiff:G3}; {r.Classes} distinct top-1 classes; smallest top-2 margin {r.MinMargin:G3}");
 

@@ -42,4 +42,25 @@ public class ErrorAnalysisReportTests
         Assert.Equal(2, html.Split("data:image/png;base64,").Length - 1);
         Assert.DoesNotContain("id=\"calibration\"", Report.ToHtml(new ReportContent()));
     }
+
+    [Fact]
+    public void With_the_models_temperature_the_diagram_after_and_the_top_losses_are_the_models_calibrated_probabilities()
+    {
+        var (images, _) = RandomImages(200);
+        var (logits, labels) = SyntheticLogits.Make(200, 10, temperature: 2);
+        float[] raw = TemperatureScaling.Apply(logits, 10, 1), calibrated = TemperatureScaling.Apply(logits, 10, 1.8);
+        ErrorAnalysis analysis = ErrorAnalysis.Create(images, labels, raw, Cifar10Classes, topLosses: 5, modelTemperature: 1.8, calibratedProbabilities: calibrated);
+        Assert.False(analysis.TemperatureFittedHere);
+        Assert.Equal(1.8, analysis.Temperature);
+        Assert.Equal(Calibration.ExpectedCalibrationError(raw, 10, labels), analysis.Reliability.ExpectedCalibrationError);
+        Assert.Equal(Calibration.ExpectedCalibrationError(calibrated, 10, labels), analysis.Calibrated!.ExpectedCalibrationError);
+        Assert.Equal(TopLosses.Find(calibrated, 10, labels, 5), analysis.TopLosses);
+        string html = Report.ToHtml(new ReportContent { ErrorAnalysis = analysis });
+        Assert.Contains("temperature (fitted on its validation images)", html);
+        Assert.DoesNotContain("Temperature fitted on these images", html);
+
+        // Without the calibrated probabilities, the raw ones are scaled by the temperature.
+        ErrorAnalysis derived = ErrorAnalysis.Create(images, labels, raw, Cifar10Classes, topLosses: 5, modelTemperature: 1.8);
+        Assert.Equal(analysis.Calibrated.ExpectedCalibrationError, derived.Calibrated!.ExpectedCalibrationError, 6);
+    }
 }
