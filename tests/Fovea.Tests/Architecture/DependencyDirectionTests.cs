@@ -32,7 +32,8 @@ public partial class DependencyDirectionTests(ITestOutputHelper output)
         ["Imaging"] = ["Training"],
         ["Onnx"] = ["Training"],
         ["Visualization"] = ["Imaging", "Training", "Evaluation"],
-        ["Serving"] = ["Imaging", "Training"],
+        // POST /explain computes Grad-CAM (Explain) and answers the picture fovea explain draws (Visualization).
+        ["Serving"] = ["Imaging", "Training", "Explain", "Visualization"],
         ["Interactive"] = ["Visualization", "Zoo"],
         ["Cli"] = ["Interactive", "Serving", "Onnx", "Visualization", "Imaging", "Zoo", "Explain"],
     };
