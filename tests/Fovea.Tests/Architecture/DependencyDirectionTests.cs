@@ -34,7 +34,8 @@ public partial class DependencyDirectionTests(ITestOutputHelper output)
         ["Visualization"] = ["Imaging", "Training", "Evaluation"],
         // POST /explain computes Grad-CAM (Explain) and answers the picture fovea explain draws (Visualization).
         ["Serving"] = ["Imaging", "Training", "Explain", "Visualization"],
-        ["Interactive"] = ["Visualization", "Zoo"],
+        // Notebooks show Grad-CAM results (Explain) inline.
+        ["Interactive"] = ["Visualization", "Zoo", "Explain"],
         ["Cli"] = ["Interactive", "Serving", "Onnx", "Visualization", "Imaging", "Zoo", "Explain"],
     };
 
