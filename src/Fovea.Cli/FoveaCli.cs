@@ -17,6 +17,7 @@ public static class FoveaCli
             ShowCommand.Create(),
             PredictCommand.Create(),
             ExplainCommand.Create(),
+            LrFindCommand.Create(),
             BenchCommand.Create(),
             ServeCommand.Create(),
             ModelsCommand.Create(),

@@ -1,5 +1,7 @@
 using System.Net;
 using Fovea.Data;
+using Fovea.Evaluation;
+using Fovea.Explain;
 using Fovea.Models;
 using Fovea.Training;
 using Fovea.Visualization;
@@ -34,6 +36,11 @@ public static class Formatters
         // A dataset knows its class names: its training images are shown with them.
         RegisterPicture<LabeledDataset>(data => GridPictures.Labeled(data.Train, data.ClassNames), TextViews.Dataset, count: data => data.Train.Count);
         RegisterPicture<Cifar10Dataset>(data => GridPictures.Labeled(data.Train, data.ClassNames), TextViews.Dataset, count: data => data.Train.Count);
+
+        // What the explanations and the learning-rate finder give back, drawn as fovea draws them.
+        RegisterPicture<LearningRateSweep>(sweep => new Picture(LearningRateChart.Render(sweep)), TextViews.Sweep, count: sweep => sweep.Losses.Count);
+        RegisterPicture<ReliabilityDiagram>(diagram => new Picture(ReliabilityChart.Render(diagram)), TextViews.Reliability);
+        RegisterPicture<GradCamResult>(HeatmapPictures.Of, TextViews.GradCam, count: cam => cam.Classes.Length);
 
         RegisterPreformatted<Model>(SummaryOf);
         RegisterPreformatted<Sequential>(SummaryOf);

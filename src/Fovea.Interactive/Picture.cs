@@ -51,6 +51,27 @@ public sealed class Picture
         return new Picture(Encode(bitmap));
     }
 
+    /// <summary>The pictures one under another, left-aligned, on white: several Grad-CAM explanations, say.</summary>
+    public static Picture Below(params Picture[] pictures)
+    {
+        ArgumentNullException.ThrowIfNull(pictures);
+        if (pictures.Length == 0) throw new ArgumentException("pictures must not be empty; got 0", nameof(pictures));
+        var info = new SKImageInfo(pictures.Max(p => p.Width), pictures.Sum(p => p.Height), SKColorType.Rgba8888, SKAlphaType.Opaque);
+        using var bitmap = new SKBitmap(info);
+        using (var canvas = new SKCanvas(bitmap))
+        {
+            canvas.Clear(SKColors.White);
+            int top = 0;
+            foreach (Picture picture in pictures)
+            {
+                using SKImage image = SKImage.FromEncodedData(picture.Png);
+                canvas.DrawImage(image, 0, top);
+                top += picture.Height;
+            }
+        }
+        return new Picture(Encode(bitmap));
+    }
+
     /// <summary>Base64 of the PNG: how Jupyter's <c>image/png</c> output carries it.</summary>
     public string ToBase64() => Convert.ToBase64String(Png);
 

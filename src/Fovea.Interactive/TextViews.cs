@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Text;
 using Fovea.Data;
+using Fovea.Evaluation;
+using Fovea.Explain;
 using Fovea.Training;
 using Fovea.Visualization;
 
@@ -84,4 +86,17 @@ internal static class TextViews
         }
         return text.ToString();
     }
+
+    /// <summary>The sweep's extent and its suggestions.</summary>
+    public static string Sweep(LearningRateSweep sweep) => string.Create(CultureInfo.InvariantCulture,
+        $"LearningRateSweep: {sweep.Losses.Count} steps, {(sweep.LearningRates.Count == 0 ? "-" : LearningRateChart.Rate(sweep.LearningRates[0]))} to {(sweep.LearningRates.Count == 0 ? "-" : LearningRateChart.Rate(sweep.LearningRates[^1]))}"
+        + $"{(sweep.Diverged ? " (stopped: the loss diverged)" : "")}, best smoothed loss {sweep.BestLoss:F4}; suggestion (valley) {LearningRateChart.Rate(sweep.Suggestion)}, steepest {LearningRateChart.Rate(sweep.Steepest)}");
+
+    /// <summary>The calibration error, accuracy and confidence.</summary>
+    public static string Reliability(ReliabilityDiagram diagram) => string.Create(CultureInfo.InvariantCulture,
+        $"ReliabilityDiagram: {diagram.Count:N0} images in {diagram.Bins.Count} bins, ECE {diagram.ExpectedCalibrationError * 100:0.00}%, accuracy {diagram.Accuracy:F4}, mean confidence {diagram.Confidence:F4}");
+
+    /// <summary>The layer and the class each map explains.</summary>
+    public static string GradCam(GradCamResult cam) =>
+        $"GradCamResult: {cam.Classes.Length} maps of {cam.Maps.Shape[1]}x{cam.Maps.Shape[2]} at '{cam.Layer}', upsampled to {cam.Upsampled.Shape[1]}x{cam.Upsampled.Shape[2]}; classes {string.Join(", ", cam.Classes.Take(16))}{(cam.Classes.Length > 16 ? ", ..." : "")}";
 }

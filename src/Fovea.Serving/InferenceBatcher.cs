@@ -17,6 +17,7 @@ internal sealed class InferenceBatcher : IAsyncDisposable
     private readonly int _maxBatch;
     private readonly TimeSpan _maxWait;
     private readonly Action<int, TimeSpan> _onBatch;
+    private readonly Action<TimeSpan> _onExplained;
     private readonly Task _worker;
 
     /// <param name="model">The model; from now on used by the worker alone.</param>
@@ -24,8 +25,10 @@ internal sealed class InferenceBatcher : IAsyncDisposable
     /// <param name="maxWait">How long a batch's first image waits for company.</param>
     /// <param name="capacity">Most images waiting; <see cref="TryEnqueue"/> refuses beyond it.</param>
     /// <param name="onBatch">Told each batch's size and forward-pass time (for the metrics).</param>
-    public InferenceBatcher(ServedModel model, int maxBatch, TimeSpan maxWait, int capacity, Action<int, TimeSpan> onBatch)
+    /// <param name="onExplained">Told each explanation's time (for the metrics).</param>
+    public InferenceBatcher(ServedModel model, int maxBatch, TimeSpan maxWait, int capacity, Action<int, TimeSpan> onBatch, Action<TimeSpan> onExplained)
     {
+        _onExplained = onExplained;
         _model = model;
         _maxBatch = maxBatch;
         _maxWait = maxWait;
@@ -49,6 +52,15 @@ internal sealed class InferenceBatcher : IAsyncDisposable
     {
         var pending = new PendingPrediction(pixels);
         probabilities = pending.Probabilities.Task;
+        return _queue.Writer.TryWrite(pending);
+    }
+
+    /// <summary>Queues one decoded image to explain, in the same queue as predictions (the worker owns the model);
+    /// false when the queue is full or the batcher is stopping.</summary>
+    public bool TryEnqueueExplanation(byte[] pixels, ExplanationRequest request, out Task<ServedExplanation> explanation)
+    {
+        var pending = new PendingPrediction(pixels, request);
+        explanation = pending.Explanation.Task;
         return _queue.Writer.TryWrite(pending);
     }
 
@@ -90,7 +102,31 @@ internal sealed class InferenceBatcher : IAsyncDisposable
         while (batch.Count < _maxBatch && reader.TryRead(out PendingPrediction? pending)) batch.Add(pending);
     }
 
-    private void Run(List<PendingPrediction> batch)
+    private void Run(List<PendingPrediction> taken)
+    {
+        var batch = taken.Where(p => p.Explain is null).ToList();
+        if (batch.Count > 0) Predict(batch);
+        foreach (var pending in taken)
+            if (pending.Explain is { } request) Explain(pending, request);
+    }
+
+    /// <summary>One explanation, alone: Grad-CAM's backward pass does not batch with predictions.</summary>
+    private void Explain(PendingPrediction pending, ExplanationRequest request)
+    {
+        long start = Stopwatch.GetTimestamp();
+        try
+        {
+            pending.Explanation.TrySetResult(_model.Explain(pending.Pixels, request));
+        }
+        catch (Exception e)
+        {
+            pending.Explanation.TrySetException(e);
+            return;
+        }
+        _onExplained(Stopwatch.GetElapsedTime(start));
+    }
+
+    private void Predict(List<PendingPrediction> batch)
     {
         int count = batch.Count, size = _model.ImageBytes, classes = _model.ClassNames.Count;
         var pixels = new byte[count * size]; // [count, H, W, C]

@@ -1,7 +1,5 @@
 using System.Globalization;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.WebUtilities;
-using Microsoft.Net.Http.Headers;
 
 namespace Fovea.Serving;
 
@@ -11,18 +9,13 @@ namespace Fovea.Serving;
 /// <c>{"error": "..."}</c>: 400 for a bad <c>top</c>, an empty body or a file that is not a picture (or claims more
 /// pixels than it can hold), 413 for a body over the limit, 503 with <c>Retry-After</c> when the queue is full.
 /// </summary>
-internal sealed class PredictEndpoint(ServedModel model, InferenceBatcher batcher, ServingMetrics metrics, long maxBodyBytes)
+internal sealed class PredictEndpoint(ServedModel model, InferenceBatcher batcher, ServingMetrics metrics, UploadReader uploads)
 {
     /// <summary>Classes answered when the request does not say.</summary>
     public const int DefaultTop = 3;
 
     /// <summary>What a raw body is called in the answer's <c>file</c>.</summary>
-    public const string BodyName = "body";
-
-    private const string FormField = "file";
-
-    /// <summary>One uploaded file: its name (from the form, else <see cref="BodyName"/>) and its bytes.</summary>
-    private sealed record Upload(string Name, byte[] Bytes);
+    public const string BodyName = UploadReader.BodyName;
 
     public async Task HandleAsync(HttpContext context)
     {
@@ -33,54 +26,8 @@ internal sealed class PredictEndpoint(ServedModel model, InferenceBatcher batche
             return;
         }
 
-        byte[]? body = await ReadBodyAsync(context);
-        if (body is null)
-        {
-            await RefuseAsync(context, StatusCodes.Status413PayloadTooLarge, "too_large",
-                $"request body is over {maxBodyBytes:N0} bytes; send a smaller picture");
-            return;
-        }
-        if (body.Length == 0)
-        {
-            await RefuseAsync(context, StatusCodes.Status400BadRequest, "bad_request",
-                $"the request has no picture: send it as the body or as the multipart form field '{FormField}'");
-            return;
-        }
-
-        List<Upload> uploads;
-        try
-        {
-            uploads = IsMultipart(request, out string? boundary) ? await ReadFormAsync(body, boundary!, context.RequestAborted) : [new Upload(BodyName, body)];
-        }
-        catch (Exception e) when (e is InvalidDataException or IOException)
-        {
-            await RefuseAsync(context, StatusCodes.Status400BadRequest, "bad_request", $"malformed multipart body: {e.Message}");
-            return;
-        }
-        if (uploads.Count == 0)
-        {
-            await RefuseAsync(context, StatusCodes.Status400BadRequest, "bad_request", $"the multipart form has no field '{FormField}' with a picture");
-            return;
-        }
-
-        var images = new byte[uploads.Count][];
-        for (int i = 0; i < uploads.Count; i++)
-        {
-            if (uploads[i].Bytes.Length == 0)
-            {
-                await RefuseAsync(context, StatusCodes.Status400BadRequest, "bad_request", $"{uploads[i].Name}: the file is empty");
-                return;
-            }
-            try
-            {
-                images[i] = UploadDecoder.Decode(uploads[i].Bytes, uploads[i].Name, model.Height, model.Width, model.ColorMode);
-            }
-            catch (FoveaException e)
-            {
-                await RefuseAsync(context, StatusCodes.Status400BadRequest, "bad_image", e.Message);
-                return;
-            }
-        }
+        if (await uploads.ReadAsync(context) is not { } read) return;
+        var (names, images) = read;
 
         var pending = new Task<float[]>[images.Length];
         for (int i = 0; i < images.Length; i++)
@@ -96,7 +43,7 @@ internal sealed class PredictEndpoint(ServedModel model, InferenceBatcher batche
         float[][] probabilities = await Task.WhenAll(pending).WaitAsync(context.RequestAborted);
         var results = new PredictionJson.Result[images.Length];
         for (int i = 0; i < images.Length; i++)
-            results[i] = new PredictionJson.Result(uploads[i].Name, PredictionJson.Best(probabilities[i], model.ClassNames, top));
+            results[i] = new PredictionJson.Result(names[i], PredictionJson.Best(probabilities[i], model.ClassNames, top));
         await PredictionJson.WritePredictionsAsync(context.Response, results);
     }
 
@@ -114,62 +61,6 @@ internal sealed class PredictEndpoint(ServedModel model, InferenceBatcher batche
         else if (top < 1 || top > classes)
             error = $"top must be between 1 and the model's {classes} classes; got {top}";
         return error is null;
-    }
-
-    /// <summary>The whole body, or null when it is over the limit (by its Content-Length, or as it arrives).</summary>
-    private async Task<byte[]?> ReadBodyAsync(HttpContext context)
-    {
-        long? declared = context.Request.ContentLength;
-        if (declared > maxBodyBytes) return null;
-        var buffer = new MemoryStream(declared is long length ? (int)length : 64 * 1024);
-        byte[] chunk = new byte[64 * 1024];
-        try
-        {
-            int read;
-            while ((read = await context.Request.Body.ReadAsync(chunk, context.RequestAborted)) > 0)
-            {
-                if (buffer.Length + read > maxBodyBytes) return null;
-                buffer.Write(chunk, 0, read);
-            }
-        }
-        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
-        {
-            return null; // Kestrel's own limit, the same number, caught a chunked body first
-        }
-        return buffer.Length == buffer.Capacity ? buffer.GetBuffer() : buffer.ToArray();
-    }
-
-    private static bool IsMultipart(HttpRequest request, out string? boundary)
-    {
-        boundary = null;
-        if (!MediaTypeHeaderValue.TryParse(request.ContentType, out MediaTypeHeaderValue? type)
-            || !type.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase))
-            return false;
-        boundary = HeaderUtilities.RemoveQuotes(type.Boundary).Value;
-        if (string.IsNullOrEmpty(boundary)) throw new InvalidDataException("multipart/form-data without a boundary");
-        return true;
-    }
-
-    /// <summary>
-    /// The <c>file</c> fields of a multipart body already in memory. Parsed here rather than with ReadFormAsync, which
-    /// spools files over 64 KB to temporary files on disk.
-    /// </summary>
-    private static async Task<List<Upload>> ReadFormAsync(byte[] body, string boundary, CancellationToken cancellationToken)
-    {
-        var uploads = new List<Upload>();
-        var reader = new MultipartReader(boundary, new MemoryStream(body, writable: false));
-        while (await reader.ReadNextSectionAsync(cancellationToken) is { } section)
-        {
-            if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out ContentDispositionHeaderValue? disposition)
-                || !disposition.DispositionType.Equals("form-data", StringComparison.OrdinalIgnoreCase)
-                || HeaderUtilities.RemoveQuotes(disposition.Name).Value != FormField)
-                continue;
-            string? fileName = HeaderUtilities.RemoveQuotes(disposition.FileNameStar.HasValue ? disposition.FileNameStar : disposition.FileName).Value;
-            using var content = new MemoryStream();
-            await section.Body.CopyToAsync(content, cancellationToken);
-            uploads.Add(new Upload(string.IsNullOrEmpty(fileName) ? FormField : Path.GetFileName(fileName), content.ToArray()));
-        }
-        return uploads;
     }
 
     private async Task RefuseAsync(HttpContext context, int statusCode, string reason, string? message)

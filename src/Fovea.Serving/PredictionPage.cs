@@ -5,7 +5,8 @@ namespace Fovea.Serving;
 
 /// <summary>
 /// <c>GET /</c>: one self-contained page (inline CSS and script, nothing fetched from elsewhere) where a person picks
-/// or drops a picture and sees it beside its most probable classes as bars. Its Content-Security-Policy allows exactly
+/// or drops a picture and sees it beside its most probable classes as bars and, beside those, its Grad-CAM heatmap
+/// (<c>POST /explain</c>). Its Content-Security-Policy allows exactly
 /// the page's own style and script (by hash), the picture preview (blob:) and requests to this server.
 /// </summary>
 internal sealed class PredictionPage

@@ -12,7 +12,7 @@ using Prometheus;
 namespace Fovea.Serving;
 
 /// <summary>
-/// An HTTP server for one model on Kestrel: <c>POST /predict</c>, a page at <c>/</c>, probes at <c>/healthz</c> and
+/// An HTTP server for one model on Kestrel: <c>POST /predict</c>, <c>POST /explain</c> (the Grad-CAM picture), a page at <c>/</c>, probes at <c>/healthz</c> and
 /// <c>/readyz</c>, Prometheus metrics at <c>/metrics</c>. Concurrent requests are batched into one forward pass by
 /// a single worker that owns the model. The server keeps no state between requests, so replicas behind a load
 /// balancer are interchangeable.
@@ -66,7 +66,7 @@ public sealed class PredictionServer : IAsyncDisposable
         InferenceBatcher? batcher = null;
         ServingMetrics? metrics = null;
         metrics = new ServingMetrics(options.MaxBatch, () => batcher?.QueueLength ?? 0);
-        batcher = new InferenceBatcher(model, options.MaxBatch, options.MaxWait, options.QueueCapacity, metrics.Batch);
+        batcher = new InferenceBatcher(model, options.MaxBatch, options.MaxWait, options.QueueCapacity, metrics.Batch, metrics.Explained);
 
         // The empty builder reads no appsettings.json, environment or command line: what runs is what the options say.
         WebApplicationBuilder builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ApplicationName = "Fovea.Serving" });
@@ -124,7 +124,9 @@ public sealed class PredictionServer : IAsyncDisposable
     private void Map(WebApplication app, ServedModel model, ServerOptions options)
     {
         var page = new PredictionPage(model.ClassNames.Count);
-        var predict = new PredictEndpoint(model, _batcher, _metrics, options.MaxBodyBytes);
+        var uploads = new UploadReader(model, _metrics, options.MaxBodyBytes);
+        var predict = new PredictEndpoint(model, _batcher, _metrics, uploads);
+        var explain = new ExplainEndpoint(model, _batcher, _metrics, uploads);
         ApiKeyCheck? key = options.ApiKey is null ? null : new ApiKeyCheck(options.ApiKey);
         ILogger log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Fovea.Serving");
 
@@ -159,7 +161,8 @@ public sealed class PredictionServer : IAsyncDisposable
             context.Response.ContentLength = page.Html.Length;
             await context.Response.Body.WriteAsync(page.Html);
         });
-        app.MapPost("/predict", async context =>
+        // Both need the key when the server has one.
+        RequestDelegate Guarded(Func<HttpContext, Task> handle) => async context =>
         {
             if (key is not null && !key.Allows(context.Request))
             {
@@ -169,8 +172,10 @@ public sealed class PredictionServer : IAsyncDisposable
                     "a valid API key is needed: send it as 'X-Api-Key: KEY' or 'Authorization: Bearer KEY'");
                 return;
             }
-            await predict.HandleAsync(context);
-        });
+            await handle(context);
+        };
+        app.MapPost("/predict", Guarded(predict.HandleAsync));
+        app.MapPost("/explain", Guarded(explain.HandleAsync));
         app.MapGet("/healthz", context => PlainAsync(context, StatusCodes.Status200OK, "ok\n"));
         app.MapGet("/readyz", context => _ready
             ? PlainAsync(context, StatusCodes.Status200OK, "ready\n")

@@ -1,4 +1,5 @@
 using Fovea.Data;
+using Fovea.Explain;
 using Fovea.Imaging;
 using Fovea.Models;
 
@@ -17,7 +18,11 @@ internal sealed class ServedModel
         _model = model;
         ClassNames = classNames;
         InputShape = model.InputShape;
+        ExplainableLayers = GradCam.ConvolutionalLayers(model);
     }
+
+    /// <summary>The layers <c>/explain</c> can weigh (Grad-CAM's convolutional feature maps), in the order they run.</summary>
+    public IReadOnlyList<string> ExplainableLayers { get; }
 
     /// <summary>The model's input: height, width and channels (1 for grayscale, 3 for RGB).</summary>
     public Shape InputShape { get; }
@@ -52,4 +57,11 @@ internal sealed class ServedModel
     /// <returns>Probabilities. // [count, classes]</returns>
     public float[] Predict(byte[] pixels, int count) =>
         _model.Predict(new ImageSet(pixels, count, Height, Width, InputShape[2]), batchSize: count).Data;
+
+    /// <summary>The Grad-CAM explanation of one image (<paramref name="pixels"/> [H, W, C] bytes).</summary>
+    public ServedExplanation Explain(byte[] pixels, ExplanationRequest request)
+    {
+        var cam = GradCam.Compute(_model, new ImageSet(pixels, 1, Height, Width, InputShape[2]), request.ClassIndex, request.Layer, batchSize: 1);
+        return new ServedExplanation(cam.Upsampled.Data.AsSpan(0, Height * Width).ToArray(), cam.Probabilities.Data.AsSpan(0, ClassNames.Count).ToArray(), cam.Classes[0], cam.Layer);
+    }
 }

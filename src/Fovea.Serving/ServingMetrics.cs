@@ -9,7 +9,7 @@ namespace Fovea.Serving;
 internal sealed class ServingMetrics
 {
     /// <summary>Paths counted by name; anything else is "other", so a scanner cannot grow the label set.</summary>
-    private static readonly string[] KnownPaths = ["/", "/predict", "/healthz", "/readyz", "/metrics"];
+    private static readonly string[] KnownPaths = ["/", "/predict", "/explain", "/healthz", "/readyz", "/metrics"];
 
     private readonly Counter _requests;
     private readonly Histogram _duration;
@@ -18,6 +18,8 @@ internal sealed class ServingMetrics
     private readonly Histogram _batchSize;
     private readonly Histogram _batchDuration;
     private readonly Gauge _ready;
+    private readonly Counter _explained;
+    private readonly Histogram _explainDuration;
 
     public ServingMetrics(int maxBatch, Func<int> queueLength)
     {
@@ -28,12 +30,15 @@ internal sealed class ServingMetrics
         _duration = factory.CreateHistogram("fovea_http_request_duration_seconds", "Time from request to response, by path.", ["path"],
             new HistogramConfiguration { Buckets = Histogram.ExponentialBuckets(0.0005, 2, 16) }); // 0.5 ms .. 16 s
         _errors = factory.CreateCounter("fovea_predict_errors_total",
-            "Refused or failed predictions by reason: bad_request, bad_image, too_large, unauthorized, queue_full, internal.", ["reason"]);
+            "Refused or failed predictions and explanations by reason: bad_request, bad_image, too_large, unauthorized, queue_full, internal.", ["reason"]);
         _images = factory.CreateCounter("fovea_predicted_images_total", "Images classified.");
         _batchSize = factory.CreateHistogram("fovea_batch_size", "Images per forward pass.",
             new HistogramConfiguration { Buckets = BatchBuckets(maxBatch) });
         _batchDuration = factory.CreateHistogram("fovea_batch_duration_seconds", "Time of one batched forward pass.",
             new HistogramConfiguration { Buckets = Histogram.ExponentialBuckets(0.0001, 2, 16) });
+        _explained = factory.CreateCounter("fovea_explained_images_total", "Images explained (Grad-CAM).");
+        _explainDuration = factory.CreateHistogram("fovea_explain_duration_seconds", "Time of one Grad-CAM explanation on the model.",
+            new HistogramConfiguration { Buckets = Histogram.ExponentialBuckets(0.0005, 2, 16) });
         _ready = factory.CreateGauge("fovea_model_ready", "1 while the model is loaded and requests are accepted.");
         Gauge queue = factory.CreateGauge("fovea_queue_length", "Images waiting for the model.");
         Registry.AddBeforeCollectCallback(() => queue.Set(queueLength()));
@@ -56,6 +61,12 @@ internal sealed class ServingMetrics
         _images.Inc(size);
         _batchSize.Observe(size);
         _batchDuration.Observe(elapsed.TotalSeconds);
+    }
+
+    public void Explained(TimeSpan elapsed)
+    {
+        _explained.Inc();
+        _explainDuration.Observe(elapsed.TotalSeconds);
     }
 
     public void Ready(bool ready) => _ready.Set(ready ? 1 : 0);

@@ -18,7 +18,7 @@ internal static class ServeCommand
         Description = "Addresses to listen on, separated by ';' (http://0.0.0.0:8080 for all interfaces, port 0 for any free port)",
         DefaultValueFactory = _ => ServerOptions.DefaultUrl,
     };
-    private static readonly Option<string?> ApiKey = new("--api-key") { Description = $"Require this key on POST /predict (X-Api-Key or Authorization: Bearer); default: ${ApiKeyVariable}" };
+    private static readonly Option<string?> ApiKey = new("--api-key") { Description = $"Require this key on POST /predict and POST /explain (X-Api-Key or Authorization: Bearer); default: ${ApiKeyVariable}" };
     private static readonly Option<int> MaxBatch = new("--max-batch") { Description = "Most images per forward pass", DefaultValueFactory = _ => 64 };
     private static readonly Option<int> MaxWaitMs = new("--max-wait-ms") { Description = "How long a batch waits for more images, in milliseconds", DefaultValueFactory = _ => 5 };
     private static readonly Option<int> Queue = new("--queue") { Description = "Images waiting at most; beyond, requests get 503 with Retry-After", DefaultValueFactory = _ => 1024 };
@@ -26,7 +26,7 @@ internal static class ServeCommand
 
     public static Command Create()
     {
-        var command = new Command("serve", "Serve a saved model over HTTP: POST /predict, a page at /, /healthz, /readyz, /metrics")
+        var command = new Command("serve", "Serve a saved model over HTTP: POST /predict, POST /explain (Grad-CAM), a page at /, /healthz, /readyz, /metrics")
         {
             Model, Urls, ApiKey, MaxBatch, MaxWaitMs, Queue, Threads,
         };

@@ -43,6 +43,8 @@ public sealed class Lookahead : Optimizer
         Iterations = 0;
     }
 
+    internal override void OverrideRate(float? rate) => Inner.OverrideRate(rate);
+
     internal override void LaySpans(IReadOnlyList<Parameter> trainable) => Inner.LaySpans(trainable);
 
     // The slow weights start as the model's weights; those are only known at the first step.

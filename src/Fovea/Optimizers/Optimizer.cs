@@ -39,7 +39,7 @@ public abstract class Optimizer
     /// <summary>The base learning rate; with a schedule, the schedule's value at the current step (read-only then).</summary>
     public virtual float LearningRate
     {
-        get => _schedule is null ? _learningRate : (float)_schedule.At(Iterations);
+        get => _rateOverride ?? (_schedule is null ? _learningRate : (float)_schedule.At(Iterations));
         set
         {
             if (_schedule is not null) throw new InvalidOperationException("the learning rate follows a schedule");
@@ -47,6 +47,14 @@ public abstract class Optimizer
                 : throw new ArgumentOutOfRangeException(nameof(LearningRate), $"learning rate must be positive; got {value}");
         }
     }
+
+    private float? _rateOverride;
+
+    /// <summary>
+    /// Sets a rate that every step uses instead of the fixed rate or the schedule's, or clears it with null: the
+    /// learning-rate finder sweeps the compiled optimiser's rate this way and leaves its configuration untouched.
+    /// </summary>
+    internal virtual void OverrideRate(float? rate) => _rateOverride = rate;
 
     /// <summary>The schedule the learning rate follows, or null for a fixed rate.</summary>
     public LearningRateSchedule? Schedule => _schedule;

@@ -33,8 +33,10 @@ public partial class DependencyDirectionTests(ITestOutputHelper output)
         ["Imaging"] = ["Training"],
         ["Onnx"] = ["Training"],
         ["Visualization"] = ["Imaging", "Training", "Evaluation"],
-        ["Serving"] = ["Imaging", "Training"],
-        ["Interactive"] = ["Visualization", "Zoo"],
+        // POST /explain computes Grad-CAM (Explain) and answers the picture fovea explain draws (Visualization).
+        ["Serving"] = ["Imaging", "Training", "Explain", "Visualization"],
+        // Notebooks show Grad-CAM results (Explain) inline.
+        ["Interactive"] = ["Visualization", "Zoo", "Explain"],
         ["Cli"] = ["Interactive", "Serving", "Onnx", "Visualization", "Imaging", "Zoo", "Explain"],
     };
 

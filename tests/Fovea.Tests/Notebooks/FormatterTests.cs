@@ -153,6 +153,48 @@ public class FormatterTests
         Assert.Equal((chart.Width + grid.Width, Math.Max(chart.Height, grid.Height)), (both.Width, both.Height));
     }
 
+    [Fact]
+    public void A_learning_rate_sweep_shows_its_curve_and_its_suggestion()
+    {
+        double[] rates = Enumerable.Range(0, 40).Select(i => 1e-7 * Math.Pow(1e8, i / 39.0)).ToArray();
+        double[] losses = rates.Select((_, i) => 2.3 - 0.02 * Math.Max(0, i - 10) + (i > 30 ? 0.2 * (i - 30) : 0)).ToArray();
+        var (suggestion, index) = LearningRateFinder.Valley(rates, losses, 40);
+        var sweep = new LearningRateSweep(rates, losses, losses, suggestion, index, LearningRateFinder.Steepest(rates, losses, 40), Diverged: false);
+
+        Assert.Equal(["image/png", "text/plain"], Formatter.GetPreferredMimeTypesFor(typeof(LearningRateSweep)));
+        Assert.Equal((LearningRateChart.Width, LearningRateChart.Height), PngSize(Formatter.ToDisplayString(sweep, "image/png")));
+        Assert.Contains("LearningRateSweep: 40 steps, 1.0e-7 to 1.0e1", Formatter.ToDisplayString(sweep, "text/plain"));
+        Assert.Contains("suggestion (valley) " + LearningRateChart.Rate(suggestion), Formatter.ToDisplayString(sweep, "text/plain"));
+    }
+
+    [Fact]
+    public void A_reliability_diagram_shows_its_chart_and_its_calibration_error()
+    {
+        var probabilities = new Tensor(new Shape(4, 2), [0.9f, 0.1f, 0.8f, 0.2f, 0.3f, 0.7f, 0.6f, 0.4f]);
+        var diagram = Fovea.Evaluation.Calibration.Reliability(probabilities, [0, 1, 1, 0]);
+
+        Assert.Equal(["image/png", "text/plain"], Formatter.GetPreferredMimeTypesFor(typeof(Fovea.Evaluation.ReliabilityDiagram)));
+        Assert.Equal(PngSize(Convert.ToBase64String(ReliabilityChart.Render(diagram))), PngSize(Formatter.ToDisplayString(diagram, "image/png")));
+        Assert.StartsWith("ReliabilityDiagram: 4 images in 15 bins, ECE ", Formatter.ToDisplayString(diagram, "text/plain"));
+    }
+
+    [Fact]
+    public void Grad_cam_maps_show_as_heatmaps_and_beside_their_pictures()
+    {
+        var model = TutorialModel();
+        var images = Images(2);
+        var cam = Fovea.Explain.GradCam.Compute(model, images);
+
+        Assert.Equal(["image/png", "text/plain"], Formatter.GetPreferredMimeTypesFor(typeof(Fovea.Explain.GradCamResult)));
+        // Two 32x32 maps enlarged 3x (to at least 96 pixels), 8 pixels apart.
+        Assert.Equal((2 * 96 + 8, 96), PngSize(Formatter.ToDisplayString(cam, "image/png")));
+        Assert.Contains("GradCamResult: 2 maps of 6x6 at 'max_pooling2d_1'", Formatter.ToDisplayString(cam, "text/plain"));
+
+        var picture = Figures.GradCam(images, cam, Names);
+        var (width, height) = PngSize(picture.ToBase64());
+        Assert.True(width > 400 && height > 2 * 192, $"{width}x{height}");
+    }
+
     private static Sequential TutorialModel() => new(
         new Conv2D(filters: 32, kernelSize: (3, 3), activation: Activation.Relu, inputShape: (32, 32, 3)),
         new MaxPool2D(poolSize: (2, 2)),

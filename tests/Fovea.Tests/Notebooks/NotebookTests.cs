@@ -6,7 +6,7 @@ using Xunit.Abstractions;
 namespace Fovea.Tests.Notebooks;
 
 /// <summary>
-/// SLOW (one to three minutes): executes both notebooks headless with the .NET Interactive kernel, on a small subset
+/// SLOW (one to three minutes): executes the notebooks headless with the .NET Interactive kernel, on a small subset
 /// (one epoch, a few thousand training images; the test-only fake archive where the real one is absent), and checks
 /// what a reader would see: no errors, the tutorial's 167,562-parameter summary, pictures inline, an accuracy line.
 /// Run alone with <c>--filter FullyQualifiedName~Notebooks</c>.
@@ -45,6 +45,23 @@ public class NotebookTests(ITestOutputHelper output)
         Assert.Matches(@"test_accuracy: (0\.\d{4}|1\.0000) \(test-time augmentation: MirrorTranslate\)", text);
         // The dataset's grid, the history's charts, predictions, confusion matrix.
         AssertPngs(notebook, atLeast: 4);
+    }
+
+    [NotebookFact]
+    [Trait("Category", "Slow")]
+    public void The_explanations_notebook_shows_the_finder_top_losses_reliability_and_grad_cam()
+    {
+        var notebook = Execute("explanations.ipynb", limit: 2000);
+
+        string text = string.Concat(NotebookRunner.Outputs(notebook).Select(NotebookRunner.Text));
+        Assert.Matches(@"suggested learning rate \(valley\): \d\.\d+e-?\d", text);
+        Assert.Contains("weights unchanged by the sweep: True", text);
+        Assert.Matches(AccuracyLine, text);
+        Assert.Contains(" → ", text); // the most confused pairs
+        Assert.Contains("ReliabilityDiagram: 2,000 images in 15 bins, ECE", text);
+        Assert.Contains("GradCamResult: 6 maps", text);
+        // The sweep, the top losses, the reliability diagram, the heatmaps, the heatmaps over their pictures.
+        AssertPngs(notebook, atLeast: 5);
     }
 
     private JsonObject Execute(string name, int limit)
