@@ -33,6 +33,9 @@ internal sealed record RunMetrics
     public string? TestSet { get; init; }
     public IReadOnlyDictionary<string, double>? PerClassAccuracy { get; init; }
 
+    /// <summary>The run's peak resident memory and its memory plan.</summary>
+    public RunMemory? Memory { get; init; }
+
     public static void Write(string path, RunMetrics metrics) =>
         AtomicFile.WriteAllText(path, JsonSerializer.Serialize(metrics, Options) + "\n");
 }

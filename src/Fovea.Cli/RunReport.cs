@@ -27,7 +27,7 @@ internal static class RunReport
     /// also reliability.png and top_losses.png, and the report's calibration section (<see cref="WriteErrorAnalysis"/>).
     /// </summary>
     public static IReadOnlyDictionary<string, double> Write(RunFolder run, Model model, LoadedData data, EvaluationResult test, TrainSettings settings, Recipe recipe,
-        bool errorAnalysis = false)
+        bool errorAnalysis = false, RunMemory? memory = null)
     {
         var (train, testSet, classNames) = (data.Train, data.Evaluation!, data.ClassNames);
         string testName = data.EvaluationName;
@@ -49,7 +49,7 @@ internal static class RunReport
         {
             Title = "Fovea training report",
             Subtitle = $"{ModelTitle(settings)} on {data.Title}, trained {DateTime.Now.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)} into {run.Path}",
-            Settings = Settings(settings, recipe, model, data),
+            Settings = [.. Settings(settings, recipe, model, data), .. memory?.ReportRows() ?? []],
             ModelSummary = model.SummaryText(),
             TestLoss = test.Loss,
             TestAccuracy = test.Accuracy,

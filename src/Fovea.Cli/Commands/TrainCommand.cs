@@ -33,6 +33,7 @@ internal static class TrainCommand
     private static readonly Option<string?> Resume = new("--resume") { Description = "Continue the run in this folder from its checkpoint, with its original settings" };
     private static readonly Option<bool> Overwrite = new("--overwrite") { Description = "Replace a run already in the --out folder" };
     private static readonly Option<int?> EarlyStop = new("--early-stopping") { Description = "Stop when val_loss has not improved for this many epochs and restore the best weights (also kept as best.safetensors)" };
+    private static readonly Option<string?> MaxMemory = new("--max-memory") { Description = "Memory budget, e.g. 1.5G or 800M (default: the container's memory limit, if any); a budget too small for one picture is refused before the run starts" };
 
     public static Command Create()
     {
@@ -43,7 +44,7 @@ internal static class TrainCommand
         };
         // The data first after the model: they are what a user sets most.
         foreach (var option in DataOptions.All) command.Options.Add(option);
-        foreach (var option in new Option[] { Epochs, BatchSize, LearningRate, Tta, Seed, Limit, Threads, Out, Resume, Overwrite, EarlyStop }) command.Options.Add(option);
+        foreach (var option in new Option[] { Epochs, BatchSize, LearningRate, Tta, Seed, Limit, Threads, Out, Resume, Overwrite, EarlyStop, MaxMemory }) command.Options.Add(option);
         command.SetAction(parse => FoveaCli.Guard(parse, ct => Run(parse, ct)));
         return command;
     }
@@ -51,6 +52,7 @@ internal static class TrainCommand
     private static int Run(ParseResult parse, CancellationToken ct)
     {
         string? resume = parse.GetValue(Resume);
+        bool explicitBudget = ReadMemoryBudget(parse);
         var (run, settings) = OpenRun(parse, resume);
         using var folderLock = run;
         Engine.Threads = settings.Threads;
@@ -85,6 +87,7 @@ internal static class TrainCommand
         var optimizer = recipe.Optimizer(new RecipePlan(stepsPerEpoch, settings.Epochs, settings.BatchSize, settings.LearningRate));
         model.Compile(optimizer: optimizer, loss: recipe.Loss(), metrics: ["accuracy"]);
         model.Augmentation = recipe.Augmentation();
+        CheckMemoryBudget(run, model, settings.BatchSize, explicitBudget);
         Console.WriteLine($"recipe: {recipe.Description}");
         if (settings.Epochs != recipe.Epochs || settings.BatchSize != recipe.BatchSize || settings.LearningRate != recipe.LearningRate)
             Console.WriteLine($"overridden: epochs {settings.Epochs}, batch size {settings.BatchSize}, learning rate {settings.LearningRate.ToString("G4", CultureInfo.InvariantCulture)}");
@@ -157,7 +160,8 @@ internal static class TrainCommand
         string on = data.Test is null ? " (on the validation split: there is no test set)" : "";
         Console.WriteLine($"test_loss: {result.Loss:F4} - test_accuracy: {result.Accuracy:F4}" + (tta == TestTimeAugmentation.None ? "" : $" (test-time augmentation: {tta})") + on);
         model.Save(run.ModelPath, data.ClassNames);
-        var perClassAccuracy = RunReport.Write(run, model, data, result, settings, recipe);
+        var memory = RunMemory.Measure(model, settings.BatchSize, Engine.MaxMemory);
+        var perClassAccuracy = RunReport.Write(run, model, data, result, settings, recipe, memory: memory);
         RunMetrics.Write(run.MetricsPath, new RunMetrics
         {
             TestLoss = result.Loss,
@@ -174,10 +178,44 @@ internal static class TrainCommand
             TestImages = test.Count,
             TestSet = data.EvaluationName,
             PerClassAccuracy = perClassAccuracy,
+            Memory = memory,
         });
         Console.WriteLine($"saved {run.ModelPath}, {Path.GetFileName(run.HistoryPath)} and {Path.GetFileName(run.MetricsPath)}");
         Console.WriteLine($"report: {run.ReportPath}");
         trainer.MarkFinished(run, plan);
+        Console.WriteLine(memory.Line());
+    }
+
+    /// <summary>Sets <see cref="Engine.MaxMemory"/> from --max-memory, if given; returns whether it was.</summary>
+    private static bool ReadMemoryBudget(ParseResult parse)
+    {
+        if (parse.GetValue(MaxMemory) is not { } text) return false;
+        if (!ProcessMemory.TryParseSize(text, out long bytes))
+            throw new FoveaUsageException($"--max-memory takes a size such as 1.5G, 800M or 2GiB; got '{text}'");
+        Engine.MaxMemory = bytes;
+        return true;
+    }
+
+    /// <summary>
+    /// Refuses a run whose training step does not fit the memory budget even for one picture (the run folder is
+    /// removed if it holds nothing), and says how a batch larger than the budget would be split into micro-batches.
+    /// </summary>
+    private static void CheckMemoryBudget(RunFolder run, Model model, int batchSize, bool explicitBudget)
+    {
+        if (Engine.MaxMemory is not { } budget) return;
+        MemoryBudget fit;
+        try
+        {
+            fit = MemoryBudget.For(model, batchSize, budget);
+        }
+        catch (FoveaUsageException)
+        {
+            run.RemoveIfUnused();
+            throw;
+        }
+        // The split is computed here; running the parts as the batch's gradient-summed shards is the seam for it.
+        if (!fit.FitsWhole) Console.WriteLine($"{fit} (not applied yet: each batch still runs whole)");
+        else if (explicitBudget) Console.WriteLine(fit);
     }
 
     /// <summary>The zoo model named, with pretrained weights when <paramref name="pretrained"/> names them (resnet18 must).</summary>

@@ -66,6 +66,8 @@ public sealed class MaxPool2D : UnaryLayer, ILayerFactory
     /// <inheritdoc/>
     protected override void AllocateScratch(int batchCapacity) => _argmax = new int[batchCapacity * (int)OutputShape.Size];
 
+    internal override long ScratchBytes(int batchCapacity, bool training) => training ? 4L * batchCapacity * OutputShape.Size : 0;
+
     /// <inheritdoc/>
     public override void Forward(float[] output, float[] input, in StepContext step)
     {

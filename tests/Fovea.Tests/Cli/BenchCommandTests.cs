@@ -14,7 +14,7 @@ public class BenchCommandTests
         Assert.Equal("1", values["threads"]);
         Assert.Equal(Sgemm.ActivePath, values["simd"]);
         Assert.Equal("22.69", values["train_mflop_per_image"]);
-        foreach (string key in new[] { "train_images_per_s", "infer_images_per_s", "gflops_train", "gflops_infer", "peak_working_set_mb", "train_cpu_cores" })
+        foreach (string key in new[] { "train_images_per_s", "infer_images_per_s", "gflops_train", "gflops_infer", "peak_working_set_mb", "plan_train_mb", "plan_infer_mb", "train_cpu_cores" })
             Assert.True(double.Parse(values[key], CultureInfo.InvariantCulture) > 0, $"{key}={values[key]}");
         foreach (string layer in new[] { "conv2d", "max_pooling2d", "conv2d_1", "max_pooling2d_1", "flatten", "dense", "dense_1" })
         {
