@@ -82,12 +82,13 @@ internal static class TrainCommand
 
         var recipe = zoo.Recipe;
         if (resume is null) zoo.Prepare(model, train.Images);
-        model.Summary();
         int stepsPerEpoch = recipe.DropRemainder ? Math.Max(train.Count / settings.BatchSize, 1) : (train.Count + settings.BatchSize - 1) / settings.BatchSize;
         var optimizer = recipe.Optimizer(new RecipePlan(stepsPerEpoch, settings.Epochs, settings.BatchSize, settings.LearningRate));
         model.Compile(optimizer: optimizer, loss: recipe.Loss(), metrics: ["accuracy"]);
         model.Augmentation = recipe.Augmentation();
+        // Refused before the summary: a run that cannot fit says so in one line.
         CheckMemoryBudget(run, model, settings.BatchSize, explicitBudget);
+        model.Summary();
         Console.WriteLine($"recipe: {recipe.Description}");
         if (settings.Epochs != recipe.Epochs || settings.BatchSize != recipe.BatchSize || settings.LearningRate != recipe.LearningRate)
             Console.WriteLine($"overridden: epochs {settings.Epochs}, batch size {settings.BatchSize}, learning rate {settings.LearningRate.ToString("G4", CultureInfo.InvariantCulture)}");

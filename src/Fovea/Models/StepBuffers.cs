@@ -43,24 +43,25 @@ internal sealed class StepBuffers
 
     /// <summary>
     /// Plans the arrays of <paramref name="graph"/> for <paramref name="batchSize"/> samples (<see cref="StepLayout"/>)
-    /// and allocates them.
+    /// and allocates them, or borrows them from <paramref name="arena"/>.
     /// </summary>
-    public static StepBuffers Plan(Model graph, int batchSize, int[] stepStart, bool inferenceOnly)
+    public static StepBuffers Plan(Model graph, int batchSize, int[] stepStart, bool inferenceOnly, BufferArena? arena = null)
     {
         var layout = StepLayout.Of(graph, batchSize, stepStart, inferenceOnly);
         var nodes = graph.Nodes;
         var shapes = graph.ValueShapes;
         int n = nodes.Count, inputs = graph.Inputs.Count;
         var b = new StepBuffers(batchSize, inputs + n, n) { RunsBackward = layout.RunsBackward };
-        var arrays = layout.Sizes.Select(s => new float[s]).ToArray();
-        for (int i = 0; i < inputs; i++) b.Values[i] = new float[(long)batchSize * shapes[i].Size];
+        float[] New(long size) => arena?.Take(size) ?? new float[size];
+        var arrays = layout.Sizes.Select(New).ToArray();
+        for (int i = 0; i < inputs; i++) b.Values[i] = New((long)batchSize * shapes[i].Size);
         for (int i = 0; i < layout.Owners.Length; i++)
         {
             var (v, grad) = layout.Owners[i];
             if (grad) b.Grads[v] = arrays[layout.Assignment[i]];
             else b.Values[v] = arrays[layout.Assignment[i]];
         }
-        b.SumScratch = Enumerable.Range(0, layout.SumScratchCount).Select(_ => new float[layout.SumScratchSize]).ToArray();
+        b.SumScratch = Enumerable.Range(0, layout.SumScratchCount).Select(_ => New(layout.SumScratchSize)).ToArray();
         for (int j = 0; j < n; j++)
         {
             NodeArrays(b, nodes[j], j, layout);
