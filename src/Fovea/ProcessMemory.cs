@@ -75,7 +75,7 @@ public static class ProcessMemory
         return bytes switch
         {
             >= 1L << 30 => (bytes / (k * k * k)).ToString("0.00", CultureInfo.InvariantCulture) + " GB",
-            >= 1L << 20 => (bytes / (k * k)).ToString("0", CultureInfo.InvariantCulture) + " MB",
+            >= 1L << 20 => (bytes / (k * k)).ToString(bytes < 10L << 20 ? "0.0" : "0", CultureInfo.InvariantCulture) + " MB",
             >= 1L << 10 => (bytes / k).ToString("0", CultureInfo.InvariantCulture) + " KB",
             _ => bytes.ToString(CultureInfo.InvariantCulture) + " B",
         };

@@ -43,7 +43,7 @@ public class MemoryReportTests : IDisposable
         var (code, stdout, stderr) = FoveaProcess.Run(_temp["home"], "train", "--data", data, "--epochs", "1", "--out", run, "--max-memory", "100K");
 
         Assert.Equal(2, code);
-        Assert.Matches(@"^error: a memory budget of 100 KB is too small for .+: one picture's training step needs \d+ MB\n?$", stderr.TrimEnd() + "\n");
+        Assert.Matches(@"^error: a memory budget of 100 KB is too small for .+: one picture's training step needs [\d.]+ MB\n?$", stderr.TrimEnd() + "\n");
         Assert.Single(stderr.TrimEnd().Split('\n'));
         Assert.DoesNotContain("Epoch", stdout);
         Assert.False(Directory.Exists(run));
