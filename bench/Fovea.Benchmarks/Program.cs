@@ -41,5 +41,15 @@ if (args.Length > 0 && args[0] == "--winograd")
     WinogradTiming.Run(args[1..]);
     return 0;
 }
+if (args.Length > 0 && args[0] == "--memory")
+{
+    MemoryBenchmark.Run(args[1..]);
+    return 0;
+}
+if (args.Length > 0 && args[0] == "--memory-case")
+{
+    MemoryBenchmark.Case(args[1..]);
+    return 0;
+}
 BenchmarkSwitcher.FromAssembly(typeof(LayerBenchmarks).Assembly).Run(args);
 return 0;

@@ -33,6 +33,9 @@ internal sealed record RunMetrics
     public string? TestSet { get; init; }
     public IReadOnlyDictionary<string, double>? PerClassAccuracy { get; init; }
 
+    /// <summary>The run's peak resident memory and its memory plan.</summary>
+    public RunMemory? Memory { get; init; }
+
     /// <summary>The 15-bin expected calibration error of the probabilities the model reports on the test set (its
     /// temperature applied when it has one).</summary>
     public double? Ece { get; init; }

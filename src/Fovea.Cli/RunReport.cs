@@ -29,7 +29,8 @@ internal static class RunReport
     /// which it returns too. The probabilities shown are the model's, its temperature applied when it has one.
     /// </summary>
     public static (IReadOnlyDictionary<string, double> PerClassAccuracy, ErrorAnalysis? ErrorAnalysis) Write(RunFolder run, Model model, LoadedData data,
-        EvaluationResult test, TrainSettings settings, Recipe recipe, bool errorAnalysis = false, IReadOnlyList<KeyValuePair<string, string>>? extraSettings = null)
+        EvaluationResult test, TrainSettings settings, Recipe recipe, bool errorAnalysis = false, IReadOnlyList<KeyValuePair<string, string>>? extraSettings = null,
+        RunMemory? memory = null)
     {
         var (train, testSet, classNames) = (data.Train, data.Evaluation!, data.ClassNames);
         string testName = data.EvaluationName;
@@ -54,7 +55,7 @@ internal static class RunReport
         {
             Title = "Fovea training report",
             Subtitle = $"{ModelTitle(settings)} on {data.Title}, trained {DateTime.Now.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)} into {run.Path}",
-            Settings = rows,
+            Settings = [.. rows, .. memory?.ReportRows() ?? []],
             ModelSummary = model.SummaryText(),
             TestLoss = test.Loss,
             TestAccuracy = test.Accuracy,

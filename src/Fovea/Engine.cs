@@ -47,4 +47,26 @@ public static class Engine
             _kernelOptions = value;
         }
     }
+
+    private static long? _maxMemory;
+    private static bool _maxMemoryRead;
+
+    /// <summary>
+    /// The memory budget of a training run, in bytes, or null for none: a run whose plan for even one picture
+    /// exceeds it is refused before it starts. Defaults to the container's memory limit
+    /// (<see cref="ProcessMemory.ContainerLimitBytes()"/>); <c>fovea train --max-memory</c> sets it.
+    /// </summary>
+    public static long? MaxMemory
+    {
+        get
+        {
+            if (!_maxMemoryRead) (_maxMemory, _maxMemoryRead) = (ProcessMemory.ContainerLimitBytes(), true);
+            return _maxMemory;
+        }
+        set
+        {
+            if (value is <= 0) throw new ArgumentOutOfRangeException(nameof(value), $"the memory budget must be positive; got {value}");
+            (_maxMemory, _maxMemoryRead) = (value, true);
+        }
+    }
 }

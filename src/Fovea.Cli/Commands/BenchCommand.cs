@@ -113,6 +113,11 @@ internal static class BenchCommand
         w.WriteLine($"share_of_peak_train={F(trainFlops * trainRate / 1e9 / peak, 3)}");
         w.WriteLine($"share_of_peak_infer={F(inferFlops * inferRate / 1e9 / peak, 3)}");
         w.WriteLine($"peak_working_set_mb={F(PeakWorkingSetMegabytes(), 0)}");
+        // What the plans ask for, beside what the process held: the rest is the runtime, the pool and the batches here.
+        var trainPlan = model.PlanMemory(batch, training: true);
+        w.WriteLine($"plan_train_mb={F(trainPlan.TotalBytes / Megabyte, 0)}");
+        w.WriteLine($"plan_train_activations_mb={F(trainPlan.ActivationBytes / Megabyte, 0)}");
+        w.WriteLine($"plan_infer_mb={F(model.PlanMemory(InferBatch, training: false).TotalBytes / Megabyte, 0)}");
         if (parse.GetValue(Layers)) PrintProfile(w, model, x, y, seconds, ct);
         return ExitCodes.Success;
     }
@@ -168,12 +173,9 @@ internal static class BenchCommand
     }
 
     /// <summary>The process's peak resident set (VmHWM on Linux), in MiB.</summary>
-    private static double PeakWorkingSetMegabytes()
-    {
-        using var self = Process.GetCurrentProcess();
-        self.Refresh();
-        return self.PeakWorkingSet64 / (1024.0 * 1024.0);
-    }
+    private static double PeakWorkingSetMegabytes() => ProcessMemory.PeakResidentBytes() / Megabyte;
+
+    private const double Megabyte = 1024 * 1024;
 
     private static string F(double value, int decimals) => value.ToString("F" + decimals, CultureInfo.InvariantCulture);
 }

@@ -39,6 +39,7 @@ internal static class TrainCommand
             + "the default where a validation set other than the test set exists. A run that validates on its test set holds out a tenth of the training images for it",
     };
     private static readonly Option<bool> NoCalibrate = new("--no-calibrate") { Description = "Do not fit a temperature, even where a validation set exists" };
+    private static readonly Option<string?> MaxMemory = new("--max-memory") { Description = "Memory budget, e.g. 1.5G or 800M (default: the container's memory limit, if any); a budget too small for one picture is refused before the run starts" };
 
     public static Command Create()
     {
@@ -49,7 +50,7 @@ internal static class TrainCommand
         };
         // The data first after the model: they are what a user sets most.
         foreach (var option in DataOptions.All) command.Options.Add(option);
-        foreach (var option in new Option[] { Epochs, BatchSize, LearningRate, Tta, Seed, Limit, Threads, Out, Resume, Overwrite, EarlyStop, Calibrate, NoCalibrate }) command.Options.Add(option);
+        foreach (var option in new Option[] { Epochs, BatchSize, LearningRate, Tta, Seed, Limit, Threads, Out, Resume, Overwrite, EarlyStop, Calibrate, NoCalibrate, MaxMemory }) command.Options.Add(option);
         command.SetAction(parse => FoveaCli.Guard(parse, ct => Run(parse, ct)));
         return command;
     }
@@ -57,6 +58,7 @@ internal static class TrainCommand
     private static int Run(ParseResult parse, CancellationToken ct)
     {
         string? resume = parse.GetValue(Resume);
+        bool explicitBudget = ReadMemoryBudget(parse);
         var (run, settings) = OpenRun(parse, resume);
         using var folderLock = run;
         Engine.Threads = settings.Threads;
@@ -93,11 +95,13 @@ internal static class TrainCommand
 
         var recipe = zoo.Recipe;
         if (resume is null) zoo.Prepare(model, train.Images);
-        model.Summary();
         int stepsPerEpoch = recipe.DropRemainder ? Math.Max(train.Count / settings.BatchSize, 1) : (train.Count + settings.BatchSize - 1) / settings.BatchSize;
         var optimizer = recipe.Optimizer(new RecipePlan(stepsPerEpoch, settings.Epochs, settings.BatchSize, settings.LearningRate));
         model.Compile(optimizer: optimizer, loss: recipe.Loss(), metrics: ["accuracy"]);
         model.Augmentation = recipe.Augmentation();
+        // Refused before the summary: a run that cannot fit says so in one line.
+        CheckMemoryBudget(run, model, settings.BatchSize, explicitBudget);
+        model.Summary();
         Console.WriteLine($"recipe: {recipe.Description}");
         if (settings.Epochs != recipe.Epochs || settings.BatchSize != recipe.BatchSize || settings.LearningRate != recipe.LearningRate)
             Console.WriteLine($"overridden: epochs {settings.Epochs}, batch size {settings.BatchSize}, learning rate {settings.LearningRate.ToString("G4", CultureInfo.InvariantCulture)}");
@@ -180,7 +184,8 @@ internal static class TrainCommand
         [
             new("Temperature", string.Create(CultureInfo.InvariantCulture, $"{model.Temperature:0.000}, fitted on {calibration.Description}")),
         ];
-        var (perClassAccuracy, analysis) = RunReport.Write(run, model, data, result, settings, recipe, errorAnalysis: true, extraSettings: calibrationRows);
+        var memory = RunMemory.Measure(model, settings.BatchSize, Engine.MaxMemory);
+        var (perClassAccuracy, analysis) = RunReport.Write(run, model, data, result, settings, recipe, errorAnalysis: true, extraSettings: calibrationRows, memory: memory);
         Console.WriteLine(RunErrorMetrics.EceLine(analysis!, model.Temperature));
         RunMetrics.Write(run.MetricsPath, RunErrorMetrics.AddTo(new RunMetrics
         {
@@ -198,10 +203,44 @@ internal static class TrainCommand
             TestImages = test.Count,
             TestSet = data.EvaluationName,
             PerClassAccuracy = perClassAccuracy,
+            Memory = memory,
         }, analysis!, model.Temperature, calibration, data.ClassNames));
         Console.WriteLine($"saved {run.ModelPath}, {Path.GetFileName(run.HistoryPath)} and {Path.GetFileName(run.MetricsPath)}");
         Console.WriteLine($"report: {run.ReportPath}");
         trainer.MarkFinished(run, plan);
+        Console.WriteLine(memory.Line());
+    }
+
+    /// <summary>Sets <see cref="Engine.MaxMemory"/> from --max-memory, if given; returns whether it was.</summary>
+    private static bool ReadMemoryBudget(ParseResult parse)
+    {
+        if (parse.GetValue(MaxMemory) is not { } text) return false;
+        if (!ProcessMemory.TryParseSize(text, out long bytes))
+            throw new FoveaUsageException($"--max-memory takes a size such as 1.5G, 800M or 2GiB; got '{text}'");
+        Engine.MaxMemory = bytes;
+        return true;
+    }
+
+    /// <summary>
+    /// Refuses a run whose training step does not fit the memory budget even for one picture (the run folder is
+    /// removed if it holds nothing), and says how a batch larger than the budget would be split into micro-batches.
+    /// </summary>
+    private static void CheckMemoryBudget(RunFolder run, Model model, int batchSize, bool explicitBudget)
+    {
+        if (Engine.MaxMemory is not { } budget) return;
+        MemoryBudget fit;
+        try
+        {
+            fit = MemoryBudget.For(model, batchSize, budget);
+        }
+        catch (FoveaUsageException)
+        {
+            run.RemoveIfUnused();
+            throw;
+        }
+        // The split is computed here; running the parts as the batch's gradient-summed shards is the seam for it.
+        if (!fit.FitsWhole) Console.WriteLine($"{fit} (not applied yet: each batch still runs whole)");
+        else if (explicitBudget) Console.WriteLine(fit);
     }
 
     /// <summary>The zoo model named, with pretrained weights when <paramref name="pretrained"/> names them (resnet18 must).</summary>

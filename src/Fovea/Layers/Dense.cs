@@ -75,6 +75,8 @@ public sealed class Dense : UnaryLayer, ILayerFactory
         if (Activation == Activation.Softmax) _logits = new float[batchCapacity * Units];
     }
 
+    internal override long ScratchBytes(int batchCapacity, bool training) => Activation == Activation.Softmax ? 4L * batchCapacity * Units : 0;
+
     /// <inheritdoc/>
     public override void Forward(float[] output, float[] input, in StepContext step)
     {

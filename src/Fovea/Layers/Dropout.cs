@@ -39,6 +39,8 @@ public sealed class Dropout : UnaryLayer, ILayerFactory
     /// <inheritdoc/>
     protected override void AllocateScratch(int batchCapacity) => _mask = new float[batchCapacity * OutputShape.Size];
 
+    internal override long ScratchBytes(int batchCapacity, bool training) => 4L * batchCapacity * OutputShape.Size;
+
     /// <inheritdoc/>
     public override void Forward(float[] output, float[] input, in StepContext step)
     {

@@ -158,6 +158,11 @@ public abstract class Layer
         AllocateScratch(batchCapacity);
     }
 
+    /// <summary>Bytes of the per-batch state <see cref="AllocateScratch"/> keeps for <paramref name="batchCapacity"/>
+    /// samples that a <paramref name="training"/> step uses (max-pool positions, dropout masks, kept logits): the
+    /// memory plan counts it. Pure.</summary>
+    internal virtual long ScratchBytes(int batchCapacity, bool training) => 0;
+
     /// <summary>Allocates per-batch scratch (masks, argmax, im2col) for up to <paramref name="batchCapacity"/> samples.</summary>
     protected virtual void AllocateScratch(int batchCapacity) { }
 

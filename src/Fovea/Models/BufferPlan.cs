@@ -13,34 +13,37 @@ internal static class BufferPlan
     /// <summary>A request for <see cref="Size"/> floats from <see cref="Start"/> to <see cref="End"/> (inclusive).</summary>
     public readonly record struct Lifetime(long Size, int Start, int End);
 
-    /// <summary>For each lifetime, the index of the array it gets, and the size of each array.</summary>
+    /// <summary>
+    /// For each lifetime, the index of the array it gets, and the size of each array. Largest first, as TensorFlow
+    /// Lite's planner does: each lifetime goes into the smallest existing array none of whose lifetimes overlaps it
+    /// (every existing array is at least as large), else into a new array of its size. A greedy pass in time order
+    /// let a small value that lives long settle in a large array that a later large value then could not reuse.
+    /// </summary>
     public static (int[] Assignment, long[] Sizes) Assign(IReadOnlyList<Lifetime> lifetimes)
     {
-        var order = Enumerable.Range(0, lifetimes.Count).OrderBy(i => lifetimes[i].Start).ThenByDescending(i => lifetimes[i].Size).ToArray();
+        var order = Enumerable.Range(0, lifetimes.Count).OrderByDescending(i => lifetimes[i].Size).ThenBy(i => lifetimes[i].Start).ThenBy(i => i).ToArray();
         var sizes = new List<long>();
-        var freeAfter = new List<int>();
+        var held = new List<List<int>>();
         var assignment = new int[lifetimes.Count];
         foreach (int i in order)
         {
             var l = lifetimes[i];
-            // Best fit among the free arrays: the smallest that is large enough, else the largest (which then grows).
             int best = -1;
             for (int b = 0; b < sizes.Count; b++)
             {
-                if (freeAfter[b] >= l.Start) continue;
-                if (best < 0) { best = b; continue; }
-                bool fits = sizes[b] >= l.Size, bestFits = sizes[best] >= l.Size;
-                if (fits && (!bestFits || sizes[b] < sizes[best])) best = b;
-                else if (!fits && !bestFits && sizes[b] > sizes[best]) best = b;
+                if (best >= 0 && sizes[b] >= sizes[best]) continue;
+                bool free = true;
+                foreach (int other in held[b])
+                    if (lifetimes[other].Start <= l.End && l.Start <= lifetimes[other].End) { free = false; break; }
+                if (free) best = b;
             }
             if (best < 0)
             {
                 best = sizes.Count;
-                sizes.Add(0);
-                freeAfter.Add(-1);
+                sizes.Add(l.Size);
+                held.Add([]);
             }
-            sizes[best] = Math.Max(sizes[best], l.Size);
-            freeAfter[best] = l.End;
+            held[best].Add(i);
             assignment[i] = best;
         }
         return (assignment, sizes.ToArray());

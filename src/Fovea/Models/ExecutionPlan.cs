@@ -35,12 +35,12 @@ internal sealed class ExecutionPlan
         && (last is Dense { Activation: Activation.Softmax } || last is Fovea.Layers.Softmax);
 
     /// <summary>The plan of <paramref name="graph"/> (built) for <paramref name="batchSize"/> samples;
-    /// <paramref name="inferenceOnly"/> for a replica that never trains.</summary>
-    public static ExecutionPlan Build(Model graph, int batchSize, bool inferenceOnly)
+    /// <paramref name="inferenceOnly"/> for a replica that never trains, whose arrays <paramref name="arena"/> may lend.</summary>
+    public static ExecutionPlan Build(Model graph, int batchSize, bool inferenceOnly, BufferArena? arena = null)
     {
         var nodes = graph.Nodes;
         var fusion = InferenceFusion.Plan(graph);
-        var buffers = StepBuffers.Plan(graph, batchSize, InferenceFusion.StepStarts(fusion), inferenceOnly);
+        var buffers = StepBuffers.Plan(graph, batchSize, InferenceFusion.StepStarts(fusion), inferenceOnly, arena);
         int n = nodes.Count;
         var layers = new LayerStep[n];
         for (int j = 0; j < n; j++) layers[j] = new LayerStep(j, nodes[j].Layer, buffers.Values[nodes[j].Output], buffers.NodeInputs[j]);

@@ -21,6 +21,9 @@ public partial class Model
     private bool _inferenceOnly;
     private ReplicaWork? _replicaWork;
 
+    /// <summary>While a replica plans its buffers: the arrays its model's idle training step lends it.</summary>
+    private BufferArena? _lender;
+
     /// <summary>Inference on the batch in <see cref="InputBuffer"/> through the replicas, when that applies;
     /// false to run the ordinary pass.</summary>
     private bool TryForwardReplicated(int batch)
@@ -29,10 +32,42 @@ public partial class Model
         if (_isReplica || _replicasUnavailable || threads < 2 || batch < threads * MinImagesPerReplica || _inputs.Count != 1)
             return false;
         if (_replicas.Length != threads && !CreateReplicas(threads)) return false;
+        int largest = (batch + _replicas.Length - 1) / _replicas.Length;
+        for (int r = 0; r < _replicas.Length; r++)
+            if (_replicas[r]._capacity < largest)
+            {
+                PlanReplicas(largest);
+                break;
+            }
         var work = _replicaWork ??= new ReplicaWork(this);
         work.Batch = batch;
         WorkerPool.Shared.Run(work, _replicas.Length);
         return true;
+    }
+
+    /// <summary>
+    /// Plans each replica for slices of up to <paramref name="largest"/> samples, one after another, their arrays lent by this
+    /// model's own plan: between training steps its activations and gradients are idle, so evaluation and
+    /// test-time augmentation add no buffers of their own. What this model reads or writes while the replicas run
+    /// (its input, output and logits) is kept out of the loan.
+    /// </summary>
+    private void PlanReplicas(int largest)
+    {
+        var buffers = Plan.Buffers;
+        var keep = buffers.Values.Take(_inputs.Count).Append(OutputBuffer).Concat(_nodes[^1].Inputs.Select(v => buffers.Values[v]));
+        var arena = BufferArena.Of(buffers, keep);
+        foreach (var replica in _replicas)
+        {
+            replica._lender = arena;
+            try
+            {
+                replica.EnsureCapacity(largest);
+            }
+            finally
+            {
+                replica._lender = null;
+            }
+        }
     }
 
     private bool CreateReplicas(int count)

@@ -7,7 +7,9 @@ public partial class Model
 {
     /// <summary>
     /// Prints the Keras-style table of layers, output shapes and parameter counts; a functional model adds its input
-    /// rows and a "Connected to" column naming each layer's inputs.
+    /// rows and a "Connected to" column naming each layer's inputs. The last line gives the activation bytes one
+    /// picture asks for in a training step and in an inference pass (<see cref="PlanMemory"/>), as the line above it
+    /// gives the parameters.
     /// </summary>
     public void Summary(TextWriter? writer = null)
     {
@@ -45,6 +47,8 @@ public partial class Model
         writer.WriteLine($"Total params: {total.ToString("N0", CultureInfo.InvariantCulture)}");
         writer.WriteLine($"Trainable params: {trainable.ToString("N0", CultureInfo.InvariantCulture)}");
         writer.WriteLine($"Non-trainable params: {(total - trainable).ToString("N0", CultureInfo.InvariantCulture)}");
+        var (trainingBytes, inferenceBytes) = ActivationBytesPerPicture();
+        writer.WriteLine($"Activation memory per picture: {ProcessMemory.Format(trainingBytes)} training, {ProcessMemory.Format(inferenceBytes)} inference");
         writer.WriteLine(thin);
     }
 

@@ -18,7 +18,7 @@ public class BenchCommandTests
         double share = double.Parse(values["share_of_peak_train"], CultureInfo.InvariantCulture);
         double ratio = double.Parse(values["gflops_train"], CultureInfo.InvariantCulture) / double.Parse(values["peak_gflops"], CultureInfo.InvariantCulture);
         Assert.InRange(share, ratio * 0.9, ratio * 1.1);
-        foreach (string key in new[] { "train_images_per_s", "infer_images_per_s", "gflops_train", "gflops_infer", "peak_working_set_mb", "train_cpu_cores", "peak_gflops", "share_of_peak_train", "share_of_peak_infer" })
+        foreach (string key in new[] { "train_images_per_s", "infer_images_per_s", "gflops_train", "gflops_infer", "peak_working_set_mb", "plan_train_mb", "plan_infer_mb", "train_cpu_cores", "peak_gflops", "share_of_peak_train", "share_of_peak_infer" })
             Assert.True(double.Parse(values[key], CultureInfo.InvariantCulture) > 0, $"{key}={values[key]}");
         foreach (string layer in new[] { "conv2d", "max_pooling2d", "conv2d_1", "max_pooling2d_1", "flatten", "dense", "dense_1" })
         {
