@@ -49,8 +49,10 @@ public partial class Model
     }
 
     /// <summary>Runs the model on the batch in <see cref="InputBuffer"/>. <paramref name="wholeBatch"/>: in inference,
-    /// the batch this one is a slice of (a replica's), which decides each convolution's algorithm.</summary>
-    private protected void ForwardPass(int batch, bool training, int wholeBatch = 0, IStepObserver? observer = null)
+    /// the batch this one is a slice of (a replica's), which decides each convolution's algorithm.
+    /// <paramref name="stepSeed"/>: the training step's seed (a shard's replica is given its model's);
+    /// <paramref name="shard"/>: the shard of the batch this pass trains.</summary>
+    private protected void ForwardPass(int batch, bool training, int wholeBatch = 0, IStepObserver? observer = null, long? stepSeed = null, int shard = 0)
     {
         if (!training)
         {
@@ -59,8 +61,12 @@ public partial class Model
         }
         // A training pass updates state such as BatchNorm's moving statistics.
         Parameter.MarkChanged();
-        Plan.Forward(new StepContext(batch, training: true) { Seed = HashCode.Combine(Seed, Optimizer?.Iterations ?? 0) }, observer);
+        Plan.Forward(new StepContext(batch, training: true) { Seed = stepSeed ?? StepSeed, Shard = shard }, observer);
     }
+
+    /// <summary>The seed of this training step's randomness, from the model's seed and the optimiser's step count:
+    /// the same in every process and on resume (a string hash or <see cref="HashCode"/> would differ between processes).</summary>
+    private long StepSeed => (long)Rng.For(Seed, "step", Optimizer?.Iterations ?? 0).NextUInt64();
 
     private void BackwardPass(int batch, IStepObserver? observer = null) =>
         Plan.Backward(new StepContext(batch, training: true), observer);
@@ -103,7 +109,11 @@ public partial class Model
     /// part reported to <paramref name="observer"/> when one watches.</summary>
     private protected (double LossSum, int Correct) TrainStep(int batch, IStepObserver? observer = null)
     {
-        if (TryTrainStepInSlices(batch, observer, out var sliced)) return sliced;
+        if (TryTrainStepInShards(batch, observer, out var sharded))
+        {
+            CheckSameWeights();
+            return sharded;
+        }
         Array.Clear(_gradients);
         observer?.PartEnded(StepPart.ZeroGradients);
         ForwardPass(batch, training: true, observer: observer);
@@ -114,6 +124,7 @@ public partial class Model
         Optimizer!.Step(_weights, _gradients);
         Parameter.MarkChanged();
         observer?.PartEnded(StepPart.Optimizer);
+        CheckSameWeights();
         return (loss, correct);
     }
 
