@@ -27,6 +27,8 @@ public partial class DependencyDirectionTests(ITestOutputHelper output)
         ["Evaluation"] = ["Kernels"],
         ["Models"] = ["Layers", "Losses", "Optimizers", "Data", "IO"],
         ["Training"] = ["Models"],
+        // Data-parallel training over MPI: shares a model's steps between processes; the CLI launches it.
+        ["Distributed"] = ["Training"],
         ["Zoo"] = ["Training"],
         ["Explain"] = ["Training"],
         ["Imaging"] = ["Training"],
@@ -34,7 +36,7 @@ public partial class DependencyDirectionTests(ITestOutputHelper output)
         ["Visualization"] = ["Imaging", "Training", "Evaluation"],
         ["Serving"] = ["Imaging", "Training"],
         ["Interactive"] = ["Visualization", "Zoo"],
-        ["Cli"] = ["Interactive", "Serving", "Onnx", "Visualization", "Imaging", "Zoo", "Explain"],
+        ["Cli"] = ["Interactive", "Serving", "Onnx", "Visualization", "Imaging", "Zoo", "Explain", "Distributed"],
     };
 
     [Fact]
