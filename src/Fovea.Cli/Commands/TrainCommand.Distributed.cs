@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Fovea.Data;
 using Fovea.Distributed;
 using Fovea.IO;
 using Fovea.Models;
@@ -61,8 +62,10 @@ internal static partial class TrainCommand
             }
             callbacks.Add(early);
         }
+        // Validation decides nothing here unless early stopping watches it: then every process must see the same.
         var validation = data.ValidationOrTest!;
-        trainer.Fit(data.Train.Images, data.Train.Labels, settings.BatchSize, epochs, (validation.Images, validation.Labels),
+        (ImageSet, int[])? validate = settings.EarlyStopping is null ? null : (validation.Images, validation.Labels);
+        trainer.Fit(data.Train.Images, data.Train.Labels, settings.BatchSize, epochs, validate,
             verbose: 0, callbacks: callbacks, resumeFrom: state, dropRemainder: zoo.Recipe.DropRemainder);
         return trainer.State.CompletedEpochs < epochs && model.StopTraining ? ExitCodes.Interrupted : ExitCodes.Success;
     }

@@ -21,6 +21,7 @@ public sealed class BatchNormalization : UnaryLayer, ILayerFactory
     private float[] _invStd = [];
     private float[] _variance = [];
     private float[] _frozenFactors = [];
+    private float[] _combined = [];
 
     /// <summary>A batch normalisation layer with Keras's defaults; <paramref name="center"/> and <paramref name="scale"/> add the
     /// learnt β and γ.</summary>
@@ -144,7 +145,8 @@ public sealed class BatchNormalization : UnaryLayer, ILayerFactory
     {
         if (!Trainable) return;
         int c = Channels, row = 2 * c;
-        var combined = new float[row];
+        if (_combined.Length != row) _combined = new float[row];
+        var combined = _combined;
         for (int k = 0; k < row; k++)
         {
             double sum = 0;

@@ -66,7 +66,17 @@ public partial class Model
 
     /// <summary>The seed of this training step's randomness, from the model's seed and the optimiser's step count:
     /// the same in every process and on resume (a string hash or <see cref="HashCode"/> would differ between processes).</summary>
-    private long StepSeed => (long)Rng.For(Seed, "step", Optimizer?.Iterations ?? 0).NextUInt64();
+    private long StepSeed
+    {
+        get
+        {
+            // SplitMix64's finaliser over (seed, step), without allocating a generator each step.
+            ulong z = unchecked((ulong)Seed * 0x9E3779B97F4A7C15UL + (ulong)(Optimizer?.Iterations ?? 0) * 0xD1B54A32D192ED03UL);
+            z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+            z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+            return (long)(z ^ (z >> 31));
+        }
+    }
 
     private void BackwardPass(int batch, IStepObserver? observer = null) =>
         Plan.Backward(new StepContext(batch, training: true), observer);

@@ -33,8 +33,9 @@ public partial class Model
     private bool? _shardsPossible;
     private ShardWork? _shardWork;
     private GradientSum? _gradientSum;
-    private float[] _shardStatistics = [];
+    private float[] _shardStatistics = [], _layerStatistics = [];
     private double[] _shardCounts = [];
+    private float[][] _localGradients = [];
 
     /// <summary>How many shards a training batch is cut into: 1 means a whole-batch step.</summary>
     internal int TrainingShards(int batch)
@@ -69,7 +70,8 @@ public partial class Model
         var (loss, correct) = SumShardCounts(work, shards, first, count);
         if (ShardExchange is { } group)
         {
-            group.SumGradients(_trainingReplicas.Take(count).Select(r => r._gradients).ToList(), shards, _gradients);
+            if (_localGradients.Length != count) _localGradients = _trainingReplicas.Take(count).Select(r => r._gradients).ToArray();
+            group.SumGradients(_localGradients, shards, _gradients);
         }
         else
         {
@@ -119,7 +121,8 @@ public partial class Model
         }
         ShardExchange?.ShareRows(_shardStatistics);
         int at = 0;
-        var rows = new float[shards * length];
+        if (_layerStatistics.Length < _shardStatistics.Length) _layerStatistics = new float[_shardStatistics.Length];
+        var rows = _layerStatistics;
         foreach (var node in _nodes)
         {
             int n = node.Layer.ShardStatisticsLength;
@@ -169,6 +172,7 @@ public partial class Model
             return false;
         }
         _trainingReplicas = replicas;
+        _localGradients = [];
         return true;
     }
 
