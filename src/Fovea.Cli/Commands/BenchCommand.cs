@@ -89,13 +89,7 @@ internal static class BenchCommand
             steps++;
         } while (Together(group, clock.Elapsed.TotalSeconds < seconds));
         double trainSeconds = clock.Elapsed.TotalSeconds;
-        if (group is not null)
-        {
-            w.WriteLine($"distributed_processes={group.Size}");
-            w.WriteLine($"train_images_per_s_per_process={F((double)steps * batch / group.Size / trainSeconds, 0)}");
-            // Time in MPI calls, waits for slower processes included.
-            w.WriteLine($"communication_share={F((group.CommunicationTime - communicationBefore).TotalSeconds / trainSeconds, 3)}");
-        }
+        if (group is not null) PrintDistributed(w, group, (double)steps * batch / trainSeconds, (group.CommunicationTime - communicationBefore).TotalSeconds / trainSeconds);
         double cpuSeconds = (ProcessorTime() - cpuBefore).TotalSeconds;
         double trainRate = (double)steps * batch / trainSeconds;
 
@@ -122,6 +116,14 @@ internal static class BenchCommand
         w.WriteLine($"peak_working_set_mb={F(PeakWorkingSetMegabytes(), 0)}");
         if (parse.GetValue(Layers)) PrintProfile(w, model, x, y, seconds, ct);
         return ExitCodes.Success;
+    }
+
+    private static void PrintDistributed(TextWriter w, ProcessGroup group, double imagesPerSecond, double communicationShare)
+    {
+        w.WriteLine($"distributed_processes={group.Size}");
+        w.WriteLine($"train_images_per_s_per_process={F(imagesPerSecond / group.Size, 0)}");
+        // Time in MPI calls, waits for slower processes included.
+        w.WriteLine($"communication_share={F(communicationShare, 3)}");
     }
 
     /// <summary>Process 0's decision to go on, taken by every process of <paramref name="group"/>, so that they make the
