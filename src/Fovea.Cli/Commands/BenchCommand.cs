@@ -4,6 +4,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Fovea.Kernels;
 using Fovea.Losses;
+using Fovea.Distributed;
 using Fovea.Models;
 using Fovea.Optimizers;
 using Fovea.Training;
@@ -23,6 +24,7 @@ internal static class BenchCommand
     private static readonly Option<int?> Threads = new("--threads") { Description = "Worker threads (default: all cores)" };
     private static readonly Option<long> Seed = new("--seed") { Description = "Seed of the weights and the random batch", DefaultValueFactory = _ => 0 };
     private static readonly Option<bool> Layers = new("--layers") { Description = "Then time each layer's forward and backward pass for as long again" };
+    private static readonly Option<bool> Distributed = new("--distributed") { Description = "Share each step with the other processes of an MPI job (mpirun -np P fovea bench --distributed): images/s per process and the share of a step spent communicating" };
 
     // Tiered JIT promotes hot methods after 30 calls and a 100 ms quiet period; 20 steps and 2 s are well past both.
     private const int WarmupSteps = 20;
@@ -33,7 +35,7 @@ internal static class BenchCommand
     {
         var command = new Command("bench", "Measure training and inference throughput on random input")
         {
-            Model, BatchSize, Seconds, Threads, Seed, Layers,
+            Model, BatchSize, Seconds, Threads, Seed, Layers, Distributed,
         };
         command.SetAction(parse => FoveaCli.Guard(parse, ct => Run(parse, ct)));
         return command;
@@ -46,12 +48,16 @@ internal static class BenchCommand
         long seed = parse.GetValue(Seed);
         if (batch < 1) throw new FoveaUsageException($"--batch-size must be at least 1; got {batch}");
         if (!(seconds > 0) || !double.IsFinite(seconds)) throw new FoveaUsageException($"--seconds must be positive; got {seconds.ToString(CultureInfo.InvariantCulture)}");
-        CommonOptions.ApplyThreads(parse.GetValue(Threads));
+        if (parse.GetValue(Distributed) && parse.GetValue(Layers)) throw new FoveaUsageException("--layers profiles one process's steps; drop --distributed");
+        using var group = parse.GetValue(Distributed) ? ProcessGroup.Join() : null;
+        if (group is { IsLeader: false }) Console.SetOut(TextWriter.Null);
+        CommonOptions.ApplyThreads(parse.GetValue(Threads) ?? (group is null ? null : Math.Max(1, Environment.ProcessorCount / group.Size)));
         // The model's own recipe (optimiser, loss), as a training run would use it, sized for 10 epochs of CIFAR-10.
         var zoo = FoveaCli.FromUserInput(() => ModelZoo.Get(parse.GetValue(Model)!));
         var model = zoo.Create(new Shape(32, 32, 3), 10, seed);
         var recipe = zoo.Recipe;
         model.Compile(recipe.Optimizer(new RecipePlan(50_000 / batch, recipe.Epochs, batch, recipe.LearningRate)), recipe.Loss());
+        group?.Share(model);
 
         var rng = Rng.For(seed, "bench");
         var (x, y) = RandomBatch(model, batch, rng);
@@ -67,7 +73,7 @@ internal static class BenchCommand
 
         // Warm-up, then whole steps until the time is up (the clock is read between steps only).
         var clock = Stopwatch.StartNew();
-        for (int step = 0; step < WarmupSteps || clock.Elapsed.TotalSeconds < Math.Min(WarmupSeconds, seconds); step++)
+        for (int step = 0; Together(group, step < WarmupSteps || clock.Elapsed.TotalSeconds < Math.Min(WarmupSeconds, seconds)); step++)
         {
             ct.ThrowIfCancellationRequested();
             model.TrainOnBatch(x, y);
@@ -75,14 +81,16 @@ internal static class BenchCommand
         int steps = 0;
         double loss = 0;
         var cpuBefore = ProcessorTime();
+        var communicationBefore = group?.CommunicationTime ?? TimeSpan.Zero;
         clock.Restart();
         do
         {
             ct.ThrowIfCancellationRequested();
             loss = model.TrainOnBatch(x, y);
             steps++;
-        } while (clock.Elapsed.TotalSeconds < seconds);
+        } while (Together(group, clock.Elapsed.TotalSeconds < seconds));
         double trainSeconds = clock.Elapsed.TotalSeconds;
+        if (group is not null) PrintDistributed(w, group, (double)steps * batch / trainSeconds, (group.CommunicationTime - communicationBefore).TotalSeconds / trainSeconds);
         double cpuSeconds = (ProcessorTime() - cpuBefore).TotalSeconds;
         double trainRate = (double)steps * batch / trainSeconds;
 
@@ -120,6 +128,24 @@ internal static class BenchCommand
         w.WriteLine($"plan_infer_mb={F(model.PlanMemory(InferBatch, training: false).TotalBytes / Megabyte, 0)}");
         if (parse.GetValue(Layers)) PrintProfile(w, model, x, y, seconds, ct);
         return ExitCodes.Success;
+    }
+
+    private static void PrintDistributed(TextWriter w, ProcessGroup group, double imagesPerSecond, double communicationShare)
+    {
+        w.WriteLine($"distributed_processes={group.Size}");
+        w.WriteLine($"train_images_per_s_per_process={F(imagesPerSecond / group.Size, 0)}");
+        // Time in MPI calls, waits for slower processes included.
+        w.WriteLine($"communication_share={F(communicationShare, 3)}");
+    }
+
+    /// <summary>Process 0's decision to go on, taken by every process of <paramref name="group"/>, so that they make the
+    /// same number of steps.</summary>
+    private static bool Together(ProcessGroup? group, bool goOn)
+    {
+        if (group is null) return goOn;
+        double[] flag = [group.IsLeader && goOn ? 1 : 0];
+        group.Share(flag);
+        return flag[0] > 0;
     }
 
     /// <summary>Uniform [0, 1) pixels, like the peer's <c>torch.rand</c>, and uniform labels.</summary>

@@ -3,6 +3,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using Fovea.Data;
+using Fovea.Distributed;
 using Fovea.Losses;
 using Fovea.Models;
 using Fovea.Onnx;
@@ -17,7 +18,7 @@ namespace Fovea.Cli.Commands;
 /// after every epoch; Ctrl+C or SIGTERM ends the current step, checkpoints and exits 130; <c>--resume DIR</c>
 /// continues with the run's own settings (a folder's size, colour and validation split included), bit for bit.
 /// </summary>
-internal static class TrainCommand
+internal static partial class TrainCommand
 {
     private static readonly DataOptions DataOptions = new(validationSplitHelp: DataOptions.TrainSplitHelp);
     private static readonly Option<string> ModelName = new("--model") { Description = "Model to train, with its recipe as the defaults: " + string.Join(", ", [.. ModelZoo.Names, PretrainedResNet18.Name]) + " (see fovea models)", DefaultValueFactory = _ => "tutorial" };
@@ -40,6 +41,7 @@ internal static class TrainCommand
     };
     private static readonly Option<bool> NoCalibrate = new("--no-calibrate") { Description = "Do not fit a temperature, even where a validation set exists" };
     private static readonly Option<string?> MaxMemory = new("--max-memory") { Description = "Memory budget, e.g. 1.5G or 800M (default: the container's memory limit, if any); a budget too small for one picture is refused before the run starts" };
+    private static readonly Option<bool> Distributed = new("--distributed") { Description = "Train data-parallel with the other processes of an MPI job (mpirun -np P fovea train --distributed …); the same weights as one process, bit for bit" };
 
     public static Command Create()
     {
@@ -50,16 +52,33 @@ internal static class TrainCommand
         };
         // The data first after the model: they are what a user sets most.
         foreach (var option in DataOptions.All) command.Options.Add(option);
-        foreach (var option in new Option[] { Epochs, BatchSize, LearningRate, Tta, Seed, Limit, Threads, Out, Resume, Overwrite, EarlyStop, Calibrate, NoCalibrate, MaxMemory }) command.Options.Add(option);
+        foreach (var option in new Option[] { Epochs, BatchSize, LearningRate, Tta, Seed, Limit, Threads, Out, Resume, Overwrite, EarlyStop, Calibrate, NoCalibrate, MaxMemory, Distributed }) command.Options.Add(option);
         command.SetAction(parse => FoveaCli.Guard(parse, ct => Run(parse, ct)));
         return command;
     }
 
     private static int Run(ParseResult parse, CancellationToken ct)
     {
+        if (!parse.GetValue(Distributed)) return Train(parse, ct, group: null);
+        using var group = ProcessGroup.Join();
+        try
+        {
+            return group.IsLeader ? Train(parse, ct, group) : Follow(parse, group);
+        }
+        catch (Exception e) when (group.Size > 1 && e is not OperationCanceledException)
+        {
+            // The other processes wait for this one in the step's exchange: end the whole job now, with its message.
+            Console.Error.WriteLine($"error: {FoveaCli.OneLine(e.Message)}" + (group.IsLeader ? "" : $" (process {group.Rank} of {group.Size})"));
+            group.Abort(e is FoveaUsageException ? ExitCodes.BadInput : ExitCodes.InternalError);
+            throw;
+        }
+    }
+
+    private static int Train(ParseResult parse, CancellationToken ct, ProcessGroup? group)
+    {
         string? resume = parse.GetValue(Resume);
         bool explicitBudget = ReadMemoryBudget(parse);
-        var (run, settings) = OpenRun(parse, resume);
+        var (run, settings) = OpenRun(parse, resume, group);
         using var folderLock = run;
         Engine.Threads = settings.Threads;
 
@@ -94,15 +113,13 @@ internal static class TrainCommand
         PrintShapes(data);
 
         var recipe = zoo.Recipe;
-        if (resume is null) zoo.Prepare(model, train.Images);
-        int stepsPerEpoch = recipe.DropRemainder ? Math.Max(train.Count / settings.BatchSize, 1) : (train.Count + settings.BatchSize - 1) / settings.BatchSize;
-        var optimizer = recipe.Optimizer(new RecipePlan(stepsPerEpoch, settings.Epochs, settings.BatchSize, settings.LearningRate));
-        model.Compile(optimizer: optimizer, loss: recipe.Loss(), metrics: ["accuracy"]);
-        model.Augmentation = recipe.Augmentation();
         // Refused before the summary: a run that cannot fit says so in one line.
-        CheckMemoryBudget(run, model, settings.BatchSize, explicitBudget);
-        model.Summary();
-        Console.WriteLine($"recipe: {recipe.Description}");
+        Prepare(zoo, model, data, settings, resume is null, () => CheckMemoryBudget(run, model, settings.BatchSize, explicitBudget));
+        if (group is not null)
+        {
+            group.Share(model);
+            Console.WriteLine($"distributed: {group.Size} processes, {settings.Threads} threads each; shards per batch of {settings.BatchSize}: {model.TrainingShards(settings.BatchSize)}");
+        }
         if (settings.Epochs != recipe.Epochs || settings.BatchSize != recipe.BatchSize || settings.LearningRate != recipe.LearningRate)
             Console.WriteLine($"overridden: epochs {settings.Epochs}, batch size {settings.BatchSize}, learning rate {settings.LearningRate.ToString("G4", CultureInfo.InvariantCulture)}");
 
@@ -122,7 +139,9 @@ internal static class TrainCommand
             Settings = settings.ToJson(),
         };
         var clock = Stopwatch.StartNew();
-        var outcome = trainer.Run(run, plan, train.Images, train.Labels, (validation.Images, validation.Labels), zoo.Callbacks(model), cancel: ct);
+        List<Callback> callbacks = [.. zoo.Callbacks(model)];
+        if (group is not null) callbacks.Add(new StopTogether(group));
+        var outcome = trainer.Run(run, plan, train.Images, train.Labels, (validation.Images, validation.Labels), callbacks, cancel: ct);
         double trainSeconds = clock.Elapsed.TotalSeconds;
         if (outcome.Interrupted)
         {
@@ -136,8 +155,23 @@ internal static class TrainCommand
         return ExitCodes.Success;
     }
 
+    /// <summary>The data-dependent start of a new run (normalisation, whitening), then the summary, the optimiser and loss
+    /// of the recipe and its augmentation.</summary>
+    private static void Prepare(ZooModel zoo, Model model, LoadedData data, TrainSettings settings, bool newRun, Action beforeSummary)
+    {
+        var recipe = zoo.Recipe;
+        if (newRun) zoo.Prepare(model, data.Train.Images);
+        int count = data.Train.Count, stepsPerEpoch = recipe.DropRemainder ? Math.Max(count / settings.BatchSize, 1) : (count + settings.BatchSize - 1) / settings.BatchSize;
+        var optimizer = recipe.Optimizer(new RecipePlan(stepsPerEpoch, settings.Epochs, settings.BatchSize, settings.LearningRate));
+        model.Compile(optimizer: optimizer, loss: recipe.Loss(), metrics: ["accuracy"]);
+        model.Augmentation = recipe.Augmentation();
+        beforeSummary();
+        model.Summary();
+        Console.WriteLine($"recipe: {recipe.Description}");
+    }
+
     /// <summary>The run's folder and settings: a new run's from the options, a resumed run's from its checkpoint.</summary>
-    private static (RunFolder Run, TrainSettings Settings) OpenRun(ParseResult parse, string? resume)
+    private static (RunFolder Run, TrainSettings Settings) OpenRun(ParseResult parse, string? resume, ProcessGroup? group)
     {
         RunFolder run;
         TrainSettings settings;
@@ -156,7 +190,7 @@ internal static class TrainCommand
         }
         else
         {
-            settings = ReadSettings(parse);
+            settings = ReadSettings(parse, group);
             string? outPath = parse.GetValue(Out);
             if (outPath is not null && !parse.GetValue(Overwrite) && RunFolder.ExistingRunFiles(outPath) is { Count: > 0 } existing)
                 throw new FoveaUsageException($"{Path.GetFullPath(outPath)} already holds a run ({string.Join(", ", existing)}); pass --resume {outPath} to continue it or --overwrite to replace it");
@@ -262,7 +296,8 @@ internal static class TrainCommand
         Console.WriteLine();
     }
 
-    private static TrainSettings ReadSettings(ParseResult parse)
+    /// <summary>A new run's settings from the options; the threads of a distributed run's processes share the cores.</summary>
+    internal static TrainSettings ReadSettings(ParseResult parse, ProcessGroup? group)
     {
         string? pretrained = parse.GetValue(Pretrained);
         var zoo = Zoo(parse.GetValue(ModelName)!, pretrained);
@@ -287,7 +322,7 @@ internal static class TrainCommand
             LearningRate = learningRate,
             Seed = parse.GetValue(Seed),
             Limit = limit,
-            Threads = threads ?? Environment.ProcessorCount,
+            Threads = threads ?? (group is null ? Environment.ProcessorCount : DefaultThreads()),
             EarlyStopping = patience,
             Calibrate = (parse.GetValue(Calibrate), parse.GetValue(NoCalibrate)) switch
             {

@@ -21,6 +21,7 @@ public sealed class BatchNormalization : UnaryLayer, ILayerFactory
     private float[] _invStd = [];
     private float[] _variance = [];
     private float[] _frozenFactors = [];
+    private float[] _combined = [];
 
     /// <summary>A batch normalisation layer with Keras's defaults; <paramref name="center"/> and <paramref name="scale"/> add the
     /// learnt β and γ.</summary>
@@ -106,13 +107,53 @@ public sealed class BatchNormalization : UnaryLayer, ILayerFactory
             return;
         }
         BatchNorm.TrainingForward(y, _mean, _invStd, _variance, x, gamma, beta, rows, c, Epsilon);
+        // A shard's replica keeps its batch statistics for the step's single update of the moving ones.
+        if (!InShardReplica) UpdateMoving(_mean, _variance);
+    }
+
+    private void UpdateMoving(ReadOnlySpan<float> mean, ReadOnlySpan<float> variance)
+    {
         var mm = _movingMean.Value;
         var mv = _movingVariance.Value;
-        for (int k = 0; k < c; k++)
+        for (int k = 0; k < mean.Length; k++)
         {
-            mm[k] = mm[k] * Momentum + _mean[k] * (1 - Momentum);
-            mv[k] = mv[k] * Momentum + _variance[k] * (1 - Momentum);
+            mm[k] = mm[k] * Momentum + mean[k] * (1 - Momentum);
+            mv[k] = mv[k] * Momentum + variance[k] * (1 - Momentum);
         }
+    }
+
+    // Ghost batch normalisation: each shard normalises with its own statistics, and the moving statistics take one
+    // step per batch towards the mean over the shards of their means and (biased) variances.
+    internal override bool TrainsInShards => true;
+    internal override int ShardStatisticsLength => 2 * Channels;
+
+    internal override void WriteShardStatistics(Span<float> destination)
+    {
+        int c = Channels;
+        // A frozen layer normalised with its moving statistics: the mean then moves them nowhere.
+        if (!Trainable)
+        {
+            _movingMean.Current.CopyTo(destination[..c]);
+            _movingVariance.Current.CopyTo(destination.Slice(c, c));
+            return;
+        }
+        _mean.AsSpan(0, c).CopyTo(destination[..c]);
+        _variance.AsSpan(0, c).CopyTo(destination.Slice(c, c));
+    }
+
+    internal override void UpdateFromShardStatistics(ReadOnlySpan<float> statistics, int shards)
+    {
+        if (!Trainable) return;
+        int c = Channels, row = 2 * c;
+        if (_combined.Length != row) _combined = new float[row];
+        var combined = _combined;
+        for (int k = 0; k < row; k++)
+        {
+            double sum = 0;
+            for (int s = 0; s < shards; s++) sum += statistics[s * row + k];
+            combined[k] = (float)(sum / shards);
+        }
+        UpdateMoving(combined.AsSpan(0, c), combined.AsSpan(c, c));
     }
 
     /// <summary>

@@ -4,8 +4,8 @@ namespace Fovea.Layers;
 
 /// <summary>
 /// Keras's <c>Dropout</c>: in training, each value is zeroed with probability <see cref="Rate"/> and the rest scaled by
-/// 1/(1 − rate); at inference it passes values through. The mask is drawn from the model's per-step seed and the
-/// layer's name, so a resumed run draws the same masks.
+/// 1/(1 − rate); at inference it passes values through. The mask is drawn from the model's per-step seed, the
+/// layer's name and the shard of the batch, so a resumed run, or one on another number of processes, draws the same masks.
 /// </summary>
 public sealed class Dropout : UnaryLayer, ILayerFactory
 {
@@ -28,8 +28,9 @@ public sealed class Dropout : UnaryLayer, ILayerFactory
     public override string TypeName => ClassName;
     /// <inheritdoc/>
     public override string NameStem => "dropout";
-    // Masks are drawn in one sequence over the whole batch.
     internal override bool IndependentSamplesInTraining => Rate == 0;
+    // Each shard of a batch draws its masks from its own stream, keyed by the shard's number.
+    internal override bool TrainsInShards => true;
     internal override bool BackwardNeedsInputs => false;
     internal override bool BackwardNeedsOutput => false;
 
@@ -53,7 +54,7 @@ public sealed class Dropout : UnaryLayer, ILayerFactory
             _mask.AsSpan(0, n).Fill(1f);
             return;
         }
-        var rng = Rng.For(step.Seed, "dropout/" + Name);
+        var rng = Rng.For(step.Seed, "dropout/" + Name, step.Shard);
         float keep = 1f / (1 - Rate);
         for (int i = 0; i < n; i++)
         {

@@ -94,6 +94,28 @@ public abstract class Layer
     /// </summary>
     internal virtual bool IndependentSamplesInTraining => false;
 
+    /// <summary>
+    /// Whether a training step may run this layer on shards of the batch, each shard through its own replica: true
+    /// for layers that treat samples on their own, and for those whose batch-wide state is kept per shard
+    /// (BatchNormalization's ghost statistics, Dropout's masks drawn per shard) and combined by
+    /// <see cref="UpdateFromShardStatistics"/>.
+    /// </summary>
+    internal virtual bool TrainsInShards => IndependentSamplesInTraining;
+
+    /// <summary>Set on the layers of a shard's replica: state that a step updates from the batch (moving statistics)
+    /// is left alone and reported by <see cref="WriteShardStatistics"/>, to be combined once over all shards.</summary>
+    internal bool InShardReplica { get; set; }
+
+    /// <summary>How many numbers a shard's training step reports for <see cref="UpdateFromShardStatistics"/>.</summary>
+    internal virtual int ShardStatisticsLength => 0;
+
+    /// <summary>A shard replica's statistics of its last training forward pass, <see cref="ShardStatisticsLength"/> numbers.</summary>
+    internal virtual void WriteShardStatistics(Span<float> destination) { }
+
+    /// <summary>Updates the state from every shard's statistics, given shard by shard in shard order
+    /// (<paramref name="shards"/> rows of <see cref="ShardStatisticsLength"/>).</summary>
+    internal virtual void UpdateFromShardStatistics(ReadOnlySpan<float> statistics, int shards) { }
+
     /// <summary>Whether backward reads the inputs of the forward pass; if not, the model may reuse their buffers.</summary>
     internal virtual bool BackwardNeedsInputs => true;
 

@@ -27,6 +27,9 @@ public readonly record struct StepContext
     /// resumed run draws the same masks.</summary>
     public long Seed { get; init; }
 
+    /// <summary>The shard of the training batch this call runs (0 for a whole-batch step): randomness is drawn per shard.</summary>
+    public int Shard { get; init; }
+
     /// <summary>The batch this call is a slice of (an inference replica's), or 0 for this call's own.</summary>
     public int SliceOf { get; init; }
 

@@ -109,8 +109,10 @@ public partial class Model
             if ((uint)label >= (uint)Classes)
                 throw new ArgumentOutOfRangeException(nameof(y), $"labels must be in [0, {Classes}); got {label}");
         EnsureCapacity(batch);
-        x.CopyTo(InputBuffer);
-        y.CopyTo(_batchLabels);
+        // A process that shares the step with others holds only its shards' samples.
+        var (first, end) = LocalSamples(batch);
+        x.Slice((int)(first * inSize), (int)((end - first) * inSize)).CopyTo(InputBuffer);
+        y[first..end].CopyTo(_batchLabels);
         return batch;
     }
 }

@@ -49,8 +49,10 @@ public partial class Model
     }
 
     /// <summary>Runs the model on the batch in <see cref="InputBuffer"/>. <paramref name="wholeBatch"/>: in inference,
-    /// the batch this one is a slice of (a replica's), which decides each convolution's algorithm.</summary>
-    private protected void ForwardPass(int batch, bool training, int wholeBatch = 0, IStepObserver? observer = null)
+    /// the batch this one is a slice of (a replica's), which decides each convolution's algorithm.
+    /// <paramref name="stepSeed"/>: the training step's seed (a shard's replica is given its model's);
+    /// <paramref name="shard"/>: the shard of the batch this pass trains.</summary>
+    private protected void ForwardPass(int batch, bool training, int wholeBatch = 0, IStepObserver? observer = null, long? stepSeed = null, int shard = 0)
     {
         if (!training)
         {
@@ -59,7 +61,21 @@ public partial class Model
         }
         // A training pass updates state such as BatchNorm's moving statistics.
         Parameter.MarkChanged();
-        Plan.Forward(new StepContext(batch, training: true) { Seed = HashCode.Combine(Seed, Optimizer?.Iterations ?? 0) }, observer);
+        Plan.Forward(new StepContext(batch, training: true) { Seed = stepSeed ?? StepSeed, Shard = shard }, observer);
+    }
+
+    /// <summary>The seed of this training step's randomness, from the model's seed and the optimiser's step count:
+    /// the same in every process and on resume (a string hash or <see cref="HashCode"/> would differ between processes).</summary>
+    private long StepSeed
+    {
+        get
+        {
+            // SplitMix64's finaliser over (seed, step), without allocating a generator each step.
+            ulong z = unchecked((ulong)Seed * 0x9E3779B97F4A7C15UL + (ulong)(Optimizer?.Iterations ?? 0) * 0xD1B54A32D192ED03UL);
+            z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+            z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+            return (long)(z ^ (z >> 31));
+        }
     }
 
     private void BackwardPass(int batch, IStepObserver? observer = null) =>
@@ -103,7 +119,11 @@ public partial class Model
     /// part reported to <paramref name="observer"/> when one watches.</summary>
     private protected (double LossSum, int Correct) TrainStep(int batch, IStepObserver? observer = null)
     {
-        if (TryTrainStepInSlices(batch, observer, out var sliced)) return sliced;
+        if (TryTrainStepInShards(batch, observer, out var sharded))
+        {
+            CheckSameWeights();
+            return sharded;
+        }
         Array.Clear(_gradients);
         observer?.PartEnded(StepPart.ZeroGradients);
         ForwardPass(batch, training: true, observer: observer);
@@ -114,6 +134,7 @@ public partial class Model
         Optimizer!.Step(_weights, _gradients);
         Parameter.MarkChanged();
         observer?.PartEnded(StepPart.Optimizer);
+        CheckSameWeights();
         return (loss, correct);
     }
 

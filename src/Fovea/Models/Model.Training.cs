@@ -81,9 +81,12 @@ public partial class Model
     {
         int batch = indices.Length;
         SyncTrainability();
-        x.Gather(InputBuffer, indices);
-        Augmentation?.Apply(InputBuffer, indices, InputShape, epoch, Seed);
-        for (int j = 0; j < batch; j++) _batchLabels[j] = y[indices[j]];
+        // A process that shares the step with others gathers only its shards' samples.
+        var (first, end) = LocalSamples(batch);
+        var mine = indices[first..end];
+        x.Gather(InputBuffer, mine);
+        Augmentation?.Apply(InputBuffer, mine, InputShape, epoch, Seed);
+        for (int j = 0; j < mine.Length; j++) _batchLabels[j] = y[mine[j]];
         return TrainStep(batch);
     }
 

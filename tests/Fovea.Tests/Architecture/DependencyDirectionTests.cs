@@ -28,6 +28,8 @@ public partial class DependencyDirectionTests(ITestOutputHelper output)
         ["Models"] = ["Layers", "Losses", "Optimizers", "Data", "IO"],
         // The end of a run fits the model's temperature with Evaluation's temperature scaling.
         ["Training"] = ["Models", "Evaluation"],
+        // Data-parallel training over MPI: shares a model's steps between processes; the CLI launches it.
+        ["Distributed"] = ["Training"],
         ["Zoo"] = ["Training"],
         ["Explain"] = ["Training"],
         ["Imaging"] = ["Training"],
@@ -37,7 +39,7 @@ public partial class DependencyDirectionTests(ITestOutputHelper output)
         ["Serving"] = ["Imaging", "Training", "Explain", "Visualization"],
         // Notebooks show Grad-CAM results (Explain) inline.
         ["Interactive"] = ["Visualization", "Zoo", "Explain"],
-        ["Cli"] = ["Interactive", "Serving", "Onnx", "Visualization", "Imaging", "Zoo", "Explain"],
+        ["Cli"] = ["Interactive", "Serving", "Onnx", "Visualization", "Imaging", "Zoo", "Explain", "Distributed"],
     };
 
     [Fact]

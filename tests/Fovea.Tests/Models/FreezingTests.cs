@@ -75,7 +75,7 @@ public class FreezingTests
     }
 
     [Fact]
-    public void FrozenDenseLayersStayPutWhenTheBatchIsTrainedInSlices()
+    public void FrozenDenseLayersStayPutWhenTheBatchIsTrainedInShards()
     {
         var model = new Sequential([
             new Flatten(inputShape: new Shape(6, 6, 3)),
@@ -85,7 +85,7 @@ public class FreezingTests
         model.Compile(new Adam(1e-2f), new SparseCategoricalCrossentropy());
         var (x, y) = Data(128, 3);
         model.Fit(x, y, batchSize: 64, epochs: 1, verbose: 0);
-        Assert.True(model.TrainingSlices(64) > 1);
+        Assert.True(model.TrainingShards(64) > 1);
         model.Freeze(upTo: "hidden");
         var hidden = Snapshot(model, "hidden");
         var head = Snapshot(model, "head");
