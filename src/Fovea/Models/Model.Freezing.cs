@@ -53,7 +53,7 @@ public partial class Model
         if (_plan is not null) _plan = ExecutionPlan.Build(this, _capacity, _inferenceOnly);
         // Training replicas copy the flags when they are made: make them again.
         _trainingReplicas = [];
-        _localGradients = [];
+        _shardGradients = [];
         _shardWork = null;
         _planTrainability = now;
     }

@@ -35,7 +35,11 @@ public partial class Model
     private GradientSum? _gradientSum;
     private float[] _shardStatistics = [], _layerStatistics = [];
     private double[] _shardCounts = [];
-    private float[][] _localGradients = [];
+    private float[][] _shardGradients = [];
+    private int _statisticsLength = -1;
+
+    /// <summary>The replicas that train the shards: one per worker thread, not one per shard.</summary>
+    internal int TrainingReplicaCount => _trainingReplicas.Length;
 
     /// <summary>How many shards a training batch is cut into: 1 means a whole-batch step.</summary>
     internal int TrainingShards(int batch)
@@ -60,18 +64,22 @@ public partial class Model
         int shards = TrainingShards(batch);
         if (shards < 2) return false;
         var (first, count) = ShardExchange is { } exchange ? ShardRange.Of(exchange.Rank, exchange.Size, shards) : (0, shards);
-        if (_trainingReplicas.Length < Math.Max(count, 1) && !CreateTrainingReplicas(Math.Max(count, 1))) return false;
+        // One replica per worker thread, each training its shards in turn: the activations of a few shards are held at
+        // once, not of every shard. A shard's result does not depend on the replica that trains it.
+        int workers = Math.Clamp(Engine.Threads, 1, Math.Max(count, 1));
+        if (_trainingReplicas.Length < workers && !CreateTrainingReplicas(workers)) return false;
+        if (_shardGradients.Length < count) _shardGradients = [.. _shardGradients, .. Enumerable.Range(0, count - _shardGradients.Length).Select(_ => new float[_gradients.Length])];
+        PrepareShardStatistics(shards);
         var work = _shardWork ??= new ShardWork(this);
         observer?.Sliced(count, batch / shards);
-        work.Start(batch, shards, first, observer);
-        WorkerPool.Shared.Run(work, count);
+        work.Start(batch, shards, first, count, workers, observer);
+        WorkerPool.Shared.Run(work, workers);
         // Batch statistics, losses and gradients combined in shard order, whichever thread or process computed each.
-        UpdateFromShardStatistics(shards, first, count);
+        UpdateFromShardStatistics(shards);
         var (loss, correct) = SumShardCounts(work, shards, first, count);
         if (ShardExchange is { } group)
         {
-            if (_localGradients.Length != count) _localGradients = _trainingReplicas.Take(count).Select(r => r._gradients).ToArray();
-            group.SumGradients(_localGradients, shards, _gradients);
+            group.SumGradients(count == _shardGradients.Length ? _shardGradients : _shardGradients[..count], shards, _gradients);
         }
         else
         {
@@ -101,24 +109,33 @@ public partial class Model
         return (loss, correct);
     }
 
-    /// <summary>Each layer's state moved once from every shard's statistics (BatchNormalization's moving statistics).</summary>
-    private void UpdateFromShardStatistics(int shards, int first, int count)
+    /// <summary>Room for every shard's statistics (BatchNormalization's batch means and variances), cleared.</summary>
+    private void PrepareShardStatistics(int shards)
     {
-        int length = 0;
-        foreach (var node in _nodes) length += node.Layer.ShardStatisticsLength;
-        if (length == 0) return;
-        if (_shardStatistics.Length != shards * length) _shardStatistics = new float[shards * length];
+        if (_statisticsLength < 0) _statisticsLength = _nodes.Sum(n => n.Layer.ShardStatisticsLength);
+        if (_statisticsLength == 0) return;
+        if (_shardStatistics.Length != shards * _statisticsLength) _shardStatistics = new float[shards * _statisticsLength];
         Array.Clear(_shardStatistics);
-        for (int s = 0; s < count; s++)
+    }
+
+    /// <summary>Shard <paramref name="shard"/>'s statistics, as the replica that trained it left them.</summary>
+    private void CaptureShardStatistics(Model replica, int shard)
+    {
+        int length = _statisticsLength, offset = 0;
+        if (length == 0) return;
+        foreach (var node in replica._nodes)
         {
-            int offset = 0;
-            foreach (var node in _trainingReplicas[s]._nodes)
-            {
-                int n = node.Layer.ShardStatisticsLength;
-                node.Layer.WriteShardStatistics(_shardStatistics.AsSpan((first + s) * length + offset, n));
-                offset += n;
-            }
+            int n = node.Layer.ShardStatisticsLength;
+            node.Layer.WriteShardStatistics(_shardStatistics.AsSpan(shard * length + offset, n));
+            offset += n;
         }
+    }
+
+    /// <summary>Each layer's state moved once from every shard's statistics (BatchNormalization's moving statistics).</summary>
+    private void UpdateFromShardStatistics(int shards)
+    {
+        int length = _statisticsLength;
+        if (length == 0) return;
         ShardExchange?.ShareRows(_shardStatistics);
         int at = 0;
         if (_layerStatistics.Length < _shardStatistics.Length) _layerStatistics = new float[_shardStatistics.Length];
@@ -172,7 +189,6 @@ public partial class Model
             return false;
         }
         _trainingReplicas = replicas;
-        _localGradients = [];
         return true;
     }
 
@@ -186,35 +202,40 @@ public partial class Model
         {
             int n = model._gradients.Length, start = (int)((long)n * chunk / Chunks), end = (int)((long)n * (chunk + 1) / Chunks);
             var sum = model._gradients.AsSpan(start, end - start);
-            model._trainingReplicas[0]._gradients.AsSpan(start, end - start).CopyTo(sum);
+            model._shardGradients[0].AsSpan(start, end - start).CopyTo(sum);
             for (int s = 1; s < Shards; s++)
-                TensorPrimitives.Add(sum, model._trainingReplicas[s]._gradients.AsSpan(start, end - start), sum);
+                TensorPrimitives.Add(sum, model._shardGradients[s].AsSpan(start, end - start), sum);
         }
     }
 
-    /// <summary>Local shard p (the batch's shard first + p) of the gathered samples through replica p: forward, loss
-    /// reduced over the whole batch, backward; the first shard's parts reported to the step's observer, if any.</summary>
+    /// <summary>Worker w trains local shards w, w + workers, … (the batch's shards first + p) of the gathered samples
+    /// through replica w: forward, loss reduced over the whole batch, backward, each shard's gradients kept apart; the
+    /// first shard's parts reported to the step's observer, if any.</summary>
     private sealed class ShardWork(Model model) : IParallelWork
     {
-        private int _batch, _shards, _first;
+        private int _batch, _shards, _first, _count, _workers;
         private IStepObserver? _observer;
         public double[] Loss = [];
         public int[] Correct = [];
 
-        public void Start(int batch, int shards, int first, IStepObserver? observer)
+        public void Start(int batch, int shards, int first, int count, int workers, IStepObserver? observer)
         {
-            (_batch, _shards, _first, _observer) = (batch, shards, first, observer);
+            (_batch, _shards, _first, _count, _workers, _observer) = (batch, shards, first, count, workers, observer);
             if (Loss.Length < shards) (Loss, Correct) = (new double[shards], new int[shards]);
         }
 
-        public void Execute(int part)
+        public void Execute(int worker)
+        {
+            for (int part = worker; part < _count; part += _workers) Train(model._trainingReplicas[worker], part);
+        }
+
+        private void Train(Model replica, int part)
         {
             int shard = _first + part;
             // The input buffer holds this process's samples from its first shard's first sample on.
             int offset = ShardRange.FirstSample(_batch, _shards, _first);
             int first = ShardRange.FirstSample(_batch, _shards, shard) - offset;
             int count = ShardRange.FirstSample(_batch, _shards, shard + 1) - offset - first;
-            var replica = model._trainingReplicas[part];
             int inSize = (int)model.InputShape.Size;
             replica.EnsureCapacity(count);
             model.InputBuffer.AsSpan(first * inSize, count * inSize).CopyTo(replica.InputBuffer);
@@ -227,6 +248,8 @@ public partial class Model
             Correct[part] = replica.CountCorrect(count);
             observer?.PartEnded(StepPart.Loss);
             replica.BackwardPass(count, observer);
+            replica._gradients.CopyTo(model._shardGradients[part], 0);
+            model.CaptureShardStatistics(replica, shard);
         }
     }
 }

@@ -83,6 +83,8 @@ public class TrainingShardsTests
         for (int i = 0; i < x.Length; i++) x[i] = rng.NextSingle();
         var y = Enumerable.Range(0, 96).Select(i => i % 10).ToArray();
         for (int s = 0; s < 3; s++) model.TrainOnBatch(x, y);
+        // One replica per thread trains the three shards in turn, so memory holds a thread's shard, not every shard.
+        Assert.Equal(Math.Min(Engine.Threads, 3), model.TrainingReplicaCount);
         return model.Weights.ToArray();
     }
 
