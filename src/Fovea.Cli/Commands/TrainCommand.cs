@@ -272,9 +272,10 @@ internal static partial class TrainCommand
             run.RemoveIfUnused();
             throw;
         }
-        // The split is computed here; running the parts as the batch's gradient-summed shards is the seam for it.
-        if (!fit.FitsWhole) Console.WriteLine($"{fit} (not applied yet: each batch still runs whole)");
-        else if (explicitBudget) Console.WriteLine(fit);
+        // A batch trained in shards fits by training fewer at once; a batch of one shard is only reported.
+        if (fit.Applied) model.ShardsInFlight = fit.InFlight;
+        if (!fit.FitsWhole && !fit.Applied) Console.WriteLine($"{fit} (not applied: a batch of one shard runs whole)");
+        else if (!fit.FitsWhole || explicitBudget) Console.WriteLine(fit);
     }
 
     /// <summary>The zoo model named, with pretrained weights when <paramref name="pretrained"/> names them (resnet18 must).</summary>

@@ -38,12 +38,25 @@ public partial class Model
     private float[][] _shardGradients = [];
     private int _statisticsLength = -1;
 
+    /// <summary>
+    /// The most shards trained at once (each by its own replica and thread), or null for one per worker thread: a
+    /// memory budget lowers it. It changes how long a step takes, never its result.
+    /// </summary>
+    public int? ShardsInFlight
+    {
+        get => _shardsInFlight;
+        set => _shardsInFlight = value is null or >= 1 ? value : throw new ArgumentOutOfRangeException(nameof(value), $"ShardsInFlight must be at least 1; got {value}");
+    }
+
+    private int? _shardsInFlight;
+
     /// <summary>The replicas that train the shards: one per worker thread, not one per shard.</summary>
     internal int TrainingReplicaCount => _trainingReplicas.Length;
 
     /// <summary>How many shards a training batch is cut into: 1 means a whole-batch step.</summary>
     internal int TrainingShards(int batch)
     {
+        if (_nodes.Count == 0) return 1; // not built yet: nothing to decide from, and nothing cached
         _shardsPossible ??= !_isReplica && _inputs.Count == 1 && _nodes.All(n => n.Layer.TrainsInShards);
         return TrainInShards && _shardsPossible.Value ? Math.Clamp(batch / ShardImages, 1, MaxShards) : 1;
     }
@@ -66,7 +79,7 @@ public partial class Model
         var (first, count) = ShardExchange is { } exchange ? ShardRange.Of(exchange.Rank, exchange.Size, shards) : (0, shards);
         // One replica per worker thread, each training its shards in turn: the activations of a few shards are held at
         // once, not of every shard. A shard's result does not depend on the replica that trains it.
-        int workers = Math.Clamp(Engine.Threads, 1, Math.Max(count, 1));
+        int workers = Math.Clamp(Math.Min(Engine.Threads, _shardsInFlight ?? int.MaxValue), 1, Math.Max(count, 1));
         if (_trainingReplicas.Length < workers && !CreateTrainingReplicas(workers)) return false;
         if (_shardGradients.Length < count) _shardGradients = [.. _shardGradients, .. Enumerable.Range(0, count - _shardGradients.Length).Select(_ => new float[_gradients.Length])];
         PrepareShardStatistics(shards);

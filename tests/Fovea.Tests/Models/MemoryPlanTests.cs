@@ -54,18 +54,33 @@ public class MemoryPlanTests
     }
 
     [Fact]
-    public void ABatchLargerThanTheBudgetIsSplitIntoPartsThatFit()
+    public void ABatchOfOneShardLargerThanTheBudgetIsSplitIntoPartsThatFit()
     {
         var model = ModelZoo.SeedCnn();
-        long whole = model.PlanMemory(64).TotalBytes;
-        var fits = MemoryBudget.For(model, 64, whole);
-        Assert.True(fits.FitsWhole);
-        long budget = model.PlanMemory(20).TotalBytes;
-        var split = MemoryBudget.For(model, 64, budget);
-        Assert.Equal(4, split.Parts);
-        Assert.Equal(16, split.PartSize);
+        long whole = model.PlanMemory(20).TotalBytes;
+        Assert.Equal(1, model.TrainingShards(20));
+        Assert.True(MemoryBudget.For(model, 20, whole).FitsWhole);
+        long budget = model.PlanMemory(10).TotalBytes;
+        var split = MemoryBudget.For(model, 20, budget);
+        Assert.False(split.Applied);
+        Assert.Equal(2, split.Parts);
+        Assert.Equal(10, split.PartSize);
         Assert.True(split.PartBytes <= budget);
-        Assert.Contains("4 micro-batches of up to 16", split.ToString());
+        Assert.Contains("2 micro-batches of up to 10", split.ToString());
+    }
+
+    [Fact]
+    public void ABatchOfShardsLargerThanTheBudgetTrainsFewerShardsAtOnce()
+    {
+        var model = ModelZoo.SeedCnn();
+        long shard = model.PlanMemory(32).TotalBytes;
+        Assert.Equal(4, model.TrainingShards(128));
+        var split = MemoryBudget.For(model, 128, 2 * shard + shard / 2);
+        Assert.True(split.Applied);
+        Assert.Equal((4, 32, 2), (split.Parts, split.PartSize, split.InFlight));
+        Assert.Contains("4 shards of up to 32", split.ToString());
+        Assert.Contains("2 at a time", split.ToString());
+        Assert.Equal(1, MemoryBudget.For(model, 128, shard / 2).InFlight);
     }
 
     [Fact]
