@@ -10,7 +10,7 @@ namespace Fovea.Explain;
 /// <param name="Maps">[N, h, w]: ReLU(Σ_k α_k·A_k) divided by its maximum (all zero when nothing is positive).</param>
 /// <param name="Upsampled">[N, H, W]: <see cref="Maps"/> resized bilinearly to the model's input.</param>
 /// <param name="Classes">Per image, the class explained.</param>
-/// <param name="Probabilities">[N, classes]: the model's output.</param>
+/// <param name="Probabilities">[N, classes]: the model's output, as <c>Predict</c> gives it (its temperature applied).</param>
 public sealed record GradCamResult(string Layer, Tensor Maps, Tensor Upsampled, int[] Classes, Tensor Probabilities);
 
 /// <summary>
@@ -47,7 +47,10 @@ public static class GradCam
         var upsampled = new Tensor(new Shape(n, height, width));
         for (int i = 0; i < n; i++)
             Resize(maps.Data.AsSpan(i * h * w, h * w), h, w, upsampled.Data.AsSpan(i * height * width, height * width), height, width);
-        return new GradCamResult(layer, maps, upsampled, g.Classes, g.Outputs);
+        // The backward pass's forward gives the network's own output; a calibrated model reports its tempered one, as
+        // Predict does (the predicted class is the same either way).
+        var probabilities = model.Temperature is null ? g.Outputs : model.Predict(images, batchSize);
+        return new GradCamResult(layer, maps, upsampled, g.Classes, probabilities);
     }
 
     /// <summary>The maps of pictures as bytes, scaled to [0, 1] as <see cref="Model.Predict(Fovea.Data.ImageSet, int, TestTimeAugmentation)"/> feeds them.</summary>

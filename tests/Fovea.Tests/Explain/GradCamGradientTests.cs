@@ -149,6 +149,20 @@ public class GradCamGradientTests
     }
 
     [Fact]
+    public void ACalibratedModelReportsItsTemperedProbabilitiesAndTheSameMaps()
+    {
+        var model = ResNet9.Build(new Shape(16, 16, 3), 4, seed: 7, width: 8);
+        var images = RandomImages(model.InputShape, 3, 9);
+        var plain = GradCam.Compute(model, images);
+        model.Temperature = 2.5;
+        var tempered = GradCam.Compute(model, images);
+        Assert.Equal(model.Predict(images).Data, tempered.Probabilities.Data);
+        Assert.NotEqual(plain.Probabilities.Data, tempered.Probabilities.Data);
+        Assert.Equal(plain.Classes, tempered.Classes);
+        Assert.Equal(plain.Maps.Data, tempered.Maps.Data);
+    }
+
+    [Fact]
     public void AirbenchAndResNet9MapsCoverTheLayerAndThePicture()
     {
         foreach (var model in new Model[] { ResNet9.Build(new Shape(32, 32, 3), 10, 1, width: 8), Airbench94.Build(new Shape(32, 32, 3), 10, 1, 8, 16, 16) })
