@@ -5,9 +5,7 @@ namespace Fovea.Kernels;
 /// training's forward keeps the argmax that backward routes each gradient through; inference's keeps none, may write
 /// into a later image of a larger output (a convolution's chunk), may apply GELU to each band of rows as it is
 /// written, and on fewer images than two per thread splits each image into bands of output rows, so that a batch of
-/// one is pooled by every thread (a maximum is the same whoever takes it). Where a window has at most 256 positions
-/// the argmax is kept as one byte per output, the position within its window (a quarter of an int's memory): the
-/// kernels' int positions live in a per-thread image-sized scratch and are packed to bytes, and back, around them.
+/// one is pooled by every thread (a maximum is the same whoever takes it).
 /// </summary>
 internal sealed unsafe class MaxPoolPass : IParallelWork
 {
@@ -18,11 +16,7 @@ internal sealed unsafe class MaxPoolPass : IParallelWork
     private float[] _dst = [];
     private float[] _src = [];
     private int[] _argmax = [];
-    private byte[] _windows = [];
-    private readonly int[] _windowOffsets;
     private int _outputFirst;
-
-    [ThreadStatic] private static int[]? t_positions;
     private int _bands = 1;
     private bool _gelu;
 
@@ -33,14 +27,7 @@ internal sealed unsafe class MaxPoolPass : IParallelWork
         (_h, _w, _c, _ph, _pw, _sh, _sw) = (height, width, channels, pool.Height, pool.Width, strides.Height, strides.Width);
         _oh = (height - _ph) / _sh + 1;
         _ow = (width - _pw) / _sw + 1;
-        _windowOffsets = new int[_ph * _pw];
-        for (int dy = 0; dy < _ph; dy++)
-            for (int dx = 0; dx < _pw; dx++)
-                _windowOffsets[dy * _pw + dx] = (dy * _w + dx) * _c;
     }
-
-    /// <summary>Whether the argmax fits a byte per output: windows of at most 256 positions.</summary>
-    public static bool BytePositions((int Height, int Width) pool) => pool.Height * pool.Width <= 256;
 
     private int InputSize => _h * _w * _c;
     private int OutputSize => _oh * _ow * _c;
@@ -69,64 +56,11 @@ internal sealed unsafe class MaxPoolPass : IParallelWork
         Run(batch);
     }
 
-    /// <summary><see cref="Forward(float[], int[], float[], int)"/> keeping each maximum's position within its window
-    /// as a byte (<see cref="BytePositions"/>).</summary>
-    public void Forward(float[] output, byte[] windows, float[] input, int batch)
-    {
-        (_mode, _dst, _src, _windows) = (Mode.Training, output, input, windows);
-        Run(batch);
-    }
-
-    /// <summary><see cref="Backward(float[], float[], int[], int)"/> through positions kept as bytes.</summary>
-    public void Backward(float[] inputGrad, float[] outputGrad, byte[] windows, int batch)
-    {
-        (_mode, _dst, _src, _windows) = (Mode.Backward, inputGrad, outputGrad, windows);
-        Run(batch);
-    }
-
     private void Run(int batch)
     {
         _bands = 1;
         WorkerPool.Shared.Run(this, batch);
-        (_dst, _src, _argmax, _windows) = ([], [], [], []);
-    }
-
-    /// <summary>Image <paramref name="image"/>'s int positions: the kept ones, or the per-thread scratch
-    /// (unpacked from the bytes for backward).</summary>
-    private Span<int> Positions(int image, int outSize)
-    {
-        if (_windows.Length == 0) return _argmax.AsSpan(image * outSize, outSize);
-        if (t_positions is null || t_positions.Length < outSize) t_positions = new int[outSize];
-        var positions = t_positions.AsSpan(0, outSize);
-        if (_mode == Mode.Backward)
-        {
-            var windows = _windows.AsSpan(image * outSize, outSize);
-            for (int y = 0, i = 0; y < _oh; y++)
-                for (int x = 0; x < _ow; x++)
-                {
-                    int first = (y * _sh * _w + x * _sw) * _c;
-                    for (int ch = 0; ch < _c; ch++, i++) positions[i] = first + ch + _windowOffsets[windows[i]];
-                }
-        }
-        return positions;
-    }
-
-    /// <summary>Packs image <paramref name="image"/>'s positions into bytes: each one's index within its window.</summary>
-    private void PackPositions(ReadOnlySpan<int> positions, int image, int outSize)
-    {
-        var windows = _windows.AsSpan(image * outSize, outSize);
-        var offsets = _windowOffsets;
-        for (int y = 0, i = 0; y < _oh; y++)
-            for (int x = 0; x < _ow; x++)
-            {
-                int first = (y * _sh * _w + x * _sw) * _c;
-                for (int ch = 0; ch < _c; ch++, i++)
-                {
-                    int offset = positions[i] - first - ch, k = 0;
-                    while (offsets[k] != offset) k++;
-                    windows[i] = (byte)k;
-                }
-            }
+        (_dst, _src, _argmax) = ([], [], []);
     }
 
     public void Execute(int part)
@@ -146,12 +80,11 @@ internal sealed unsafe class MaxPoolPass : IParallelWork
             return;
         }
         int image = part;
-        var argmax = Positions(image, outSize);
+        var argmax = _argmax.AsSpan(image * outSize, outSize);
         if (_mode == Mode.Training)
         {
             MaxPool.PoolImage(_dst.AsSpan(image * outSize, outSize), argmax, _src.AsSpan(image * inSize, inSize),
                 _h, _w, _c, _ph, _pw, _sh, _sw, _oh, _ow);
-            if (_windows.Length > 0) PackPositions(argmax, image, outSize);
             return;
         }
         var dIn = _dst.AsSpan(image * inSize, inSize);

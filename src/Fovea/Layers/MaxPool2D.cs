@@ -5,13 +5,11 @@ namespace Fovea.Layers;
 
 /// <summary>
 /// Max pooling over NHWC windows, Keras's <c>MaxPool2D</c> (padding 'valid'; strides default to the pool size).
-/// Forward remembers where each maximum came from, so backward routes each gradient to that one input: a byte per
-/// output, its position within the window (an int for windows of more than 256 positions).
+/// Forward remembers where each maximum came from, so backward routes each gradient to that one input.
 /// </summary>
 public sealed class MaxPool2D : UnaryLayer, ILayerFactory
 {
     private int[] _argmax = [];
-    private byte[] _windows = [];
     private MaxPoolPass _pass = null!;
 
     /// <summary>Max pooling over <paramref name="poolSize"/> windows, as Keras's <c>MaxPooling2D(pool_size, strides)</c>; strides default to the pool size.</summary>
@@ -66,31 +64,23 @@ public sealed class MaxPool2D : UnaryLayer, ILayerFactory
     internal MaxPoolPass Pass() => new(InputShape[0], InputShape[1], InputShape[2], PoolSize, Strides);
 
     /// <inheritdoc/>
-    protected override void AllocateScratch(int batchCapacity)
-    {
-        if (MaxPoolPass.BytePositions(PoolSize)) _windows = new byte[batchCapacity * (int)OutputShape.Size];
-        else _argmax = new int[batchCapacity * (int)OutputShape.Size];
-    }
+    protected override void AllocateScratch(int batchCapacity) => _argmax = new int[batchCapacity * (int)OutputShape.Size];
 
-    internal override long ScratchBytes(int batchCapacity, bool training) =>
-        training ? (MaxPoolPass.BytePositions(PoolSize) ? 1L : 4L) * batchCapacity * OutputShape.Size : 0;
+    internal override long ScratchBytes(int batchCapacity, bool training) => training ? 4L * batchCapacity * OutputShape.Size : 0;
 
     /// <inheritdoc/>
     public override void Forward(float[] output, float[] input, in StepContext step)
     {
         CheckCapacity(step.Batch);
-        if (!step.Training && !step.KeepsBackwardState) _pass.Infer(output, 0, input, step.Batch);
-        else if (_windows.Length > 0) _pass.Forward(output, _windows, input, step.Batch);
-        else _pass.Forward(output, _argmax, input, step.Batch);
+        if (step.Training || step.KeepsBackwardState) _pass.Forward(output, _argmax, input, step.Batch);
+        else _pass.Infer(output, 0, input, step.Batch);
     }
 
     /// <inheritdoc/>
     public override void Backward(float[]? inputGrad, float[] outputGrad, float[] input, float[] output, in StepContext step)
     {
         CheckCapacity(step.Batch);
-        if (inputGrad is null) return;
-        if (_windows.Length > 0) _pass.Backward(inputGrad, outputGrad, _windows, step.Batch);
-        else _pass.Backward(inputGrad, outputGrad, _argmax, step.Batch);
+        if (inputGrad is not null) _pass.Backward(inputGrad, outputGrad, _argmax, step.Batch);
     }
 
     /// <summary>Rebuilds the layer from the configuration <see cref="GetConfig"/> wrote (Keras's <c>from_config</c>).</summary>
