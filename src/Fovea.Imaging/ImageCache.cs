@@ -82,46 +82,61 @@ internal static class ImageCache
     /// </summary>
     public static CachedImages? TryOpen(string path, byte[] key, int height, int width, int channels, int files, out string? problem)
     {
+        if (Verify(path, key, height, width, channels, files, out problem) is not { } verified) return null;
+        try
+        {
+            return new CachedImages(ImageSet.MapFile(path, HeaderBytes, verified.Count, height, width, channels), verified.Skipped);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataFileException)
+        {
+            problem = e.Message;
+            return null;
+        }
+    }
+
+    /// <summary>The skip list of the cache at <paramref name="path"/> if it exists and can be trusted (without mapping
+    /// it), else null.</summary>
+    public static SkippedEntry[]? Verified(string path, byte[] key, int height, int width, int channels, int files) =>
+        Verify(path, key, height, width, channels, files, out _)?.Skipped;
+
+    /// <summary>The cache's image count and skip list, once its header, sizes, key and skip list check out.</summary>
+    private static (int Count, SkippedEntry[] Skipped)? Verify(string path, byte[] key, int height, int width, int channels, int files, out string? problem)
+    {
         problem = null;
         if (!File.Exists(path)) return null;
         try
         {
-            SkippedEntry[] skipped;
-            int count;
-            using (var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete))
-            {
-                var header = new byte[UsedHeaderBytes];
-                if (stream.Length < HeaderBytes || stream.ReadAtLeast(header, header.Length, throwOnEndOfStream: false) < header.Length)
-                    return Reject($"the file is {stream.Length:N0} bytes, shorter than its {HeaderBytes:N0}-byte header", out problem);
-                if (!header.AsSpan(0, 8).SequenceEqual(Magic)) return Reject("not a Fovea image cache (bad magic)", out problem);
-                if (!SHA256.HashData(header.AsSpan(0, HashedHeaderBytes)).AsSpan().SequenceEqual(header.AsSpan(HashedHeaderBytes, 32)))
-                    return Reject("the header's checksum does not match", out problem);
-                int version = Int(header, 8), headerBytes = Int(header, 12);
-                count = Int(header, 16);
-                int h = Int(header, 20), w = Int(header, 24), c = Int(header, 28), scanned = Int(header, 32), skipBytes = Int(header, 36);
-                if (version != FormatVersion) return Reject($"format version {version}, not {FormatVersion}", out problem);
-                if (!header.AsSpan(40, KeyBytes).SequenceEqual(key)) return Reject("the folder's files, the image size or the colour mode changed", out problem);
-                if (headerBytes != HeaderBytes || (h, w, c) != (height, width, channels) || scanned != files || count < 0 || count > files || skipBytes < 0)
-                    return Reject($"the header describes {count} of {scanned} images of {h}x{w}x{c}; expected up to {files} of {height}x{width}x{channels}", out problem);
-                long expected = HeaderBytes + (long)count * height * width * channels + skipBytes;
-                if (stream.Length != expected) return Reject($"the file is {stream.Length:N0} bytes; its header says {expected:N0}", out problem);
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete);
+            var header = new byte[UsedHeaderBytes];
+            if (stream.Length < HeaderBytes || stream.ReadAtLeast(header, header.Length, throwOnEndOfStream: false) < header.Length)
+                return Reject($"the file is {stream.Length:N0} bytes, shorter than its {HeaderBytes:N0}-byte header", out problem);
+            if (!header.AsSpan(0, 8).SequenceEqual(Magic)) return Reject("not a Fovea image cache (bad magic)", out problem);
+            if (!SHA256.HashData(header.AsSpan(0, HashedHeaderBytes)).AsSpan().SequenceEqual(header.AsSpan(HashedHeaderBytes, 32)))
+                return Reject("the header's checksum does not match", out problem);
+            int version = Int(header, 8), headerBytes = Int(header, 12), count = Int(header, 16);
+            int h = Int(header, 20), w = Int(header, 24), c = Int(header, 28), scanned = Int(header, 32), skipBytes = Int(header, 36);
+            if (version != FormatVersion) return Reject($"format version {version}, not {FormatVersion}", out problem);
+            if (!header.AsSpan(40, KeyBytes).SequenceEqual(key)) return Reject("the folder's files, the image size or the colour mode changed", out problem);
+            if (headerBytes != HeaderBytes || (h, w, c) != (height, width, channels) || scanned != files || count < 0 || count > files || skipBytes < 0)
+                return Reject($"the header describes {count} of {scanned} images of {h}x{w}x{c}; expected up to {files} of {height}x{width}x{channels}", out problem);
+            long expected = HeaderBytes + (long)count * height * width * channels + skipBytes;
+            if (stream.Length != expected) return Reject($"the file is {stream.Length:N0} bytes; its header says {expected:N0}", out problem);
 
-                var skipList = new byte[skipBytes];
-                stream.Position = expected - skipBytes;
-                stream.ReadExactly(skipList);
-                if (!SHA256.HashData(skipList).AsSpan().SequenceEqual(header.AsSpan(72, 32))) return Reject("the skip list's checksum does not match", out problem);
-                skipped = ReadSkipList(skipList);
-                if (skipped.Length != files - count) return Reject($"the skip list names {skipped.Length} files; the header says {files - count}", out problem);
-            }
-            return new CachedImages(ImageSet.MapFile(path, HeaderBytes, count, height, width, channels), skipped);
+            var skipList = new byte[skipBytes];
+            stream.Position = expected - skipBytes;
+            stream.ReadExactly(skipList);
+            if (!SHA256.HashData(skipList).AsSpan().SequenceEqual(header.AsSpan(72, 32))) return Reject("the skip list's checksum does not match", out problem);
+            var skipped = ReadSkipList(skipList);
+            if (skipped.Length != files - count) return Reject($"the skip list names {skipped.Length} files; the header says {files - count}", out problem);
+            return (count, skipped);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataFileException or FormatException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)
         {
             return Reject(e.Message, out problem);
         }
     }
 
-    private static CachedImages? Reject(string reason, out string? problem)
+    private static (int, SkippedEntry[])? Reject(string reason, out string? problem)
     {
         problem = reason;
         return null;

@@ -7,7 +7,7 @@ namespace Fovea.Imaging;
 /// Decodes a folder's pictures once, on all of <see cref="Engine.Threads"/>, and writes them as an
 /// <see cref="ImageCache"/> file. Pictures are decoded a chunk at a time into one buffer (a few MB) and streamed to
 /// the file in scan order, so a folder larger than memory can be cached; the file appears under its name only when
-/// complete (<see cref="AtomicFile"/>).
+/// complete (<see cref="AtomicFile"/>), and only one process at a time decodes and writes it (<see cref="ImageCacheLock"/>).
 /// </summary>
 internal sealed class ImageCacheWriter : IParallelWork
 {
@@ -38,7 +38,8 @@ internal sealed class ImageCacheWriter : IParallelWork
 
     /// <summary>
     /// Decodes every file of <paramref name="files"/> and writes the cache to <paramref name="path"/>.
-    /// Returns the files left out, with the decoder's reason (without the path).
+    /// Returns the files left out, with the decoder's reason (without the path). A cache that another process wrote
+    /// while this one waited for the lock is kept, not written again.
     /// </summary>
     /// <exception cref="InvalidDataFileException"><paramref name="strict"/> and a file did not decode: the first in
     /// scan order, named by its full path. No cache is written.</exception>
@@ -46,6 +47,9 @@ internal sealed class ImageCacheWriter : IParallelWork
     public static SkippedEntry[] Write(string path, byte[] key, ImageFile[] files, int height, int width, ColorMode mode, bool strict,
         IProgress<ImageLoadProgress>? progress)
     {
+        // One process decodes; the others of a distributed run wait and then find its cache here.
+        using var writing = ImageCacheLock.Acquire(path);
+        if (ImageCache.Verified(path, key, height, width, mode.Channels(), files.Length) is { } written) return written;
         var writer = new ImageCacheWriter(files, height, width, mode, progress);
         var skipped = new List<SkippedEntry>();
         AtomicFile.Write(path, stream =>

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Runtime.InteropServices;
 using Fovea.Data;
 using Fovea.Distributed;
 using Fovea.IO;
@@ -20,6 +21,36 @@ internal static partial class TrainCommand
         string? local = Environment.GetEnvironmentVariable("OMPI_COMM_WORLD_LOCAL_SIZE");
         int processes = int.TryParse(local, out int n) && n > 0 ? n : 1;
         return Math.Max(1, Environment.ProcessorCount / processes);
+    }
+
+    /// <summary>The run's folder, once process 0 has opened it.</summary>
+    private static string? s_runFolder;
+
+    /// <summary>
+    /// When a process dies, Open MPI's launcher sends SIGTERM to the others: the lowest-numbered survivor on the dead
+    /// one's machine says in one line which process died and how to go on, and every survivor ends at once (a stop
+    /// asked for with SIGTERM, with every process alive, is left to the run, which saves after the step).
+    /// </summary>
+    private static PosixSignalRegistration WatchForLostProcesses(ParseResult parse, ProcessGroup group) =>
+        PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
+        {
+            var dead = group.Peers.Dead();
+            if (dead.Count == 0) return;
+            context.Cancel = true;
+            if (group.Peers.Reports(dead)) Console.Error.WriteLine(LostProcessMessage(parse, group, dead[0]));
+            Console.Error.Flush();
+            Environment.Exit(ExitCodes.InternalError);
+        });
+
+    private static string LostProcessMessage(ParseResult parse, ProcessGroup group, int rank)
+    {
+        string? folder = s_runFolder ?? parse.GetValue(Resume) ?? parse.GetValue(Out);
+        string died = $"error: process {rank} of {group.Size} (pid {group.Peers.ProcessId(rank)}) died (killed, or out of memory), so the job stopped";
+        if (folder is null) return $"{died}; continue from the run's last checkpoint with fovea train --resume RUN_FOLDER (the folder process 0 wrote to)";
+        folder = Path.GetFullPath(folder);
+        return File.Exists(Path.Combine(folder, "checkpoint.safetensors"))
+            ? $"{died}; its last checkpoint is intact: continue with fovea train --resume {folder} (on one process, or under mpirun with --distributed)"
+            : $"{died} before its first checkpoint: start the run again";
     }
 
     private static int Follow(ParseResult parse, ProcessGroup group)

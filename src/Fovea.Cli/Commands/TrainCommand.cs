@@ -61,6 +61,7 @@ internal static partial class TrainCommand
     {
         if (!parse.GetValue(Distributed)) return Train(parse, ct, group: null);
         using var group = ProcessGroup.Join();
+        using var watch = WatchForLostProcesses(parse, group);
         try
         {
             return group.IsLeader ? Train(parse, ct, group) : Follow(parse, group);
@@ -118,6 +119,7 @@ internal static partial class TrainCommand
         if (group is not null)
         {
             group.Share(model);
+            s_runFolder = run.Path;
             Console.WriteLine($"distributed: {group.Size} processes, {settings.Threads} threads each; shards per batch of {settings.BatchSize}: {model.TrainingShards(settings.BatchSize)}");
         }
         if (settings.Epochs != recipe.Epochs || settings.BatchSize != recipe.BatchSize || settings.LearningRate != recipe.LearningRate)

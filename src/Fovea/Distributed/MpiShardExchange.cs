@@ -9,24 +9,44 @@ namespace Fovea.Distributed;
 /// chunks through one all-to-all (process q receives every shard's values of chunk q, ordered by rank and so by
 /// shard, and adds them shard after shard exactly as a single process adds its shards), then all-gathered. Losses,
 /// correct counts and BatchNorm's shard statistics travel as rows that only their owner fills: an MPI sum of one
-/// value and zeros is that value, whatever order MPI adds in. The time spent in these calls is counted.
+/// value and zeros is that value, whatever order MPI adds in.
+/// The time in these calls is counted in two parts: the first call of a step is where a process waits for the slowest
+/// to finish its shards (every process must enter it), so its time is the wait; the later calls, made by processes
+/// already together, are the communication itself. The bytes each process sends are counted too.
 /// </summary>
 internal sealed class MpiShardExchange(IMessagePassing mpi) : IShardExchange
 {
     private float[] _send = [], _receive = [];
     private int[] _sendCounts = [], _sendOffsets = [], _receiveCounts = [], _receiveOffsets = [], _chunkCounts = [], _chunkOffsets = [];
-    private readonly Stopwatch _clock = new();
+    private readonly Stopwatch _clock = new(), _waitClock = new();
+    private bool _stepBegun;
 
     public int Rank => mpi.Rank;
 
     public int Size => mpi.Size;
 
-    /// <summary>Time spent in the exchange's MPI calls so far.</summary>
+    /// <summary>Time spent moving data between processes that were all ready: the exchange's MPI calls after the
+    /// first of each step.</summary>
     public TimeSpan CommunicationTime => _clock.Elapsed;
+
+    /// <summary>Time spent waiting for the other processes to finish their shards: the first call of each step.</summary>
+    public TimeSpan WaitTime => _waitClock.Elapsed;
+
+    /// <summary>Bytes this process has handed to MPI for the others (the payload, not the protocol's own).</summary>
+    public long BytesSent { get; private set; }
+
+    /// <summary>The clock a step's next call runs on, started.</summary>
+    private Stopwatch Begin()
+    {
+        var clock = _stepBegun ? _clock : _waitClock;
+        _stepBegun = true;
+        clock.Start();
+        return clock;
+    }
 
     public void SumGradients(IReadOnlyList<float[]> local, int shards, float[] total)
     {
-        _clock.Start();
+        var clock = Begin();
         int p = Size, n = total.Length;
         var (first, count) = ShardRange.Of(Rank, p, shards);
         LayOut(n, shards, count);
@@ -39,7 +59,10 @@ internal sealed class MpiShardExchange(IMessagePassing mpi) : IShardExchange
         _receive.AsSpan(0, mine).CopyTo(sum);
         for (int s = 1; s < shards; s++) TensorPrimitives.Add(sum, _receive.AsSpan(s * mine, mine), sum);
         mpi.AllGather(total, _chunkOffsets[Rank], mine, _chunkCounts, _chunkOffsets);
-        _clock.Stop();
+        clock.Stop();
+        // The gradient sum is a step's last exchange: the next call is the next step's first.
+        _stepBegun = false;
+        BytesSent += sizeof(float) * ((long)count * (n - mine) + (long)mine * (p - 1));
     }
 
     /// <summary>The chunks of an <paramref name="n"/>-value block, and what goes to and comes from each process.</summary>
@@ -68,16 +91,18 @@ internal sealed class MpiShardExchange(IMessagePassing mpi) : IShardExchange
 
     public void ShareRows(double[] perShard)
     {
-        _clock.Start();
+        var clock = Begin();
         mpi.SumInPlace(perShard);
-        _clock.Stop();
+        clock.Stop();
+        if (Size > 1) BytesSent += sizeof(double) * (long)perShard.Length;
     }
 
     public void ShareRows(float[] perShard)
     {
-        _clock.Start();
+        var clock = Begin();
         mpi.SumInPlace(perShard);
-        _clock.Stop();
+        clock.Stop();
+        if (Size > 1) BytesSent += sizeof(float) * (long)perShard.Length;
     }
 
     public void CheckSameWeights(ulong checksum, long step)
@@ -85,6 +110,7 @@ internal sealed class MpiShardExchange(IMessagePassing mpi) : IShardExchange
         _clock.Start();
         var all = mpi.GatherOne(checksum);
         _clock.Stop();
+        if (Size > 1) BytesSent += sizeof(ulong);
         for (int q = 1; q < all.Length; q++)
             if (all[q] != all[0])
                 throw new FoveaException($"the processes' weights differ after step {step} (process {q}'s checksum {all[q]:x16}, process 0's {all[0]:x16}): the job stopped, as its results could no longer be trusted");

@@ -15,7 +15,11 @@ public sealed class ProcessGroup : IDisposable
     private readonly IMessagePassing _mpi;
     private readonly MpiShardExchange _exchange;
 
-    private ProcessGroup(IMessagePassing mpi) => (_mpi, _exchange) = (mpi, new MpiShardExchange(mpi));
+    private ProcessGroup(IMessagePassing mpi)
+    {
+        (_mpi, _exchange) = (mpi, new MpiShardExchange(mpi));
+        Peers = new LocalPeers(mpi.Rank, mpi.GatherOne(LocalPeers.MachineId()), mpi.GatherOne((ulong)Environment.ProcessId));
+    }
 
     /// <summary>
     /// Joins the MPI job this process was started in (a process started without mpirun is a job of one). Throws a
@@ -41,11 +45,21 @@ public sealed class ProcessGroup : IDisposable
     /// <summary>How many processes train together.</summary>
     public int Size => _mpi.Size;
 
+    /// <summary>The job's processes by machine and process id: which of this machine's have died.</summary>
+    public LocalPeers Peers { get; }
+
     /// <summary>Whether this is process 0, which prints and writes the run's files.</summary>
     public bool IsLeader => Rank == 0;
 
-    /// <summary>Time this process has spent exchanging gradients, statistics and checksums so far.</summary>
+    /// <summary>Time this process has spent exchanging gradients, statistics and checksums with processes that were
+    /// ready, so far.</summary>
     public TimeSpan CommunicationTime => _exchange.CommunicationTime;
+
+    /// <summary>Time this process has spent waiting for slower processes to reach a step's exchange, so far.</summary>
+    public TimeSpan WaitTime => _exchange.WaitTime;
+
+    /// <summary>Bytes of gradients, statistics and checksums this process has sent to the others, so far.</summary>
+    public long BytesSent => _exchange.BytesSent;
 
     /// <summary>Makes <paramref name="model"/>'s training steps shared by the group's processes (every process must
     /// share the same model, built and compiled alike).</summary>

@@ -8,7 +8,7 @@ namespace Fovea.Tests.Cli;
 /// processes (oversubscribed on small machines), for a model without BatchNorm and one with it; a run stopped on 2
 /// processes resumes on 1 to the same file. Skipped, with the reason, where Open MPI's mpirun is not installed.
 /// </summary>
-public class DistributedTrainingTests : IDisposable
+public partial class DistributedTrainingTests : IDisposable
 {
     private readonly TempFolder _temp = new();
 
@@ -53,17 +53,7 @@ public class DistributedTrainingTests : IDisposable
 
     private (int ExitCode, string Stdout, string Stderr) Mpirun(int processes, string[] args, Dictionary<string, string>? environment = null)
     {
-        var info = new ProcessStartInfo(MpiFactAttribute.Mpirun!) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in (string[])["--oversubscribe", "-np", processes.ToString(System.Globalization.CultureInfo.InvariantCulture), FoveaProcess.DotnetHost(), FoveaProcess.Dll, .. args])
-            info.ArgumentList.Add(a);
-        foreach (string name in info.Environment.Keys.Where(k => k.StartsWith("FOVEA_", StringComparison.OrdinalIgnoreCase)).ToArray())
-            info.Environment.Remove(name);
-        info.Environment["FOVEA_HOME"] = _temp["home"];
-        // Root (CI) is refused by Open MPI unless told.
-        info.Environment["OMPI_ALLOW_RUN_AS_ROOT"] = "1";
-        info.Environment["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] = "1";
-        foreach (var (name, value) in environment ?? []) info.Environment[name] = value;
-        using var p = Process.Start(info)!;
+        using var p = StartMpirun(processes, args, environment);
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();
         if (!p.WaitForExit(TimeSpan.FromMinutes(5)))
@@ -73,6 +63,22 @@ public class DistributedTrainingTests : IDisposable
         }
         p.WaitForExit();
         return (p.ExitCode, stdout.Result, stderr.Result);
+    }
+
+    /// <summary>Starts <c>mpirun --oversubscribe -np P</c> (plus <paramref name="mpirunOptions"/>) on the built program.</summary>
+    private Process StartMpirun(int processes, string[] args, Dictionary<string, string>? environment = null, params string[] mpirunOptions)
+    {
+        var info = new ProcessStartInfo(MpiFactAttribute.Mpirun!) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in (string[])[.. mpirunOptions, "--oversubscribe", "-np", processes.ToString(System.Globalization.CultureInfo.InvariantCulture), FoveaProcess.DotnetHost(), FoveaProcess.Dll, .. args])
+            info.ArgumentList.Add(a);
+        foreach (string name in info.Environment.Keys.Where(k => k.StartsWith("FOVEA_", StringComparison.OrdinalIgnoreCase)).ToArray())
+            info.Environment.Remove(name);
+        info.Environment["FOVEA_HOME"] = _temp["home"];
+        // Root (CI) is refused by Open MPI unless told.
+        info.Environment["OMPI_ALLOW_RUN_AS_ROOT"] = "1";
+        info.Environment["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] = "1";
+        foreach (var (name, value) in environment ?? []) info.Environment[name] = value;
+        return Process.Start(info)!;
     }
 }
 
