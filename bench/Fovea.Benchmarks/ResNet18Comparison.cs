@@ -44,7 +44,8 @@ internal static class ResNet18Comparison
                 case "--seconds": seconds = double.Parse(Next(), CultureInfo.InvariantCulture); break;
                 case "--cifar": cifar = Next(); break;
                 case "--layers": layers = true; break;
-                default: throw new ArgumentException($"unknown option {args[i]}; expected --images, --batches, --threads, --rounds, --seconds, --cifar or --layers");
+                case "--winograd-min-batch": Engine.KernelOptions = Engine.KernelOptions with { WinogradMinBatch = int.Parse(Next(), CultureInfo.InvariantCulture) }; break;
+                default: throw new ArgumentException($"unknown option {args[i]}; expected --images, --batches, --threads, --rounds, --seconds, --cifar, --layers or --winograd-min-batch");
             }
         }
         Engine.Threads = threads;

@@ -33,6 +33,11 @@ internal static class WinogradTiming
         new("res.l2", ConvGeometry.Same(16, 16, 64, 3, 3), 128),
         new("res.l3", ConvGeometry.Same(8, 8, 128, 3, 3), 256),
         new("res.r3", ConvGeometry.Same(4, 4, 256, 3, 3), 256),
+        // the ImageNet ResNet-18 at 224 px: each stage's stride-1 3×3 layer
+        new("r18.l1", ConvGeometry.Same(56, 56, 64, 3, 3), 64),
+        new("r18.l2", ConvGeometry.Same(28, 28, 128, 3, 3), 128),
+        new("r18.l3", ConvGeometry.Same(14, 14, 256, 3, 3), 256),
+        new("r18.l4", ConvGeometry.Same(7, 7, 512, 3, 3), 512),
     ];
 
     public static void Run(string[] args)
