@@ -45,7 +45,8 @@ internal static class ResNet18Comparison
                 case "--cifar": cifar = Next(); break;
                 case "--layers": layers = true; break;
                 case "--winograd-min-batch": Engine.KernelOptions = Engine.KernelOptions with { WinogradMinBatch = int.Parse(Next(), CultureInfo.InvariantCulture) }; break;
-                default: throw new ArgumentException($"unknown option {args[i]}; expected --images, --batches, --threads, --rounds, --seconds, --cifar, --layers or --winograd-min-batch");
+                case "--winograd-min-pixels": Engine.KernelOptions = Engine.KernelOptions with { WinogradMinPixels = int.Parse(Next(), CultureInfo.InvariantCulture) }; break;
+                default: throw new ArgumentException($"unknown option {args[i]}; expected --images, --batches, --threads, --rounds, --seconds, --cifar, --layers, --winograd-min-batch or --winograd-min-pixels");
             }
         }
         Engine.Threads = threads;

@@ -95,9 +95,9 @@ internal sealed class ConvolutionStep : PlanStep
         bool relu = _layer.Activation == Activation.Relu || reluAfter;
         if (_pooled is null)
             _convolution.Forward(output, input, kernel, bias, relu, step.Batch, kernelUnchanged: unchanged, training: false,
-                allowWinograd: step.AllowsWinograd, gelu: gelu, residual: add ? _residual : default);
+                allowWinograd: step.AllowsWinogradOn(_g.OutPixels), gelu: gelu, residual: add ? _residual : default);
         else
-            _pooled.Forward(output, input, kernel, bias, relu, step.Batch, unchanged, step.AllowsWinograd, gelu);
+            _pooled.Forward(output, input, kernel, bias, relu, step.Batch, unchanged, step.AllowsWinogradOn(_g.OutPixels), gelu);
         return true;
     }
 

@@ -114,10 +114,10 @@ public sealed class InferenceFusionTests : IDisposable
         var pixels = new float[batch * 9 * 7 * 5];
         for (int i = 0; i < pixels.Length; i++) pixels[i] = rng.NextSingle() * 2 - 1;
         var images = new Tensor(new Shape(batch, 9, 7, 5), pixels);
-        float[] layers = Unfused(model, images, batch);
         float[] unfolded;
         using (new KernelOptionsScope(o => o with { FoldBatchNorm = false }))
             unfolded = model.Predict(images, batchSize: batch).Data;
+        float[] layers = Unfused(model, images, batch);   // after a prediction has planned the layers for the batch
         Assert.Equal(layers.Select(BitConverter.SingleToInt32Bits), unfolded.Select(BitConverter.SingleToInt32Bits));
         float[] fused = model.Predict(images, batchSize: batch).Data;
         for (int i = 0; i < layers.Length; i++) Assert.Equal(layers[i], fused[i], 2e-5f);
