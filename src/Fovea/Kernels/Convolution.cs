@@ -138,7 +138,7 @@ public sealed partial class Convolution
     /// keeps this call on the implicit GEMM (the caller's choice by batch size). <paramref name="residual"/> (same shape
     /// as the output, or empty): summed in before the activation, a residual block's join; on the implicit GEMM the
     /// output starts as a copy of it and the GEMM adds into it, so it rounds differently from an Add after the
-    /// convolution in the last bits.</summary>
+    /// convolution in the last bits (by Winograd it is summed after the bias, as the Add layer does).</summary>
     public void Forward(
         Memory<float> output,           // [N, OH, OW, F]
         ReadOnlyMemory<float> input,    // [N, H, W, C]
@@ -166,12 +166,12 @@ public sealed partial class Convolution
         {
             Check(residual.Length, (long)batch * OutputSize, nameof(residual), "batch·OH·OW·filters");
             if (gelu) throw new ArgumentException("a residual is summed before a ReLU, not a GELU", nameof(residual));
+            if (residual.Span.Overlaps(output.Span)) throw new ArgumentException("residual must not share the output's memory", nameof(residual));
         }
         var all = output.Span[..(batch * OutputSize)];
         if (allowWinograd && WinogradFor(training))
         {
-            _winograd!.Forward(output, input, kernel, bias, relu && !add, batch, kernelUnchanged);
-            if (add) AddResidual(all, residual.Span[..all.Length], relu);
+            _winograd!.Forward(output, input, kernel, bias, relu, batch, kernelUnchanged, residual);
             if (gelu) Gelu.Forward(all, all);
             return;
         }
@@ -208,12 +208,6 @@ public sealed partial class Convolution
         if (gelu) Gelu.Forward(all, all);
     }
 
-    /// <summary>output += residual, then ReLU when <paramref name="relu"/>: the Add and ReLU layers' arithmetic.</summary>
-    private static void AddResidual(Span<float> output, ReadOnlySpan<float> residual, bool relu)
-    {
-        System.Numerics.Tensors.TensorPrimitives.Add(output, residual, output);
-        if (relu) ActivationKernels.Relu(output);
-    }
 
     private Memory<float> _packedKernel;
     private bool _packedKernelValid;
