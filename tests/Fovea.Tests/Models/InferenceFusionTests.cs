@@ -123,6 +123,31 @@ public sealed class InferenceFusionTests : IDisposable
         for (int i = 0; i < layers.Length; i++) Assert.Equal(layers[i], fused[i], 2e-5f);
     }
 
+    /// <summary>Inference takes Winograd at batch 1 on output maps of <see cref="KernelOptions.WinogradMinPixels"/>
+    /// pixels or more (its rounding differs from the implicit GEMM's), and not on smaller ones.</summary>
+    [Theory]
+    [InlineData(28, true)]
+    [InlineData(27, false)]
+    public void Winograd_runs_at_batch_one_on_large_maps_only(int side, bool winograd)
+    {
+        var model = new Sequential(
+            new Conv2D(32, (3, 3), padding: Padding.Same, inputShape: new Shape(side, side, 32)),
+            new Flatten()) { Seed = 31 };   // the convolution's own outputs: an average would hide last-bit differences
+        model.Build();
+        var rng = new Rng(32);
+        var x = new float[side * side * 32];
+        for (int i = 0; i < x.Length; i++) x[i] = rng.NextSingle() * 2 - 1;
+        var image = new Tensor(new Shape(1, side, side, 32), x);
+        float[] predicted = model.Predict(image, batchSize: 1).Data;
+        float[] plain;
+        using (new EngineWinograd(WinogradUse.Never))
+            plain = model.Predict(image, batchSize: 1).Data;
+        var bits = predicted.Select(BitConverter.SingleToInt32Bits);
+        if (winograd) Assert.NotEqual(plain.Select(BitConverter.SingleToInt32Bits), bits);
+        else Assert.Equal(plain.Select(BitConverter.SingleToInt32Bits), bits);
+        for (int i = 0; i < plain.Length; i++) Assert.Equal(plain[i], predicted[i], 1e-5f);
+    }
+
     /// <summary>The model's prediction with every node run as its own layer, on the whole batch.</summary>
     private static float[] Unfused(Model model, Tensor images, int batch)
     {
