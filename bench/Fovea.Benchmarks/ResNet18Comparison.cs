@@ -19,7 +19,8 @@ namespace Fovea.Benchmarks;
 /// and runs the imported model. Speed: the same input on both sides, ONNX Runtime on the original file at batch 1 and
 /// on a copy with a free batch axis for larger batches; rounds alternate which side goes first, each side runs about
 /// <c>--seconds</c> a round, and the median pass of each round gives the round's ratio; the median ratio is printed.
-/// <c>--layers</c> adds Fovea's per-layer times at batch 1.
+/// <c>--layers</c> adds Fovea's per-layer times at batch 1; <c>--cpu</c> takes process CPU time per pass instead of
+/// wall time (for a busy machine, with <c>--threads 1</c>).
 /// </summary>
 internal static class ResNet18Comparison
 {
@@ -44,7 +45,10 @@ internal static class ResNet18Comparison
                 case "--seconds": seconds = double.Parse(Next(), CultureInfo.InvariantCulture); break;
                 case "--cifar": cifar = Next(); break;
                 case "--layers": layers = true; break;
-                default: throw new ArgumentException($"unknown option {args[i]}; expected --images, --batches, --threads, --rounds, --seconds, --cifar or --layers");
+                case "--cpu": _cpu = true; break;
+                case "--winograd-min-batch": Engine.KernelOptions = Engine.KernelOptions with { WinogradMinBatch = int.Parse(Next(), CultureInfo.InvariantCulture) }; break;
+                case "--winograd-min-pixels": Engine.KernelOptions = Engine.KernelOptions with { WinogradMinPixels = int.Parse(Next(), CultureInfo.InvariantCulture) }; break;
+                default: throw new ArgumentException($"unknown option {args[i]}; expected --images, --batches, --threads, --rounds, --seconds, --cifar, --layers, --cpu, --winograd-min-batch or --winograd-min-pixels");
             }
         }
         Engine.Threads = threads;
@@ -198,8 +202,28 @@ internal static class ResNet18Comparison
         return proto.ToByteArray();
     }
 
+    /// <summary>Whether a round's figure is process CPU time per pass over the round instead of the median wall time:
+    /// on a machine other work keeps busy, CPU time counts each side's own work (use it with <c>--threads 1</c>, where
+    /// neither side's threads wait for each other).</summary>
+    private static bool _cpu;
+
     private static double MedianPass(Action pass, double seconds)
     {
+        if (_cpu)
+        {
+            var process = Process.GetCurrentProcess();
+            process.Refresh();
+            var cpu = process.TotalProcessorTime;
+            long begin = Stopwatch.GetTimestamp();
+            int passes = 0;
+            while (passes < 3 || Stopwatch.GetElapsedTime(begin).TotalSeconds < seconds)
+            {
+                pass();
+                passes++;
+            }
+            process.Refresh();
+            return (process.TotalProcessorTime - cpu).TotalSeconds / passes;
+        }
         var times = new List<double>();
         long start = Stopwatch.GetTimestamp();
         while (times.Count < 3 || Stopwatch.GetElapsedTime(start).TotalSeconds < seconds)

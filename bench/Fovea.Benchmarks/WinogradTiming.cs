@@ -8,7 +8,8 @@ namespace Fovea.Benchmarks;
 /// forward (ReLU and bias fused), input gradient and kernel gradient: best-of-N milliseconds of each and their ratio (im2col time over
 /// Winograd time: above 1, Winograd is faster), plus the choice <see cref="Convolution.PrefersWinograd"/> makes:
 /// <c>dotnet run -c Release --project bench/Fovea.Benchmarks -- --winograd [--batch 256] [--threads 1]
-/// [--trials 5] [--shapes name,name] [--chunk floats]</c>.
+/// [--trials 5] [--shapes name,name] [--chunk floats] [--inference 1]</c>. <c>--inference 1</c> times the forward pass
+/// as inference runs it: the packed kernel and Winograd's transformed kernel kept between calls.
 /// The two algorithms alternate trial by trial, so a neighbour's load hits both alike.
 /// </summary>
 internal static class WinogradTiming
@@ -33,7 +34,14 @@ internal static class WinogradTiming
         new("res.l2", ConvGeometry.Same(16, 16, 64, 3, 3), 128),
         new("res.l3", ConvGeometry.Same(8, 8, 128, 3, 3), 256),
         new("res.r3", ConvGeometry.Same(4, 4, 256, 3, 3), 256),
+        // the ImageNet ResNet-18 at 224 px: each stage's stride-1 3×3 layer
+        new("r18.l1", ConvGeometry.Same(56, 56, 64, 3, 3), 64),
+        new("r18.l2", ConvGeometry.Same(28, 28, 128, 3, 3), 128),
+        new("r18.l3", ConvGeometry.Same(14, 14, 256, 3, 3), 256),
+        new("r18.l4", ConvGeometry.Same(7, 7, 512, 3, 3), 512),
     ];
+
+    private static bool _inference;
 
     public static void Run(string[] args)
     {
@@ -49,6 +57,7 @@ internal static class WinogradTiming
                 case "--trials": trials = int.Parse(v); break;
                 case "--shapes": only = v; break;
                 case "--chunk": chunk = int.Parse(v); break;
+                case "--inference": _inference = v == "1"; break;
             }
         }
         Console.WriteLine($"path={Sgemm.ActivePath} threads={Engine.Threads} batch={batch} chunk={chunk} floats; best of {trials}, ms; ratio = im2col / winograd");
@@ -73,8 +82,11 @@ internal static class WinogradTiming
         var dx = new float[x.Length];
         var im2col = new Convolution(g, f, Convolution.DefaultTileFloats, ConvolutionAlgorithm.Im2Col);
         var winograd = new Convolution(g, f, Convolution.DefaultTileFloats, ConvolutionAlgorithm.Winograd, chunk);
-        var (fwdI, fwdW) = Best(trials, () => im2col.Forward(y, x, w, bias, relu: true, batch),
-                                        () => winograd.Forward(y, x, w, bias, relu: true, batch));
+        // Inference keeps what each path derived from the kernel (packed panels, Winograd's transform) between calls.
+        bool keep = false;
+        var (fwdI, fwdW) = Best(trials, () => im2col.Forward(y, x, w, bias, relu: true, batch, keep && _inference, training: !_inference),
+                                        () => winograd.Forward(y, x, w, bias, relu: true, batch, keep && _inference, training: !_inference),
+                                () => keep = true);
         var (dxI, dxW) = Best(trials, () => im2col.BackwardInput(dx, dz, w, batch),
                                       () => winograd.BackwardInput(dx, dz, w, batch));
         var dw = new float[w.Length];
@@ -88,10 +100,11 @@ internal static class WinogradTiming
 
     /// <summary>Best wall time in ms of each pass over <paramref name="trials"/> alternating runs, after a warm-up;
     /// a pass shorter than 20 ms is repeated within a trial so the timer resolves it.</summary>
-    private static (double A, double B) Best(int trials, Action a, Action b)
+    private static (double A, double B) Best(int trials, Action a, Action b, Action? warmed = null)
     {
         a();
         b();
+        warmed?.Invoke();
         var sw = Stopwatch.StartNew();
         a();
         int reps = Math.Max(1, (int)(0.02 / Math.Max(sw.Elapsed.TotalSeconds, 1e-6)));

@@ -50,7 +50,17 @@ internal readonly record struct ConvolutionCase(ConvGeometry G, int Filters, int
         plan.BackwardKernel(dw, dz, x, n);
         ConvolutionReference.BackwardKernel(dwRef, dz, x, n, g, f);
 
+        // Inference with a residual summed in before the activation (a residual block's join), kernel unchanged.
+        var residual = Integers(rng, y.Length, 6);
+        var yResidual = new float[y.Length];
+        plan.Forward(yResidual, x, w2, bias, Relu, n, kernelUnchanged: true, training: false, residual: residual);
+        var yResidualRef = new float[y.Length];
+        ConvolutionReference.Forward(yResidualRef, x, w2, bias, relu: false, n, g, f);
+        for (int i = 0; i < yResidualRef.Length; i++)
+            yResidualRef[i] = Relu ? Math.Max(yResidualRef[i] + residual[i], 0f) : yResidualRef[i] + residual[i];
+
         detail = FirstDifference("forward", y, yRef) ?? FirstDifference("inference forward", yInference, yRef)
+                 ?? FirstDifference("inference forward with a residual", yResidual, yResidualRef)
                  ?? FirstDifference("inference forward, new kernel", y2, y2Ref) ?? FirstDifference("backward input", dx, dxRef)
                  ?? FirstDifference("backward kernel", dw, dwRef) ?? "";
         bool ok = detail.Length == 0;

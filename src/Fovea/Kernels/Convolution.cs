@@ -135,13 +135,17 @@ public sealed partial class Convolution
     /// the caller promises the kernel is the one of the previous forward call (slices of one batch), so Winograd's
     /// transform of it is reused. <paramref name="training"/>: a training step's forward pass, which uses Winograd only
     /// when <see cref="Engine.Winograd"/> is <see cref="WinogradUse.Always"/>. <paramref name="allowWinograd"/>: false
-    /// keeps this call on the implicit GEMM (the caller's choice by batch size).</summary>
+    /// keeps this call on the implicit GEMM (the caller's choice by batch size). <paramref name="residual"/> (same shape
+    /// as the output, or empty): summed in before the activation, a residual block's join; on the implicit GEMM the
+    /// output starts as a copy of it and the GEMM adds into it, so it rounds differently from an Add after the
+    /// convolution in the last bits (by Winograd it is summed after the bias, as the Add layer does).</summary>
     public void Forward(
         Memory<float> output,           // [N, OH, OW, F]
         ReadOnlyMemory<float> input,    // [N, H, W, C]
         ReadOnlyMemory<float> kernel,   // [KH, KW, C, F]
         ReadOnlyMemory<float> bias,     // [F] or empty
-        bool relu, int batch, bool kernelUnchanged = false, bool training = true, bool allowWinograd = true, bool gelu = false)
+        bool relu, int batch, bool kernelUnchanged = false, bool training = true, bool allowWinograd = true, bool gelu = false,
+        ReadOnlyMemory<float> residual = default)   // [N, OH, OW, F] or empty
     {
         CheckBatch(batch);
         Check(output.Length, (long)batch * OutputSize, nameof(output), "batch·OH·OW·filters");
@@ -157,12 +161,22 @@ public sealed partial class Convolution
             _winograd?.KernelChanged();
         }
         if (gelu && relu) throw new ArgumentException("a convolution applies ReLU or GELU, not both", nameof(gelu));
+        bool add = !residual.IsEmpty;
+        if (add)
+        {
+            Check(residual.Length, (long)batch * OutputSize, nameof(residual), "batch·OH·OW·filters");
+            if (gelu) throw new ArgumentException("a residual is summed before a ReLU, not a GELU", nameof(residual));
+            if (residual.Span.Overlaps(output.Span)) throw new ArgumentException("residual must not share the output's memory", nameof(residual));
+        }
+        var all = output.Span[..(batch * OutputSize)];
         if (allowWinograd && WinogradFor(training))
         {
-            _winograd!.Forward(output, input, kernel, bias, relu, batch, kernelUnchanged);
-            if (gelu) Gelu.Forward(output.Span[..(batch * OutputSize)], output.Span[..(batch * OutputSize)]);
+            _winograd!.Forward(output, input, kernel, bias, relu, batch, kernelUnchanged, residual);
+            if (gelu) Gelu.Forward(all, all);
             return;
         }
+        // The implicit GEMM and the GEMM add into the output: it starts as the residual.
+        if (add) residual.Span[..all.Length].CopyTo(all);
         int k = _g.PatchSize, f = Filters;
         var options = Engine.KernelOptions;
         if (options.ImplicitForward && !_g.IsPointwise)
@@ -180,7 +194,7 @@ public sealed partial class Convolution
                 }
                 packed = _packedKernel.Span;
             }
-            ForwardImplicit(output, input, kernel, bias, relu, batch, packed, gelu);
+            ForwardImplicit(output, input, kernel, bias, relu, batch, packed, gelu, add);
             return;
         }
         for (int first = 0; first < batch; first += TileImages)
@@ -189,10 +203,11 @@ public sealed partial class Convolution
             var patches = Patches(input, first, images);
             // out[rows, F] = patches[rows, KH·KW·C] · kernel[KH·KW·C, F] + bias (+ relu)
             Sgemm.Multiply(rows, f, k, patches.Span, k, false, kernel.Span, f, false,
-                output.Span.Slice(first * OutputSize, rows * f), f, bias: bias.Span, relu: relu, threads: Engine.Threads);
+                output.Span.Slice(first * OutputSize, rows * f), f, accumulate: add, bias: bias.Span, relu: relu, threads: Engine.Threads);
         }
-        if (gelu) Gelu.Forward(output.Span[..(batch * OutputSize)], output.Span[..(batch * OutputSize)]);
+        if (gelu) Gelu.Forward(all, all);
     }
+
 
     private Memory<float> _packedKernel;
     private bool _packedKernelValid;
@@ -270,7 +285,8 @@ public sealed partial class Convolution
     /// unpadded one reads the input itself, whole batch at once.
     /// </summary>
     private unsafe void ForwardImplicit(Memory<float> output, ReadOnlyMemory<float> input, ReadOnlyMemory<float> kernel,
-                                        ReadOnlyMemory<float> bias, bool relu, int batch, ReadOnlySpan<float> packedKernel, bool gelu)
+                                        ReadOnlyMemory<float> bias, bool relu, int batch, ReadOnlySpan<float> packedKernel, bool gelu,
+                                        bool accumulate)
     {
         int k = _g.PatchSize, f = Filters;
         bool anyPadding = _g.PadTop + _g.PadBottom + _g.PadLeft + _g.PadRight > 0;
@@ -285,7 +301,7 @@ public sealed partial class Convolution
                 // Inference (a packed kernel) may take its k blocks by kernel row, to skip the padded ones.
                 int kc = packedKernel.IsEmpty ? 0 : Sgemm.InferenceKc(in patches, k);
                 Sgemm.MultiplyPatches(in patches, rows, f, k, kernel.Span, f, output.Span.Slice(first * OutputSize, rows * f), f,
-                    bias.Span, relu, Engine.Threads, packedKernel, gelu, kc);
+                    bias.Span, relu, Engine.Threads, packedKernel, gelu, kc, accumulate);
             }
         }
     }

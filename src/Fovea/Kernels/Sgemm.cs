@@ -72,13 +72,13 @@ public static unsafe partial class Sgemm
     }
 
     /// <summary>
-    /// C[m×n] = P · B (+ bias, ReLU) where P [m×k] is the patch matrix <paramref name="patches"/> describes, read in
+    /// C[m×n] = (C when <paramref name="accumulate"/>) + P · B (+ bias, ReLU) where P [m×k] is the patch matrix <paramref name="patches"/> describes, read in
     /// place (implicit im2col): the same blocking, splits and micro-kernel arithmetic as <see cref="Multiply"/> on
     /// the unfolded matrix, so the same bits. The caller (a convolution plan) has checked every extent.
     /// </summary>
     internal static void MultiplyPatches(in PatchSource patches, int m, int n, int k,
         ReadOnlySpan<float> b, int ldb, Span<float> c, int ldc, ReadOnlySpan<float> bias, bool relu, int threads,
-        ReadOnlySpan<float> packedB = default, bool gelu = false, int kc = 0)
+        ReadOnlySpan<float> packedB = default, bool gelu = false, int kc = 0, bool accumulate = false)
     {
         if (m == 0 || n == 0) return;
         if (!packedB.IsEmpty && packedB.Length < PackedPanelsLength(k, n))
@@ -94,7 +94,7 @@ public static unsafe partial class Sgemm
                     B = pb, Ldb = ldb, PackedB = packedB.IsEmpty ? null : ppacked,
                     C = pc, Ldc = ldc,
                 },
-                Epilogue = new GemmEpilogue { Bias = bias.IsEmpty ? null : pbias, Relu = relu, Gelu = gelu },
+                Epilogue = new GemmEpilogue { Accumulate = accumulate, Bias = bias.IsEmpty ? null : pbias, Relu = relu, Gelu = gelu },
                 Blocking = Blocking(options, m, k, ldb, transB: false, kc),
                 Patches = patches,
             };

@@ -125,8 +125,9 @@ internal unsafe struct WinogradKernelRow : IChannelKernel
 }
 
 /// <summary>
-/// The 2×2 outputs Y = Aᵀ m A of one tile from m[ξ] = M[ξ, t, :], plus bias and ReLU, for every filter. Outputs
-/// past the image's last row or column (a partial tile) are computed but not stored.
+/// The 2×2 outputs Y = Aᵀ m A of one tile from m[ξ] = M[ξ, t, :], plus bias (plus a residual), then ReLU, for every
+/// filter: the Conv2D, Add and ReLU layers' order of sums. Outputs past the image's last row or column (a partial
+/// tile) are computed but not stored.
 /// </summary>
 internal unsafe struct WinogradOutputTile : IChannelKernel
 {
@@ -135,6 +136,8 @@ internal unsafe struct WinogradOutputTile : IChannelKernel
     public float* Y00, Y01, Y10, Y11;   // the four output pixels' [F], null where outside the image
     public float* Bias;    // [F] or null
     public bool Relu;
+    /// <summary>Floats from an output to the residual summed into it (the residual is laid out as the output), or 0: none.</summary>
+    public nint Residual;
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public int Run<TOps, TVec>(int f, int end) where TOps : IVectorOps<TVec> where TVec : unmanaged
@@ -170,6 +173,7 @@ internal unsafe struct WinogradOutputTile : IChannelKernel
     private readonly void Store<TOps, TVec>(float* y, int f, TVec v) where TOps : IVectorOps<TVec> where TVec : unmanaged
     {
         if (y == null) return;
+        if (Residual != 0) v = TOps.Add(v, TOps.Load(y + Residual + f));
         // x < 0 ? 0 : x, as the GEMM's epilogue: NaN passes through.
         if (Relu) v = TOps.Select(TOps.LessThan(v, TOps.Zero), TOps.Zero, v);
         TOps.Store(y + f, v);

@@ -94,13 +94,13 @@ public sealed class WinogradConvolution
     /// <summary>Floats of the kernel: 3·3·C·F.</summary>
     public int KernelSize => _g.PatchSize * Filters;
 
-    /// <summary>output = input ⋆ kernel + bias, then ReLU when <paramref name="relu"/>.</summary>
+    /// <summary>output = input ⋆ kernel + bias (+ <paramref name="residual"/>, of the output's shape, unless empty), then ReLU when <paramref name="relu"/>.</summary>
     public void Forward(
         Memory<float> output,           // [N, OH, OW, F]
         ReadOnlyMemory<float> input,    // [N, H, W, C]
         ReadOnlyMemory<float> kernel,   // [3, 3, C, F]
         ReadOnlyMemory<float> bias,     // [F] or empty
-        bool relu, int batch, bool kernelUnchanged = false)
+        bool relu, int batch, bool kernelUnchanged = false, ReadOnlyMemory<float> residual = default)
     {
         CheckBatch(batch);
         Check(output.Length, (long)batch * OutputSize, nameof(output), "batch·OH·OW·filters");
@@ -112,7 +112,7 @@ public sealed class WinogradConvolution
         // A caller running one batch in slices (inference's pooled chunks) transforms the kernel once, not per slice.
         if (!kernelUnchanged || !_forwardKernelReady) TransformKernel(kernel);
         _forwardKernelReady = true;
-        Run(_forward, output, input, bias, relu, batch);
+        Run(_forward, output, input, bias, relu, batch, residual);
     }
 
     /// <summary>inputGrad = the transposed convolution of dz with the kernel (overwritten, not accumulated).</summary>
@@ -181,13 +181,14 @@ public sealed class WinogradConvolution
         _work.Kernel(kernel);
     }
 
-    private void Run(Pass p, Memory<float> output, ReadOnlyMemory<float> input, ReadOnlyMemory<float> bias, bool relu, int batch)
+    private void Run(Pass p, Memory<float> output, ReadOnlyMemory<float> input, ReadOnlyMemory<float> bias, bool relu, int batch,
+                     ReadOnlyMemory<float> residual = default)
     {
         foreach (int tiles in Chunks(p, batch, out long first))
         {
             _work.Input(p, input, first, tiles);
             _gemms.Run(p, tiles);
-            _work.Output(p, output, bias, relu, first, tiles);
+            _work.Output(p, output, bias, relu, first, tiles, residual);
             first += tiles;
         }
     }
@@ -252,7 +253,7 @@ public sealed class WinogradConvolution
 
         private Stage _stage;
         private Pass? _pass;
-        private ReadOnlyMemory<float> _source, _bias;
+        private ReadOnlyMemory<float> _source, _bias, _residual;
         private Memory<float> _target;
         private bool _relu;
         private long _first;
@@ -286,11 +287,11 @@ public sealed class WinogradConvolution
             finally { _target = default; }
         }
 
-        public void Output(Pass p, Memory<float> output, ReadOnlyMemory<float> bias, bool relu, long first, int tiles)
+        public void Output(Pass p, Memory<float> output, ReadOnlyMemory<float> bias, bool relu, long first, int tiles, ReadOnlyMemory<float> residual)
         {
-            (_stage, _pass, _target, _bias, _relu, _first, _count) = (Stage.Output, p, output, bias, relu, first, tiles);
+            (_stage, _pass, _target, _bias, _relu, _first, _count, _residual) = (Stage.Output, p, output, bias, relu, first, tiles, residual);
             try { Go(Xi * p.OutChannels); }
-            finally { (_pass, _target, _bias) = (null, default, default); }
+            finally { (_pass, _target, _bias, _residual) = (null, default, default, default); }
         }
 
         /// <summary>Runs the stage over <c>_count</c> items of <paramref name="floatsPerItem"/> transformed floats each:
@@ -414,9 +415,9 @@ public sealed class WinogradConvolution
         {
             var p = _pass!;
             int cout = p.OutChannels;
-            fixed (float* output = _target.Span, m = plan._m, bias = _bias.Span)
+            fixed (float* output = _target.Span, m = plan._m, bias = _bias.Span, residual = _residual.Span)
             {
-                var k = new WinogradOutputTile { Stride = cout, Bias = _bias.IsEmpty ? null : bias, Relu = _relu };
+                var k = new WinogradOutputTile { Stride = cout, Bias = _bias.IsEmpty ? null : bias, Relu = _relu, Residual = _residual.IsEmpty ? 0 : (nint)(residual - output) };
                 for (int t = start; t < end; t++)
                 {
                     long tile = _first + t;

@@ -122,7 +122,7 @@ public sealed class Conv2D : UnaryLayer, ILayerFactory
         // out[B, OH, OW, filters] = conv(input[B, H, W, cin], kernel[kh, kw, cin, filters]) + bias (+ relu)
         var (kernel, bias) = WeightValues();
         _conv.Forward(output, input, kernel, bias, Activation == Activation.Relu, step.Batch,
-            kernelUnchanged: false, training: step.Training, allowWinograd: step.AllowsWinograd);
+            kernelUnchanged: false, training: step.Training, allowWinograd: step.AllowsWinogradOn(InputGeometry.OutPixels));
     }
 
     /// <inheritdoc/>

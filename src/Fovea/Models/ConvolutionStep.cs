@@ -11,6 +11,9 @@ namespace Fovea.Models;
 /// <item>a BatchNormalization is folded into the kernel and bias (kept while no weight changes), through a max-pool
 /// only where every scale is positive (max and a positive affine map commute); otherwise the step stops at the pool;</item>
 /// <item>a GELU is applied to each block of output while it is in the cache of the core that wrote it;</item>
+/// <item>a ReLU, in the GEMM's epilogue;</item>
+/// <item>a residual block's Add: the other value is summed into the GEMM's output before the epilogue, and the ReLU
+/// after the Add runs in the epilogue;</item>
 /// <item>a Normalization before it is folded in by <see cref="InputNormalizationStep"/>.</item>
 /// </list>
 /// Without a normalisation, the same values as the layers one by one; folding rounds differently in the last bits,
@@ -20,7 +23,8 @@ namespace Fovea.Models;
 /// </summary>
 internal sealed class ConvolutionStep : PlanStep
 {
-    private readonly int _node, _poolNode, _normNode, _geluNode;
+    private readonly int _node, _poolNode, _normNode, _geluNode, _reluNode, _addNode;
+    private readonly float[]? _residual;   // the Add's other input
     private readonly Conv2D _layer;
     private readonly BatchNormalization? _norm;
     private readonly float[][] _outputs;   // node j's output array
@@ -34,6 +38,8 @@ internal sealed class ConvolutionStep : PlanStep
     {
         var nodes = graph.Nodes;
         (_node, _poolNode, _normNode, _geluNode) = (node, fusion.Pool, fusion.Norm, fusion.Gelu);
+        (_reluNode, _addNode) = (fusion.Relu, fusion.Add);
+        _residual = fusion.Add > 0 ? buffers.Values[fusion.Residual] : null;
         _layer = (Conv2D)nodes[node].Layer;
         _norm = fusion.Norm > 0 ? (BatchNormalization)nodes[fusion.Norm].Layer : null;
         (_input, _unfused) = (buffers.NodeInputs[node][0], unfused);
@@ -51,21 +57,23 @@ internal sealed class ConvolutionStep : PlanStep
     {
         if (_norm is not null && Engine.KernelOptions.FoldBatchNorm)
         {
-            last = _geluNode > 0 ? _geluNode : _normNode;
-            if (Forward(_outputs[last], input, step, _norm, gelu: _geluNode > 0, inputNorm)) return true;
+            last = Math.Max(Math.Max(_geluNode, _reluNode), Math.Max(_addNode, _normNode));
+            if (Forward(_outputs[last], input, step, _norm, gelu: _geluNode > 0, inputNorm, _reluNode > 0, _addNode > 0)) return true;
         }
-        // Without the normalisation (not folded here): the pool, and the GELU when it follows the pool directly.
-        bool gelu = _normNode == 0 && _geluNode > 0;
-        last = gelu ? _geluNode : _poolNode > 0 ? _poolNode : _node;
-        if (Forward(_outputs[last], input, step, null, gelu, inputNorm)) return true;
+        // Without the normalisation (not folded here): the pool, and what follows the pool or the convolution directly.
+        bool direct = _normNode == 0;
+        bool gelu = direct && _geluNode > 0, relu = direct && _reluNode > 0, add = direct && _addNode > 0;
+        last = gelu ? _geluNode : relu ? _reluNode : add ? _addNode : _poolNode > 0 ? _poolNode : _node;
+        if (Forward(_outputs[last], input, step, null, gelu, inputNorm, relu, add)) return true;
         last = -1;
         return false;
     }
 
-    private bool Forward(float[] output, float[] input, in StepContext step, BatchNormalization? norm, bool gelu, Normalization? inputNorm)
+    private bool Forward(float[] output, float[] input, in StepContext step, BatchNormalization? norm, bool gelu, Normalization? inputNorm,
+                         bool reluAfter, bool add)
     {
         bool linear = _layer.Activation == Activation.Linear;
-        if ((norm is not null || gelu) && !linear) return false;
+        if ((norm is not null || gelu || reluAfter || add) && !linear) return false;
         // An input normalisation folds only where no zero padding would be normalised too.
         if (inputNorm is not null && _g.PadTop + _g.PadBottom + _g.PadLeft + _g.PadRight != 0) return false;
         ReadOnlyMemory<float> kernel, bias;
@@ -84,12 +92,12 @@ internal sealed class ConvolutionStep : PlanStep
             unchanged = KernelUnchanged(folded: false);
             (kernel, bias) = _layer.WeightValues();
         }
-        bool relu = _layer.Activation == Activation.Relu;
+        bool relu = _layer.Activation == Activation.Relu || reluAfter;
         if (_pooled is null)
             _convolution.Forward(output, input, kernel, bias, relu, step.Batch, kernelUnchanged: unchanged, training: false,
-                allowWinograd: step.AllowsWinograd, gelu: gelu);
+                allowWinograd: step.AllowsWinogradOn(_g.OutPixels), gelu: gelu, residual: add ? _residual : default);
         else
-            _pooled.Forward(output, input, kernel, bias, relu, step.Batch, unchanged, step.AllowsWinograd, gelu);
+            _pooled.Forward(output, input, kernel, bias, relu, step.Batch, unchanged, step.AllowsWinogradOn(_g.OutPixels), gelu);
         return true;
     }
 

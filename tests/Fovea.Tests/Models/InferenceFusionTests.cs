@@ -80,6 +80,88 @@ public sealed class InferenceFusionTests : IDisposable
         }
     }
 
+    /// <summary>
+    /// A residual block as imported from ONNX (convolution → BatchNormalization → ReLU, convolution →
+    /// BatchNormalization → Add → ReLU, a strided 1×1 shortcut): the ReLUs and the Add run in the convolutions'
+    /// epilogues. Without folding, the layers' own bits (a ReLU after a linear convolution is element-wise either way);
+    /// with it, the same to rounding, at batch 1 (implicit GEMM) and above the Winograd threshold.
+    /// </summary>
+    [Theory]
+    [InlineData(1)]
+    [InlineData(3)]
+    [InlineData(9)]
+    public void Relu_and_residual_add_run_in_the_convolutions_epilogue(int batch)
+    {
+        var inputs = new Input((9, 7, 5));
+        var x = new Conv2D(33, (3, 3), padding: Padding.Same).Call(inputs);
+        x = new ReLU().Call(new BatchNormalization().Call(x));
+        var y = new Conv2D(35, (3, 3), padding: Padding.Same, strides: (2, 2)).Call(x);
+        y = new ReLU().Call(new BatchNormalization().Call(y));
+        y = new Conv2D(35, (3, 3), padding: Padding.Same, useBias: false).Call(y);
+        y = new BatchNormalization().Call(y);
+        var shortcut = new BatchNormalization().Call(new Conv2D(35, (1, 1), strides: (2, 2), useBias: false).Call(x));
+        var sum = new ReLU().Call(new Add().Call(y, shortcut));
+        var z = new Conv2D(35, (3, 3), padding: Padding.Same).Call(sum);
+        z = new ReLU().Call(new Add().Call(sum, z));   // no normalisation: the Add right after the convolution
+        var outputs = new Dense(4, Activation.Softmax).Call(new GlobalAveragePooling2D().Call(z));
+        var model = new Model(inputs, outputs) { Seed = 21 };
+        model.Build();
+        RandomiseNormalisations(model, new Rng(22));
+        var fusion = InferenceFusion.Plan(model);
+        Assert.Equal(4, fusion.Count(f => f.Relu > 0));
+        Assert.Equal(2, fusion.Count(f => f.Add > 0));
+        var rng = new Rng(23);
+        var pixels = new float[batch * 9 * 7 * 5];
+        for (int i = 0; i < pixels.Length; i++) pixels[i] = rng.NextSingle() * 2 - 1;
+        var images = new Tensor(new Shape(batch, 9, 7, 5), pixels);
+        float[] unfolded;
+        using (new KernelOptionsScope(o => o with { FoldBatchNorm = false }))
+            unfolded = model.Predict(images, batchSize: batch).Data;
+        float[] layers = Unfused(model, images, batch);   // after a prediction has planned the layers for the batch
+        Assert.Equal(layers.Select(BitConverter.SingleToInt32Bits), unfolded.Select(BitConverter.SingleToInt32Bits));
+        float[] fused = model.Predict(images, batchSize: batch).Data;
+        for (int i = 0; i < layers.Length; i++) Assert.Equal(layers[i], fused[i], 2e-5f);
+    }
+
+    /// <summary>Inference takes Winograd at batch 1 on output maps of <see cref="KernelOptions.WinogradMinPixels"/>
+    /// pixels or more (its rounding differs from the implicit GEMM's), and not on smaller ones.</summary>
+    [Theory]
+    [InlineData(28, true)]
+    [InlineData(27, false)]
+    public void Winograd_runs_at_batch_one_on_large_maps_only(int side, bool winograd)
+    {
+        var model = new Sequential(
+            new Conv2D(32, (3, 3), padding: Padding.Same, inputShape: new Shape(side, side, 32)),
+            new Flatten()) { Seed = 31 };   // the convolution's own outputs: an average would hide last-bit differences
+        model.Build();
+        var rng = new Rng(32);
+        var x = new float[side * side * 32];
+        for (int i = 0; i < x.Length; i++) x[i] = rng.NextSingle() * 2 - 1;
+        var image = new Tensor(new Shape(1, side, side, 32), x);
+        float[] predicted = model.Predict(image, batchSize: 1).Data;
+        float[] plain;
+        using (new EngineWinograd(WinogradUse.Never))
+            plain = model.Predict(image, batchSize: 1).Data;
+        var bits = predicted.Select(BitConverter.SingleToInt32Bits);
+        if (winograd) Assert.NotEqual(plain.Select(BitConverter.SingleToInt32Bits), bits);
+        else Assert.Equal(plain.Select(BitConverter.SingleToInt32Bits), bits);
+        for (int i = 0; i < plain.Length; i++) Assert.Equal(plain[i], predicted[i], 1e-5f);
+    }
+
+    /// <summary>The model's prediction with every node run as its own layer, on the whole batch.</summary>
+    private static float[] Unfused(Model model, Tensor images, int batch)
+    {
+        var values = new float[model.ValueShapes.Count][];
+        values[0] = images.Data;   // value 0: the input
+        foreach (var node in model.Nodes)
+        {
+            var output = new float[batch * model.ValueShapes[node.Output].Size];
+            node.Layer.Forward(output, node.Inputs.Select(v => values[v]).ToArray(), batch, training: false);
+            values[node.Output] = output;
+        }
+        return values[model.Nodes[^1].Output];
+    }
+
     /// <summary>A Normalization before a 'valid' convolution is folded into its kernel and bias (the same to
     /// rounding); before a 'same' one it is not (its zero padding would be normalised too): the same bits.</summary>
     [Theory]
