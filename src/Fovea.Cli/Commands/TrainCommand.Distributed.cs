@@ -77,7 +77,7 @@ internal static partial class TrainCommand
         // The pictures held out for the temperature are held out here too: every process trains on the same ones.
         if (settings.Calibrate ?? CalibrationSet.ByDefault(data)) (_, data) = CalibrationSet.Choose(data, settings.Seed);
         var model = FoveaCli.FromUserInput(() => zoo.Create(data.Train.Images.ImageShape, data.ClassNames.Count, settings.Seed));
-        Prepare(zoo, model, data, settings, newRun: resume is null, beforeSummary: () => { });
+        Prepare(zoo, model, data, settings, newRun: resume is null, beforeSummary: () => null);
         group.Share(model);
         var trainer = new Trainer(model);
         var state = checkpoint is null ? null : Checkpoint.Load(checkpoint, checkpointPath, model).State;

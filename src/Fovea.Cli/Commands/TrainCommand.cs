@@ -2,6 +2,7 @@ using Fovea.Zoo;
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
+using System.Runtime;
 using Fovea.Data;
 using Fovea.Distributed;
 using Fovea.Losses;
@@ -115,7 +116,7 @@ internal static partial class TrainCommand
 
         var recipe = zoo.Recipe;
         // Refused before the summary: a run that cannot fit says so in one line.
-        Prepare(zoo, model, data, settings, resume is null, () => CheckMemoryBudget(run, model, settings.BatchSize, explicitBudget));
+        var split = Prepare(zoo, model, data, settings, resume is null, () => CheckMemoryBudget(run, model, settings.BatchSize, RunMemory.ReservedBytes(data, calibration), explicitBudget));
         if (group is not null)
         {
             group.Share(model);
@@ -153,23 +154,25 @@ internal static partial class TrainCommand
             return ExitCodes.Interrupted;
         }
 
-        Finish(run, trainer, plan, data, calibration, settings, recipe, trainSeconds);
+        Finish(run, trainer, plan, data, calibration, settings, recipe, trainSeconds, split);
         return ExitCodes.Success;
     }
 
     /// <summary>The data-dependent start of a new run (normalisation, whitening), then the summary, the optimiser and loss
-    /// of the recipe and its augmentation.</summary>
-    private static void Prepare(ZooModel zoo, Model model, LoadedData data, TrainSettings settings, bool newRun, Action beforeSummary)
+    /// of the recipe and its augmentation; returns what <paramref name="beforeSummary"/> (the memory budget's check) decided.</summary>
+    private static MemoryBudget? Prepare(ZooModel zoo, Model model, LoadedData data, TrainSettings settings, bool newRun, Func<MemoryBudget?> beforeSummary)
     {
         var recipe = zoo.Recipe;
+        ReleaseImportedFile(settings);
         if (newRun) zoo.Prepare(model, data.Train.Images);
         int count = data.Train.Count, stepsPerEpoch = recipe.DropRemainder ? Math.Max(count / settings.BatchSize, 1) : (count + settings.BatchSize - 1) / settings.BatchSize;
         var optimizer = recipe.Optimizer(new RecipePlan(stepsPerEpoch, settings.Epochs, settings.BatchSize, settings.LearningRate));
         model.Compile(optimizer: optimizer, loss: recipe.Loss(), metrics: ["accuracy"]);
         model.Augmentation = recipe.Augmentation();
-        beforeSummary();
+        var split = beforeSummary();
         model.Summary();
         Console.WriteLine($"recipe: {recipe.Description}");
+        return split;
     }
 
     /// <summary>The run's folder and settings: a new run's from the options, a resumed run's from its checkpoint.</summary>
@@ -202,7 +205,8 @@ internal static partial class TrainCommand
     }
 
     /// <summary>The temperature, the final evaluation, the model, report and metrics, then the finished marker.</summary>
-    private static void Finish(RunFolder run, Trainer trainer, RunPlan plan, LoadedData data, CalibrationSet? calibration, TrainSettings settings, Recipe recipe, double trainSeconds)
+    private static void Finish(RunFolder run, Trainer trainer, RunPlan plan, LoadedData data, CalibrationSet? calibration, TrainSettings settings, Recipe recipe,
+        double trainSeconds, MemoryBudget? split)
     {
         var (model, train, test) = (trainer.Model, data.Train, data.Evaluation!);
         if (calibration is not null)
@@ -220,7 +224,7 @@ internal static partial class TrainCommand
         [
             new("Temperature", string.Create(CultureInfo.InvariantCulture, $"{model.Temperature:0.000}, fitted on {calibration.Description}")),
         ];
-        var memory = RunMemory.Measure(model, settings.BatchSize, Engine.MaxMemory);
+        var memory = RunMemory.Measure(model, settings.BatchSize, Engine.MaxMemory, split);
         var (perClassAccuracy, analysis) = RunReport.Write(run, model, data, result, settings, recipe, errorAnalysis: true, extraSettings: calibrationRows, memory: memory);
         Console.WriteLine(RunErrorMetrics.EceLine(analysis!, model.Temperature));
         RunMetrics.Write(run.MetricsPath, RunErrorMetrics.AddTo(new RunMetrics
@@ -258,26 +262,28 @@ internal static partial class TrainCommand
     }
 
     /// <summary>
-    /// Refuses a run whose training step does not fit the memory budget even for one picture (the run folder is
-    /// removed if it holds nothing), and says how a batch larger than the budget would be split into micro-batches.
+    /// Refuses a run whose training step, with <paramref name="reserved"/> for the runtime and the pictures, does not
+    /// fit the memory budget even for one picture (the run folder is removed if it holds nothing); splits a batch
+    /// larger than the budget (fewer shards at once, or micro-batches) and says how in one line. Returns the split,
+    /// null without a budget.
     /// </summary>
-    private static void CheckMemoryBudget(RunFolder run, Model model, int batchSize, bool explicitBudget)
+    private static MemoryBudget? CheckMemoryBudget(RunFolder run, Model model, int batchSize, long reserved, bool explicitBudget)
     {
-        if (Engine.MaxMemory is not { } budget) return;
+        if (Engine.MaxMemory is not { } budget) return null;
         MemoryBudget fit;
         try
         {
-            fit = MemoryBudget.For(model, batchSize, budget);
+            fit = MemoryBudget.For(model, batchSize, budget, reserved);
         }
         catch (FoveaUsageException)
         {
             run.RemoveIfUnused();
             throw;
         }
-        // A batch trained in shards fits by training fewer at once; a batch of one shard is only reported.
-        if (fit.Applied) model.ShardsInFlight = fit.InFlight;
-        if (!fit.FitsWhole && !fit.Applied) Console.WriteLine($"{fit} (not applied: a batch of one shard runs whole)");
-        else if (!fit.FitsWhole || explicitBudget) Console.WriteLine(fit);
+        // A batch trained in shards fits by training fewer at once; a batch of one shard, as micro-batches.
+        fit.Apply(model);
+        if (!fit.FitsWhole || explicitBudget) Console.WriteLine(fit);
+        return fit;
     }
 
     /// <summary>The zoo model named, with pretrained weights when <paramref name="pretrained"/> names them (resnet18 must).</summary>
@@ -289,6 +295,17 @@ internal static partial class TrainCommand
         if (name != PretrainedResNet18.Name) throw new FoveaUsageException($"--pretrained applies to {PretrainedResNet18.Name}; got --model {name}");
         string file = PretrainedModels.ResolveFile(pretrained);
         return PretrainedResNet18.Entry(shape => PretrainedModels.LoadFeatures(file, shape));
+    }
+
+    /// <summary>
+    /// Pretrained weights leave the parsed file behind (a few hundred MB for ResNet-18's ONNX file): collected, and the
+    /// large-object heap compacted, before the training plan allocates its arrays, so that they do not add up.
+    /// </summary>
+    private static void ReleaseImportedFile(TrainSettings settings)
+    {
+        if (settings.Pretrained is null) return;
+        GCSettings.LargeObjectHeapCompactionMode = GCLargeObjectHeapCompactionMode.CompactOnce;
+        GC.Collect();
     }
 
     private static void PrintShapes(LoadedData data)

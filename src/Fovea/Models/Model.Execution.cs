@@ -42,6 +42,7 @@ public partial class Model
         int maxBatch = (int)Math.Min(int.MaxValue, Array.MaxLength / largest);
         if (batchSize > maxBatch)
             throw new ArgumentOutOfRangeException(nameof(batchSize), $"batch size must be at most {maxBatch} for this model (its largest per-batch buffer holds {largest:N0} values per sample); got {batchSize}");
+        ReleasePlans();
         _plan = ExecutionPlan.Build(this, batchSize, _inferenceOnly, _lender);
         _planTrainability = Layer.TrainabilityGeneration;
         _capacity = batchSize;

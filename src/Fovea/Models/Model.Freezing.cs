@@ -50,7 +50,11 @@ public partial class Model
             _spansTrainability = now;
         }
         if (_planTrainability == now) return;
-        if (_plan is not null) _plan = ExecutionPlan.Build(this, _capacity, _inferenceOnly);
+        if (_plan is not null)
+        {
+            ReleasePlans();
+            _plan = ExecutionPlan.Build(this, _capacity, _inferenceOnly);
+        }
         // Training replicas copy the flags when they are made: make them again.
         _trainingReplicas = [];
         _shardGradients = [];

@@ -70,6 +70,20 @@ public partial class Model
         }
     }
 
+    /// <summary>
+    /// Lets go of this model's plan and of the inference replicas' plans, which borrow its arrays, before a new plan is
+    /// allocated (for a larger batch, or new trainability flags): holding both would double the step's memory, since
+    /// the replicas kept their loans until they needed a larger batch. The old arrays are collected at once, so that
+    /// the new ones take their place instead of adding to them; the replicas plan again on their next pass.
+    /// </summary>
+    private void ReleasePlans()
+    {
+        if (_plan is null) return;
+        _plan = null;
+        foreach (var replica in _replicas) (replica._plan, replica._capacity) = (null, 0);
+        if (!_isReplica) GC.Collect();
+    }
+
     private bool CreateReplicas(int count)
     {
         var replicas = new Model[count];

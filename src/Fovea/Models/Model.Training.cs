@@ -68,7 +68,8 @@ public partial class Model
     /// <summary>Plans buffers for batches of <paramref name="batchSize"/> out of <paramref name="count"/> samples; returns the batch size the steps take.</summary>
     internal int PrepareBatches(int batchSize, int count)
     {
-        EnsureCapacity(Math.Min(batchSize, count));
+        // Batches trained as micro-batches need a plan for one micro-batch only; evaluation then takes that size too.
+        EnsureCapacity(PlannedTrainingBatch(Math.Min(batchSize, count)));
         return Math.Min(batchSize, _capacity);
     }
 
@@ -81,6 +82,7 @@ public partial class Model
     {
         int batch = indices.Length;
         SyncTrainability();
+        if (MicroBatches(batch) is > 1 and int parts) return TrainInMicroBatches(x, y, indices, epoch, parts);
         // A process that shares the step with others gathers only its shards' samples.
         var (first, end) = LocalSamples(batch);
         var mine = indices[first..end];
@@ -136,7 +138,7 @@ public partial class Model
         if (batchSize <= 0) throw new ArgumentOutOfRangeException(nameof(batchSize), $"batchSize must be positive; got {batchSize}");
         var result = new Tensor(OutputShape.WithBatch(x.Count));
         if (x.Count == 0) return result;
-        int cap = PrepareBatches(batchSize, x.Count), outSize = (int)OutputShape.Size;
+        int cap = PrepareEvaluation(batchSize, x.Count), outSize = (int)OutputShape.Size;
         for (int start = 0; start < x.Count; start += cap)
         {
             int batch = Math.Min(cap, x.Count - start);

@@ -142,7 +142,7 @@ public sealed partial class Trainer
         Model.CheckData(x, y, "x");
         if (batchSize <= 0) throw new ArgumentOutOfRangeException(nameof(batchSize), $"batchSize must be positive; got {batchSize}");
         if (x.Count == 0) throw new ArgumentException("x has no samples", nameof(x));
-        int cap = Model.PrepareBatches(batchSize, x.Count);
+        int cap = Model.PrepareEvaluation(batchSize, x.Count);
         double lossSum = 0;
         long correct = 0;
         for (int start = 0; start < x.Count; start += cap)

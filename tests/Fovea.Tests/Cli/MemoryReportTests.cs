@@ -19,7 +19,7 @@ public class MemoryReportTests : IDisposable
         var (code, stdout, stderr) = FoveaProcess.Run(_temp["home"], "train", "--data", data, "--epochs", "1", "--batch-size", "16", "--out", run, "--threads", "2", "--max-memory", "4G");
 
         Assert.True(code == 0, stderr);
-        Assert.Contains("memory budget 4.00 GB: a batch of 16 plans", stdout);
+        Assert.Matches(@"memory budget 4\.00 GB \([\d.]+ MB of it kept for the runtime and the pictures\): a batch of 16 plans .+ and fits whole", stdout);
         Assert.Matches(@"Activation memory per picture: \d+ KB training, \d+ KB inference", stdout);
         string last = stdout.TrimEnd().Split('\n')[^1];
         Assert.Matches(@"^peak memory: [\d,]+ MB resident; planned at batch 16: activations .+ \(budget 4\.00 GB\)$", last);
@@ -43,7 +43,7 @@ public class MemoryReportTests : IDisposable
         var (code, stdout, stderr) = FoveaProcess.Run(_temp["home"], "train", "--data", data, "--epochs", "1", "--out", run, "--max-memory", "100K");
 
         Assert.Equal(2, code);
-        Assert.Matches(@"^error: a memory budget of 100 KB is too small for .+: one picture's training step needs [\d.]+ MB\n?$", stderr.TrimEnd() + "\n");
+        Assert.Matches(@"^error: a memory budget of 100 KB is too small for .+: one picture's training step needs [\d.]+ MB with the runtime and the pictures\n?$", stderr.TrimEnd() + "\n");
         Assert.Single(stderr.TrimEnd().Split('\n'));
         Assert.DoesNotContain("Epoch", stdout);
         Assert.False(Directory.Exists(run));

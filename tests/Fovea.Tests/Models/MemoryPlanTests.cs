@@ -62,11 +62,11 @@ public class MemoryPlanTests
         Assert.True(MemoryBudget.For(model, 20, whole).FitsWhole);
         long budget = model.PlanMemory(10).TotalBytes;
         var split = MemoryBudget.For(model, 20, budget);
-        Assert.False(split.Applied);
+        Assert.True(split.Applied && split.MicroBatched);
         Assert.Equal(2, split.Parts);
         Assert.Equal(10, split.PartSize);
         Assert.True(split.PartBytes <= budget);
-        Assert.Contains("2 micro-batches of up to 10", split.ToString());
+        Assert.Contains("trained as 2 micro-batches of up to 10", split.ToString());
     }
 
     [Fact]
@@ -91,5 +91,10 @@ public class MemoryPlanTests
         var e = Assert.Throws<FoveaUsageException>(() => MemoryBudget.For(model, 64, one - 1));
         Assert.Contains($"needs {ProcessMemory.Format(one)}", e.Message);
         Assert.DoesNotContain('\n', e.Message);
+        // What the rest of the process holds counts too: a budget that fits the plan alone may not fit with it.
+        Assert.Throws<FoveaUsageException>(() => MemoryBudget.For(model, 64, one + 1000, reserved: 2000));
+        var split = MemoryBudget.For(model, 64, model.PlanMemory(64).TotalBytes + 1000, reserved: 2000);
+        Assert.False(split.FitsWhole);
+        Assert.Contains("kept for the runtime and the pictures", split.ToString());
     }
 }
