@@ -122,6 +122,7 @@ public sealed class AugmentationPipeline : IBatchAugmentation
             "alternating_flip" => new AlternatingFlip(),
             "random_crop" => new RandomCrop(s.Int("height"), s.Int("width"), s.Int("padding")),
             "cutout" => new Cutout(s.Int("size")),
+            "random_resized_crop" => new RandomResizedCrop(s.Double("min_scale"), s.Double("max_scale"), s.Double("min_ratio"), s.Double("max_ratio")),
             _ => throw Bad($"ops[{s.Position}]: unknown op type {SafeTensorsText.Quote(type)}"),
         };
         s.RejectUnread(type);

@@ -131,6 +131,45 @@ public static class ImageTransforms
                     dst[(y * width + x) * channels + ch] = padded[((y + py + dy) * pw + x + px + dx) * channels + ch];
     }
 
+    /// <summary>
+    /// dst (H×W) ← the <paramref name="cropHeight"/>×<paramref name="cropWidth"/> window of src at (<paramref name="top"/>,
+    /// <paramref name="left"/>) resized bilinearly, pixel centres aligned as <c>align_corners=False</c> does and samples
+    /// clamped to the window. The two spans must not overlap.
+    /// </summary>
+    public static void CropResize(Span<float> dst /* [H, W, C] */, ReadOnlySpan<float> src /* [H, W, C] */, int height, int width, int channels,
+                                  int top, int left, int cropHeight, int cropWidth)
+    {
+        CheckImage(dst.Length, nameof(dst), height, width, channels);
+        CheckImage(src.Length, nameof(src), height, width, channels);
+        if (cropHeight < 1 || cropWidth < 1 || top < 0 || left < 0 || top + cropHeight > height || left + cropWidth > width)
+            throw new ArgumentOutOfRangeException(nameof(top), $"the window {cropHeight}x{cropWidth} at ({top}, {left}) must lie inside the {height}x{width} image");
+        for (int y = 0; y < height; y++)
+        {
+            var (y0, y1, fy) = Tap(y, height, cropHeight);
+            int r0 = (top + y0) * width, r1 = (top + y1) * width;
+            for (int x = 0; x < width; x++)
+            {
+                var (x0, x1, fx) = Tap(x, width, cropWidth);
+                int a = (r0 + left + x0) * channels, b = (r0 + left + x1) * channels, c = (r1 + left + x0) * channels, d = (r1 + left + x1) * channels;
+                var o = dst.Slice((y * width + x) * channels, channels);
+                for (int ch = 0; ch < channels; ch++)
+                {
+                    float upper = src[a + ch] + (src[b + ch] - src[a + ch]) * fx, lower = src[c + ch] + (src[d + ch] - src[c + ch]) * fx;
+                    o[ch] = upper + (lower - upper) * fy;
+                }
+            }
+        }
+    }
+
+    /// <summary>The two source taps and the weight of the second for output position <paramref name="i"/> of <paramref name="n"/>
+    /// from a window of <paramref name="m"/>: centre (i + ½)·m/n − ½, clamped to [0, m − 1].</summary>
+    internal static (int Lo, int Hi, float Fraction) Tap(int i, int n, int m)
+    {
+        double s = Math.Clamp((i + 0.5) * m / n - 0.5, 0, m - 1);
+        int lo = (int)s, hi = Math.Min(lo + 1, m - 1);
+        return (lo, hi, (float)(s - lo));
+    }
+
     /// <summary>Sets the pixels of rows [y0, y1) and columns [x0, x1), clipped to the image, to <paramref name="value"/>.</summary>
     public static void FillRectangle(Span<float> image /* [H, W, C] */, int height, int width, int channels, int y0, int y1, int x0, int x1, float value)
     {
