@@ -11,9 +11,7 @@ namespace Fovea.Tests.Models;
 /// size. Counted on the calling thread, where any per-step object (24 bytes at least, × 50 steps) breaks a
 /// 1,000-byte bound, and over all threads (precise, so the worker pool and the GEMM's per-thread state count)
 /// against a small bound. Deterministic, unlike timing: a regression shows up as bytes whatever the load. The whole
-/// process is counted over several windows and the quietest one judged: the test host serialises earlier tests'
-/// results on its own threads now and then (tens of kilobytes in one window), while an allocation in the step
-/// shows up in every window.
+/// process is judged in the quietest of several windows (<see cref="AllocationMeter"/>).
 /// </summary>
 [Collection(EngineSettingsCollection.Name)]
 public class AllocationTests(ITestOutputHelper output)
@@ -25,7 +23,7 @@ public class AllocationTests(ITestOutputHelper output)
     private const long BoundBytes = 64 * 1024;
     // A new worker pool's first blocking wait creates the lock object of its ManualResetEventSlim (24 bytes, once).
     private const long CallerBoundBytes = 1_000;
-    private const int Batch = 64, WarmupSteps = 40, Steps = 50, Windows = 3;
+    private const int Batch = 64, WarmupSteps = 40, Steps = 50;
 
     [Theory]
     [InlineData(1)]
@@ -64,20 +62,8 @@ public class AllocationTests(ITestOutputHelper output)
         Assert.True(all < BoundBytes, $"{Steps} forward passes on {threads} thread(s) allocated {all} bytes");
     }
 
-    /// <summary>Bytes allocated over <see cref="Steps"/> runs of <paramref name="step"/>: by this thread in the worst of
-    /// <see cref="Windows"/> windows, and by all threads in the quietest.</summary>
-    private static (long Caller, long All) Allocations(Action step)
-    {
-        long worstCaller = 0, quietestAll = long.MaxValue;
-        for (int window = 0; window < Windows; window++)
-        {
-            long all = GC.GetTotalAllocatedBytes(precise: true), caller = GC.GetAllocatedBytesForCurrentThread();
-            for (int i = 0; i < Steps; i++) step();
-            worstCaller = Math.Max(worstCaller, GC.GetAllocatedBytesForCurrentThread() - caller);
-            quietestAll = Math.Min(quietestAll, GC.GetTotalAllocatedBytes(precise: true) - all);
-        }
-        return (worstCaller, quietestAll);
-    }
+    /// <summary>Bytes allocated over <see cref="Steps"/> runs of <paramref name="step"/> (<see cref="AllocationMeter"/>).</summary>
+    private static (long Caller, long All) Allocations(Action step) => AllocationMeter.Measure(step, Steps);
 
     internal static (float[] X, int[] Y) RandomBatch(Sequential model, int batch, ulong seed = 11)
     {

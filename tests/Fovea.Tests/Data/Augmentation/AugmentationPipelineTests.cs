@@ -78,10 +78,8 @@ public sealed class AugmentationPipelineTests
         var (batch, indices) = Data(64);
         for (int i = 0; i < 20; i++) pipeline.Apply(batch, indices, H, W, C, i + 1, 3);
 
-        long caller = GC.GetAllocatedBytesForCurrentThread(), all = GC.GetTotalAllocatedBytes(precise: true);
-        for (int i = 0; i < 50; i++) pipeline.Apply(batch, indices, H, W, C, i + 1, 3);
-        caller = GC.GetAllocatedBytesForCurrentThread() - caller;
-        all = GC.GetTotalAllocatedBytes(precise: true) - all;
+        int epoch = 20;
+        var (caller, all) = AllocationMeter.Measure(() => pipeline.Apply(batch, indices, H, W, C, ++epoch, 3), steps: 50);
 
         Assert.True(caller < 1_000, $"the calling thread allocated {caller} bytes"); // as AllocationTests: a new pool's first wait allocates once
         Assert.True(all < 16 * 1024, $"50 batches on {threads} thread(s) allocated {all} bytes"); // room for the test host's own
