@@ -122,7 +122,11 @@ internal static class BenchCommand
         // whose peers differ. FLOPs are the direct method's, so a faster algorithm can pass 1.
         double peak = FmaPeak.Measure(Engine.Threads);
         w.WriteLine($"peak_gflops={F(peak, 1)}");
-        w.WriteLine($"share_of_peak_train={F(trainFlops * trainRate / 1e9 / peak, 3)}");
+        // Distributed, the training rate is the whole job's: its ceiling is every process's threads, each measured
+        // alike; inference runs in each process alone, so its share stays against this process's peak.
+        double trainPeak = peak * (group?.Size ?? 1);
+        if (group is not null) w.WriteLine($"job_peak_gflops={F(trainPeak, 1)}");
+        w.WriteLine($"share_of_peak_train={F(trainFlops * trainRate / 1e9 / trainPeak, 3)}");
         w.WriteLine($"share_of_peak_infer={F(inferFlops * inferRate / 1e9 / peak, 3)}");
         w.WriteLine($"peak_working_set_mb={F(PeakWorkingSetMegabytes(), 0)}");
         // What the plans ask for, beside what the process held: the rest is the runtime, the pool and the batches here.
