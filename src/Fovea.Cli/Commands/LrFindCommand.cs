@@ -56,6 +56,7 @@ internal static class LrFindCommand
         int stepsPerEpoch = Math.Max(train.Count / batchSize, 1);
         model.Compile(recipe.Optimizer(new RecipePlan(stepsPerEpoch, recipe.Epochs, batchSize, recipe.LearningRate)), recipe.Loss(), ["accuracy"]);
         model.Augmentation = recipe.Augmentation();
+        model.MixUp = recipe.MixUp();
 
         var finder = new LearningRateFinder { BatchSize = batchSize, Steps = steps };
         var sweep = finder.Run(model, train.Images, train.Labels);

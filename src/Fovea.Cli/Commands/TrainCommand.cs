@@ -169,6 +169,7 @@ internal static partial class TrainCommand
         var optimizer = recipe.Optimizer(new RecipePlan(stepsPerEpoch, settings.Epochs, settings.BatchSize, settings.LearningRate));
         model.Compile(optimizer: optimizer, loss: recipe.Loss(), metrics: ["accuracy"]);
         model.Augmentation = recipe.Augmentation();
+        model.MixUp = recipe.MixUp();
         var split = beforeSummary();
         model.Summary();
         Console.WriteLine($"recipe: {recipe.Description}");

@@ -71,6 +71,29 @@ public sealed class SparseCategoricalCrossentropy : Loss
         return total;
     }
 
+    /// <summary>
+    /// MixUp's blended targets on logits z: row i's target becomes (1 − w_i)·onehot(y_i) + w_i·onehot(y'_i), smoothed
+    /// as before. Given the loss and gradient for the plain labels y, returns what the blend adds to the loss,
+    /// Σ_i (1 − ε)·w_i·(z_i[y_i] − z_i[y'_i]), and adds its part to <paramref name="grad"/> unless that is empty.
+    /// </summary>
+    internal double MixTargets(Span<float> grad, ReadOnlySpan<float> logits, ReadOnlySpan<int> labels,
+        ReadOnlySpan<int> partnerLabels, ReadOnlySpan<float> partnerWeights, int classes, float scale)
+    {
+        double total = 0;
+        float keep = 1 - LabelSmoothing;
+        for (int i = 0; i < labels.Length; i++)
+        {
+            float w = partnerWeights[i] * keep;
+            int a = CheckLabel(labels[i], classes), b = CheckLabel(partnerLabels[i], classes);
+            if (w == 0 || a == b) continue;
+            total += w * ((double)logits[i * classes + a] - logits[i * classes + b]);
+            if (grad.IsEmpty) continue;
+            grad[i * classes + a] += w * scale;
+            grad[i * classes + b] -= w * scale;
+        }
+        return total;
+    }
+
     /// <summary>Loss from probabilities (no fusion possible): Σ_i −Σ_k target_k·log(clip(p_ik)); gradient −target/(p·scale⁻¹).</summary>
     private double FromProbabilities(Span<float> grad, ReadOnlySpan<float> probs, ReadOnlySpan<int> labels, int classes, float scale)
     {

@@ -100,6 +100,7 @@ public partial class Model
     private int LoadBatch(ReadOnlySpan<float> x, ReadOnlySpan<int> y)
     {
         RequireCompiled();
+        _mixedCount = 0;
         int batch = y.Length;
         if (batch == 0) throw new ArgumentException("y must hold at least one label", nameof(y));
         long inSize = InputShape.Size;

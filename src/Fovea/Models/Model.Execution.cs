@@ -99,9 +99,12 @@ public partial class Model
         var grad = withGradient ? Plan.Buffers.Grads[OutputValue].AsSpan(0, batch * Classes) : Span<float>.Empty;
         var loss = Loss!;
         float scale = loss.GradientScale(reducedOver > 0 ? reducedOver : batch);
-        if (Plan.LossFused)
-            return ((SparseCategoricalCrossentropy)loss).FromLogitsAndProbabilities(grad, Logits(batch), output, labels, Classes, scale);
-        return loss.Compute(grad, output, labels, Classes, scale);
+        double total = Plan.LossFused
+            ? ((SparseCategoricalCrossentropy)loss).FromLogitsAndProbabilities(grad, Logits(batch), output, labels, Classes, scale)
+            : loss.Compute(grad, output, labels, Classes, scale);
+        // MixUp's batches: only SCCE on logits or a fused softmax get here (RequireMixableLoss).
+        if (withGradient && _mixedCount > 0) total += MixedTargetCorrection(grad, Plan.LossFused ? Logits(batch) : output, labels, scale);
+        return total;
     }
 
     private int CountCorrect(int batch)

@@ -55,6 +55,7 @@ public partial class Model
             x.Gather(InputBuffer, part);
             Augmentation?.Apply(InputBuffer, part, InputShape, epoch, Seed);
             for (int j = 0; j < part.Length; j++) _batchLabels[j] = y[part[j]];
+            MixBatch(x, y, indices, first, part.Length, epoch);
             ForwardPass(part.Length, training: true, stepSeed: stepSeed, shard: p);
             loss += LossAndGradient(part.Length, withGradient: true, reducedOver: batch);
             correct += CountCorrect(part.Length);

@@ -89,6 +89,7 @@ public partial class Model
         x.Gather(InputBuffer, mine);
         Augmentation?.Apply(InputBuffer, mine, InputShape, epoch, Seed);
         for (int j = 0; j < mine.Length; j++) _batchLabels[j] = y[mine[j]];
+        MixBatch(x, y, indices, first, mine.Length, epoch);
         return TrainStep(batch);
     }
 

@@ -253,6 +253,7 @@ public partial class Model
             replica.EnsureCapacity(count);
             model.InputBuffer.AsSpan(first * inSize, count * inSize).CopyTo(replica.InputBuffer);
             model._batchLabels.AsSpan(first, count).CopyTo(replica._batchLabels);
+            model.CopyMixTo(replica, first, count);
             var observer = part == 0 ? _observer : null;
             Array.Clear(replica._gradients);
             observer?.PartEnded(StepPart.ZeroGradients);

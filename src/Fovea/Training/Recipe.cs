@@ -26,6 +26,8 @@ public sealed record Recipe
     public Func<Loss> Loss { get; init; } = () => new SparseCategoricalCrossentropy();
     /// <summary>The training augmentation, or null for none.</summary>
     public Func<AugmentationPipeline?> Augmentation { get; init; } = () => null;
+    /// <summary>MixUp of the training batches, or null for none.</summary>
+    public Func<MixUp?> MixUp { get; init; } = () => null;
     /// <summary>How the model is evaluated: with no test-time augmentation or with mirrored and shifted views.</summary>
     public TestTimeAugmentation TestTimeAugmentation { get; init; }
 
