@@ -39,9 +39,18 @@ public static class PretrainedResNet18
     /// </summary>
     public static IReadOnlyList<float> ChannelMeansRgb { get; } = [123.2f, 115.9f, 103.1f];
 
-    /// <summary>The size of the square picture the base sees for data of <paramref name="inputShape"/>.</summary>
+    /// <summary>The base halves the picture five times; its asymmetric paddings only line the shortcuts up with the
+    /// main paths on sides that are a multiple of this.</summary>
+    public const int SizeMultiple = 32;
+
+    /// <summary>The size of the picture the base sees for data of <paramref name="inputShape"/>: square at
+    /// <see cref="MinImageSize"/> for small pictures, else each side rounded up to a multiple of <see cref="SizeMultiple"/>.</summary>
     public static (int Height, int Width) BaseImageSize(Shape inputShape) =>
-        inputShape[0] < MinImageSize || inputShape[1] < MinImageSize ? (MinImageSize, MinImageSize) : (inputShape[0], inputShape[1]);
+        inputShape[0] < MinImageSize || inputShape[1] < MinImageSize
+            ? (MinImageSize, MinImageSize)
+            : (RoundUp(inputShape[0]), RoundUp(inputShape[1]));
+
+    private static int RoundUp(int side) => (side + SizeMultiple - 1) / SizeMultiple * SizeMultiple;
 
     /// <summary>The fine-tuning recipe: the head alone for one epoch, then everything at lower rates for earlier layers.</summary>
     public static Recipe Recipe { get; } = new()

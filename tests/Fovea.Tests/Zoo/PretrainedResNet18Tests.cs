@@ -56,6 +56,16 @@ public class PretrainedResNet18Tests
         Assert.Equal(2f, probabilities.Sum(), 1e-4f);
     }
 
+    [Theory]
+    [InlineData(32, 32, 128, 128)]
+    [InlineData(96, 200, 128, 128)]
+    [InlineData(128, 128, 128, 128)]
+    [InlineData(176, 176, 192, 192)]
+    [InlineData(224, 200, 224, 224)]
+    [InlineData(150, 300, 160, 320)]
+    public void TheBaseSeesSidesThatAreMultiplesOf32(int height, int width, int baseHeight, int baseWidth) =>
+        Assert.Equal((baseHeight, baseWidth), PretrainedResNet18.BaseImageSize(new Shape(height, width, 3)));
+
     [Fact]
     public void ThePhaseFollowsTheEpoch()
     {
