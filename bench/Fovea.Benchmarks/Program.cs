@@ -31,6 +31,11 @@ if (args.Length > 0 && args[0] == "--conv")
     ConvTiming.Run(args[1..]);
     return 0;
 }
+if (args.Length > 0 && args[0] == "--conv1")
+{
+    BatchOneConvTiming.Run(args[1..]);
+    return 0;
+}
 if (args.Length > 0 && args[0] == "--infer-layers")
 {
     InferenceProfile.Run(args[1..]);

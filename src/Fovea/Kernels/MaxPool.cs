@@ -124,43 +124,71 @@ internal static class MaxPool
 
     /// <summary>
     /// <see cref="PoolImage"/> without the argmax, for inference: the same comparisons in the same order, so the same
-    /// values (a NaN is kept only where it comes first in its window, as there), at half the memory traffic.
+    /// values (a NaN is kept only where it comes first in its window, as there), at half the memory traffic. Output
+    /// rows [<paramref name="y0"/>, <paramref name="y1"/>) only. Through pointers, 16 channels at a time where
+    /// 512-bit vectors run: with a span slice per load, ResNet-18's stem pool (3×3 at 2 over 114×114×64) took 270 µs.
     /// </summary>
-    internal static void PoolImageMax(Span<float> output, ReadOnlySpan<float> input,
+    internal static unsafe void PoolImageMax(Span<float> output, ReadOnlySpan<float> input,
         int w, int c, int ph, int pw, int sh, int sw, int oh, int ow, int y0 = 0, int y1 = -1)
     {
-        int lanes = Vector<float>.Count;
         if (y1 < 0) y1 = oh;
-        for (int y = y0; y < y1; y++)
-            for (int x = 0; x < ow; x++)
+        if (y1 <= y0 || ow <= 0 || c <= 0) return;
+        long reach = ((long)((y1 - 1) * sh + ph - 1) * w + (long)(ow - 1) * sw + pw) * c;
+        if (y0 < 0 || reach > input.Length || (long)y1 * ow * c > output.Length)
+            throw new ArgumentException($"pooling rows [{y0}, {y1}) of {ow}×{c} reads {reach} input floats and writes {(long)y1 * ow * c}; got {input.Length} and {output.Length}");
+        fixed (float* pin = input, pout = output)
+        {
+            for (int y = y0; y < y1; y++)
+                for (int x = 0; x < ow; x++)
+                    PoolPixel(pout + ((nint)y * ow + x) * c, pin + ((nint)y * sh * w + (nint)x * sw) * c, w, c, ph, pw);
+        }
+    }
+
+    /// <summary>One output pixel's channels: the window's first input, then each later one (row-major) where greater.</summary>
+    private static unsafe void PoolPixel(float* o, float* first, int w, int c, int ph, int pw)
+    {
+        int ch = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            for (; ch <= c - Vector512<float>.Count; ch += Vector512<float>.Count)
             {
-                int outAt = (y * ow + x) * c;
-                int first = (y * sh * w + x * sw) * c;
-                int ch = 0;
-                for (; ch <= c - lanes; ch += lanes)
-                {
-                    var best = new Vector<float>(input[(first + ch)..]);
-                    for (int dy = 0; dy < ph; dy++)
-                        for (int dx = 0; dx < pw; dx++)
-                        {
-                            if (dy == 0 && dx == 0) continue;
-                            var v = new Vector<float>(input[(((y * sh + dy) * w + x * sw + dx) * c + ch)..]);
-                            best = Vector.ConditionalSelect(Vector.GreaterThan(v, best), v, best);
-                        }
-                    best.CopyTo(output[(outAt + ch)..]);
-                }
-                for (; ch < c; ch++)
-                {
-                    float best = input[first + ch];
-                    for (int dy = 0; dy < ph; dy++)
-                        for (int dx = 0; dx < pw; dx++)
-                        {
-                            float v = input[((y * sh + dy) * w + x * sw + dx) * c + ch];
-                            if (v > best) best = v;
-                        }
-                    output[outAt + ch] = best;
-                }
+                var best = Vector512.Load(first + ch);
+                for (int dy = 0; dy < ph; dy++)
+                    for (int dx = 0; dx < pw; dx++)
+                    {
+                        if (dy == 0 && dx == 0) continue;
+                        var v = Vector512.Load(first + ((nint)dy * w + dx) * c + ch);
+                        best = Vector512.ConditionalSelect(Vector512.GreaterThan(v, best), v, best);
+                    }
+                best.Store(o + ch);
             }
+        }
+        if (Vector.IsHardwareAccelerated)
+        {
+            for (; ch <= c - Vector<float>.Count; ch += Vector<float>.Count)
+            {
+                var best = *(Vector<float>*)(first + ch);
+                for (int dy = 0; dy < ph; dy++)
+                    for (int dx = 0; dx < pw; dx++)
+                    {
+                        if (dy == 0 && dx == 0) continue;
+                        var v = *(Vector<float>*)(first + ((nint)dy * w + dx) * c + ch);
+                        best = Vector.ConditionalSelect(Vector.GreaterThan(v, best), v, best);
+                    }
+                *(Vector<float>*)(o + ch) = best;
+            }
+        }
+        for (; ch < c; ch++)
+        {
+            float best = first[ch];
+            for (int dy = 0; dy < ph; dy++)
+                for (int dx = 0; dx < pw; dx++)
+                {
+                    float v = first[((nint)dy * w + dx) * c + ch];
+                    if (v > best) best = v;
+                }
+            o[ch] = best;
+        }
     }
 
     /// <summary>The scalar definition the vectorised <see cref="PoolImage"/> is tested against.</summary>

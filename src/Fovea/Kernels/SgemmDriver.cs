@@ -51,6 +51,7 @@ internal static unsafe partial class SgemmDriver<TOps, TVec>
     private struct KBlock
     {
         public int Pc, Kb;          // depths [Pc, Pc + Kb)
+        public int ColumnsStart, ColumnsEnd;   // the column block [jc, jc + nb)
         public bool Load;           // add what C holds (the caller's C or earlier k blocks)
         public bool Last;           // the last k block: bias and ReLU follow
         public float* BPack, APack, EdgeA;
@@ -77,6 +78,8 @@ internal static unsafe partial class SgemmDriver<TOps, TVec>
         for (int jc = j0; jc < j1; jc += ncMax)
         {
             int nb = Math.Min(ncMax, j1 - jc);
+            block.ColumnsStart = jc;
+            block.ColumnsEnd = jc + nb;
             for (int pc = 0; pc < op.K; pc += kcMax)
             {
                 block.Pc = pc;
@@ -117,7 +120,7 @@ internal static unsafe partial class SgemmDriver<TOps, TVec>
         };
         if (g.Blocking.RowTile > 0)
         {
-            RowTiles(in g, buffers, in block, ic, mb, j, ncur, bPanel, bStride, in tile);
+            RowTiles(in g, buffers, in block, ic, mb, j, ncur, bPanel, bStride, in tile, NextPackedChunk(in g, in block, j));
             return;
         }
         for (int ir = 0; ir < mb; ir += MR)

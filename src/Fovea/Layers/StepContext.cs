@@ -52,7 +52,7 @@ public readonly record struct StepContext
     // Inference needs a whole batch of KernelOptions.WinogradMinBatch images for Winograd: below, its 16 small GEMMs
     // per chunk lose to one implicit GEMM on small maps (measured at batch 1 against ONNX Runtime: the tutorial 0.98×
     // with it, 1.09× without; airbench94 0.52× and 0.59×). A layer whose output map has KernelOptions.WinogradMinPixels
-    // pixels takes it at any batch (ResNet-18's 56×56 and 28×28 layers at batch 1). So an image's probabilities may
+    // pixels takes it at any batch (ResNet-18's 56×56, 28×28 and 14×14 layers at batch 1). So an image's probabilities may
     // differ in the last bits between a batch below that size and one above it, never between thread counts.
     /// <summary>Whether a convolution may take Winograd's algorithm in this call (training leaves it to
     /// <see cref="Engine.Winograd"/>; inference needs a whole batch of <see cref="KernelOptions.WinogradMinBatch"/> images).</summary>

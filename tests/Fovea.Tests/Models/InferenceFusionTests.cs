@@ -126,8 +126,8 @@ public sealed class InferenceFusionTests : IDisposable
     /// <summary>Inference takes Winograd at batch 1 on output maps of <see cref="KernelOptions.WinogradMinPixels"/>
     /// pixels or more (its rounding differs from the implicit GEMM's), and not on smaller ones.</summary>
     [Theory]
-    [InlineData(28, true)]
-    [InlineData(27, false)]
+    [InlineData(14, true)]
+    [InlineData(13, false)]
     public void Winograd_runs_at_batch_one_on_large_maps_only(int side, bool winograd)
     {
         var model = new Sequential(

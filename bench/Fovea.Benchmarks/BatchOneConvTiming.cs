@@ -1,0 +1,79 @@
+using System.Diagnostics;
+using System.Globalization;
+using Fovea.Kernels;
+
+namespace Fovea.Benchmarks;
+
+/// <summary>
+/// ResNet-18's implicit-GEMM convolutions at batch 1, inference, with their kernels packed once and kept, as a pass
+/// runs them: <c>dotnet run -c Release --project bench/Fovea.Benchmarks -- --conv1 [--threads 2] [--copies 6]
+/// [--passes 200] [--prefetch 0|1]</c>. <c>--copies</c> layers of each shape run in turn, each with its own kernel,
+/// so that (as in a whole pass) a kernel comes back from memory rather than from a cache that the same call filled;
+/// median and fastest µs per call, and GFLOPS of the median (2·MACs of the direct method).
+/// </summary>
+internal static class BatchOneConvTiming
+{
+    private static readonly (string Name, ConvGeometry G, int Filters)[] Shapes =
+    [
+        ("l4.3x3", ConvGeometry.Same(7, 7, 512, 3, 3), 512),
+        ("l4.3x3s2", ConvGeometry.Padded(15, 15, 256, 3, 3, 2, 2, 0, 0, 0, 0), 512),
+        ("l4.1x1s2", ConvGeometry.Valid(14, 14, 256, 1, 1, 2, 2), 512),
+        ("l3.3x3", ConvGeometry.Same(14, 14, 256, 3, 3), 256),
+        ("l3.1x1s2", ConvGeometry.Valid(28, 28, 128, 1, 1, 2, 2), 256),
+        ("l2.1x1s2", ConvGeometry.Valid(56, 56, 64, 1, 1, 2, 2), 128),
+    ];
+
+    public static void Run(string[] args)
+    {
+        int copies = 6, passes = 200;
+        for (int i = 0; i + 1 < args.Length; i += 2)
+        {
+            string v = args[i + 1];
+            switch (args[i])
+            {
+                case "--threads": Engine.Threads = int.Parse(v, CultureInfo.InvariantCulture); break;
+                case "--copies": copies = int.Parse(v, CultureInfo.InvariantCulture); break;
+                case "--passes": passes = int.Parse(v, CultureInfo.InvariantCulture); break;
+                case "--prefetch": Engine.KernelOptions = Engine.KernelOptions with { PrefetchPackedKernel = v != "0" }; break;
+                default: throw new ArgumentException($"unknown option {args[i]}; expected --threads, --copies, --passes or --prefetch");
+            }
+        }
+        Console.WriteLine($"path={Sgemm.ActivePath} threads={Engine.Threads} copies={copies} passes={passes} prefetch={Engine.KernelOptions.PrefetchPackedKernel}");
+        foreach (var (name, g, filters) in Shapes) Measure(name, g, filters, copies, passes);
+    }
+
+    private static void Measure(string name, ConvGeometry g, int filters, int copies, int passes)
+    {
+        var rng = new Rng(1);
+        var x = Random(rng, g.InputSize);
+        var bias = Random(rng, filters);
+        var plans = new Convolution[copies];
+        var kernels = new float[copies][];
+        var y = new float[g.OutPixels * filters];
+        for (int c = 0; c < copies; c++)
+        {
+            plans[c] = new Convolution(g, filters, Convolution.DefaultTileFloats, ConvolutionAlgorithm.Im2Col);
+            kernels[c] = Random(rng, g.PatchSize * filters);
+            plans[c].Forward(y, x, kernels[c], bias, true, 1, kernelUnchanged: false, training: false);
+        }
+        var times = new List<double>();
+        for (int p = 0; p < passes; p++)
+            for (int c = 0; c < copies; c++)
+            {
+                long t0 = Stopwatch.GetTimestamp();
+                plans[c].Forward(y, x, kernels[c], bias, true, 1, kernelUnchanged: true, training: false);
+                times.Add(Stopwatch.GetElapsedTime(t0).TotalMicroseconds);
+            }
+        times.Sort();
+        double median = times[times.Count / 2];
+        double flops = 2.0 * g.OutPixels * filters * g.PatchSize;
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name,-10} median_us={median,7:F1} fastest_us={times[0],7:F1} gflops={flops / median / 1e3,6:F0}"));
+    }
+
+    private static float[] Random(Rng rng, int count)
+    {
+        var x = new float[count];
+        for (int i = 0; i < count; i++) x[i] = rng.NextSingle() * 2 - 1;
+        return x;
+    }
+}
