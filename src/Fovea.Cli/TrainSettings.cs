@@ -40,6 +40,9 @@ internal sealed record TrainSettings
     public int Threads { get; init; }
     public int? EarlyStopping { get; init; }
 
+    /// <summary>MixUp's α from <c>--mixup</c> (0 turns off a recipe's); null is the recipe's.</summary>
+    public float? MixUp { get; init; }
+
     /// <summary>--calibrate (true) or --no-calibrate (false); null: calibrate where a validation set other than the
     /// test set exists (<see cref="CalibrationSet.ByDefault"/>). Saved, so that a resumed run holds out the same images.</summary>
     public bool? Calibrate { get; init; }
@@ -77,7 +80,7 @@ internal sealed record TrainSettings
             // Checked by the same strict parser as the rest of the checkpoint's metadata before it is bound.
             var s = json is null ? null : MetadataJson.Parse(json).Deserialize<TrainSettings>(Json);
             if (s is null || s.Epochs < 1 || s.BatchSize < 1 || !(s.LearningRate > 0) || s.Threads < 1 || s.Limit is < 1 || s.EarlyStopping is < 1
-                || s.ImageHeight is < 1 || s.ImageWidth is < 1 || !(s.ValidationSplit is null or (>= 0 and < 1)) || (s.Dataset is not null && !BuiltInDatasets.Names.Contains(s.Dataset)))
+                || !(s.MixUp is null or (>= 0 and <= 4)) || s.ImageHeight is < 1 || s.ImageWidth is < 1 || !(s.ValidationSplit is null or (>= 0 and < 1)) || (s.Dataset is not null && !BuiltInDatasets.Names.Contains(s.Dataset)))
                 throw new FoveaException($"{source}: the checkpoint holds no valid run settings");
             return s;
         }

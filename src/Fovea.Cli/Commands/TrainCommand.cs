@@ -4,6 +4,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Runtime;
 using Fovea.Data;
+using Fovea.Data.Augmentation;
 using Fovea.Distributed;
 using Fovea.Losses;
 using Fovea.Models;
@@ -34,6 +35,7 @@ internal static partial class TrainCommand
     private static readonly Option<string?> Out = new("--out") { Description = "Run folder (default: runs/<timestamp>)" };
     private static readonly Option<string?> Resume = new("--resume") { Description = "Continue the run in this folder from its checkpoint, with its original settings" };
     private static readonly Option<bool> Overwrite = new("--overwrite") { Description = "Replace a run already in the --out folder" };
+    private static readonly Option<float?> MixUpAlpha = new("--mixup") { Description = "MixUp the training batches with this alpha (fast.ai's 0.4 is a good start; 0 turns off a recipe's) (default: the recipe's; none for the zoo's recipes)" };
     private static readonly Option<int?> EarlyStop = new("--early-stopping") { Description = "Stop when val_loss has not improved for this many epochs and restore the best weights (also kept as best.safetensors)" };
     private static readonly Option<bool> Calibrate = new("--calibrate")
     {
@@ -53,7 +55,7 @@ internal static partial class TrainCommand
         };
         // The data first after the model: they are what a user sets most.
         foreach (var option in DataOptions.All) command.Options.Add(option);
-        foreach (var option in new Option[] { Epochs, BatchSize, LearningRate, Tta, Seed, Limit, Threads, Out, Resume, Overwrite, EarlyStop, Calibrate, NoCalibrate, MaxMemory, Distributed }) command.Options.Add(option);
+        foreach (var option in new Option[] { Epochs, BatchSize, LearningRate, MixUpAlpha, Tta, Seed, Limit, Threads, Out, Resume, Overwrite, EarlyStop, Calibrate, NoCalibrate, MaxMemory, Distributed }) command.Options.Add(option);
         command.SetAction(parse => FoveaCli.Guard(parse, ct => Run(parse, ct)));
         return command;
     }
@@ -169,10 +171,11 @@ internal static partial class TrainCommand
         var optimizer = recipe.Optimizer(new RecipePlan(stepsPerEpoch, settings.Epochs, settings.BatchSize, settings.LearningRate));
         model.Compile(optimizer: optimizer, loss: recipe.Loss(), metrics: ["accuracy"]);
         model.Augmentation = recipe.Augmentation();
-        model.MixUp = recipe.MixUp();
+        model.MixUp = settings.MixUp switch { null => recipe.MixUp(), 0 => null, float alpha => new MixUp(alpha) };
         var split = beforeSummary();
         model.Summary();
         Console.WriteLine($"recipe: {recipe.Description}");
+        if (settings.MixUp is not null) Console.WriteLine(model.MixUp is { } m ? $"mixup: {m.Describe()} (--mixup)" : "mixup: off (--mixup 0)");
         return split;
     }
 
@@ -185,7 +188,7 @@ internal static partial class TrainCommand
         {
             if (parse.GetValue(Out) is not null) throw new FoveaUsageException("--resume continues the run in its own folder; drop --out");
             // The run continues exactly as it began; an option that would change it is refused, not silently dropped.
-            Option[] fixedOptions = [ModelName, Pretrained, Epochs, BatchSize, LearningRate, Tta, Seed, Limit, Threads, Overwrite, EarlyStop, Calibrate, NoCalibrate, .. DataOptions.All.Where(o => o != DataOptions.Data)];
+            Option[] fixedOptions = [ModelName, Pretrained, Epochs, BatchSize, LearningRate, MixUpAlpha, Tta, Seed, Limit, Threads, Overwrite, EarlyStop, Calibrate, NoCalibrate, .. DataOptions.All.Where(o => o != DataOptions.Data)];
             foreach (var option in fixedOptions)
                 if (parse.GetResult(option) is { Implicit: false })
                     throw new FoveaUsageException($"--resume continues with the run's saved settings; drop {option.Name}");
@@ -332,6 +335,9 @@ internal static partial class TrainCommand
         if (limit is < 1) throw new FoveaUsageException($"--limit must be at least 1; got {limit}");
         if (threads is < 1) throw new FoveaUsageException($"--threads must be at least 1; got {threads}");
         if (patience is < 1) throw new FoveaUsageException($"--early-stopping must be at least 1; got {patience}");
+        float? mixUp = parse.GetValue(MixUpAlpha);
+        if (mixUp is { } alpha && !(alpha >= 0 && alpha <= 4))
+            throw new FoveaUsageException($"--mixup must be between 0 (off) and 4; got {alpha.ToString(CultureInfo.InvariantCulture)}");
         var data = DataOptions.Read(parse);
         return new TrainSettings
         {
@@ -345,6 +351,7 @@ internal static partial class TrainCommand
             Limit = limit,
             Threads = threads ?? (group is null ? Environment.ProcessorCount : DefaultThreads()),
             EarlyStopping = patience,
+            MixUp = mixUp,
             Calibrate = (parse.GetValue(Calibrate), parse.GetValue(NoCalibrate)) switch
             {
                 (true, true) => throw new FoveaUsageException("--calibrate and --no-calibrate contradict each other; give one"),

@@ -77,11 +77,27 @@ public class TrainCommandTests : IDisposable
     [InlineData("--batch-size", "-3", "--batch-size must be at least 1; got -3")]
     [InlineData("--epochs", "ten", "ten")]
     [InlineData("--no-such-option", "1", "no-such-option")]
+    [InlineData("--mixup", "-0.5", "--mixup must be between 0 (off) and 4; got -0.5")]
+    [InlineData("--mixup", "5", "--mixup must be between 0 (off) and 4; got 5")]
     public void BadUsageIsExitCode2(string option, string value, string message)
     {
         var (code, _, stderr) = Fovea("train", "--data", _data, option, value, "--out", _temp["run"]);
         Assert.Equal(2, code);
         Assert.Contains(message, stderr);
+    }
+
+    [Fact]
+    public void MixUpTrainsAndStaysWithTheRunOnResume()
+    {
+        string run = _temp["run"];
+        var (code, stdout, stderr) = Fovea("train", "--data", _data, "--epochs", "1", "--batch-size", "32", "--mixup", "0.4", "--out", run, "--threads", "2");
+        Assert.True(code == 0, stderr);
+        Assert.Contains("mixup: MixUp(alpha=0.4) (--mixup)", stdout);
+        // The run's settings travel in the checkpoint's metadata, so that a resumed run mixes as this one did.
+        Assert.Contains("mix_up\\\":0.4", File.ReadAllText(Path.Combine(run, "checkpoint.safetensors")));
+        var changed = Fovea("train", "--resume", run, "--mixup", "0");
+        Assert.Equal(2, changed.ExitCode);
+        Assert.Contains("drop --mixup", changed.Stderr);
     }
 
     [Fact]
