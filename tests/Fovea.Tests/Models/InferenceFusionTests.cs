@@ -227,6 +227,50 @@ public sealed class InferenceFusionTests : IDisposable
         }
     }
 
+    /// <summary>An imported network's explicit paddings (ResNet-18's stem and stride-2 convolutions, asymmetric
+    /// here) fold into the max-pool or the 'valid' convolution after them: the same bits as the layers one by one,
+    /// on the implicit GEMM and by Winograd; a 1×1 kernel, a 3×3 one padded by 3 and a padding read twice do not fold.</summary>
+    [Theory]
+    [InlineData(1)]
+    [InlineData(3)]
+    public void Explicit_paddings_fold_into_the_pool_or_convolution_after_them_bit_for_bit(int batch)
+    {
+        var inputs = new Input((33, 31, 3));
+        var x = new ZeroPadding2D(3, 2, 3, 2).Call(inputs);
+        x = new ReLU().Call(new BatchNormalization().Call(new Conv2D(32, (7, 7), strides: (2, 2), useBias: false).Call(x)));
+        x = new ZeroPadding2D(1, 0, 0, 1, ZeroPadding2D.MaxPoolFill).Call(x);
+        x = new MaxPool2D((3, 3), (1, 1)).Call(x);                                   // 17 × 16: by Winograd at batch 1
+        x = new ZeroPadding2D(1, 2, 0, 1).Call(x);
+        x = new Conv2D(32, (3, 3), activation: Activation.Relu).Call(x);             // stride 1, Winograd
+        var y = new ZeroPadding2D(0, 1, 1, 0).Call(x);
+        y = new ReLU().Call(new BatchNormalization().Call(new Conv2D(35, (3, 3), strides: (2, 2)).Call(y)));
+        var z = new ZeroPadding2D(3, 0, 0, 3).Call(y);
+        z = new Conv2D(35, (3, 3)).Call(z);                                          // padded by 3: not folded
+        var w = new ZeroPadding2D(1, 1, 1, 1).Call(z);
+        var pointwise = new Conv2D(35, (1, 1)).Call(w);                              // pointwise: not folded
+        var twice = new ZeroPadding2D(1, 1, 1, 1).Call(pointwise);
+        var sum = new Add().Call(new Conv2D(35, (3, 3)).Call(twice), new Conv2D(35, (3, 3)).Call(twice));
+        var outputs = new Dense(4, Activation.Softmax).Call(new GlobalAveragePooling2D().Call(sum));
+        var model = new Model(inputs, outputs) { Seed = 31 };
+        model.Build();
+        RandomiseNormalisations(model, new Rng(32));
+        var fusion = InferenceFusion.Plan(model);
+        var nodes = model.Nodes;
+        Assert.Equal(3, Enumerable.Range(0, nodes.Count).Count(j => nodes[j].Layer is ZeroPadding2D && fusion[j].InputOf > 0));
+        Assert.Equal(1, Enumerable.Range(0, nodes.Count).Count(j => nodes[j].Layer is ZeroPadding2D && fusion[j].Pool > 0));
+        var rng = new Rng(33);
+        var pixels = new float[batch * 33 * 31 * 3];
+        for (int i = 0; i < pixels.Length; i++) pixels[i] = rng.NextSingle() * 2 - 1;
+        var images = new Tensor(new Shape(batch, 33, 31, 3), pixels);
+        float[] unfolded;
+        using (new KernelOptionsScope(o => o with { FoldBatchNorm = false }))
+            unfolded = model.Predict(images, batchSize: batch).Data;
+        float[] layers = Unfused(model, images, batch);
+        Assert.Equal(layers.Select(BitConverter.SingleToInt32Bits), unfolded.Select(BitConverter.SingleToInt32Bits));
+        float[] fused = model.Predict(images, batchSize: batch).Data;
+        for (int i = 0; i < layers.Length; i++) Assert.Equal(layers[i], fused[i], 2e-5f);
+    }
+
     /// <summary>A sequential model's inference computed one layer at a time, on the whole batch.</summary>
     private static float[] LayerByLayer(Model model, float[] x, int batch)
     {
