@@ -271,6 +271,38 @@ public sealed class InferenceFusionTests : IDisposable
         for (int i = 0; i < layers.Length; i++) Assert.Equal(layers[i], fused[i], 2e-5f);
     }
 
+    /// <summary>A ZeroPadding2D that folds into nothing pads on every thread at inference, in bands of rows at batch
+    /// 1: the same bits as one thread (training's forward) and as the padding written out by hand.</summary>
+    [Theory]
+    [InlineData(1)]
+    [InlineData(5)]
+    public void A_padding_left_on_its_own_splits_over_the_pool_bit_for_bit(int batch)
+    {
+        var model = new Sequential(new ZeroPadding2D(2, 1, 0, 3, -0f, inputShape: new Shape(40, 37, 23)), new GlobalAveragePooling2D()) { Seed = 3 };
+        model.Build();
+        var pad = (ZeroPadding2D)model.Layers[0];
+        var rng = new Rng(4);
+        var x = new float[batch * 40 * 37 * 23];
+        for (int i = 0; i < x.Length; i++) x[i] = rng.NextSingle() - 0.5f;
+        int size = (int)pad.OutputShape.Size;
+        var expected = new float[batch * size];
+        for (int n = 0; n < batch; n++)
+            for (int r = 0; r < 43; r++)
+                for (int col = 0; col < 40; col++)
+                    for (int c = 0; c < 23; c++)
+                    {
+                        int ir = r - 2, ic = col;
+                        expected[n * size + (r * 40 + col) * 23 + c] =
+                            ir >= 0 && ir < 40 && ic < 37 ? x[((n * 40 + ir) * 37 + ic) * 23 + c] : -0f;
+                    }
+        var inference = new float[batch * size];
+        pad.Forward(inference, [x], batch, training: false);
+        var training = new float[batch * size];
+        pad.Forward(training, [x], batch, training: true);
+        Assert.Equal(expected.Select(BitConverter.SingleToInt32Bits), inference.Select(BitConverter.SingleToInt32Bits));
+        Assert.Equal(expected.Select(BitConverter.SingleToInt32Bits), training.Select(BitConverter.SingleToInt32Bits));
+    }
+
     /// <summary>A sequential model's inference computed one layer at a time, on the whole batch.</summary>
     private static float[] LayerByLayer(Model model, float[] x, int batch)
     {
