@@ -7,7 +7,7 @@ namespace Fovea.Kernels;
 /// Max pooling of one NHWC image over windows of ph × pw at strides sh × sw ('valid': oh × ow windows), forward with
 /// and without the argmax, the backward gather, and the scalar reference the vector forms are tested against.
 /// </summary>
-internal static class MaxPool
+internal static partial class MaxPool
 {
     /// <summary>
     /// out[oh, ow, c] = max over the window of in[...]; argmax[...] = index of that input within its image.

@@ -10,6 +10,9 @@ namespace Fovea.Kernels;
 internal sealed unsafe class MaxPoolPass : IParallelWork
 {
     private readonly int _h, _w, _c, _ph, _pw, _sh, _sw, _oh, _ow;
+    private readonly int _padTop, _padLeft;   // an implicit border (inference only)
+    private readonly bool _padded;
+    private readonly float _fill;
     private enum Mode { Training, Inference, Backward }
 
     private Mode _mode;
@@ -29,12 +32,24 @@ internal sealed unsafe class MaxPoolPass : IParallelWork
         _ow = (width - _pw) / _sw + 1;
     }
 
+    /// <summary>Inference's pool over images bordered by <paramref name="padding"/> rows and columns of
+    /// <paramref name="fill"/> that are never stored (a ZeroPadding2D before the pool): the same values as padding
+    /// first and pooling the padded images. <see cref="Infer"/> only.</summary>
+    public MaxPoolPass(int height, int width, int channels, (int Height, int Width) pool, (int Height, int Width) strides,
+                       (int Top, int Bottom, int Left, int Right) padding, float fill)
+        : this(height + padding.Top + padding.Bottom, width + padding.Left + padding.Right, channels, pool, strides)
+    {
+        (_h, _w, _padTop, _padLeft, _fill) = (height, width, padding.Top, padding.Left, fill);
+        _padded = true;
+    }
+
     private int InputSize => _h * _w * _c;
     private int OutputSize => _oh * _ow * _c;
 
     /// <summary>output[B, oh, ow, c] = max over each window of input[B, h, w, c]; argmax[B, oh, ow, c] = where, within its image.</summary>
     public void Forward(float[] output, int[] argmax, float[] input, int batch)
     {
+        NotPadded();
         (_mode, _dst, _src, _argmax) = (Mode.Training, output, input, argmax);
         Run(batch);
     }
@@ -52,8 +67,14 @@ internal sealed unsafe class MaxPoolPass : IParallelWork
     /// <summary>dinput[B, h, w, c] from doutput[B, oh, ow, c] through the argmax of the forward pass.</summary>
     public void Backward(float[] inputGrad, float[] outputGrad, int[] argmax, int batch)
     {
+        NotPadded();
         (_mode, _dst, _src, _argmax) = (Mode.Backward, inputGrad, outputGrad, argmax);
         Run(batch);
+    }
+
+    private void NotPadded()
+    {
+        if (_padded) throw new InvalidOperationException("a pool with an implicit border runs inference only");
     }
 
     private void Run(int batch)
@@ -71,7 +92,9 @@ internal sealed unsafe class MaxPoolPass : IParallelWork
             int img = part / _bands, band = part - img * _bands;
             int y0 = _oh * band / _bands, y1 = _oh * (band + 1) / _bands;
             var pooled = _dst.AsSpan((_outputFirst + img) * outSize, outSize);
-            MaxPool.PoolImageMax(pooled, _src.AsSpan(img * inSize, inSize), _w, _c, _ph, _pw, _sh, _sw, _oh, _ow, y0, y1);
+            var source = _src.AsSpan(img * inSize, inSize);
+            if (_padded) MaxPool.PoolImageMaxPadded(pooled, source, _h, _w, _c, _ph, _pw, _sh, _sw, _oh, _ow, _padTop, _padLeft, _fill, y0, y1);
+            else MaxPool.PoolImageMax(pooled, source, _w, _c, _ph, _pw, _sh, _sw, _oh, _ow, y0, y1);
             if (_gelu)
             {
                 int rowFloats = outSize / _oh;

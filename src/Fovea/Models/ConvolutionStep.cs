@@ -14,7 +14,9 @@ namespace Fovea.Models;
 /// <item>a ReLU, in the GEMM's epilogue;</item>
 /// <item>a residual block's Add: the other value is summed into the GEMM's output before the epilogue, and the ReLU
 /// after the Add runs in the epilogue;</item>
-/// <item>a Normalization before it is folded in by <see cref="InputNormalizationStep"/>.</item>
+/// <item>a Normalization before it is folded in by <see cref="InputNormalizationStep"/>;</item>
+/// <item>a ZeroPadding2D before it becomes its padding (<see cref="PaddedInputStep"/>): the kernels read the
+/// unpadded input, the same products in the same order.</item>
 /// </list>
 /// Without a normalisation, the same values as the layers one by one; folding rounds differently in the last bits,
 /// as ONNX Runtime's fused graphs do. The step owns its <see cref="Convolution"/>, so what that derives from the
@@ -34,7 +36,12 @@ internal sealed class ConvolutionStep : PlanStep
     private readonly PooledConvolution? _pooled;
     private readonly ConvGeometry _g;
 
-    public ConvolutionStep(int node, InferenceFusion.Fusion fusion, Model graph, StepBuffers buffers, LayerStep unfused)
+    private readonly bool _paddedInput;
+
+    /// <summary>The step of node <paramref name="node"/>'s convolution and what <paramref name="fusion"/> fuses into it;
+    /// <paramref name="padding"/>: a ZeroPadding2D before it that it takes as its own padding, run from that node
+    /// (<see cref="PaddedInputStep"/>) on the padding's input, or null.</summary>
+    public ConvolutionStep(int node, InferenceFusion.Fusion fusion, Model graph, StepBuffers buffers, LayerStep unfused, ZeroPadding2D? padding = null)
     {
         var nodes = graph.Nodes;
         (_node, _poolNode, _normNode, _geluNode) = (node, fusion.Pool, fusion.Norm, fusion.Gelu);
@@ -45,11 +52,43 @@ internal sealed class ConvolutionStep : PlanStep
         (_input, _unfused) = (buffers.NodeInputs[node][0], unfused);
         _outputs = nodes.Select(n => buffers.Values[n.Output]).ToArray();
         _g = _layer.InputGeometry;
+        if (padding is not null)
+        {
+            _g = PaddedGeometry(_layer, padding) ?? throw new ArgumentException($"{padding.Name} does not fold into {_layer.Name}", nameof(padding));
+            (_input, _paddedInput) = (buffers.NodeInputs[node - 1][0], true);
+        }
         _convolution = new Convolution(_g, _layer.Filters);
         if (fusion.Pool > 0) _pooled = new PooledConvolution(_convolution, ((MaxPool2D)nodes[fusion.Pool].Layer).Pass());
     }
 
-    public override int Run(in StepContext step) => TryRun(_input, null, step, out int last) ? last : _unfused.Run(step);
+    /// <summary>The step from the convolution's node: the layers one by one where a padding before it did not fold in.</summary>
+    public override int Run(in StepContext step) => !_paddedInput && TryRun(_input, null, step, out int last) ? last : _unfused.Run(step);
+
+    /// <summary>Runs the step on the input of the ZeroPadding2D before the convolution; false, having done nothing, when it cannot.</summary>
+    public bool TryRunPadded(in StepContext step, out int last)
+    {
+        last = -1;
+        return _paddedInput && TryRun(_input, null, step, out last);
+    }
+
+    /// <summary>
+    /// The geometry of <paramref name="conv"/> ('valid', after <paramref name="pad"/>) on the padding's input with the
+    /// padding as its own; null where that would not compute the same bits: a non-zero border (or −0), a pointwise
+    /// kernel (the padded one is no longer read as a plain matrix), or a 3×3 stride-1 kernel that only one of the two
+    /// geometries runs by Winograd.
+    /// </summary>
+    public static ConvGeometry? PaddedGeometry(Conv2D conv, ZeroPadding2D pad)
+    {
+        var valid = conv.InputGeometry;
+        if (BitConverter.SingleToInt32Bits(pad.Value) != 0 || valid.IsPointwise) return null;
+        var g = valid with
+        {
+            Height = valid.Height - pad.Top - pad.Bottom, Width = valid.Width - pad.Left - pad.Right,
+            PadTop = pad.Top, PadBottom = pad.Bottom, PadLeft = pad.Left, PadRight = pad.Right,
+        };
+        if (g.Height <= 0 || g.Width <= 0 || WinogradConvolution.Supports(g) != WinogradConvolution.Supports(valid)) return null;
+        return g;
+    }
 
     /// <summary>The convolution with what it fuses, on <paramref name="input"/> (its own input, or that of
     /// <paramref name="inputNorm"/> before it, folded in); false, having done nothing, when it cannot.</summary>

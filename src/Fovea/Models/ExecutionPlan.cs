@@ -48,12 +48,19 @@ internal sealed class ExecutionPlan
         var convolutions = new ConvolutionStep?[n];
         for (int j = 0; j < n; j++)
         {
-            if (nodes[j].Layer is Conv2D) steps[j] = convolutions[j] = new ConvolutionStep(j, fusion[j], graph, buffers, layers[j]);
+            var padding = j > 0 && fusion[j - 1].InputOf == j ? nodes[j - 1].Layer as ZeroPadding2D : null;
+            if (nodes[j].Layer is Conv2D) steps[j] = convolutions[j] = new ConvolutionStep(j, fusion[j], graph, buffers, layers[j], padding);
             else steps[j] = layers[j];
         }
         for (int j = 0; j < n; j++)
+        {
             if (fusion[j].InputOf > 0)
-                steps[j] = new InputNormalizationStep(layers[j], (Normalization)nodes[j].Layer, buffers.NodeInputs[j][0], convolutions[fusion[j].InputOf]!);
+                steps[j] = nodes[j].Layer is ZeroPadding2D
+                    ? new PaddedInputStep(layers[j], convolutions[fusion[j].InputOf]!)
+                    : new InputNormalizationStep(layers[j], (Normalization)nodes[j].Layer, buffers.NodeInputs[j][0], convolutions[fusion[j].InputOf]!);
+            else if (fusion[j].Pool > 0 && nodes[j].Layer is ZeroPadding2D pad)
+                steps[j] = new PaddedPoolStep(j + 1, pad, (MaxPool2D)nodes[j + 1].Layer, layers[j], layers[j + 1], buffers.NodeInputs[j][0], buffers.Values[nodes[j + 1].Output]);
+        }
         foreach (var node in nodes) node.Layer.Plan(batchSize);
         return new ExecutionPlan(graph, buffers, steps, !inferenceOnly && FusesLoss(nodes[^1].Layer, graph.Loss));
     }

@@ -9,12 +9,16 @@ namespace Fovea.Models;
 /// (or of its pool); without a pool, an Add of two values that alone reads the result (a residual block's join)
 /// instead, the other value summed into the GEMM's output before its epilogue, and a ReLU that alone reads the sum
 /// after it; a Normalization whose output only a 'valid' convolution reads is folded into that convolution's kernel
-/// and bias (airbench94's input scaling). <see cref="ConvolutionStep"/> runs them.
+/// and bias (airbench94's input scaling). A ZeroPadding2D whose output only a max-pool reads is pooled with the
+/// border implicit (<see cref="PaddedPoolStep"/>), and one whose output only a 'valid' convolution reads becomes that
+/// convolution's padding (<see cref="ConvolutionStep.PaddedGeometry"/>): the border an imported network keeps as
+/// layers is never written out. <see cref="ConvolutionStep"/> runs them.
 /// </summary>
 internal static class InferenceFusion
 {
     /// <summary>Nodes an inference step fuses into the convolution at its start (0: none), in order; or, for a
-    /// Normalization node, <see cref="InputOf"/>: the convolution after it that folds it in. <see cref="Add"/>: the
+    /// Normalization or ZeroPadding2D node, <see cref="InputOf"/>: the convolution after it that folds it in, and for
+    /// a ZeroPadding2D node, <see cref="Pool"/>: the max-pool after it that takes its border. <see cref="Add"/>: the
     /// residual Add, whose other input is value <see cref="Residual"/>; <see cref="Relu"/>: a ReLU after the
     /// convolution (and the BatchNormalization) or after the Add.</summary>
     public readonly record struct Fusion(int Pool, int Norm, int Gelu, int InputOf = 0, int Relu = 0, int Add = 0, int Residual = -1);
@@ -30,6 +34,13 @@ internal static class InferenceFusion
             if (nodes[j].Layer is Normalization && Next(j) is Conv2D { Padding: Padding.Valid })
             {
                 fusion[j] = new Fusion(0, 0, 0, InputOf: j + 1);
+                continue;
+            }
+            if (nodes[j].Layer is ZeroPadding2D pad)
+            {
+                if (Next(j) is MaxPool2D) fusion[j] = new Fusion(j + 1, 0, 0);
+                else if (Next(j) is Conv2D { Padding: Padding.Valid } padded && ConvolutionStep.PaddedGeometry(padded, pad) is not null)
+                    fusion[j] = new Fusion(0, 0, 0, InputOf: j + 1);
                 continue;
             }
             if (nodes[j].Layer is not Conv2D conv) continue;

@@ -28,3 +28,12 @@ internal sealed class InputNormalizationStep(LayerStep layer, Normalization norm
     public override int Run(in StepContext step) =>
         Engine.KernelOptions.FoldBatchNorm && convolution.TryRun(input, norm, step, out int last) ? last : layer.Run(step);
 }
+
+/// <summary>
+/// A ZeroPadding2D that is the padding of the 'valid' convolution after it (<see cref="ConvolutionStep.PaddedGeometry"/>):
+/// the convolution's step on the padding's input, without the padded copy; the layer itself where that cannot run.
+/// </summary>
+internal sealed class PaddedInputStep(LayerStep layer, ConvolutionStep convolution) : PlanStep
+{
+    public override int Run(in StepContext step) => convolution.TryRunPadded(step, out int last) ? last : layer.Run(step);
+}

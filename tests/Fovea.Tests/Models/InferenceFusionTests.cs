@@ -227,6 +227,82 @@ public sealed class InferenceFusionTests : IDisposable
         }
     }
 
+    /// <summary>An imported network's explicit paddings (ResNet-18's stem and stride-2 convolutions, asymmetric
+    /// here) fold into the max-pool or the 'valid' convolution after them: the same bits as the layers one by one,
+    /// on the implicit GEMM and by Winograd; a 1×1 kernel, a 3×3 one padded by 3 and a padding read twice do not fold.</summary>
+    [Theory]
+    [InlineData(1)]
+    [InlineData(3)]
+    public void Explicit_paddings_fold_into_the_pool_or_convolution_after_them_bit_for_bit(int batch)
+    {
+        var inputs = new Input((33, 31, 3));
+        var x = new ZeroPadding2D(3, 2, 3, 2).Call(inputs);
+        x = new ReLU().Call(new BatchNormalization().Call(new Conv2D(32, (7, 7), strides: (2, 2), useBias: false).Call(x)));
+        x = new ZeroPadding2D(1, 0, 0, 1, ZeroPadding2D.MaxPoolFill).Call(x);
+        x = new MaxPool2D((3, 3), (1, 1)).Call(x);                                   // 17 × 16: by Winograd at batch 1
+        x = new ZeroPadding2D(1, 2, 0, 1).Call(x);
+        x = new Conv2D(32, (3, 3), activation: Activation.Relu).Call(x);             // stride 1, Winograd
+        var y = new ZeroPadding2D(0, 1, 1, 0).Call(x);
+        y = new ReLU().Call(new BatchNormalization().Call(new Conv2D(35, (3, 3), strides: (2, 2)).Call(y)));
+        var z = new ZeroPadding2D(3, 0, 0, 3).Call(y);
+        z = new Conv2D(35, (3, 3)).Call(z);                                          // padded by 3: not folded
+        var w = new ZeroPadding2D(1, 1, 1, 1).Call(z);
+        var pointwise = new Conv2D(35, (1, 1)).Call(w);                              // pointwise: not folded
+        var twice = new ZeroPadding2D(1, 1, 1, 1).Call(pointwise);
+        var sum = new Add().Call(new Conv2D(35, (3, 3)).Call(twice), new Conv2D(35, (3, 3)).Call(twice));
+        var outputs = new Dense(4, Activation.Softmax).Call(new GlobalAveragePooling2D().Call(sum));
+        var model = new Model(inputs, outputs) { Seed = 31 };
+        model.Build();
+        RandomiseNormalisations(model, new Rng(32));
+        var fusion = InferenceFusion.Plan(model);
+        var nodes = model.Nodes;
+        Assert.Equal(3, Enumerable.Range(0, nodes.Count).Count(j => nodes[j].Layer is ZeroPadding2D && fusion[j].InputOf > 0));
+        Assert.Equal(1, Enumerable.Range(0, nodes.Count).Count(j => nodes[j].Layer is ZeroPadding2D && fusion[j].Pool > 0));
+        var rng = new Rng(33);
+        var pixels = new float[batch * 33 * 31 * 3];
+        for (int i = 0; i < pixels.Length; i++) pixels[i] = rng.NextSingle() * 2 - 1;
+        var images = new Tensor(new Shape(batch, 33, 31, 3), pixels);
+        float[] unfolded;
+        using (new KernelOptionsScope(o => o with { FoldBatchNorm = false }))
+            unfolded = model.Predict(images, batchSize: batch).Data;
+        float[] layers = Unfused(model, images, batch);
+        Assert.Equal(layers.Select(BitConverter.SingleToInt32Bits), unfolded.Select(BitConverter.SingleToInt32Bits));
+        float[] fused = model.Predict(images, batchSize: batch).Data;
+        for (int i = 0; i < layers.Length; i++) Assert.Equal(layers[i], fused[i], 2e-5f);
+    }
+
+    /// <summary>A ZeroPadding2D that folds into nothing pads on every thread at inference, in bands of rows at batch
+    /// 1: the same bits as one thread (training's forward) and as the padding written out by hand.</summary>
+    [Theory]
+    [InlineData(1)]
+    [InlineData(5)]
+    public void A_padding_left_on_its_own_splits_over_the_pool_bit_for_bit(int batch)
+    {
+        var model = new Sequential(new ZeroPadding2D(2, 1, 0, 3, -0f, inputShape: new Shape(40, 37, 23)), new GlobalAveragePooling2D()) { Seed = 3 };
+        model.Build();
+        var pad = (ZeroPadding2D)model.Layers[0];
+        var rng = new Rng(4);
+        var x = new float[batch * 40 * 37 * 23];
+        for (int i = 0; i < x.Length; i++) x[i] = rng.NextSingle() - 0.5f;
+        int size = (int)pad.OutputShape.Size;
+        var expected = new float[batch * size];
+        for (int n = 0; n < batch; n++)
+            for (int r = 0; r < 43; r++)
+                for (int col = 0; col < 40; col++)
+                    for (int c = 0; c < 23; c++)
+                    {
+                        int ir = r - 2, ic = col;
+                        expected[n * size + (r * 40 + col) * 23 + c] =
+                            ir >= 0 && ir < 40 && ic < 37 ? x[((n * 40 + ir) * 37 + ic) * 23 + c] : -0f;
+                    }
+        var inference = new float[batch * size];
+        pad.Forward(inference, [x], batch, training: false);
+        var training = new float[batch * size];
+        pad.Forward(training, [x], batch, training: true);
+        Assert.Equal(expected.Select(BitConverter.SingleToInt32Bits), inference.Select(BitConverter.SingleToInt32Bits));
+        Assert.Equal(expected.Select(BitConverter.SingleToInt32Bits), training.Select(BitConverter.SingleToInt32Bits));
+    }
+
     /// <summary>A sequential model's inference computed one layer at a time, on the whole batch.</summary>
     private static float[] LayerByLayer(Model model, float[] x, int batch)
     {
