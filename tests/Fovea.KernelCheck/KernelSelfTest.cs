@@ -21,6 +21,7 @@ internal static class KernelSelfTest
         // Fused ReLU clamps negatives and keeps NaN on every path (a full tile: 6 rows, NR columns).
         tally.Count(ReluKeepsNan(out string reluDetail), reluDetail);
         tally.Count(Data.Augmentation.ImageTransformsSelfTest.Run(out string imageDetail), imageDetail);
+        tally.Count(PaddedPoolSelfTest.Run(out string poolDetail), poolDetail);
         // BatchNorm, GELU, pooling and the loss, on the same instruction-set path.
         var (normCases, normFailed) = NormKernelChecks.RunAll(tally.Failures);
         tally.Cases += normCases;
