@@ -9,7 +9,8 @@ namespace Fovea.Benchmarks;
 /// Winograd time: above 1, Winograd is faster), plus the choice <see cref="Convolution.PrefersWinograd"/> makes:
 /// <c>dotnet run -c Release --project bench/Fovea.Benchmarks -- --winograd [--batch 256] [--threads 1]
 /// [--trials 5] [--shapes name,name] [--chunk floats] [--inference 1]</c>. <c>--inference 1</c> times the forward pass
-/// as inference runs it: the packed kernel and Winograd's transformed kernel kept between calls.
+/// as inference runs it: the packed kernel and Winograd's transformed kernel kept between calls, and adds F(4×4, 3×3)
+/// against F(2×2, 3×3).
 /// The two algorithms alternate trial by trial, so a neighbour's load hits both alike.
 /// </summary>
 internal static class WinogradTiming
@@ -92,10 +93,20 @@ internal static class WinogradTiming
         var dw = new float[w.Length];
         var (dwI, dwW) = Best(trials, () => im2col.BackwardKernel(dw, dz, x, batch),
                                       () => winograd.BackwardKernel(dw, dz, x, batch));
+        string f4 = "";
+        if (_inference)
+        {
+            // F(4×4, 3×3) against F(2×2, 3×3), both keeping their transformed kernels.
+            var plan4 = new WinogradConvolution(g, f, chunk, outputTile: 4);
+            keep = false;
+            var (fwd2, fwd4) = Best(trials, () => winograd.Forward(y, x, w, bias, relu: true, batch, keep, training: false),
+                                            () => plan4.Forward(y, x, w, bias, relu: true, batch, keep), () => keep = true);
+            f4 = $" | F2 {fwd2,8:F3} F4 {fwd4,8:F3} {fwd2 / fwd4,6:F2} rule {(Convolution.PrefersWinogradF4(g, f) ? "F4" : "F2")}";
+        }
         string input = $"{g.Height}x{g.Width}x{g.InChannels}";
         string pad = g.PadTop + g.PadBottom > 0 ? "same" : "vald";
         string rule = Convolution.PrefersWinograd(g, f) ? "winograd" : "im2col";
-        Console.WriteLine($"{s.Name,-10} {input,-10} {pad,-4} {f,4} | {fwdI,8:F3} {fwdW,8:F3} {fwdI / fwdW,6:F2} | {dxI,8:F3} {dxW,8:F3} {dxI / dxW,6:F2} | {dwI,8:F3} {dwW,8:F3} {dwI / dwW,6:F2} | {rule}");
+        Console.WriteLine($"{s.Name,-10} {input,-10} {pad,-4} {f,4} | {fwdI,8:F3} {fwdW,8:F3} {fwdI / fwdW,6:F2} | {dxI,8:F3} {dxW,8:F3} {dxI / dxW,6:F2} | {dwI,8:F3} {dwW,8:F3} {dwI / dwW,6:F2} | {rule}{f4}");
     }
 
     /// <summary>Best wall time in ms of each pass over <paramref name="trials"/> alternating runs, after a warm-up;

@@ -76,6 +76,10 @@ public sealed record KernelOptions
     /// At 2^18, ResNet-18's 14×14×256 layers at batch 1 (200,704 floats a transform) ran theirs on one thread;
     /// split, each layer took about 530 → 490 µs on 2 threads. Which thread transforms a tile changes no bit.</summary>
     public long WinogradParallelMinFloats { get; init; } = 1 << 16;
+    /// <summary>Inference runs Winograd layers by F(4×4, 3×3) where <see cref="Kernels.Convolution.PrefersWinogradF4"/>
+    /// says so (36 multiplies per 16 outputs against F(2×2)'s 64); false keeps F(2×2, 3×3), whose results training
+    /// shares (tests and benchmarks compare the two).</summary>
+    public bool WinogradF4 { get; init; } = true;
 
     // Read by the layers and the model.
 

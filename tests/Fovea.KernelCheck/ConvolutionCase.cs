@@ -8,7 +8,8 @@ namespace Fovea.Kernels;
 /// <param name="TileImages">Images per tile (the plan's budget is set to exactly that many patch matrices), or 0 for the
 /// default budget; for Winograd, chunks of 3·TileImages 2×2 tiles, which cut images anywhere.</param>
 /// <param name="Algorithm">Forces im2col or Winograd; Winograd's transforms hold only ±1, ±½ and sums, so on small
-/// integers it is exact too.</param>
+/// integers it is exact too. Inference stays on F(2×2, 3×3) here: F(4×4)'s kernel transform has sixths (checked
+/// within a rounding bound by <see cref="WinogradF4SelfTest"/>).</param>
 internal readonly record struct ConvolutionCase(ConvGeometry G, int Filters, int Batch, int TileImages, bool Bias, bool Relu,
                                                 ConvolutionAlgorithm Algorithm = ConvolutionAlgorithm.Auto)
 {
@@ -17,8 +18,8 @@ internal readonly record struct ConvolutionCase(ConvGeometry G, int Filters, int
         var g = G;
         int f = Filters, n = Batch;
         var plan = TileImages > 0
-            ? new Convolution(g, f, TileImages * g.OutPixels * g.PatchSize, Algorithm, 3 * TileImages * 16 * (g.InChannels + f))
-            : new Convolution(g, f, Convolution.DefaultTileFloats, Algorithm);
+            ? new Convolution(g, f, TileImages * g.OutPixels * g.PatchSize, Algorithm, 3 * TileImages * 16 * (g.InChannels + f), inferenceF4: false)
+            : new Convolution(g, f, Convolution.DefaultTileFloats, Algorithm, inferenceF4: false);
         var x = Integers(rng, n * g.InputSize, 3);
         var w = Integers(rng, g.PatchSize * f, 2);
         var bias = Bias ? Integers(rng, f, 5) : [];

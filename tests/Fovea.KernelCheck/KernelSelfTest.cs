@@ -22,6 +22,7 @@ internal static class KernelSelfTest
         tally.Count(ReluKeepsNan(out string reluDetail), reluDetail);
         tally.Count(Data.Augmentation.ImageTransformsSelfTest.Run(out string imageDetail), imageDetail);
         tally.Count(PaddedPoolSelfTest.Run(out string poolDetail), poolDetail);
+        tally.Count(WinogradF4SelfTest.Run(out string f4Detail), f4Detail);
         // BatchNorm, GELU, pooling and the loss, on the same instruction-set path.
         var (normCases, normFailed) = NormKernelChecks.RunAll(tally.Failures);
         tally.Cases += normCases;

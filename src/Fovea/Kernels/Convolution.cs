@@ -40,6 +40,9 @@ public sealed partial class Convolution
     private float[] _cols = [];          // [TileImages·OH·OW, KH·KW·C], grown to the largest tile used
     private float[] _partials = [];      // [SplitKParts, KH·KW·C, F], split-k path only
     private readonly WinogradConvolution? _winograd;   // forward and input gradient, when chosen
+    private WinogradConvolution? _winogradF4;          // inference's forward pass, made on first use where preferred
+    private readonly int _winogradTileFloats;
+    private readonly bool _inferenceF4;
     private readonly bool _winogradKernelGradient;     // and the kernel gradient too
     private readonly bool _winogradForced;             // by the caller (tests, benchmarks): every pass, whatever Engine.Winograd says
 
@@ -53,11 +56,13 @@ public sealed partial class Convolution
 
     /// <param name="algorithm">Forces im2col or Winograd (tests, benchmarks); Winograd throws for a geometry it does not support.</param>
     /// <param name="winogradTileFloats">The Winograd plan's chunk budget (<see cref="WinogradConvolution.DefaultTileFloats"/>).</param>
+    /// <param name="inferenceF4">false keeps inference on F(2×2, 3×3) where <see cref="PrefersWinogradF4"/> would take
+    /// F(4×4, 3×3) (checks that need F(2×2)'s exact sums on integers).</param>
     /// <param name="geometry">Input, kernel, strides and padding of one image; validated here.</param>
     /// <param name="filters">Output channels.</param>
     /// <param name="tileFloats">Budget for one tile's patch matrix; a tile always holds at least one image.</param>
     internal Convolution(ConvGeometry geometry, int filters, int tileFloats, ConvolutionAlgorithm algorithm,
-                         int winogradTileFloats = WinogradConvolution.DefaultTileFloats)
+                         int winogradTileFloats = WinogradConvolution.DefaultTileFloats, bool inferenceF4 = true)
     {
         geometry.Validate();
         if (filters <= 0) throw new ArgumentOutOfRangeException(nameof(filters), $"filters must be positive; got {filters}");
@@ -73,6 +78,8 @@ public sealed partial class Convolution
         TileImages = geometry.IsPointwise ? int.MaxValue : Math.Max(1, tileFloats / _patchFloats);
         _tiles = new TileWork(this);
         _split = new SplitKernelGradient(this);
+        _winogradTileFloats = winogradTileFloats;
+        _inferenceF4 = inferenceF4;
         bool winograd = algorithm switch
         {
             ConvolutionAlgorithm.Winograd => true,
@@ -89,15 +96,16 @@ public sealed partial class Convolution
 
     /// <summary>
     /// The dispatch rule: Winograd for 3×3 stride-1 convolutions (<see cref="WinogradConvolution.Supports"/>) with
-    /// at least 32 input channels and filters, whose 2×2 tiles waste little on partial edges (9·OH·OW multiplies
+    /// at least 64 input channels and 32 filters, whose 2×2 tiles waste little on partial edges (9·OH·OW multiplies
     /// of im2col per channel pair at least 1.25× Winograd's 16 per tile: not 1-pixel-high images). From the geometry
     /// alone, never from timing or the batch, so every run and every machine computes a layer the same way and an
     /// image gets the same bits in any batch. Measured at batch 256 (bench --winograd): 1.5–2× faster on the
-    /// airbench and resnet9 layers with 64–256 channels, 1.1× on 3×3 images; 0.4–0.6× with 3 channels and
-    /// 1.0–1.2× with 24, which therefore stay on im2col.
+    /// airbench and resnet9 layers with 64–256 channels, 1.1× on 3×3 images; 0.15–0.6× with 3 channels, 1.0–1.2×
+    /// with 24 and 0.5–0.75× with 32 (the tutorial's second layer and resnet9's first block: its 16 GEMMs have a
+    /// depth of 32), which therefore stay on im2col.
     /// </summary>
     public static bool PrefersWinograd(in ConvGeometry geometry, int filters) =>
-        WinogradConvolution.Supports(geometry) && geometry.InChannels >= 32 && filters >= 32 && MultiplySaving(geometry) >= 1.25;
+        WinogradConvolution.Supports(geometry) && geometry.InChannels >= 64 && filters >= 32 && MultiplySaving(geometry) >= 1.25;
 
     /// <summary>
     /// The kernel gradient's rule: as <see cref="PrefersWinograd"/>, with at least 1.5× fewer multiplies. It
@@ -110,6 +118,25 @@ public sealed partial class Convolution
     /// <summary>im2col's multiplies per channel pair (9·OH·OW) over Winograd's (16 per 2×2 tile, partial ones too).</summary>
     private static double MultiplySaving(in ConvGeometry g) =>
         9.0 * g.OutPixels / (16.0 * ((g.OutHeight + 1) / 2) * ((g.OutWidth + 1) / 2));
+
+    /// <summary>
+    /// Inference's rule for F(4×4, 3×3) over F(2×2, 3×3) on a layer <see cref="PrefersWinograd"/> takes: at least
+    /// 1.5× fewer multiplies (36 per 4×4 tile against 16 per 2×2 tile, partial tiles counted whole: 1.78× on 56×56,
+    /// 28×28, 16×16, 15×15 and 7×7 maps, 1.36× on 14×14) and a transformed kernel (36·C·F floats, 4× the kernel) of
+    /// at most 2^22 floats. Forward passes measured (bench --winograd --inference 1, 2 threads, Zen 5): ResNet-18's
+    /// 56×56×64 and 28×28×128 layers 1.48× and 1.30× faster at batch 1, 1.55× and 1.44× at 16; airbench94's
+    /// 15×15 layers 1.54× and 1.34× and its 7×7×256 layer 1.31× at batch 256; the 14×14×256 layer only 1.00–1.08×.
+    /// </summary>
+    public static bool PrefersWinogradF4(in ConvGeometry g, int filters) =>
+        PrefersWinograd(g, filters) && 36L * g.InChannels * filters <= 1 << 22
+        && 16.0 * ((g.OutHeight + 1) / 2) * ((g.OutWidth + 1) / 2) / (36.0 * ((g.OutHeight + 3) / 4) * ((g.OutWidth + 3) / 4)) >= 1.5;
+
+    /// <summary>The Winograd plan of an inference forward pass: F(4×4, 3×3) where preferred and allowed.</summary>
+    private WinogradConvolution InferencePlan(bool training)
+    {
+        if (training || _winogradForced || !_inferenceF4 || !Engine.KernelOptions.WinogradF4 || !PrefersWinogradF4(_g, Filters)) return _winograd!;
+        return _winogradF4 ??= new WinogradConvolution(_g, Filters, _winogradTileFloats, outputTile: 4);
+    }
 
     private bool WinogradFor(bool training) => _winograd is not null
         && (_winogradForced || Engine.Winograd == WinogradUse.Always || (!training && Engine.Winograd == WinogradUse.Inference));
@@ -159,6 +186,7 @@ public sealed partial class Convolution
         {
             _packedKernelValid = false;
             _winograd?.KernelChanged();
+            _winogradF4?.KernelChanged();
         }
         if (gelu && relu) throw new ArgumentException("a convolution applies ReLU or GELU, not both", nameof(gelu));
         bool add = !residual.IsEmpty;
@@ -171,7 +199,7 @@ public sealed partial class Convolution
         var all = output.Span[..(batch * OutputSize)];
         if (allowWinograd && WinogradFor(training))
         {
-            _winograd!.Forward(output, input, kernel, bias, relu, batch, kernelUnchanged, residual);
+            InferencePlan(training).Forward(output, input, kernel, bias, relu, batch, kernelUnchanged, residual);
             if (gelu) Gelu.Forward(all, all);
             return;
         }

@@ -37,8 +37,8 @@ public sealed class WinogradConvolution
     /// --chunk: 1.50× against 1.26× at 7×7×256).</summary>
     public const int DefaultTileFloats = 1 << 20;
 
-    /// <summary>Positions in a transformed tile: 4×4.</summary>
-    private const int Xi = 16;
+    /// <summary>Positions in a transformed tile: 4×4 for F(2×2, 3×3), 6×6 for F(4×4, 3×3).</summary>
+    private readonly int _xi;
     /// <summary>Floats after each tile's 16 rows of V and M: a 64-byte shift, so that the GEMM's rows, 16·C apart, do not all map to the same cache sets.</summary>
     private const int RowPad = 16;
 
@@ -60,24 +60,28 @@ public sealed class WinogradConvolution
     /// <param name="geometry">Input, kernel and padding of one image; must satisfy <see cref="Supports"/>.</param>
     /// <param name="filters">Output channels.</param>
     /// <param name="tileFloats">Budget for V and M of one chunk; a chunk always holds at least one tile.</param>
-    public WinogradConvolution(ConvGeometry geometry, int filters, int tileFloats = DefaultTileFloats)
+    /// <param name="outputTile">2: F(2×2, 3×3), every pass; 4: F(4×4, 3×3), the forward pass only (inference).</param>
+    public WinogradConvolution(ConvGeometry geometry, int filters, int tileFloats = DefaultTileFloats, int outputTile = 2)
     {
+        if (outputTile is not (2 or 4)) throw new ArgumentOutOfRangeException(nameof(outputTile), $"outputTile must be 2 or 4; got {outputTile}");
         geometry.Validate();
         if (!Supports(geometry))
             throw new ArgumentException($"geometry must be a 3×3 kernel at stride 1 with padding at most 2; got {geometry}", nameof(geometry));
         if (filters <= 0) throw new ArgumentOutOfRangeException(nameof(filters), $"filters must be positive; got {filters}");
         if (tileFloats <= 0) throw new ArgumentOutOfRangeException(nameof(tileFloats), $"tileFloats must be positive; got {tileFloats}");
         var g = geometry;
-        long inputFloats = (long)g.Height * g.Width * g.InChannels, kernelFloats = (long)Xi * g.InChannels * filters;
+        long inputFloats = (long)g.Height * g.Width * g.InChannels, kernelFloats = (long)(outputTile + 2) * (outputTile + 2) * g.InChannels * filters;
         if (Math.Max(inputFloats, kernelFloats) > int.MaxValue || (long)g.OutPixels * filters > int.MaxValue)
             throw new ArgumentException($"geometry must give one image fewer than 2³¹ input and output floats and a transformed kernel of fewer than 2³¹; got {geometry} with {filters} filters", nameof(geometry));
         _g = g;
         Filters = filters;
+        OutputTile = outputTile;
+        _xi = (outputTile + 2) * (outputTile + 2);
         int c = g.InChannels, f = filters;
-        ChunkTiles = (int)Math.Clamp(tileFloats / ((long)Xi * (c + f)), 1, int.MaxValue / (Xi * Math.Max(c, f)));
-        _forward = new Pass(g.Height, g.Width, c, g.OutHeight, g.OutWidth, f, g.PadTop, g.PadLeft, transposedU: false);
+        ChunkTiles = (int)Math.Clamp(tileFloats / ((long)_xi * (c + f)), 1, int.MaxValue / (_xi * Math.Max(c, f)));
+        _forward = new Pass(g.Height, g.Width, c, g.OutHeight, g.OutWidth, f, g.PadTop, g.PadLeft, transposedU: false, outputTile);
         // dx [H, W, C] = dz [OH, OW, F] ⋆ rot180(kernel)ᵀ with pads 2 − pad: row ih reads dz rows ih + pt − 2 .. ih + pt.
-        _backward = new Pass(g.OutHeight, g.OutWidth, f, g.Height, g.Width, c, 2 - g.PadTop, 2 - g.PadLeft, transposedU: true);
+        _backward = new Pass(g.OutHeight, g.OutWidth, f, g.Height, g.Width, c, 2 - g.PadTop, 2 - g.PadLeft, transposedU: true, outputTile);
         _zeros = new float[Math.Max(c, f)];
         _work = new TransformWork(this);
         _gemms = new GemmWork(this);
@@ -87,8 +91,10 @@ public sealed class WinogradConvolution
     public ConvGeometry Geometry => _g;
     /// <summary>Output channels.</summary>
     public int Filters { get; }
-    /// <summary>2×2 output tiles per chunk of the batch.</summary>
+    /// <summary>Output tiles per chunk of the batch.</summary>
     public int ChunkTiles { get; }
+    /// <summary>The side of an output tile: 2 for F(2×2, 3×3), 4 for F(4×4, 3×3).</summary>
+    public int OutputTile { get; }
     /// <summary>Floats of one output image: OH·OW·F.</summary>
     public int OutputSize => _g.OutPixels * Filters;
     /// <summary>Floats of the kernel: 3·3·C·F.</summary>
@@ -123,6 +129,7 @@ public sealed class WinogradConvolution
         int batch)
     {
         CheckBatch(batch);
+        CheckTrainable();
         Check(inputGrad.Length, (long)batch * _g.InputSize, nameof(inputGrad), "batch·H·W·C");
         Check(outputGrad.Length, (long)batch * OutputSize, nameof(outputGrad), "batch·OH·OW·filters");
         Check(kernel.Length, KernelSize, nameof(kernel), "3·3·C·filters");
@@ -144,6 +151,7 @@ public sealed class WinogradConvolution
         int batch)
     {
         CheckBatch(batch);
+        CheckTrainable();
         Check(kernelGrad.Length, KernelSize, nameof(kernelGrad), "3·3·C·filters");
         Check(outputGrad.Length, (long)batch * OutputSize, nameof(outputGrad), "batch·OH·OW·filters");
         Check(input.Length, (long)batch * _g.InputSize, nameof(input), "batch·H·W·C");
@@ -167,7 +175,7 @@ public sealed class WinogradConvolution
 
     private void EnsureU()
     {
-        if (_u.Length == 0) _u = new float[Xi * _g.InChannels * Filters];
+        if (_u.Length == 0) _u = new float[_xi * _g.InChannels * Filters];
     }
 
     /// <summary>U holds the transform of the kernel the last forward pass used (cleared by the passes that reuse U's
@@ -199,7 +207,7 @@ public sealed class WinogradConvolution
     {
         long total = (long)batch * p.TilesPerImage;
         int chunk = (int)Math.Min(ChunkTiles, total);
-        int scratch = chunk * (Xi * Math.Max(_g.InChannels, Filters) + RowPad);
+        int scratch = chunk * (_xi * Math.Max(_g.InChannels, Filters) + RowPad);
         if (_v.Length < scratch) (_v, _m) = (new float[scratch], new float[scratch]);
         first = 0;
         return new ChunkSizes(total, chunk);
@@ -212,6 +220,11 @@ public sealed class WinogradConvolution
         public readonly ChunkSizes GetEnumerator() => this;
         public readonly int Current => (int)Math.Min(chunk, total - _done);
         public bool MoveNext() => (_done += chunk) < total;
+    }
+
+    private void CheckTrainable()
+    {
+        if (OutputTile != 2) throw new InvalidOperationException("F(4×4, 3×3) computes the forward pass only; gradients use F(2×2, 3×3)");
     }
 
     private static void CheckBatch(int batch)
@@ -230,13 +243,13 @@ public sealed class WinogradConvolution
     /// partial when OH/OW is odd. U is read as [Cin, Cout] (forward) or, transposed, from position σ(ξ) (backward).
     /// </summary>
     private sealed class Pass(int height, int width, int inChannels, int outHeight, int outWidth, int outChannels,
-                              int padTop, int padLeft, bool transposedU)
+                              int padTop, int padLeft, bool transposedU, int tile)
     {
         public readonly int Height = height, Width = width, InChannels = inChannels;
         public readonly int OutHeight = outHeight, OutWidth = outWidth, OutChannels = outChannels;
         public readonly int PadTop = padTop, PadLeft = padLeft;
         public readonly bool TransposedU = transposedU;
-        public readonly int TileRows = (outHeight + 1) / 2, TileColumns = (outWidth + 1) / 2;
+        public readonly int Tile = tile, TileRows = (outHeight + tile - 1) / tile, TileColumns = (outWidth + tile - 1) / tile;
         public int TilesPerImage => TileRows * TileColumns;
         public int InputSize => Height * Width * InChannels;
         public int OutputSize => OutHeight * OutWidth * OutChannels;
@@ -262,35 +275,35 @@ public sealed class WinogradConvolution
         public void Kernel(ReadOnlyMemory<float> kernel)
         {
             (_stage, _source, _count) = (Stage.Kernel, kernel, plan._g.InChannels);
-            try { Go(Xi * plan.Filters); }
+            try { Go(plan._xi * plan.Filters); }
             finally { _source = default; }
         }
 
         public void Input(Pass p, ReadOnlyMemory<float> input, long first, int tiles)
         {
             (_stage, _pass, _source, _first, _count) = (Stage.Input, p, input, first, tiles);
-            try { Go(Xi * p.InChannels); }
+            try { Go(plan._xi * p.InChannels); }
             finally { (_pass, _source) = (null, default); }
         }
 
         public void OutputGradient(Pass p, ReadOnlyMemory<float> outputGrad, long first, int tiles)
         {
             (_stage, _pass, _source, _first, _count) = (Stage.OutputGradient, p, outputGrad, first, tiles);
-            try { Go(Xi * p.OutChannels); }
+            try { Go(plan._xi * p.OutChannels); }
             finally { (_pass, _source) = (null, default); }
         }
 
         public void KernelGradient(Memory<float> kernelGrad)
         {
             (_stage, _target, _count) = (Stage.KernelGradient, kernelGrad, plan._g.InChannels);
-            try { Go(Xi * plan.Filters); }
+            try { Go(plan._xi * plan.Filters); }
             finally { _target = default; }
         }
 
         public void Output(Pass p, Memory<float> output, ReadOnlyMemory<float> bias, bool relu, long first, int tiles, ReadOnlyMemory<float> residual)
         {
             (_stage, _pass, _target, _bias, _relu, _first, _count, _residual) = (Stage.Output, p, output, bias, relu, first, tiles, residual);
-            try { Go(Xi * p.OutChannels); }
+            try { Go(plan._xi * p.OutChannels); }
             finally { (_pass, _target, _bias, _residual) = (null, default, default, default); }
         }
 
@@ -324,6 +337,11 @@ public sealed class WinogradConvolution
             int c = plan._g.InChannels, f = plan.Filters;
             fixed (float* kernel = _source.Span, u = plan._u)
             {
+                if (plan.OutputTile == 4)
+                {
+                    WinogradF4Kernel.Transform(kernel, u, c, f, start, end);
+                    return;
+                }
                 var k = new WinogradKernelRow { TapStride = (nint)c * f, Stride = (nint)c * f };
                 for (int ch = start; ch < end; ch++)
                 {
@@ -339,29 +357,40 @@ public sealed class WinogradConvolution
         private void InputPart(int start, int end)
         {
             var p = _pass!;
-            int cin = p.InChannels;
-            float** d = stackalloc float*[Xi];
+            int cin = p.InChannels, side = p.Tile + 2, xi = plan._xi;
+            float** d = stackalloc float*[xi];
+            float* scratch = stackalloc float[xi * 16];
             fixed (float* input = _source.Span, v = plan._v, zeros = plan._zeros)
             {
-                var k = new WinogradInputTile { D = d, Stride = cin };
+                var k2 = new WinogradInputTile { D = d, Stride = cin };
+                var k4 = new WinogradF4InputTile { D = d, Stride = cin, Scratch = scratch };
                 for (int t = start; t < end; t++)
                 {
                     long tile = _first + t;
                     int image = (int)(tile / p.TilesPerImage), within = (int)(tile % p.TilesPerImage);
-                    int ih0 = within / p.TileColumns * 2 - p.PadTop, iw0 = within % p.TileColumns * 2 - p.PadLeft;
+                    int ih0 = within / p.TileColumns * p.Tile - p.PadTop, iw0 = within % p.TileColumns * p.Tile - p.PadLeft;
                     float* img = input + (nint)image * p.InputSize;
-                    for (int i = 0; i < 4; i++)
+                    for (int i = 0; i < side; i++)
                     {
                         int ih = ih0 + i;
-                        for (int j = 0; j < 4; j++)
+                        for (int j = 0; j < side; j++)
                         {
                             int iw = iw0 + j;
-                            d[4 * i + j] = (uint)ih < (uint)p.Height && (uint)iw < (uint)p.Width
+                            d[side * i + j] = (uint)ih < (uint)p.Height && (uint)iw < (uint)p.Width
                                 ? img + ((nint)ih * p.Width + iw) * cin : zeros;
                         }
                     }
-                    k.V = v + (nint)t * (Xi * cin + RowPad);
-                    ChannelLoop.Run(ref k, cin);
+                    float* to = v + (nint)t * (xi * cin + RowPad);
+                    if (p.Tile == 2)
+                    {
+                        k2.V = to;
+                        ChannelLoop.Run(ref k2, cin);
+                    }
+                    else
+                    {
+                        k4.V = to;
+                        ChannelLoop.Run(ref k4, cin);
+                    }
                 }
             }
         }
@@ -403,7 +432,7 @@ public sealed class WinogradConvolution
                     k.Y01 = right ? y + cout : zeros;
                     k.Y10 = below ? y + (nint)p.OutWidth * cout : zeros;
                     k.Y11 = right && below ? y + ((nint)p.OutWidth + 1) * cout : zeros;
-                    k.M = m + (nint)t * (Xi * cout + RowPad);
+                    k.M = m + (nint)t * (plan._xi * cout + RowPad);
                     ChannelLoop.Run(ref k, cout);
                 }
             }
@@ -414,6 +443,11 @@ public sealed class WinogradConvolution
         private void OutputPart(int start, int end)
         {
             var p = _pass!;
+            if (p.Tile == 4)
+            {
+                OutputPartF4(start, end);
+                return;
+            }
             int cout = p.OutChannels;
             fixed (float* output = _target.Span, m = plan._m, bias = _bias.Span, residual = _residual.Span)
             {
@@ -429,7 +463,37 @@ public sealed class WinogradConvolution
                     k.Y01 = right ? y + cout : null;
                     k.Y10 = below ? y + (nint)p.OutWidth * cout : null;
                     k.Y11 = right && below ? y + ((nint)p.OutWidth + 1) * cout : null;
-                    k.M = m + (nint)t * (Xi * cout + RowPad);
+                    k.M = m + (nint)t * (plan._xi * cout + RowPad);
+                    ChannelLoop.Run(ref k, cout);
+                }
+            }
+        }
+
+        /// <summary><see cref="OutputPart"/> for F(4×4, 3×3).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private void OutputPartF4(int start, int end)
+        {
+            var p = _pass!;
+            int cout = p.OutChannels;
+            float** y = stackalloc float*[16];
+            float* scratch = stackalloc float[24 * 16];
+            fixed (float* output = _target.Span, m = plan._m, bias = _bias.Span, residual = _residual.Span)
+            {
+                var k = new WinogradF4OutputTile
+                {
+                    Stride = cout, Y = y, Scratch = scratch, Bias = _bias.IsEmpty ? null : bias, Relu = _relu,
+                    Residual = _residual.IsEmpty ? 0 : (nint)(residual - output),
+                };
+                for (int t = start; t < end; t++)
+                {
+                    long tile = _first + t;
+                    int image = (int)(tile / p.TilesPerImage), within = (int)(tile % p.TilesPerImage);
+                    int oh = within / p.TileColumns * 4, ow = within % p.TileColumns * 4;
+                    float* img = output + (nint)image * p.OutputSize;
+                    for (int i = 0; i < 4; i++)
+                        for (int j = 0; j < 4; j++)
+                            y[4 * i + j] = oh + i < p.OutHeight && ow + j < p.OutWidth ? img + ((nint)(oh + i) * p.OutWidth + ow + j) * cout : null;
+                    k.M = m + (nint)t * (plan._xi * cout + RowPad);
                     ChannelLoop.Run(ref k, cout);
                 }
             }
@@ -461,9 +525,10 @@ public sealed class WinogradConvolution
             try
             {
                 // Small products (batch 1) on the calling thread, as the SGEMM decides for each of them alone.
-                if ((long)Xi * tiles * p.InChannels * p.OutChannels < Xi * Engine.KernelOptions.ParallelMinMacs)
-                    for (int xi = 0; xi < Xi; xi++) Execute(xi);
-                else WorkerPool.Shared.Run(this, Xi);
+                int positions = plan._xi;
+                if ((long)tiles * p.InChannels * p.OutChannels < Engine.KernelOptions.ParallelMinMacs)
+                    for (int xi = 0; xi < positions; xi++) Execute(xi);
+                else WorkerPool.Shared.Run(this, positions);
             }
             finally { _pass = null; }
         }
@@ -472,7 +537,7 @@ public sealed class WinogradConvolution
         {
             var p = _pass!;
             int cin = p.InChannels, cout = p.OutChannels, t = _tiles, kernelFloats = cin * cout;
-            int ldv = Xi * cin + RowPad, ldm = Xi * cout + RowPad;
+            int ldv = plan._xi * cin + RowPad, ldm = plan._xi * cout + RowPad;
             var v = plan._v.AsSpan(xi * cin, (t - 1) * ldv + cin);
             var m = plan._m.AsSpan(xi * cout, (t - 1) * ldm + cout);
             if (_kernelGradient)

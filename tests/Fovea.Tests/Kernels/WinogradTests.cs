@@ -156,6 +156,7 @@ public class WinogradTests
         Assert.True(new Convolution(ConvGeometry.Same(3, 3, 256, 3, 3), 256).UsesWinograd);
         Assert.False(new Convolution(ConvGeometry.Same(3, 3, 256, 3, 3), 256).UsesWinogradKernelGradient);
         Assert.False(new Convolution(ConvGeometry.Same(1, 9, 64, 3, 3), 64).UsesWinograd);
+        Assert.False(new Convolution(ConvGeometry.Valid(15, 15, 32, 3, 3), 64).UsesWinograd);
         Assert.False(new Convolution(ConvGeometry.Valid(32, 32, 3, 3, 3), 32).UsesWinograd);
         Assert.False(new Convolution(ConvGeometry.Same(15, 15, 64, 3, 3, 2, 2), 64).UsesWinograd);
         Assert.False(new Convolution(ConvGeometry.Same(15, 15, 64, 5, 5), 64).UsesWinograd);
@@ -164,22 +165,19 @@ public class WinogradTests
     }
 
     /// <summary>Conv2D layers wide enough for the dispatch to pick Winograd pass the finite-difference gradient
-    /// check: forward, input gradient (Winograd) and kernel gradient (im2col) agree with each other.</summary>
+    /// check: forward, input gradient and kernel gradient (all three by Winograd) agree with each other. Linear: over
+    /// 64 channels some weight's step would cross a ReLU's kink whatever the seed; the fused ReLU is checked exactly
+    /// against the reference above.</summary>
     [Theory]
-    [InlineData(Padding.Same, Activation.Linear)]
-    [InlineData(Padding.Valid, Activation.Relu)]
-    public void Conv2D_gradient_check_passes_through_winograd(Padding padding, Activation activation)
+    [InlineData(Padding.Same)]
+    [InlineData(Padding.Valid)]
+    public void Conv2D_gradient_check_passes_through_winograd(Padding padding)
     {
-        var shape = new Shape(5, 4, 32);
-        var g = padding == Padding.Same ? ConvGeometry.Same(5, 4, 32, 3, 3) : ConvGeometry.Valid(5, 4, 32, 3, 3);
+        var shape = new Shape(5, 4, 64);
+        var g = padding == Padding.Same ? ConvGeometry.Same(5, 4, 64, 3, 3) : ConvGeometry.Valid(5, 4, 64, 3, 3);
         Assert.True(Convolution.PrefersWinograd(g, 32));
         using var _ = new EngineWinograd(WinogradUse.Always);
-        // With ReLU the step is 1e-3 to stay off the kink; a float forward through Winograd's transforms then leaves
-        // about 1e-3 of the largest gradient as rounding in the central difference, so the tolerance is doubled there
-        // (a dropped term is off by far more: see GradientCheck).
-        bool relu = activation == Activation.Relu;
-        Layers.GradientCheck.Layer(new Conv2D(32, (3, 3), activation, padding), shape, batch: 2,
-            eps: relu ? 1e-3f : 1e-2f, rtol: relu ? 2 * Layers.GradientCheck.DefaultRtol : Layers.GradientCheck.DefaultRtol);
+        Layers.GradientCheck.Layer(new Conv2D(32, (3, 3), Activation.Linear, padding), shape, batch: 2);
     }
 
     /// <summary>By default Winograd runs only outside training: a training run keeps im2col's bits exactly, while
@@ -204,16 +202,16 @@ public class WinogradTests
     {
         using var _ = new EngineWinograd(WinogradUse.Inference);
         var model = new Fovea.Models.Sequential(
-            new Conv2D(32, (3, 3), Activation.Relu, Padding.Same, inputShape: new Shape(6, 6, 32)),
+            new Conv2D(64, (3, 3), Activation.Relu, Padding.Same, inputShape: new Shape(6, 6, 64)),
             new Conv2D(32, (3, 3), Activation.Relu, Padding.Same),
             new MaxPool2D((2, 2)),
             new Flatten(),
             new Dense(4, Activation.Softmax)) { Seed = 8 };
         var rng = new Rng(6);
         // Eight images: Winograd runs from that batch size on (KernelOptions.WinogradMinBatch).
-        var x = new float[8 * 6 * 6 * 32];
+        var x = new float[8 * 6 * 6 * 64];
         for (int i = 0; i < x.Length; i++) x[i] = rng.NextSingle();
-        var image = new Tensor(new Shape(8, 6, 6, 32), x);
+        var image = new Tensor(new Shape(8, 6, 6, 64), x);
         float[] first = model.Predict(image, 8).Data;
         Assert.Equal(first, model.Predict(image, 8).Data);
 
@@ -244,16 +242,16 @@ public class WinogradTests
     {
         using var _ = new EngineWinograd(WinogradUse.Inference);
         var model = new Fovea.Models.Sequential(
-            new Conv2D(32, (3, 3), Activation.Relu, Padding.Same, inputShape: new Shape(6, 6, 32)),
+            new Conv2D(64, (3, 3), Activation.Relu, Padding.Same, inputShape: new Shape(6, 6, 64)),
             new Conv2D(32, (3, 3), Activation.Relu, Padding.Same),
             new Flatten(),
             new Dense(4, Activation.Softmax)) { Seed = 9 };
         var rng = new Rng(10);
         int n = Engine.KernelOptions.WinogradMinBatch;
-        var x = new float[n * 6 * 6 * 32];
+        var x = new float[n * 6 * 6 * 64];
         for (int i = 0; i < x.Length; i++) x[i] = rng.NextSingle();
-        var images = new Tensor(new Shape(n, 6, 6, 32), x);
-        var one = new Tensor(new Shape(1, 6, 6, 32), x[..(6 * 6 * 32)]);
+        var images = new Tensor(new Shape(n, 6, 6, 64), x);
+        var one = new Tensor(new Shape(1, 6, 6, 64), x[..(6 * 6 * 64)]);
         model.Predict(one, 1);
         model.Predict(images, n);
         for (int round = 0; round < 2; round++)
@@ -264,7 +262,7 @@ public class WinogradTests
             if (round == 0) (first, second) = (model.Predict(images, n).Data, model.Predict(one, 1).Data);
             else (second, first) = (model.Predict(one, 1).Data, model.Predict(images, n).Data);
             var fresh = new Fovea.Models.Sequential(
-                new Conv2D(32, (3, 3), Activation.Relu, Padding.Same, inputShape: new Shape(6, 6, 32)),
+                new Conv2D(64, (3, 3), Activation.Relu, Padding.Same, inputShape: new Shape(6, 6, 64)),
                 new Conv2D(32, (3, 3), Activation.Relu, Padding.Same),
                 new Flatten(),
                 new Dense(4, Activation.Softmax)) { Seed = 9 };
@@ -281,15 +279,15 @@ public class WinogradTests
     public void Small_inference_batches_stay_on_the_gemm()
     {
         var model = new Fovea.Models.Sequential(
-            new Conv2D(32, (3, 3), Activation.Relu, Padding.Same, inputShape: new Shape(6, 6, 32)),
+            new Conv2D(64, (3, 3), Activation.Relu, Padding.Same, inputShape: new Shape(6, 6, 64)),
             new GlobalAveragePooling2D(),
             new Dense(4, Activation.Softmax)) { Seed = 2 };
         var rng = new Rng(4);
         int n = Engine.KernelOptions.WinogradMinBatch;
-        var x = new float[n * 6 * 6 * 32];
+        var x = new float[n * 6 * 6 * 64];
         for (int i = 0; i < x.Length; i++) x[i] = rng.NextSingle();
-        var images = new Tensor(new Shape(n, 6, 6, 32), x);
-        var one = new Tensor(new Shape(1, 6, 6, 32), x[..(6 * 6 * 32)]);
+        var images = new Tensor(new Shape(n, 6, 6, 64), x);
+        var one = new Tensor(new Shape(1, 6, 6, 64), x[..(6 * 6 * 64)]);
         float[] small, large, smallNever, largeNever;
         using (new EngineWinograd(WinogradUse.Inference)) (small, large) = (model.Predict(one, 1).Data, model.Predict(images, n).Data);
         using (new EngineWinograd(WinogradUse.Never)) (smallNever, largeNever) = (model.Predict(one, 1).Data, model.Predict(images, n).Data);
@@ -297,12 +295,12 @@ public class WinogradTests
         Assert.NotEqual(largeNever.Select(BitConverter.SingleToInt32Bits), large.Select(BitConverter.SingleToInt32Bits));
     }
 
-    /// <summary>Three SGD steps of a model whose second convolution (32 channels, 3×3) Winograd takes: the weights
+    /// <summary>Three SGD steps of a model whose second convolution (64 channels, 3×3) Winograd takes: the weights
     /// after them, and the model's predictions.</summary>
     private static (float[] Weights, float[] Predictions) TrainAndPredict()
     {
         var model = new Fovea.Models.Sequential(
-            new Conv2D(32, (3, 3), Activation.Relu, Padding.Same, inputShape: new Shape(8, 8, 3)),
+            new Conv2D(64, (3, 3), Activation.Relu, Padding.Same, inputShape: new Shape(8, 8, 3)),
             new Conv2D(32, (3, 3), Activation.Relu, Padding.Same),
             new GlobalAveragePooling2D(),
             new Dense(10, Activation.Softmax)) { Seed = 3 };

@@ -56,7 +56,7 @@ public sealed class InferenceFusionTests : IDisposable
     public void Gelu_after_a_convolution_or_its_pool_gives_the_layers_bits(int batch)
     {
         var model = new Sequential(
-            new Conv2D(40, (3, 3), padding: Padding.Same, inputShape: new Shape(7, 7, 33)),
+            new Conv2D(64, (3, 3), padding: Padding.Same, inputShape: new Shape(7, 7, 65)),
             new Gelu(),
             new Conv2D(36, (3, 3), padding: Padding.Same),
             new MaxPool2D((2, 2)),
@@ -67,15 +67,15 @@ public sealed class InferenceFusionTests : IDisposable
             new Dense(5, Activation.Softmax)) { Seed = 12 };
         model.Build();
         var rng = new Rng(13);
-        var x = new float[batch * 7 * 7 * 33];
+        var x = new float[batch * 7 * 7 * 65];
         for (int i = 0; i < x.Length; i++) x[i] = rng.NextSingle() * 2 - 1;
-        float[] predicted = model.Predict(new Tensor(new Shape(batch, 7, 7, 33), x), batchSize: batch).Data;
+        float[] predicted = model.Predict(new Tensor(new Shape(batch, 7, 7, 65), x), batchSize: batch).Data;
         Assert.Equal(LayerByLayer(model, x, batch).Select(BitConverter.SingleToInt32Bits), predicted.Select(BitConverter.SingleToInt32Bits));
         if (batch >= Engine.KernelOptions.WinogradMinBatch)
         {
             // Winograd did run: im2col rounds differently.
             using var im2col = new EngineWinograd(WinogradUse.Never);
-            float[] plain = model.Predict(new Tensor(new Shape(batch, 7, 7, 33), x), batchSize: batch).Data;
+            float[] plain = model.Predict(new Tensor(new Shape(batch, 7, 7, 65), x), batchSize: batch).Data;
             Assert.NotEqual(plain.Select(BitConverter.SingleToInt32Bits), predicted.Select(BitConverter.SingleToInt32Bits));
         }
     }
@@ -131,13 +131,13 @@ public sealed class InferenceFusionTests : IDisposable
     public void Winograd_runs_at_batch_one_on_large_maps_only(int side, bool winograd)
     {
         var model = new Sequential(
-            new Conv2D(32, (3, 3), padding: Padding.Same, inputShape: new Shape(side, side, 32)),
+            new Conv2D(32, (3, 3), padding: Padding.Same, inputShape: new Shape(side, side, 64)),
             new Flatten()) { Seed = 31 };   // the convolution's own outputs: an average would hide last-bit differences
         model.Build();
         var rng = new Rng(32);
-        var x = new float[side * side * 32];
+        var x = new float[side * side * 64];
         for (int i = 0; i < x.Length; i++) x[i] = rng.NextSingle() * 2 - 1;
-        var image = new Tensor(new Shape(1, side, side, 32), x);
+        var image = new Tensor(new Shape(1, side, side, 64), x);
         float[] predicted = model.Predict(image, batchSize: 1).Data;
         float[] plain;
         using (new EngineWinograd(WinogradUse.Never))
@@ -237,7 +237,7 @@ public sealed class InferenceFusionTests : IDisposable
     {
         var inputs = new Input((33, 31, 3));
         var x = new ZeroPadding2D(3, 2, 3, 2).Call(inputs);
-        x = new ReLU().Call(new BatchNormalization().Call(new Conv2D(32, (7, 7), strides: (2, 2), useBias: false).Call(x)));
+        x = new ReLU().Call(new BatchNormalization().Call(new Conv2D(64, (7, 7), strides: (2, 2), useBias: false).Call(x)));
         x = new ZeroPadding2D(1, 0, 0, 1, ZeroPadding2D.MaxPoolFill).Call(x);
         x = new MaxPool2D((3, 3), (1, 1)).Call(x);                                   // 17 × 16: by Winograd at batch 1
         x = new ZeroPadding2D(1, 2, 0, 1).Call(x);
