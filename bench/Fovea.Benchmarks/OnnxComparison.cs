@@ -10,7 +10,7 @@ namespace Fovea.Benchmarks;
 /// <summary>
 /// Fovea's inference throughput against ONNX Runtime's on the same model, exported by <see cref="OnnxExporter"/>:
 /// <c>dotnet run -c Release --project bench/Fovea.Benchmarks -- --onnx [--models tutorial,airbench94]
-/// [--batches 256,1] [--threads 2] [--rounds 7] [--seconds 0.25] [--winograd-min-pixels N]</c>.
+/// [--batches 256,1] [--threads 2] [--rounds 7] [--seconds 0.25] [--winograd-min-pixels N] [--winograd-f4 0|1]</c>.
 /// Same random [0, 1) input, same batch, same thread count (ONNX Runtime: IntraOpNumThreads = threads,
 /// InterOpNumThreads = 1, sequential execution, all graph optimisations). Each round runs Fovea and then ONNX Runtime
 /// for about <c>--seconds</c> each (at least 2 passes), alternating which goes first, so that a burst of load on this
@@ -37,7 +37,8 @@ internal static class OnnxComparison
                 case "--rounds": rounds = Parse(value); break;
                 case "--seconds": seconds = double.Parse(value, CultureInfo.InvariantCulture); break;
                 case "--winograd-min-pixels": Engine.KernelOptions = Engine.KernelOptions with { WinogradMinPixels = Parse(value) }; break;
-                default: throw new ArgumentException($"unknown option {args[i]}; expected --models, --batches, --threads, --rounds, --seconds or --winograd-min-pixels");
+                case "--winograd-f4": Engine.KernelOptions = Engine.KernelOptions with { WinogradF4 = value != "0" }; break;
+                default: throw new ArgumentException($"unknown option {args[i]}; expected --models, --batches, --threads, --rounds, --seconds, --winograd-min-pixels or --winograd-f4");
             }
         }
         if (rounds < 1) throw new ArgumentException($"--rounds must be at least 1; got {rounds}");
