@@ -30,8 +30,11 @@ public sealed class WorkerPool : IDisposable
     private int _pending;
     private int _helpersInRun;
 
-    /// <summary>How long a waiting thread spins before it blocks: longer than the gap between two kernels of a step.</summary>
-    private static readonly long SpinTicks = System.Diagnostics.Stopwatch.Frequency / 20_000; // 50 µs
+    /// <summary>How long a waiting thread spins before it blocks: longer than the gap between two kernels of a step,
+    /// including the single-threaded steps of a batch-1 pass (a blocked worker takes tens of µs to wake). ResNet-18 at
+    /// batch 1 against ONNX Runtime (which spins too), alternating: 400 µs ×1.081 and ×1.064, 50 µs ×1.042 and ×1.033;
+    /// the tutorial's training speed did not change beyond the noise (2026-12-07, Zen 5).</summary>
+    private static readonly long SpinTicks = System.Diagnostics.Stopwatch.Frequency / 2_500; // 400 µs
     private IParallelWork? _work;
     private int _parts;
     private Exception? _error;
