@@ -21,6 +21,11 @@ if (args.Length > 0 && args[0] == "--onnx")
     OnnxComparison.Run(args[1..]);
     return 0;
 }
+if (args.Length > 0 && args[0] == "--winograd-accuracy")
+{
+    WinogradAccuracy.Run(args[1..]);
+    return 0;
+}
 if (args.Length > 0 && args[0] == "--resnet18")
 {
     ResNet18Comparison.Run(args[1..]);

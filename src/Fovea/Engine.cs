@@ -20,8 +20,9 @@ public static class Engine
     }
 
     /// <summary>
-    /// Where 3×3 stride-1 convolutions with 32 or more channels run by Winograd F(2×2, 3×3) (1.5–1.7× faster on
-    /// 64–256 channels). Default <see cref="WinogradUse.Inference"/>: its rounding differs from im2col's by a few
+    /// Where 3×3 stride-1 convolutions with 64 or more input channels run by Winograd (1.5–1.7× faster on 64–256
+    /// channels): F(2×2, 3×3), and for inference F(4×4, 3×3) where <see cref="Kernels.Convolution.PrefersWinogradF4"/>
+    /// says so. Default <see cref="WinogradUse.Inference"/>: its rounding differs from im2col's by a few
     /// ulps, and in training that moves a run onto another trajectory, so training keeps im2col until Winograd's
     /// accuracy over several seeds is known. The environment variable FOVEA_WINOGRAD (never, inference or always)
     /// sets it for a whole process, e.g. a benchmark or a training run.
