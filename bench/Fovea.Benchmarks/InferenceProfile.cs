@@ -35,6 +35,7 @@ internal static class InferenceProfile
         }
         Engine.Threads = threads;
         var model = ModelZoo.Create(name, seed: 0);
+        model.Build();   // a Sequential knows its shapes once built
         int inSize = (int)model.InputShape.Size, outSize = (int)model.OutputShape.Size;
         var x = new float[batch * inSize];
         var rng = Rng.For(0, "infer-layers");

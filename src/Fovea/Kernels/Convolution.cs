@@ -210,19 +210,8 @@ public sealed partial class Convolution
         if (options.ImplicitForward && !_g.IsPointwise)
         {
             // At inference the kernel is packed once and kept while it is unchanged.
-            ReadOnlySpan<float> packed = default;
-            if (!training && options.PackKernels)
-            {
-                int length = (int)Sgemm.PackedPanelsLength(k, f);
-                if (!_packedKernelValid || _packedKernel.Length != length)
-                {
-                    if (_packedKernel.Length != length) _packedKernel = AlignedFloats(length);
-                    Sgemm.PackPanels(kernel.Span, k, f, f, _packedKernel.Span);
-                    _packedKernelValid = true;
-                }
-                packed = _packedKernel.Span;
-            }
-            ForwardImplicit(output, input, kernel, bias, relu, batch, packed, gelu, add);
+            ReadOnlySpan<float> packed = !training && options.PackKernels ? PackedKernel(kernel).Span : default;
+            ForwardImplicit(output, input, kernel, bias, relu, batch, packed, gelu, add, Engine.Threads);
             return;
         }
         for (int first = 0; first < batch; first += TileImages)
@@ -239,6 +228,49 @@ public sealed partial class Convolution
 
     private Memory<float> _packedKernel;
     private bool _packedKernelValid;
+
+    /// <summary>The kernel packed into register-tile panels, packed again only when a call said it changed.</summary>
+    private Memory<float> PackedKernel(ReadOnlyMemory<float> kernel)
+    {
+        int k = _g.PatchSize, f = Filters, length = (int)Sgemm.PackedPanelsLength(k, f);
+        if (!_packedKernelValid || _packedKernel.Length != length)
+        {
+            if (_packedKernel.Length != length) _packedKernel = AlignedFloats(length);
+            Sgemm.PackPanels(kernel.Span, k, f, f, _packedKernel.Span);
+            _packedKernelValid = true;
+        }
+        return _packedKernel;
+    }
+
+    /// <summary>
+    /// Readies <see cref="ForwardOnThisThread"/> for an inference pass over slices of one batch and says whether it can
+    /// run: the implicit GEMM on a packed kernel (packed here, once), with no padding to copy and no Winograd plan
+    /// (their scratch is the plan's own). Otherwise the caller runs <see cref="Forward"/>.
+    /// </summary>
+    internal bool PrepareForwardOnThreads(ReadOnlyMemory<float> kernel, bool kernelUnchanged, bool allowWinograd)
+    {
+        var options = Engine.KernelOptions;
+        bool anyPadding = _g.PadTop + _g.PadBottom + _g.PadLeft + _g.PadRight > 0;
+        if ((allowWinograd && WinogradFor(training: false)) || !options.ImplicitForward || !options.PackKernels || _g.IsPointwise || anyPadding)
+            return false;
+        if (!kernelUnchanged)
+        {
+            _packedKernelValid = false;
+            _winograd?.KernelChanged();
+            _winogradF4?.KernelChanged();
+        }
+        PackedKernel(kernel);
+        return true;
+    }
+
+    /// <summary>
+    /// Inference's forward pass of <paramref name="batch"/> images on the calling thread alone, after
+    /// <see cref="PrepareForwardOnThreads"/> said yes: touches no state of the plan, so several threads may each run
+    /// their own images at once. The same dot products, hence the same bits, as <see cref="Forward"/>.
+    /// </summary>
+    internal void ForwardOnThisThread(Memory<float> output, ReadOnlyMemory<float> input, ReadOnlyMemory<float> kernel,
+                                      ReadOnlyMemory<float> bias, bool relu, int batch) =>
+        ForwardImplicit(output, input, kernel, bias, relu, batch, _packedKernel.Span, gelu: false, accumulate: false, threads: 1);
 
     /// <summary>Floats that start on a 64-byte line (a pinned array that never moves), so that the micro-kernel's
     /// vector loads of the packed kernel never straddle two lines.</summary>
@@ -314,7 +346,7 @@ public sealed partial class Convolution
     /// </summary>
     private unsafe void ForwardImplicit(Memory<float> output, ReadOnlyMemory<float> input, ReadOnlyMemory<float> kernel,
                                         ReadOnlyMemory<float> bias, bool relu, int batch, ReadOnlySpan<float> packedKernel, bool gelu,
-                                        bool accumulate)
+                                        bool accumulate, int threads)
     {
         int k = _g.PatchSize, f = Filters;
         bool anyPadding = _g.PadTop + _g.PadBottom + _g.PadLeft + _g.PadRight > 0;
@@ -329,7 +361,7 @@ public sealed partial class Convolution
                 // Inference (a packed kernel) may take its k blocks by kernel row, to skip the padded ones.
                 int kc = packedKernel.IsEmpty ? 0 : Sgemm.InferenceKc(in patches, k);
                 Sgemm.MultiplyPatches(in patches, rows, f, k, kernel.Span, f, output.Span.Slice(first * OutputSize, rows * f), f,
-                    bias.Span, relu, Engine.Threads, packedKernel, gelu, kc, accumulate);
+                    bias.Span, relu, threads, packedKernel, gelu, kc, accumulate);
             }
         }
     }

@@ -64,6 +64,24 @@ internal sealed unsafe class MaxPoolPass : IParallelWork
         (_dst, _src) = ([], []);
     }
 
+    /// <summary>
+    /// <see cref="Infer"/> on the calling thread, touching no state of the pass: each thread of a parallel
+    /// convolution → pool pools its own chunks with it (<see cref="PooledConvolution"/>).
+    /// </summary>
+    public void InferOnThisThread(float[] output, int outputFirst, ReadOnlySpan<float> input, int images, bool gelu)
+    {
+        int inSize = InputSize, outSize = OutputSize;
+        for (int img = 0; img < images; img++)
+        {
+            var pooled = output.AsSpan((outputFirst + img) * outSize, outSize);
+            var source = input.Slice(img * inSize, inSize);
+            if (_padded) MaxPool.PoolImageMaxPadded(pooled, source, _h, _w, _c, _ph, _pw, _sh, _sw, _oh, _ow, _padTop, _padLeft, _fill, 0, _oh);
+            else MaxPool.PoolImageMax(pooled, source, _w, _c, _ph, _pw, _sh, _sw, _oh, _ow, 0, _oh);
+            if (gelu)
+                fixed (float* p = pooled) Gelu.ForwardInPlace(p, outSize);
+        }
+    }
+
     /// <summary>dinput[B, h, w, c] from doutput[B, oh, ow, c] through the argmax of the forward pass.</summary>
     public void Backward(float[] inputGrad, float[] outputGrad, int[] argmax, int batch)
     {

@@ -2,17 +2,29 @@ namespace Fovea.Kernels;
 
 /// <summary>
 /// Inference's convolution → max-pool (→ GELU) in one pass, chunk by chunk: each chunk of images is convolved into a
-/// scratch of about 1 MB and pooled from the core's L2 while it is still there, instead of the whole convolution
-/// output being written out and read back (for the tutorial CNN's first layer, 29 MB per batch of 256). The same
-/// values as the convolution and the pool one after the other: each output of a convolution is the same dot product
-/// whatever the batch it is computed in.
+/// scratch that fits the core's L2 and pooled while it is still there, instead of the whole convolution output being
+/// written out and read back (for the tutorial CNN's first layer, 29 MB per batch of 256). With at least two chunks
+/// per thread, each thread convolves and pools whole chunks of its own (no hand-over between the two, and the chunk
+/// stays in the cache of the core that wrote it); otherwise every chunk is split over all threads, the convolution by
+/// rows and the pool by images or bands. The same values either way, and as the convolution and the pool one after
+/// the other: each output of a convolution is the same dot product whatever the batch or thread it is computed in.
 /// </summary>
-internal sealed class PooledConvolution(Convolution convolution, MaxPoolPass pool)
+internal sealed class PooledConvolution(Convolution convolution, MaxPoolPass pool) : IParallelWork
 {
     /// <summary>Floats of convolution output per chunk: about 1 MB.</summary>
     private const int ChunkFloats = 1 << 18;
+    /// <summary>Floats per chunk when each thread takes whole chunks: half of L2 (1 MB on Zen 4 and 5), so that the
+    /// images read and the pooled output fit beside it.</summary>
+    private const int ThreadChunkFloats = 1 << 17;
 
     private float[] _chunk = [];
+    [ThreadStatic] private static float[]? t_chunk;
+
+    // One parallel pass over whole chunks.
+    private float[] _output = [], _input = [];
+    private ReadOnlyMemory<float> _kernel, _bias;
+    private bool _relu, _gelu;
+    private int _batch, _perChunk;
 
     /// <summary>
     /// output[B, ph, pw, filters] = maxpool(conv(input[B, H, W, cin], kernel) + bias (+ relu)), then GELU when
@@ -23,6 +35,15 @@ internal sealed class PooledConvolution(Convolution convolution, MaxPoolPass poo
         int batch, bool kernelUnchanged, bool allowWinograd, bool gelu)
     {
         int inSize = convolution.Geometry.InputSize, convSize = convolution.OutputSize;
+        int threads = WorkerPool.Shared.Threads, perChunk = Math.Max(1, ThreadChunkFloats / convSize);
+        int chunks = (batch + perChunk - 1) / perChunk;
+        if (threads > 1 && chunks >= 2 * threads && convolution.PrepareForwardOnThreads(kernel, kernelUnchanged, allowWinograd))
+        {
+            (_output, _input, _kernel, _bias, _relu, _gelu, _batch, _perChunk) = (output, input, kernel, bias, relu, gelu, batch, perChunk);
+            try { WorkerPool.Shared.Run(this, chunks); }
+            finally { (_output, _input, _kernel, _bias) = ([], [], default, default); }
+            return;
+        }
         int chunk = Math.Clamp(ChunkFloats / convSize, 1, Math.Max(batch, 1));
         if (_chunk.Length < chunk * convSize) _chunk = new float[chunk * convSize];
         for (int first = 0; first < batch; first += chunk)
@@ -33,5 +54,16 @@ internal sealed class PooledConvolution(Convolution convolution, MaxPoolPass poo
                 allowWinograd: allowWinograd);
             pool.Infer(output, first, _chunk, images, gelu);
         }
+    }
+
+    /// <summary>Chunk <paramref name="part"/>: convolved into this thread's scratch and pooled from it.</summary>
+    public void Execute(int part)
+    {
+        int inSize = convolution.Geometry.InputSize, convSize = convolution.OutputSize;
+        int first = part * _perChunk, images = Math.Min(_perChunk, _batch - first);
+        var chunk = t_chunk is { } mine && mine.Length >= images * convSize ? mine : t_chunk = new float[_perChunk * convSize];
+        convolution.ForwardOnThisThread(chunk.AsMemory(0, images * convSize), _input.AsMemory(first * inSize, images * inSize),
+            _kernel, _bias, _relu, images);
+        pool.InferOnThisThread(_output, first, chunk.AsSpan(0, images * convSize), images, _gelu);
     }
 }
