@@ -28,8 +28,11 @@ public static class Engine
     /// sets it for a whole process, e.g. a benchmark or a training run.
     /// </summary>
     public static WinogradUse Winograd { get; set; } =
-        Enum.TryParse<WinogradUse>(Environment.GetEnvironmentVariable("FOVEA_WINOGRAD"), ignoreCase: true, out var use) && Enum.IsDefined(use)
+        Enum.TryParse<WinogradUse>(Environment.GetEnvironmentVariable(WinogradVariable), ignoreCase: true, out var use) && Enum.IsDefined(use)
             ? use : WinogradUse.Inference;
+
+    /// <summary>The environment variable that sets <see cref="Winograd"/> for a process.</summary>
+    public const string WinogradVariable = "FOVEA_WINOGRAD";
 
     private static KernelOptions _kernelOptions = KernelOptions.Default;
 

@@ -59,6 +59,7 @@ internal static class BenchCommand
         var zoo = FoveaCli.FromUserInput(() => ModelZoo.Get(parse.GetValue(Model)!));
         var model = zoo.Create(new Shape(32, 32, 3), 10, seed);
         var recipe = zoo.Recipe;
+        recipe.ApplyArithmetic();
         model.Compile(recipe.Optimizer(new RecipePlan(50_000 / batch, recipe.Epochs, batch, recipe.LearningRate)), recipe.Loss());
         group?.Share(model);
 
@@ -71,6 +72,7 @@ internal static class BenchCommand
         w.WriteLine($"model={parse.GetValue(Model)}");
         w.WriteLine($"threads={Engine.Threads}");
         w.WriteLine($"simd={Sgemm.ActivePath}");
+        w.WriteLine($"winograd={Engine.Winograd.ToString().ToLowerInvariant()}");
         w.WriteLine($"cpu={CpuDescription.Name}");
         w.WriteLine($"batch_size={batch}");
 

@@ -165,6 +165,8 @@ internal static partial class TrainCommand
     private static MemoryBudget? Prepare(ZooModel zoo, Model model, LoadedData data, TrainSettings settings, bool newRun, Func<MemoryBudget?> beforeSummary)
     {
         var recipe = zoo.Recipe;
+        // Every process of a run (a distributed run's followers too) trains with the recipe's arithmetic.
+        recipe.ApplyArithmetic();
         ReleaseImportedFile(settings);
         if (newRun) zoo.Prepare(model, data.Train.Images);
         int count = data.Train.Count, stepsPerEpoch = recipe.DropRemainder ? Math.Max(count / settings.BatchSize, 1) : (count + settings.BatchSize - 1) / settings.BatchSize;
@@ -175,6 +177,8 @@ internal static partial class TrainCommand
         var split = beforeSummary();
         model.Summary();
         Console.WriteLine($"recipe: {recipe.Description}");
+        if (Engine.Winograd == WinogradUse.Always)
+            Console.WriteLine($"training arithmetic: Winograd F(2×2, 3×3) on 3×3 layers of 64+ channels ({Engine.WinogradVariable}=never: im2col's exact sums)");
         if (settings.MixUp is not null) Console.WriteLine(model.MixUp is { } m ? $"mixup: {m.Describe()} (--mixup)" : "mixup: off (--mixup 0)");
         return split;
     }

@@ -34,6 +34,21 @@ public sealed record Recipe
     /// <summary>Skip each epoch's last partial batch (BatchNorm recipes do).</summary>
     public bool DropRemainder { get; init; }
 
+    /// <summary>
+    /// Trains with Winograd F(2×2, 3×3) where the dispatch takes it (<see cref="WinogradUse.Always"/>) rather than
+    /// im2col's exact sums: set where the recipe's accuracy was measured that way over several seeds. A run applies
+    /// it with <see cref="ApplyArithmetic"/>; FOVEA_WINOGRAD, when set, has the last word.
+    /// </summary>
+    public bool WinogradTraining { get; init; }
+
+    /// <summary>Sets <see cref="Engine.Winograd"/> for a run of this recipe: <see cref="WinogradUse.Always"/> when
+    /// <see cref="WinogradTraining"/> says so and the environment variable FOVEA_WINOGRAD does not choose.</summary>
+    public void ApplyArithmetic()
+    {
+        if (WinogradTraining && string.IsNullOrEmpty(Environment.GetEnvironmentVariable(Engine.WinogradVariable)))
+            Engine.Winograd = WinogradUse.Always;
+    }
+
     /// <summary>One line for <c>fovea models</c> and the run report.</summary>
     public required string Description { get; init; }
 }
