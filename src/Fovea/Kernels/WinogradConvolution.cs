@@ -6,7 +6,8 @@ namespace Fovea.Kernels;
 /// A 3×3 stride-1 convolution over NHWC batches by Winograd's F(2×2, 3×3) (see <see cref="WinogradInputTile"/>
 /// for the transforms): the forward pass (bias and ReLU fused into the output transform), the input gradient and the
 /// kernel gradient, planned once per layer like <see cref="Convolution"/>, which dispatches here for the shapes where
-/// it is faster.
+/// it is faster. A plan with <see cref="OutputTile"/> 4 runs F(4×4, 3×3) instead (<see cref="WinogradF4InputTile"/>):
+/// the same stages with 6×6 input tiles and 36 positions, for inference's forward pass only.
 /// <para>
 /// Each pass transforms the kernel into U [16, C, F], then walks the output's 2×2 tiles (over the whole batch,
 /// image by image, row by row) in chunks of <see cref="ChunkTiles"/>: the input tiles become V [tiles, 16, C], 16
