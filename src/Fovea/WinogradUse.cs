@@ -1,12 +1,14 @@
 namespace Fovea;
 
-/// <summary>Which passes may run 3×3 convolutions by Winograd F(2×2, 3×3) (<see cref="Engine.Winograd"/>).</summary>
+/// <summary>Which passes may run 3×3 convolutions by Winograd (<see cref="Engine.Winograd"/>): F(2×2, 3×3), and for
+/// inference's forward pass F(4×4, 3×3) where it pays.</summary>
 public enum WinogradUse
 {
     /// <summary>im2col + SGEMM everywhere.</summary>
     Never,
     /// <summary>Forward passes outside training (predict, evaluate, serving); training keeps im2col's rounding.</summary>
     Inference,
-    /// <summary>Training too: forward, input gradient and kernel gradient.</summary>
+    /// <summary>Training too, by F(2×2, 3×3): forward, input gradient and kernel gradient (what a recipe with
+    /// <see cref="Training.Recipe.WinogradTraining"/> sets for its runs).</summary>
     Always,
 }
