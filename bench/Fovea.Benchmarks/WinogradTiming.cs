@@ -10,7 +10,8 @@ namespace Fovea.Benchmarks;
 /// <c>dotnet run -c Release --project bench/Fovea.Benchmarks -- --winograd [--batch 256] [--threads 1]
 /// [--trials 5] [--shapes name,name] [--chunk floats] [--inference 1]</c>. <c>--inference 1</c> times the forward pass
 /// as inference runs it: the packed kernel and Winograd's transformed kernel kept between calls, and adds F(4×4, 3×3)
-/// against F(2×2, 3×3).
+/// against F(2×2, 3×3). <c>--training-f4 1</c> times instead F(2×2, 3×3) against F(4×4, 3×3) as training runs them
+/// (the kernel transformed in every pass; <c>--chunk4 floats</c>: F(4×4)'s budget), ratio = F(2×2) / F(4×4).
 /// The two algorithms alternate trial by trial, so a neighbour's load hits both alike.
 /// </summary>
 internal static class WinogradTiming
@@ -42,7 +43,8 @@ internal static class WinogradTiming
         new("r18.l4", ConvGeometry.Same(7, 7, 512, 3, 3), 512),
     ];
 
-    private static bool _inference;
+    private static bool _inference, _trainingF4;
+    private static int _chunk4 = WinogradConvolution.DefaultTileFloats;
 
     public static void Run(string[] args)
     {
@@ -59,10 +61,12 @@ internal static class WinogradTiming
                 case "--shapes": only = v; break;
                 case "--chunk": chunk = int.Parse(v); break;
                 case "--inference": _inference = v == "1"; break;
+                case "--training-f4": _trainingF4 = v == "1"; break;
+                case "--chunk4": _chunk4 = int.Parse(v); break;
             }
         }
-        Console.WriteLine($"path={Sgemm.ActivePath} threads={Engine.Threads} batch={batch} chunk={chunk} floats; best of {trials}, ms; ratio = im2col / winograd");
-        Console.WriteLine($"{"shape",-10} {"in",-10} {"pad",-4} {"F",4} | {"fwd i2c",8} {"wino",8} {"ratio",6} | {"dX i2c",8} {"wino",8} {"ratio",6} | {"dW i2c",8} {"wino",8} {"ratio",6} | rule");
+        Console.WriteLine($"path={Sgemm.ActivePath} threads={Engine.Threads} batch={batch} chunk={chunk} floats; best of {trials}, ms; ratio = {(_trainingF4 ? "F(2×2) / F(4×4)" : "im2col / winograd")}");
+        if (!_trainingF4) Console.WriteLine($"{"shape",-10} {"in",-10} {"pad",-4} {"F",4} | {"fwd i2c",8} {"wino",8} {"ratio",6} | {"dX i2c",8} {"wino",8} {"ratio",6} | {"dW i2c",8} {"wino",8} {"ratio",6} | rule");
         foreach (var s in Shapes)
         {
             if (only is not null && !only.Split(',').Contains(s.Name)) continue;
@@ -81,6 +85,11 @@ internal static class WinogradTiming
         var y = new float[batch * g.OutPixels * f];
         var dz = Fill(rng, y.Length);
         var dx = new float[x.Length];
+        if (_trainingF4)
+        {
+            MeasureTrainingF4(s, batch, trials, chunk, x, w, dz);
+            return;
+        }
         var im2col = new Convolution(g, f, Convolution.DefaultTileFloats, ConvolutionAlgorithm.Im2Col);
         var winograd = new Convolution(g, f, Convolution.DefaultTileFloats, ConvolutionAlgorithm.Winograd, chunk);
         // Inference keeps what each path derived from the kernel (packed panels, Winograd's transform) between calls.
@@ -107,6 +116,24 @@ internal static class WinogradTiming
         string pad = g.PadTop + g.PadBottom > 0 ? "same" : "vald";
         string rule = Convolution.PrefersWinograd(g, f) ? "winograd" : "im2col";
         Console.WriteLine($"{s.Name,-10} {input,-10} {pad,-4} {f,4} | {fwdI,8:F3} {fwdW,8:F3} {fwdI / fwdW,6:F2} | {dxI,8:F3} {dxW,8:F3} {dxI / dxW,6:F2} | {dwI,8:F3} {dwW,8:F3} {dwI / dwW,6:F2} | {rule}{f4}");
+    }
+
+    /// <summary>Training's three passes by F(2×2, 3×3) and by F(4×4, 3×3), each transforming its kernel in every pass.</summary>
+    private static void MeasureTrainingF4(Shape s, int batch, int trials, int chunk, float[] x, float[] w, float[] dz)
+    {
+        var g = s.G;
+        int f = s.Filters;
+        var y = new float[dz.Length];
+        var dx = new float[x.Length];
+        var dw = new float[w.Length];
+        var f2 = new WinogradConvolution(g, f, chunk);
+        var f4 = new WinogradConvolution(g, f, _chunk4, outputTile: 4, training: true);
+        var (fwd2, fwd4) = Best(trials, () => f2.Forward(y, x, w, ReadOnlyMemory<float>.Empty, false, batch),
+                                        () => f4.Forward(y, x, w, ReadOnlyMemory<float>.Empty, false, batch));
+        var (dx2, dx4) = Best(trials, () => f2.BackwardInput(dx, dz, w, batch), () => f4.BackwardInput(dx, dz, w, batch));
+        var (dw2, dw4) = Best(trials, () => f2.BackwardKernel(dw, dz, x, batch), () => f4.BackwardKernel(dw, dz, x, batch));
+        string input = $"{g.Height}x{g.Width}x{g.InChannels}";
+        Console.WriteLine($"{s.Name,-10} {input,-10} {f,4} | F2/F4 fwd {fwd2,8:F3} {fwd4,8:F3} {fwd2 / fwd4,6:F2} | dX {dx2,8:F3} {dx4,8:F3} {dx2 / dx4,6:F2} | dW {dw2,8:F3} {dw4,8:F3} {dw2 / dw4,6:F2} | training rule {(Convolution.PrefersWinogradF4Training(g, f) ? "F4" : "F2")}");
     }
 
     /// <summary>Best wall time in ms of each pass over <paramref name="trials"/> alternating runs, after a warm-up;

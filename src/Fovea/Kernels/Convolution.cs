@@ -41,6 +41,7 @@ public sealed partial class Convolution
     private float[] _partials = [];      // [SplitKParts, KH·KW·C, F], split-k path only
     private readonly WinogradConvolution? _winograd;   // forward and input gradient, when chosen
     private WinogradConvolution? _winogradF4;          // inference's forward pass, made on first use where preferred
+    private WinogradConvolution? _winogradF4Training;  // training's passes under WinogradUse.AlwaysF4, likewise
     private readonly int _winogradTileFloats;
     private readonly bool _inferenceF4;
     private readonly bool _winogradKernelGradient;     // and the kernel gradient too
@@ -131,15 +132,31 @@ public sealed partial class Convolution
         PrefersWinograd(g, filters) && 36L * g.InChannels * filters <= 1 << 22
         && 16.0 * ((g.OutHeight + 1) / 2) * ((g.OutWidth + 1) / 2) / (36.0 * ((g.OutHeight + 3) / 4) * ((g.OutWidth + 3) / 4)) >= 1.5;
 
-    /// <summary>The Winograd plan of an inference forward pass: F(4×4, 3×3) where preferred and allowed.</summary>
-    private WinogradConvolution InferencePlan(bool training)
+    /// <summary>
+    /// Training's rule for F(4×4, 3×3) (under <see cref="WinogradUse.AlwaysF4"/>): as <see cref="PrefersWinogradF4"/>,
+    /// on maps of at least 12×12 outputs. A training pass transforms the kernel (36·C·F floats) again every time, and
+    /// on smaller maps that and the GEMMs' short rows eat the saving: a training pass over 32 images on one thread
+    /// (bench --winograd --training-f4 1, Zen 5) measured F(4×4) 1.3–1.6× faster than F(2×2) on airbench94's 15×15
+    /// layers, but 0.93–1.13× on its 7×7×256 layers.
+    /// </summary>
+    public static bool PrefersWinogradF4Training(in ConvGeometry g, int filters) =>
+        PrefersWinogradF4(g, filters) && g.OutPixels >= 12 * 12;
+
+    /// <summary>The Winograd plan of a pass: F(4×4, 3×3) where preferred and allowed (in training only under
+    /// <see cref="WinogradUse.AlwaysF4"/>, by <see cref="PrefersWinogradF4Training"/>), else F(2×2, 3×3).</summary>
+    private WinogradConvolution PlanFor(bool training)
     {
-        if (training || _winogradForced || !_inferenceF4 || !Engine.KernelOptions.WinogradF4 || !PrefersWinogradF4(_g, Filters)) return _winograd!;
+        if (_winogradForced || !Engine.KernelOptions.WinogradF4 || !PrefersWinogradF4(_g, Filters)) return _winograd!;
+        if (training)
+            return Engine.Winograd == WinogradUse.AlwaysF4 && PrefersWinogradF4Training(_g, Filters)
+                ? _winogradF4Training ??= new WinogradConvolution(_g, Filters, _winogradTileFloats, outputTile: 4, training: true)
+                : _winograd!;
+        if (!_inferenceF4) return _winograd!;
         return _winogradF4 ??= new WinogradConvolution(_g, Filters, _winogradTileFloats, outputTile: 4);
     }
 
     private bool WinogradFor(bool training) => _winograd is not null
-        && (_winogradForced || Engine.Winograd == WinogradUse.Always || (!training && Engine.Winograd == WinogradUse.Inference));
+        && (_winogradForced || Engine.Winograd >= WinogradUse.Always || (!training && Engine.Winograd == WinogradUse.Inference));
 
     /// <summary>Input, kernel, strides and padding of one image.</summary>
     public ConvGeometry Geometry => _g;
@@ -187,6 +204,7 @@ public sealed partial class Convolution
             _packedKernelValid = false;
             _winograd?.KernelChanged();
             _winogradF4?.KernelChanged();
+            _winogradF4Training?.KernelChanged();
         }
         if (gelu && relu) throw new ArgumentException("a convolution applies ReLU or GELU, not both", nameof(gelu));
         bool add = !residual.IsEmpty;
@@ -199,7 +217,7 @@ public sealed partial class Convolution
         var all = output.Span[..(batch * OutputSize)];
         if (allowWinograd && WinogradFor(training))
         {
-            InferencePlan(training).Forward(output, input, kernel, bias, relu, batch, kernelUnchanged, residual);
+            PlanFor(training).Forward(output, input, kernel, bias, relu, batch, kernelUnchanged, residual);
             if (gelu) Gelu.Forward(all, all);
             return;
         }
@@ -258,6 +276,7 @@ public sealed partial class Convolution
             _packedKernelValid = false;
             _winograd?.KernelChanged();
             _winogradF4?.KernelChanged();
+            _winogradF4Training?.KernelChanged();
         }
         PackedKernel(kernel);
         return true;
@@ -379,7 +398,7 @@ public sealed partial class Convolution
         Check(kernel.Length, KernelSize, nameof(kernel), "KH·KW·C·filters");
         if (WinogradFor(training: true))
         {
-            _winograd!.BackwardInput(inputGrad, outputGrad, kernel, batch);
+            PlanFor(training: true).BackwardInput(inputGrad, outputGrad, kernel, batch);
             return;
         }
         int k = _g.PatchSize, f = Filters;
@@ -420,7 +439,7 @@ public sealed partial class Convolution
         Check(input.Length, (long)batch * _g.InputSize, nameof(input), "batch·H·W·C");
         if (_winogradKernelGradient && WinogradFor(training: true))
         {
-            _winograd!.BackwardKernel(kernelGrad, outputGrad, input, batch);
+            PlanFor(training: true).BackwardKernel(kernelGrad, outputGrad, input, batch);
             return;
         }
         int k = _g.PatchSize, f = Filters;

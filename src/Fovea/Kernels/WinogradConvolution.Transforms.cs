@@ -18,13 +18,13 @@ public sealed partial class WinogradConvolution
         private Pass? _pass;
         private ReadOnlyMemory<float> _source, _bias, _residual;
         private Memory<float> _target;
-        private bool _relu;
+        private bool _relu, _turned;
         private long _first;
         private int _count, _parts;
 
-        public void Kernel(ReadOnlyMemory<float> kernel)
+        public void Kernel(ReadOnlyMemory<float> kernel, bool turned)
         {
-            (_stage, _source, _count) = (Stage.Kernel, kernel, plan._g.InChannels);
+            (_stage, _source, _count, _turned) = (Stage.Kernel, kernel, plan._g.InChannels, turned);
             try { Go(plan._xi * plan.Filters); }
             finally { _source = default; }
         }
@@ -87,9 +87,21 @@ public sealed partial class WinogradConvolution
             int c = plan._g.InChannels, f = plan.Filters;
             fixed (float* kernel = _source.Span, u = plan._u)
             {
-                if (plan.OutputTile == 4)
+                if (plan.OutputTile == 4 && !plan.Trainable)
                 {
                     WinogradF4Kernel.Transform(kernel, u, c, f, start, end);
+                    return;
+                }
+                if (plan.OutputTile == 4)
+                {
+                    float* scratch = stackalloc float[18 * 16];
+                    var k4 = new WinogradF4KernelRow { TapStride = (nint)c * f, Stride = (nint)c * f, Turned = _turned, Scratch = scratch };
+                    for (int ch = start; ch < end; ch++)
+                    {
+                        k4.G = kernel + (nint)ch * f;
+                        k4.U = u + (nint)ch * f;
+                        ChannelLoop.Run(ref k4, f);
+                    }
                     return;
                 }
                 var k = new WinogradKernelRow { TapStride = (nint)c * f, Stride = (nint)c * f };
@@ -152,6 +164,18 @@ public sealed partial class WinogradConvolution
             int c = plan._g.InChannels, f = plan.Filters;
             fixed (float* grad = _target.Span, du = plan._u)
             {
+                if (plan.OutputTile == 4)
+                {
+                    float* scratch = stackalloc float[18 * 16];
+                    var k4 = new WinogradF4KernelGradientRow { TapStride = (nint)c * f, Stride = (nint)c * f, Scratch = scratch };
+                    for (int ch = start; ch < end; ch++)
+                    {
+                        k4.G = grad + (nint)ch * f;
+                        k4.U = du + (nint)ch * f;
+                        ChannelLoop.Run(ref k4, f);
+                    }
+                    return;
+                }
                 var k = new WinogradKernelGradientRow { TapStride = (nint)c * f, Stride = (nint)c * f };
                 for (int ch = start; ch < end; ch++)
                 {
@@ -167,6 +191,11 @@ public sealed partial class WinogradConvolution
         private void OutputGradientPart(int start, int end)
         {
             var p = _pass!;
+            if (p.Tile == 4)
+            {
+                OutputGradientPartF4(start, end);
+                return;
+            }
             int cout = p.OutChannels;
             fixed (float* dy = _source.Span, m = plan._m, zeros = plan._zeros)
             {
@@ -182,6 +211,32 @@ public sealed partial class WinogradConvolution
                     k.Y01 = right ? y + cout : zeros;
                     k.Y10 = below ? y + (nint)p.OutWidth * cout : zeros;
                     k.Y11 = right && below ? y + ((nint)p.OutWidth + 1) * cout : zeros;
+                    k.M = m + (nint)t * (plan._xi * cout + RowPad);
+                    ChannelLoop.Run(ref k, cout);
+                }
+            }
+        }
+
+        /// <summary><see cref="OutputGradientPart"/> for F(4×4, 3×3).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private void OutputGradientPartF4(int start, int end)
+        {
+            var p = _pass!;
+            int cout = p.OutChannels;
+            float** y = stackalloc float*[16];
+            float* scratch = stackalloc float[24 * 16];
+            fixed (float* dy = _source.Span, m = plan._m, zeros = plan._zeros)
+            {
+                var k = new WinogradF4OutputGradientTile { Stride = cout, Y = y, Scratch = scratch };
+                for (int t = start; t < end; t++)
+                {
+                    long tile = _first + t;
+                    int image = (int)(tile / p.TilesPerImage), within = (int)(tile % p.TilesPerImage);
+                    int oh = within / p.TileColumns * 4, ow = within % p.TileColumns * 4;
+                    float* img = dy + (nint)image * p.OutputSize;
+                    for (int i = 0; i < 4; i++)
+                        for (int j = 0; j < 4; j++)
+                            y[4 * i + j] = oh + i < p.OutHeight && ow + j < p.OutWidth ? img + ((nint)(oh + i) * p.OutWidth + ow + j) * cout : zeros;
                     k.M = m + (nint)t * (plan._xi * cout + RowPad);
                     ChannelLoop.Run(ref k, cout);
                 }

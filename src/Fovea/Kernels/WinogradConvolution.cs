@@ -7,7 +7,9 @@ namespace Fovea.Kernels;
 /// for the transforms): the forward pass (bias and ReLU fused into the output transform), the input gradient and the
 /// kernel gradient, planned once per layer like <see cref="Convolution"/>, which dispatches here for the shapes where
 /// it is faster. A plan with <see cref="OutputTile"/> 4 runs F(4×4, 3×3) instead (<see cref="WinogradF4InputTile"/>):
-/// the same stages with 6×6 input tiles and 36 positions, for inference's forward pass only.
+/// the same stages with 6×6 input tiles and 36 positions; an inference plan transforms its kernel in double, once,
+/// and computes the forward pass only, a training plan transforms it in float in every pass and computes the
+/// gradients too (<see cref="WinogradF4KernelRow"/>).
 /// <para>
 /// Each pass transforms the kernel into U [16, C, F], then walks the output's 2×2 tiles (over the whole batch,
 /// image by image, row by row) in chunks of <see cref="ChunkTiles"/>: the input tiles become V [tiles, 16, C], 16
@@ -61,8 +63,11 @@ public sealed partial class WinogradConvolution
     /// <param name="geometry">Input, kernel and padding of one image; must satisfy <see cref="Supports"/>.</param>
     /// <param name="filters">Output channels.</param>
     /// <param name="tileFloats">Budget for V and M of one chunk; a chunk always holds at least one tile.</param>
-    /// <param name="outputTile">2: F(2×2, 3×3), every pass; 4: F(4×4, 3×3), the forward pass only (inference).</param>
-    public WinogradConvolution(ConvGeometry geometry, int filters, int tileFloats = DefaultTileFloats, int outputTile = 2)
+    /// <param name="outputTile">2: F(2×2, 3×3); 4: F(4×4, 3×3).</param>
+    /// <param name="training">For F(4×4, 3×3): the kernel transformed in float in every pass, and the gradients
+    /// allowed; otherwise the forward pass only, with the kernel transformed in double (inference). F(2×2, 3×3)
+    /// plans compute every pass either way.</param>
+    public WinogradConvolution(ConvGeometry geometry, int filters, int tileFloats = DefaultTileFloats, int outputTile = 2, bool training = false)
     {
         if (outputTile is not (2 or 4)) throw new ArgumentOutOfRangeException(nameof(outputTile), $"outputTile must be 2 or 4; got {outputTile}");
         geometry.Validate();
@@ -77,6 +82,7 @@ public sealed partial class WinogradConvolution
         _g = g;
         Filters = filters;
         OutputTile = outputTile;
+        Trainable = outputTile == 2 || training;
         _xi = (outputTile + 2) * (outputTile + 2);
         int c = g.InChannels, f = filters;
         ChunkTiles = (int)Math.Clamp(tileFloats / ((long)_xi * (c + f)), 1, int.MaxValue / (_xi * Math.Max(c, f)));
@@ -96,6 +102,8 @@ public sealed partial class WinogradConvolution
     public int ChunkTiles { get; }
     /// <summary>The side of an output tile: 2 for F(2×2, 3×3), 4 for F(4×4, 3×3).</summary>
     public int OutputTile { get; }
+    /// <summary>Whether the plan computes the gradients (and, at F(4×4), transforms the kernel in float).</summary>
+    public bool Trainable { get; }
     /// <summary>Floats of one output image: OH·OW·F.</summary>
     public int OutputSize => _g.OutPixels * Filters;
     /// <summary>Floats of the kernel: 3·3·C·F.</summary>
@@ -135,7 +143,7 @@ public sealed partial class WinogradConvolution
         Check(outputGrad.Length, (long)batch * OutputSize, nameof(outputGrad), "batch·OH·OW·filters");
         Check(kernel.Length, KernelSize, nameof(kernel), "3·3·C·filters");
         if (batch == 0) return;
-        TransformKernel(kernel);
+        TransformKernel(kernel, turned: OutputTile == 4);
         Run(_backward, inputGrad, outputGrad, ReadOnlyMemory<float>.Empty, relu: false, batch);
     }
 
@@ -183,11 +191,13 @@ public sealed partial class WinogradConvolution
     /// storage for something else).</summary>
     private bool _forwardKernelReady;
 
-    private void TransformKernel(ReadOnlyMemory<float> kernel)
+    /// <summary>U = the kernel's transform; <paramref name="turned"/> (F(4×4)'s input gradient): of the kernel
+    /// turned 180°, which F(2×2) reads from U itself.</summary>
+    private void TransformKernel(ReadOnlyMemory<float> kernel, bool turned = false)
     {
         _forwardKernelReady = false;
         EnsureU();
-        _work.Kernel(kernel);
+        _work.Kernel(kernel, turned);
     }
 
     private void Run(Pass p, Memory<float> output, ReadOnlyMemory<float> input, ReadOnlyMemory<float> bias, bool relu, int batch,
@@ -225,7 +235,7 @@ public sealed partial class WinogradConvolution
 
     private void CheckTrainable()
     {
-        if (OutputTile != 2) throw new InvalidOperationException("F(4×4, 3×3) computes the forward pass only; gradients use F(2×2, 3×3)");
+        if (!Trainable) throw new InvalidOperationException("this F(4×4, 3×3) plan computes the forward pass only: gradients need a plan made for training");
     }
 
     private static void CheckBatch(int batch)
@@ -304,8 +314,9 @@ public sealed partial class WinogradConvolution
             }
             else if (p.TransposedU)
             {
-                // M_ξ [t, C] = V_ξ [t, F] · U_σ(ξ)ᵀ, with U_σ(ξ) stored [C, F].
-                var u = plan._u.AsSpan(Turned[xi] * kernelFloats, kernelFloats);
+                // M_ξ [t, C] = V_ξ [t, F] · U_σ(ξ)ᵀ, with U_σ(ξ) stored [C, F] (σ the identity at F(4×4)).
+                // F(4×4)'s U holds the turned kernel's own transform.
+                var u = plan._u.AsSpan((plan.OutputTile == 2 ? Turned[xi] : xi) * kernelFloats, kernelFloats);
                 Sgemm.Multiply(t, cout, cin, v, ldv, false, u, cin, true, m, ldm);
             }
             else

@@ -7,7 +7,8 @@ namespace Fovea.Tests.Kernels;
 /// <summary>
 /// Winograd F(4×4, 3×3), inference's forward pass, against the direct <see cref="ConvolutionReference"/> in double
 /// within a rounding bound, bit-identical across thread counts, chunk sizes and batch sizes, chosen by the dispatch
-/// only outside training, and refusing the gradients it does not compute. These set <see cref="Engine.Threads"/>
+/// outside training, and refusing the gradients an inference plan does not compute (its training plan:
+/// <see cref="WinogradF4TrainingTests"/>). These set <see cref="Engine.Threads"/>
 /// or kernel options, so they run alone.
 /// </summary>
 [Collection(EngineSettingsCollection.Name)]
@@ -27,7 +28,7 @@ public class WinogradF4Tests
         { "padded 4x4x17 (2,2 / 2,2)", 3, 3 },
     };
 
-    private static ConvGeometry Geometry(string name) => name switch
+    internal static ConvGeometry Geometry(string name) => name switch
     {
         "same 5x7x1" => ConvGeometry.Same(5, 7, 1, 3, 3),
         "same 5x7x17" => ConvGeometry.Same(5, 7, 17, 3, 3),
@@ -111,10 +112,12 @@ public class WinogradF4Tests
     }
 
     [Fact]
-    public void Computes_the_forward_pass_only()
+    public void An_inference_plan_computes_the_forward_pass_only()
     {
         var g = ConvGeometry.Same(8, 8, 4, 3, 3);
         var plan = new WinogradConvolution(g, 4, outputTile: 4);
+        Assert.False(plan.Trainable);
+        Assert.True(new WinogradConvolution(g, 4, outputTile: 4, training: true).Trainable);
         var dz = new float[g.OutPixels * 4];
         var e = Assert.Throws<InvalidOperationException>(() => plan.BackwardInput(new float[g.InputSize], dz, new float[g.PatchSize * 4], 1));
         Assert.Contains("forward pass only", e.Message);
