@@ -8,6 +8,10 @@ public static class FoveaCli
 {
     public static readonly Option<bool> Verbose = new("--verbose") { Description = "Show the stack trace of internal errors", Recursive = true };
 
+    /// <summary>The line saying which kernel tuning this process runs with (<see cref="KernelTuning.ApplyForThisMachine"/>,
+    /// which the program calls before anything else; in-process callers such as tests run the defaults).</summary>
+    public static string Tuning { get; set; } = "tuning: defaults (no tuning file read in this process)";
+
     public static int Run(string[] args)
     {
         var root = new RootCommand("Fovea: convolutional networks for image classification, on a pure C# engine.")
@@ -24,6 +28,7 @@ public static class FoveaCli
             PretrainedCommand.Create(),
             ExportCommand.Create(),
             ImportCommand.Create(),
+            TuneCommand.Create(),
         };
         root.Options.Add(Verbose);
         var parse = root.Parse(args);

@@ -74,6 +74,8 @@ internal static class BenchCommand
         w.WriteLine($"simd={Sgemm.ActivePath}");
         w.WriteLine($"winograd={Engine.Winograd.ToString().ToLowerInvariant()}");
         w.WriteLine($"cpu={CpuDescription.Name}");
+        w.WriteLine($"kernel_options=mc {Engine.KernelOptions.Mc}, kc {Engine.KernelOptions.KcMax}/{Engine.KernelOptions.KcTarget}");
+        w.WriteLine($"tuning={FoveaCli.Tuning["tuning: ".Length..]}");
         w.WriteLine($"batch_size={batch}");
 
         // Warm-up, then whole steps until the time is up (the clock is read between steps only).

@@ -177,6 +177,7 @@ internal static partial class TrainCommand
         var split = beforeSummary();
         model.Summary();
         Console.WriteLine($"recipe: {recipe.Description}");
+        Console.WriteLine(FoveaCli.Tuning);
         if (Engine.Winograd >= WinogradUse.Always)
         {
             string tiles = Engine.Winograd == WinogradUse.AlwaysF4 ? "F(4×4, 3×3) where it pays, else F(2×2, 3×3)," : "F(2×2, 3×3)";
