@@ -12,7 +12,7 @@ public enum WinogradUse
     /// <see cref="Training.Recipe.WinogradTraining"/> sets for its runs).</summary>
     Always,
     /// <summary>Training by F(4×4, 3×3) where <see cref="Kernels.Convolution.PrefersWinogradF4Training"/> says so
-    /// (1.78× fewer multiplies than F(2×2, 3×3) on 15×15 maps), F(2×2, 3×3) elsewhere: forward, input gradient
+    /// (1.78× fewer multiplies than F(2×2, 3×3) on 7×7 and 15×15 maps), F(2×2, 3×3) elsewhere: forward, input gradient
     /// and kernel gradient. Its sums sit a few times further from the exact ones than F(2×2)'s.</summary>
     AlwaysF4,
 }

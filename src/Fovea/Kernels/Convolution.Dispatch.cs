@@ -42,12 +42,11 @@ public sealed partial class Convolution
         && 16.0 * ((g.OutHeight + 1) / 2) * ((g.OutWidth + 1) / 2) / (36.0 * ((g.OutHeight + 3) / 4) * ((g.OutWidth + 3) / 4)) >= 1.5;
 
     /// <summary>
-    /// Training's rule for F(4×4, 3×3) (under <see cref="WinogradUse.AlwaysF4"/>): as <see cref="PrefersWinogradF4"/>,
-    /// on maps of at least 12×12 outputs. A training pass transforms the kernel (36·C·F floats) again every time, and
-    /// on smaller maps that and the GEMMs' short rows eat the saving: a training pass over 32 images on one thread
-    /// (bench --winograd --training-f4 1, Zen 5) measured F(4×4) 1.3–1.6× faster than F(2×2) on airbench94's 15×15
-    /// layers, but 0.93–1.13× on its 7×7×256 layers.
+    /// Training's rule for F(4×4, 3×3) (under <see cref="WinogradUse.AlwaysF4"/>): <see cref="PrefersWinogradF4"/>'s.
+    /// A training pass transforms the kernel (36·C·F floats) again every time, so the saving grows with the images
+    /// per pass: a pass over 128 images on one thread (a shard of airbench94's batch of 1,024; bench --winograd
+    /// --training-f4 1, Zen 5) measured 1.17–1.55× faster than F(2×2) on airbench94's 15×15 layers and 1.11–1.41×
+    /// on its 7×7×256 ones; over 32 images, 1.3–1.6× and 0.93–1.13×.
     /// </summary>
-    public static bool PrefersWinogradF4Training(in ConvGeometry g, int filters) =>
-        PrefersWinogradF4(g, filters) && g.OutPixels >= 12 * 12;
+    public static bool PrefersWinogradF4Training(in ConvGeometry g, int filters) => PrefersWinogradF4(g, filters);
 }
