@@ -9,7 +9,7 @@ public enum WinogradUse
     /// <summary>Forward passes outside training (predict, evaluate, serving); training keeps im2col's rounding.</summary>
     Inference,
     /// <summary>Training too, by F(2×2, 3×3): forward, input gradient and kernel gradient (what a recipe with
-    /// <see cref="Training.Recipe.WinogradTraining"/> sets for its runs).</summary>
+    /// a recipe's <see cref="Training.Recipe.TrainingWinograd"/> may set for its runs).</summary>
     Always,
     /// <summary>Training by F(4×4, 3×3) where <see cref="Kernels.Convolution.PrefersWinogradF4Training"/> says so
     /// (1.78× fewer multiplies than F(2×2, 3×3) on 7×7 and 15×15 maps), F(2×2, 3×3) elsewhere: forward, input gradient

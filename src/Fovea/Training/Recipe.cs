@@ -35,18 +35,20 @@ public sealed record Recipe
     public bool DropRemainder { get; init; }
 
     /// <summary>
-    /// Trains with Winograd F(2×2, 3×3) where the dispatch takes it (<see cref="WinogradUse.Always"/>) rather than
-    /// im2col's exact sums: set where the recipe's accuracy was measured that way over several seeds. A run applies
-    /// it with <see cref="ApplyArithmetic"/>; FOVEA_WINOGRAD, when set, has the last word.
+    /// How the recipe trains its 3×3 layers: <see cref="WinogradUse.Inference"/> (the default) keeps im2col's exact
+    /// sums in training; <see cref="WinogradUse.Always"/> trains by Winograd F(2×2, 3×3) and
+    /// <see cref="WinogradUse.AlwaysF4"/> by F(4×4, 3×3) where it pays, each set only where the recipe's accuracy
+    /// was measured that way over several seeds. A run applies it with <see cref="ApplyArithmetic"/>;
+    /// FOVEA_WINOGRAD, when set, has the last word.
     /// </summary>
-    public bool WinogradTraining { get; init; }
+    public WinogradUse TrainingWinograd { get; init; } = WinogradUse.Inference;
 
-    /// <summary>Sets <see cref="Engine.Winograd"/> for a run of this recipe: <see cref="WinogradUse.Always"/> when
-    /// <see cref="WinogradTraining"/> says so and the environment variable FOVEA_WINOGRAD does not choose.</summary>
+    /// <summary>Sets <see cref="Engine.Winograd"/> for a run of this recipe to <see cref="TrainingWinograd"/> when that
+    /// trains by Winograd and the environment variable FOVEA_WINOGRAD does not choose.</summary>
     public void ApplyArithmetic()
     {
-        if (WinogradTraining && string.IsNullOrEmpty(Environment.GetEnvironmentVariable(Engine.WinogradVariable)))
-            Engine.Winograd = WinogradUse.Always;
+        if (TrainingWinograd >= WinogradUse.Always && string.IsNullOrEmpty(Environment.GetEnvironmentVariable(Engine.WinogradVariable)))
+            Engine.Winograd = TrainingWinograd;
     }
 
     /// <summary>One line for <c>fovea models</c> and the run report.</summary>

@@ -14,24 +14,26 @@ public sealed class RecipeArithmeticTests
     [Fact]
     public void Airbench94_trains_with_winograd_the_others_with_im2col()
     {
-        Assert.True(ModelZoo.Get("airbench94").Recipe.WinogradTraining);
-        Assert.False(ModelZoo.Get("tutorial").Recipe.WinogradTraining);
-        Assert.False(ModelZoo.Get("resnet9").Recipe.WinogradTraining);
+        Assert.Equal(WinogradUse.Always, ModelZoo.Get("airbench94").Recipe.TrainingWinograd);
+        Assert.Equal(WinogradUse.Inference, ModelZoo.Get("tutorial").Recipe.TrainingWinograd);
+        Assert.Equal(WinogradUse.Inference, ModelZoo.Get("resnet9").Recipe.TrainingWinograd);
     }
 
     [Theory]
-    [InlineData(null, true, WinogradUse.Always)]
-    [InlineData(null, false, WinogradUse.Inference)]
-    [InlineData("never", true, WinogradUse.Inference)]     // the variable chose: the recipe leaves the setting alone
-    [InlineData("inference", true, WinogradUse.Inference)]
-    public void The_environment_has_the_last_word(string? variable, bool recipeSays, WinogradUse expected)
+    [InlineData(null, WinogradUse.Always, WinogradUse.Always)]
+    [InlineData(null, WinogradUse.AlwaysF4, WinogradUse.AlwaysF4)]
+    [InlineData(null, WinogradUse.Inference, WinogradUse.Inference)]
+    [InlineData(null, WinogradUse.Never, WinogradUse.Inference)]        // a recipe only ever adds Winograd in training
+    [InlineData("never", WinogradUse.AlwaysF4, WinogradUse.Inference)]  // the variable chose: the recipe leaves the setting alone
+    [InlineData("inference", WinogradUse.Always, WinogradUse.Inference)]
+    public void The_environment_has_the_last_word(string? variable, WinogradUse recipeSays, WinogradUse expected)
     {
         string? saved = Environment.GetEnvironmentVariable(Engine.WinogradVariable);
         using var _ = new EngineWinograd(WinogradUse.Inference);
         try
         {
             Environment.SetEnvironmentVariable(Engine.WinogradVariable, variable);
-            var recipe = ModelZoo.Get("tutorial").Recipe with { WinogradTraining = recipeSays };
+            var recipe = ModelZoo.Get("tutorial").Recipe with { TrainingWinograd = recipeSays };
             recipe.ApplyArithmetic();
             Assert.Equal(expected, Engine.Winograd);
         }
