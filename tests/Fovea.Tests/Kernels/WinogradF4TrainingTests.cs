@@ -1,6 +1,7 @@
 using Fovea.Kernels;
 using Fovea.Layers;
 using Fovea.Tests.Models;
+using Fovea.Training;
 
 namespace Fovea.Tests.Kernels;
 
@@ -128,6 +129,39 @@ public class WinogradF4TrainingTests
         Assert.True(Convolution.PrefersWinogradF4Training(ConvGeometry.Same(7, 7, 256, 3, 3), 256));
         Assert.False(Convolution.PrefersWinogradF4Training(ConvGeometry.Same(7, 7, 512, 3, 3), 512));
         Assert.False(Convolution.PrefersWinogradF4Training(ConvGeometry.Same(14, 14, 256, 3, 3), 256));
+    }
+
+    /// <summary>A model trained under <see cref="WinogradUse.AlwaysF4"/> (in shards of 32, a 12×12×64 layer by F(4×4))
+    /// ends with the same weights on one thread and two, and with other weights than by F(2×2).</summary>
+    [Fact]
+    public void Training_is_bit_identical_across_thread_counts()
+    {
+        float[] f4One, f4Two, f2;
+        using (new EngineWinograd(WinogradUse.AlwaysF4))
+        {
+            using (new EngineThreads(1)) f4One = Train();
+            using (new EngineThreads(2)) f4Two = Train();
+        }
+        using (new EngineWinograd(WinogradUse.Always)) f2 = Train();
+        Assert.Equal(f4One.Select(BitConverter.SingleToInt32Bits), f4Two.Select(BitConverter.SingleToInt32Bits));
+        Assert.NotEqual(f2.Select(BitConverter.SingleToInt32Bits), f4One.Select(BitConverter.SingleToInt32Bits));
+        for (int i = 0; i < f2.Length; i++) Assert.Equal(f2[i], f4One[i], 1e-3f);
+
+        static float[] Train()
+        {
+            var model = new Fovea.Models.Sequential(
+                new Conv2D(64, (3, 3), Activation.Relu, Padding.Same, inputShape: new Shape(12, 12, 3)),
+                new Conv2D(32, (3, 3), Activation.Relu, Padding.Same),
+                new GlobalAveragePooling2D(),
+                new Dense(10, Activation.Softmax)) { Seed = 3 };
+            model.Compile(new Fovea.Optimizers.Sgd(0.05f), new Fovea.Losses.SparseCategoricalCrossentropy());
+            var rng = new Rng(5);
+            var x = new float[128 * 12 * 12 * 3];
+            for (int i = 0; i < x.Length; i++) x[i] = rng.NextSingle();
+            var y = Enumerable.Range(0, 128).Select(i => i % 10).ToArray();
+            model.Fit(new Tensor(new Shape(128, 12, 12, 3), x), y, batchSize: 64, epochs: 1, shuffle: false, verbose: 0);
+            return model.Weights.ToArray();
+        }
     }
 
     private static float[] Abs(float[] v) => Array.ConvertAll(v, MathF.Abs);
