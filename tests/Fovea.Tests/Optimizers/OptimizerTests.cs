@@ -127,6 +127,34 @@ public class OptimizerTests
     }
 
     [Fact]
+    public void ExponentialMovingAverageKeepsTheAverageForTheEnd()
+    {
+        var w = new float[] { 0f, 4f };
+        var ema = new ExponentialMovingAverage(new Sgd(1f), momentum: 0.5f);
+        ema.Initialize(2);
+        var g = new float[] { -2f, 2f };
+        ema.Step(w, g); // weights 2, 2; average (0, 4)·0.5 + (2, 2)·0.5 = 1, 3
+        Assert.Equal([2f, 2f], w);
+        ema.Step(w, g); // weights 4, 0; average (1, 3)·0.5 + (4, 0)·0.5 = 2.5, 1.5
+        Assert.Equal([4f, 0f], w);
+        Assert.Equal([2.5f, 1.5f], ema.GetSlots()["ema"]);
+        Assert.Equal(2, ema.Iterations);
+        ema.EndTraining(w);
+        Assert.Equal([2.5f, 1.5f], w);
+
+        // A restored copy continues the same average.
+        var restored = new ExponentialMovingAverage(new Sgd(1f), momentum: 0.5f);
+        restored.Initialize(2);
+        restored.Restore(2, new Dictionary<string, float[]> { ["ema"] = [2.5f, 1.5f] });
+        var w2 = new float[] { 4f, 0f };
+        restored.Step(w2, g);   // weights 6, −2; average 4.25, −0.25
+        restored.EndTraining(w2);
+        Assert.Equal([4.25f, -0.25f], w2);
+        Assert.Throws<ArgumentOutOfRangeException>(() => new ExponentialMovingAverage(new Sgd(1f), momentum: 1f));
+        Assert.Equal("ema_sgd", ema.Name);
+    }
+
+    [Fact]
     public void SchedulesMatchTheirDefinitions()
     {
         var airbench = new PiecewiseLinear((0, 0.2), (100, 1.0), (400, 0.07));
