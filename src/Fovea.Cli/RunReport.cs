@@ -26,15 +26,16 @@ internal static class RunReport
     /// from one pass of the model over the test set, and returns the test accuracy of each class by class name
     /// (classes with no test image are left out: their accuracy is undefined). With <paramref name="errorAnalysis"/>,
     /// also reliability.png and top_losses.png, and the report's calibration section (<see cref="WriteErrorAnalysis"/>),
-    /// which it returns too. The probabilities shown are the model's, its temperature applied when it has one.
+    /// which it returns too. The probabilities shown are the model's, its temperature applied when it has one. The charts
+    /// show <paramref name="history"/>, else the model's own.
     /// </summary>
     public static (IReadOnlyDictionary<string, double> PerClassAccuracy, ErrorAnalysis? ErrorAnalysis) Write(RunFolder run, Model model, LoadedData data,
         EvaluationResult test, TrainSettings settings, Recipe recipe, bool errorAnalysis = false, IReadOnlyList<KeyValuePair<string, string>>? extraSettings = null,
-        RunMemory? memory = null)
+        RunMemory? memory = null, History? history = null)
     {
         var (train, testSet, classNames) = (data.Train, data.Evaluation!, data.ClassNames);
         string testName = data.EvaluationName;
-        var history = model.State.History;
+        history ??= model.State.History;
         var (raw, probabilities) = Probabilities(model, testSet.Images, settings.BatchSize, TestTimeAugmentation.None);
         var confusion = ConfusionMatrix.FromProbabilities(testSet.Labels, probabilities, classNames.Count);
 
@@ -49,7 +50,7 @@ internal static class RunReport
         ];
 
         ErrorAnalysis? analysis = errorAnalysis ? WriteErrorAnalysis(run.Path, testSet, raw, classNames, model.Temperature, calibrated: probabilities) : null;
-        var rows = Settings(settings, recipe, model, data);
+        var rows = Settings(settings, recipe, history.Epochs.Count, data);
         rows.AddRange(extraSettings ?? []);
         Report.WriteHtml(run.ReportPath, new ReportContent
         {
@@ -126,9 +127,8 @@ internal static class RunReport
 
     private static string ModelTitle(TrainSettings s) => s.Model is "tutorial" or "seed" ? "The Keras tutorial CNN" : s.Model;
 
-    private static List<KeyValuePair<string, string>> Settings(TrainSettings s, Recipe recipe, Model model, LoadedData data)
+    private static List<KeyValuePair<string, string>> Settings(TrainSettings s, Recipe recipe, int completed, LoadedData data)
     {
-        int completed = model.State.History.Epochs.Count;
         var image = data.Train.Images;
         var rows = new List<KeyValuePair<string, string>>
         {

@@ -10,6 +10,9 @@ internal sealed record TrainSettings
 {
     private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
+    /// <summary>The most networks an ensemble averages.</summary>
+    public const int MaxEnsemble = 16;
+
     public string Model { get; init; } = "tutorial";
 
     /// <summary>The pretrained weights (<c>imagenet</c> or an ONNX file) a fine-tuned model starts from; null for none.</summary>
@@ -42,6 +45,13 @@ internal sealed record TrainSettings
 
     /// <summary>MixUp's α from <c>--mixup</c> (0 turns off a recipe's); null is the recipe's.</summary>
     public float? MixUp { get; init; }
+
+    /// <summary>Networks trained from seeds <see cref="Seed"/>, <see cref="Seed"/> + 1, … whose predictions the run's
+    /// model averages (<c>--ensemble</c>); 1 trains one network.</summary>
+    public int Ensemble { get; init; } = 1;
+
+    /// <summary>The ensemble member (from 0) that the checkpoint these settings are saved in belongs to.</summary>
+    public int Member { get; init; }
 
     /// <summary>--calibrate (true) or --no-calibrate (false); null: calibrate where a validation set other than the
     /// test set exists (<see cref="CalibrationSet.ByDefault"/>). Saved, so that a resumed run holds out the same images.</summary>
@@ -80,7 +90,7 @@ internal sealed record TrainSettings
             // Checked by the same strict parser as the rest of the checkpoint's metadata before it is bound.
             var s = json is null ? null : MetadataJson.Parse(json).Deserialize<TrainSettings>(Json);
             if (s is null || s.Epochs < 1 || s.BatchSize < 1 || !(s.LearningRate > 0) || s.Threads < 1 || s.Limit is < 1 || s.EarlyStopping is < 1
-                || !(s.MixUp is null or (>= 0 and <= 4)) || s.ImageHeight is < 1 || s.ImageWidth is < 1 || !(s.ValidationSplit is null or (>= 0 and < 1)) || (s.Dataset is not null && !BuiltInDatasets.Names.Contains(s.Dataset)))
+                || !(s.MixUp is null or (>= 0 and <= 4)) || s.Ensemble is < 1 or > MaxEnsemble || s.Member < 0 || s.Member >= s.Ensemble || s.ImageHeight is < 1 || s.ImageWidth is < 1 || !(s.ValidationSplit is null or (>= 0 and < 1)) || (s.Dataset is not null && !BuiltInDatasets.Names.Contains(s.Dataset)))
                 throw new FoveaException($"{source}: the checkpoint holds no valid run settings");
             return s;
         }

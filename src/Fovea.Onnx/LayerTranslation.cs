@@ -16,11 +16,11 @@ internal sealed class LayerTranslation(OnnxGraph graph)
     public static readonly IReadOnlyList<string> SupportedTypes =
     [
         "Conv2D", "Dense", "MaxPooling2D", "Flatten", "ReLU", "Softmax", "GELU", "BatchNormalization",
-        "GlobalAveragePooling2D", "Rescaling", "Normalization", "Dropout", "Add", "Concatenate", "ZeroPadding2D",
+        "GlobalAveragePooling2D", "Rescaling", "Normalization", "Dropout", "Add", "Average", "Concatenate", "ZeroPadding2D",
     ];
 
     public static bool IsSupported(Layer layer) => layer is Conv2D or Dense or MaxPool2D or Flatten or ReLU or Softmax or Layers.Gelu
-        or BatchNormalization or GlobalAveragePooling2D or Rescaling or Normalization or Dropout or Add or Concatenate or ZeroPadding2D;
+        or BatchNormalization or GlobalAveragePooling2D or Rescaling or Normalization or Dropout or Add or Average or Concatenate or ZeroPadding2D;
 
     /// <summary>
     /// The layer's output for <paramref name="inputs"/>, adding its nodes to the graph. With a
@@ -64,6 +64,7 @@ internal sealed class LayerTranslation(OnnxGraph graph)
             // Identity at inference: the output is the input under the same names.
             Dropout => x,
             Add => Merge(name, inputs, output, (names, _) => graph.Node(names.Count == 2 ? "Add" : "Sum", name, names)),
+            Average => Merge(name, inputs, output, (names, _) => graph.Node("Mean", name, names)),
             ZeroPadding2D pad => new ExportedValue(name, output, null, graph.Node("Pad", name,
                 [ChannelsFirst(x), graph.Int64Initializer($"{name}/pads", [0, 0, pad.Top, pad.Left, 0, 0, pad.Bottom, pad.Right]), graph.Scalar($"{name}/value", pad.Value)])),
             Concatenate => Merge(name, inputs, output, (names, channelsFirst) => graph.Node("Concat", name, names, Int("axis", channelsFirst ? 1 : -1))),

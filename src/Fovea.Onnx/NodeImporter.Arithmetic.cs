@@ -4,7 +4,7 @@ using Onnx;
 namespace Fovea.Onnx;
 
 /// <summary>
-/// Add, Sum, Sub, Mul and Div: between computed values of one shape (Add, Sum), or of a computed value and a constant
+/// Add, Sum, Mean, Sub, Mul and Div: between computed values of one shape (Add, Sum, Mean), or of a computed value and a constant
 /// that is one number (a <see cref="Rescaling"/>) or one number per channel (a <see cref="Normalization"/>: a mean to
 /// subtract, a positive factor).
 /// </summary>
@@ -16,14 +16,16 @@ internal sealed partial class NodeImporter
         if (inputs.Count == 0) throw Refuse($"node {OnnxText.Quote(node.Name)} ({node.OpType}) has no inputs");
         if (inputs.All(v => !v.IsConstant))
         {
-            if (node.OpType is not ("Add" or "Sum"))
-                throw Refuse($"node {OnnxText.Quote(node.Name)} ({node.OpType}) of two computed values; only Add and Sum are supported between them");
+            if (node.OpType is not ("Add" or "Sum" or "Mean"))
+                throw Refuse($"node {OnnxText.Quote(node.Name)} ({node.OpType}) of two computed values; only Add, Sum and Mean are supported between them");
             if (inputs.Count == 1) return inputs[0];
             var layout = inputs[0].Layout;
             if (inputs.Any(v => v.Layout != layout || v.FlattenedFrom != inputs[0].FlattenedFrom || v.Tensor!.Shape != inputs[0].Tensor!.Shape))
                 throw Refuse($"node {OnnxText.Quote(node.Name)} ({node.OpType}) of {string.Join(" and ", inputs.Select(v => v.OnnxShape))}; only values of one shape are added");
-            return Merge(new Layers.Add(), inputs, layout);
+            return Merge(node.OpType == "Mean" ? new Layers.Average() : new Layers.Add(), inputs, layout);
         }
+        if (node.OpType == "Mean")
+            throw Refuse($"node {OnnxText.Quote(node.Name)} (Mean) with a constant input; only the mean of computed values is supported");
         if (inputs.Count != 2 || inputs.All(v => v.IsConstant))
             throw Refuse($"node {OnnxText.Quote(node.Name)} ({node.OpType}) of {inputs.Count} inputs, {inputs.Count(v => v.IsConstant)} of them constant; one computed value and one constant are supported");
         bool constantFirst = inputs[0].IsConstant;

@@ -143,7 +143,7 @@ internal sealed partial class NodeImporter
             "Relu" or "Clip" => Unary(node, new ReLU()),
             "Gelu" => Unary(node, new Gelu()),
             "Div" when GeluPattern.Match(_graph, node) is { } gelu => GeluNodes(gelu),
-            "Add" or "Sum" or "Sub" or "Mul" or "Div" => Arithmetic(node),
+            "Add" or "Sum" or "Mean" or "Sub" or "Mul" or "Div" => Arithmetic(node),
             "Concat" => Concat(node),
             "Flatten" => Flatten(node, Value(node.Input[0])),
             "Reshape" => Reshape(node),

@@ -11,7 +11,7 @@ internal static class OnnxSupport
     /// <summary>The operators of the default domain that import (Erf only inside GELU's pattern).</summary>
     public static readonly IReadOnlyList<string> Operators =
     [
-        "Conv", "BatchNormalization", "Relu", "Clip", "MaxPool", "AveragePool", "GlobalAveragePool", "Add", "Sum", "Sub",
+        "Conv", "BatchNormalization", "Relu", "Clip", "MaxPool", "AveragePool", "GlobalAveragePool", "Add", "Sum", "Mean", "Sub",
         "Mul", "Div", "Concat", "Flatten", "Reshape", "Gemm", "MatMul", "Softmax", "Transpose", "Identity", "Dropout",
         "Constant", "Gelu", "Erf", "Pad",
     ];

@@ -44,6 +44,10 @@ internal static partial class TrainCommand
     };
     private static readonly Option<bool> NoCalibrate = new("--no-calibrate") { Description = "Do not fit a temperature, even where a validation set exists" };
     private static readonly Option<string?> MaxMemory = new("--max-memory") { Description = "Memory budget, e.g. 1.5G or 800M (default: the container's memory limit, if any); a budget too small for one picture is refused before the run starts" };
+    private static readonly Option<int?> EnsembleSize = new("--ensemble")
+    {
+        Description = "Train N networks from seeds SEED, SEED+1, … and average their predictions (a deep ensemble): more accurate and better calibrated than one, at N times the training and prediction time (default: 1)",
+    };
     private static readonly Option<bool> Distributed = new("--distributed") { Description = "Train data-parallel with the other processes of an MPI job (mpirun -np P fovea train --distributed …); the same weights as one process, bit for bit" };
 
     public static Command Create()
@@ -55,7 +59,7 @@ internal static partial class TrainCommand
         };
         // The data first after the model: they are what a user sets most.
         foreach (var option in DataOptions.All) command.Options.Add(option);
-        foreach (var option in new Option[] { Epochs, BatchSize, LearningRate, MixUpAlpha, Tta, Seed, Limit, Threads, Out, Resume, Overwrite, EarlyStop, Calibrate, NoCalibrate, MaxMemory, Distributed }) command.Options.Add(option);
+        foreach (var option in new Option[] { Epochs, BatchSize, LearningRate, MixUpAlpha, Tta, Seed, EnsembleSize, Limit, Threads, Out, Resume, Overwrite, EarlyStop, Calibrate, NoCalibrate, MaxMemory, Distributed }) command.Options.Add(option);
         command.SetAction(parse => FoveaCli.Guard(parse, ct => Run(parse, ct)));
         return command;
     }
@@ -97,14 +101,15 @@ internal static partial class TrainCommand
                 $"{data.Title}: {data.Train.Count:N0} training and {data.Test!.Count:N0} test images in {data.ClassNames.Count} classes, from {data.Source}."));
             if (data.ValidationOrTest is null)
                 throw new InvalidDataFileException($"{settings.Data}: nothing to validate on: no test/ or val/ folder, and no class has the two pictures a validation split needs");
-            if (settings.Calibrate ?? CalibrationSet.ByDefault(data))
+            // An ensemble is not calibrated: averaging its members already tempers their confidence.
+            if (settings.Ensemble == 1 && (settings.Calibrate ?? CalibrationSet.ByDefault(data)))
             {
                 (calibration, data) = CalibrationSet.Choose(data, settings.Seed);
                 Console.WriteLine($"calibration: the temperature is fitted on {calibration.Description} after training"
                     + (calibration.HeldOutOfTraining ? string.Create(CultureInfo.InvariantCulture, $"; training on the other {data.Train.Count:N0}") : ""));
             }
             // A model is built for the data's image shape and classes; one that cannot take them says so by name.
-            model = FoveaCli.FromUserInput(() => zoo.Create(data.Train.Images.ImageShape, data.ClassNames.Count, settings.Seed));
+            model = FoveaCli.FromUserInput(() => zoo.Create(data.Train.Images.ImageShape, data.ClassNames.Count, settings.Seed + settings.Member));
         }
         catch
         {
@@ -115,6 +120,7 @@ internal static partial class TrainCommand
         if (resume is null) settings = settings.WithData(data.Resolved);
         var (train, validation, test) = (data.Train, data.ValidationOrTest!, data.Evaluation!);
         PrintShapes(data);
+        if (settings.Ensemble > 1) return TrainEnsemble(run, settings, data, zoo, model, resume is not null, explicitBudget, ct);
 
         var recipe = zoo.Recipe;
         // Refused before the summary: a run that cannot fit says so in one line.
@@ -161,8 +167,10 @@ internal static partial class TrainCommand
     }
 
     /// <summary>The data-dependent start of a new run (normalisation, whitening), then the summary, the optimiser and loss
-    /// of the recipe and its augmentation; returns what <paramref name="beforeSummary"/> (the memory budget's check) decided.</summary>
-    private static MemoryBudget? Prepare(ZooModel zoo, Model model, LoadedData data, TrainSettings settings, bool newRun, Func<MemoryBudget?> beforeSummary)
+    /// of the recipe and its augmentation; returns what <paramref name="beforeSummary"/> (the memory budget's check) decided.
+    /// <paramref name="quiet"/>: an ensemble's later networks, whose summary and recipe the first one printed.</summary>
+    private static MemoryBudget? Prepare(ZooModel zoo, Model model, LoadedData data, TrainSettings settings, bool newRun, Func<MemoryBudget?> beforeSummary,
+        bool quiet = false)
     {
         var recipe = zoo.Recipe;
         // Every process of a run (a distributed run's followers too) trains with the recipe's arithmetic.
@@ -175,6 +183,7 @@ internal static partial class TrainCommand
         model.Augmentation = recipe.Augmentation();
         model.MixUp = settings.MixUp switch { null => recipe.MixUp(), 0 => null, float alpha => new MixUp(alpha) };
         var split = beforeSummary();
+        if (quiet) return split;
         model.Summary();
         Console.WriteLine($"recipe: {recipe.Description}");
         Console.WriteLine(FoveaCli.Tuning);
@@ -196,7 +205,7 @@ internal static partial class TrainCommand
         {
             if (parse.GetValue(Out) is not null) throw new FoveaUsageException("--resume continues the run in its own folder; drop --out");
             // The run continues exactly as it began; an option that would change it is refused, not silently dropped.
-            Option[] fixedOptions = [ModelName, Pretrained, Epochs, BatchSize, LearningRate, MixUpAlpha, Tta, Seed, Limit, Threads, Overwrite, EarlyStop, Calibrate, NoCalibrate, .. DataOptions.All.Where(o => o != DataOptions.Data)];
+            Option[] fixedOptions = [ModelName, Pretrained, Epochs, BatchSize, LearningRate, MixUpAlpha, Tta, Seed, EnsembleSize, Limit, Threads, Overwrite, EarlyStop, Calibrate, NoCalibrate, .. DataOptions.All.Where(o => o != DataOptions.Data)];
             foreach (var option in fixedOptions)
                 if (parse.GetResult(option) is { Implicit: false })
                     throw new FoveaUsageException($"--resume continues with the run's saved settings; drop {option.Name}");
@@ -216,10 +225,13 @@ internal static partial class TrainCommand
         return (run, settings);
     }
 
-    /// <summary>The temperature, the final evaluation, the model, report and metrics, then the finished marker.</summary>
+    /// <summary>The temperature, the final evaluation, the model, report and metrics, then the finished marker. An
+    /// ensemble's <paramref name="trainer"/> evaluates the combined model; its last member's trainer
+    /// (<paramref name="checkpointOwner"/>) wrote the checkpoint and its <paramref name="history"/> is the report's.</summary>
     private static void Finish(RunFolder run, Trainer trainer, RunPlan plan, LoadedData data, CalibrationSet? calibration, TrainSettings settings, Recipe recipe,
-        double trainSeconds, MemoryBudget? split)
+        double trainSeconds, MemoryBudget? split, IReadOnlyList<KeyValuePair<string, string>>? extraRows = null, Trainer? checkpointOwner = null)
     {
+        var history = (checkpointOwner ?? trainer).State.History;
         var (model, train, test) = (trainer.Model, data.Train, data.Evaluation!);
         if (calibration is not null)
         {
@@ -237,7 +249,8 @@ internal static partial class TrainCommand
             new("Temperature", string.Create(CultureInfo.InvariantCulture, $"{model.Temperature:0.000}, fitted on {calibration.Description}")),
         ];
         var memory = RunMemory.Measure(model, settings.BatchSize, Engine.MaxMemory, split);
-        var (perClassAccuracy, analysis) = RunReport.Write(run, model, data, result, settings, recipe, errorAnalysis: true, extraSettings: calibrationRows, memory: memory);
+        var (perClassAccuracy, analysis) = RunReport.Write(run, model, data, result, settings, recipe, errorAnalysis: true,
+            extraSettings: [.. calibrationRows, .. extraRows ?? []], memory: memory, history: history);
         Console.WriteLine(RunErrorMetrics.EceLine(analysis!, model.Temperature));
         RunMetrics.Write(run.MetricsPath, RunErrorMetrics.AddTo(new RunMetrics
         {
@@ -245,7 +258,7 @@ internal static partial class TrainCommand
             TestAccuracy = result.Accuracy,
             Params = model.ParameterCount,
             TrainSeconds = trainSeconds,
-            Epochs = trainer.State.History.Epochs.Count,
+            Epochs = history.Epochs.Count,
             BatchSize = settings.BatchSize,
             LearningRate = settings.LearningRate,
             Seed = settings.Seed,
@@ -259,7 +272,7 @@ internal static partial class TrainCommand
         }, analysis!, model.Temperature, calibration, data.ClassNames));
         Console.WriteLine($"saved {run.ModelPath}, {Path.GetFileName(run.HistoryPath)} and {Path.GetFileName(run.MetricsPath)}");
         Console.WriteLine($"report: {run.ReportPath}");
-        trainer.MarkFinished(run, plan);
+        (checkpointOwner ?? trainer).MarkFinished(run, plan);
         Console.WriteLine(memory.Line());
     }
 
@@ -346,6 +359,10 @@ internal static partial class TrainCommand
         float? mixUp = parse.GetValue(MixUpAlpha);
         if (mixUp is { } alpha && !(alpha >= 0 && alpha <= 4))
             throw new FoveaUsageException($"--mixup must be between 0 (off) and 4; got {alpha.ToString(CultureInfo.InvariantCulture)}");
+        int ensemble = parse.GetValue(EnsembleSize) ?? 1;
+        if (ensemble is < 1 or > TrainSettings.MaxEnsemble) throw new FoveaUsageException($"--ensemble must be between 1 and {TrainSettings.MaxEnsemble}; got {ensemble}");
+        if (ensemble > 1 && group is not null) throw new FoveaUsageException("--ensemble trains its networks one after another in one process; drop --distributed");
+        if (ensemble > 1 && parse.GetValue(Calibrate)) throw new FoveaUsageException("--calibrate fits one network's temperature; an ensemble is not calibrated (drop --calibrate or --ensemble)");
         var data = DataOptions.Read(parse);
         return new TrainSettings
         {
@@ -360,6 +377,7 @@ internal static partial class TrainCommand
             Threads = threads ?? (group is null ? Environment.ProcessorCount : DefaultThreads()),
             EarlyStopping = patience,
             MixUp = mixUp,
+            Ensemble = ensemble,
             Calibrate = (parse.GetValue(Calibrate), parse.GetValue(NoCalibrate)) switch
             {
                 (true, true) => throw new FoveaUsageException("--calibrate and --no-calibrate contradict each other; give one"),

@@ -102,6 +102,12 @@ public sealed class RunFolder : IDisposable
     }
 
     /// <summary>
+    /// Makes the next <see cref="Trainer.Run"/> in this folder start a new run, replacing the checkpoint and history of
+    /// the one before, rather than resume it: an ensemble trains its members one after another in one folder.
+    /// </summary>
+    public void StartNewRun() => Resumes = false;
+
+    /// <summary>
     /// The caller's settings saved with the run's checkpoint (<see cref="RunPlan.Settings"/>), to start the resumed run
     /// exactly as it began; refuses a finished run, which has nothing to resume.
     /// </summary>

@@ -31,26 +31,9 @@ public static class FineTuning
         if (features.Inputs.Count != 1) throw new ArgumentException($"a feature extractor takes one input; this one has {features.Inputs.Count}", nameof(features));
         if (features.InputShape != x.Shape) throw new ArgumentException($"the feature extractor takes {features.InputShape}; the front gives {x.Shape}", nameof(features));
         features.Build();
-        var nodes = features.Nodes;
-        var values = new SymbolicTensor[1 + nodes.Count];
-        values[0] = x;
-        var copies = new Layer[nodes.Count];
-        for (int j = 0; j < nodes.Count; j++)
-        {
-            var copy = LayerRegistry.Copy(nodes[j].Layer);
-            copy.Name = (j < nodes.Count / 2 ? EarlyPrefix : LatePrefix) + nodes[j].Layer.Name;
-            copies[j] = copy;
-            values[nodes[j].Output] = copy.Call(nodes[j].Inputs.Select(v => values[v]).ToArray());
-        }
-        void CopyWeights(Model built)
-        {
-            for (int j = 0; j < nodes.Count; j++)
-            {
-                var (from, to) = (nodes[j].Layer.Weights, copies[j].Weights);
-                for (int k = 0; k < from.Count; k++) from[k].Current.CopyTo(to[k].Value);
-            }
-        }
-        return (values[nodes[^1].Output], CopyWeights);
+        int half = features.Nodes.Count / 2;
+        var (output, copyWeights) = features.CallCopy(x, (j, name) => (j < half ? EarlyPrefix : LatePrefix) + name);
+        return (output, _ => copyWeights());
     }
 
     /// <summary>Name of the base's last layer: <c>Freeze(upTo:)</c> it to train the head alone.</summary>

@@ -8,6 +8,20 @@ public class MergeLayerGradientTests
     public void AddGradients() => GradientCheck.Layer(new Add(), [new Shape(3, 2, 5), new Shape(3, 2, 5), new Shape(3, 2, 5)], batch: 3);
 
     [Fact]
+    public void AverageGradients() => GradientCheck.Layer(new Average(), [new Shape(3, 2, 5), new Shape(3, 2, 5), new Shape(3, 2, 5)], batch: 3);
+
+    [Fact]
+    public void AverageIsTheMeanOfItsInputs()
+    {
+        var layer = new Average();
+        layer.Build([new Shape(3), new Shape(3), new Shape(3)], new Rng(1));
+        layer.Plan(1);
+        var y = new float[3];
+        layer.Forward(y, [new float[] { 1, 2, 3 }, new float[] { 4, 5, 6 }, new float[] { 1, -1, 0.5f }], 1, training: false);
+        Assert.Equal([2, 2, 9.5f / 3], y);
+    }
+
+    [Fact]
     public void ConcatenateGradients() => GradientCheck.Layer(new Concatenate(), [new Shape(3, 2, 5), new Shape(3, 2, 1), new Shape(3, 2, 7)], batch: 2);
 
     [Fact]
@@ -40,6 +54,8 @@ public class MergeLayerGradientTests
         Assert.Contains("Add needs inputs of one shape; got (2, 2, 3) and (2, 2, 4)", e.Message);
         e = Assert.Throws<ArgumentException>(() => new Concatenate().ComputeOutputShape([new Shape(2, 2, 3), new Shape(2, 3, 4)]));
         Assert.Contains("differ only in the last axis", e.Message);
+        e = Assert.Throws<ArgumentException>(() => new Average().ComputeOutputShape([new Shape(3), new Shape(4)]));
+        Assert.Matches(@"^Average needs inputs of one shape; got \(3,?\) and \(4,?\)", e.Message);
         e = Assert.Throws<ArgumentException>(() => new Add().ComputeOutputShape([new Shape(2, 2, 3)]));
         Assert.Contains("takes two or more inputs; got 1", e.Message);
     }

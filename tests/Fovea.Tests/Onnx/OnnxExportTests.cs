@@ -53,6 +53,23 @@ public class OnnxExportTests(ITestOutputHelper output)
         Report(OnnxModels.AssertSameAsFovea(model, pixels));
     }
 
+    /// <summary>An ensemble's Average is ONNX's Mean of its members' probabilities.</summary>
+    [Fact]
+    public void EnsembleGivesFoveasPredictions()
+    {
+        var (_, pixels) = OnnxModels.Pictures(Images, 32, 32, 3, seed: 6);
+        var members = new[] { 3L, 4L }.Select(seed =>
+        {
+            var m = ModelZoo.SeedCnn(seed: seed);
+            OnnxModels.TrainFewSteps(m, pixels, steps: 3, batch: 64, seed: (int)seed);
+            return (Model)m;
+        }).ToList();
+        var ensemble = Ensemble.Combine(members);
+        var proto = global::Onnx.ModelProto.Parser.ParseFrom(OnnxExporter.ToBytes(ensemble));
+        Assert.Single(proto.Graph.Node, n => n.OpType == "Mean");
+        Report(OnnxModels.AssertSameAsFovea(ensemble, pixels));
+    }
+
     /// <summary>
     /// Odd image sizes; strided convolutions with even kernels and 'same' padding (padded more at the bottom and
     /// right), a rectangular kernel and strides, with and without bias; Concatenate of images and of vectors; Add;

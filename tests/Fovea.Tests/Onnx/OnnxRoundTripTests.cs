@@ -26,6 +26,15 @@ public class OnnxRoundTripTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void EnsemblePredictsTheSameAfterExportAndImport()
+    {
+        var ensemble = Ensemble.Combine([ModelZoo.SeedCnn(seed: 1), ModelZoo.SeedCnn(seed: 2), ModelZoo.SeedCnn(seed: 3)]);
+        var (_, pixels) = OnnxModels.Pictures(Images, 32, 32, 3, seed: 8);
+        AssertSamePredictions(ensemble, pixels);
+        Assert.IsType<Average>(OnnxImporter.Load(OnnxExporter.ToBytes(ensemble), "exported.onnx").Layers[^1]);
+    }
+
+    [Fact]
     public void HandmadeFunctionalModelPredictsTheSameAfterExportAndImport()
     {
         var model = OnnxExportTests.HandmadeModel();

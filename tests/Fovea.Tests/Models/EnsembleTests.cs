@@ -1,0 +1,74 @@
+using Fovea.Layers;
+using Fovea.Losses;
+using Fovea.Models;
+using Fovea.Optimizers;
+using Fovea.Tests.Data;
+using Fovea.Training;
+using Fovea.Zoo;
+
+namespace Fovea.Tests.Models;
+
+public class EnsembleTests : IDisposable
+{
+    private readonly TempFolder _temp = new();
+
+    public void Dispose() => _temp.Dispose();
+
+    private static Model Trained(long seed)
+    {
+        var model = ModelZoo.SeedCnn(seed: seed);
+        model.Compile(new Adam(), new SparseCategoricalCrossentropy(), ["accuracy"]);
+        var (x, y) = PersistenceTests.RandomImages(64, (int)seed);
+        model.Fit(x, y, batchSize: 32, epochs: 1, verbose: 0);
+        return model;
+    }
+
+    [Fact]
+    public void PredictsTheMeanOfItsMembersProbabilities()
+    {
+        Model[] members = [Trained(1), Trained(2), Trained(3)];
+        var ensemble = Ensemble.Combine(members);
+        var (x, _) = PersistenceTests.RandomImages(20, 9);
+        var expected = members.Select(m => m.Predict(x).Data).ToArray();
+        var actual = ensemble.Predict(x).Data;
+        Assert.Equal(expected[0].Length, actual.Length);
+        for (int i = 0; i < actual.Length; i++)
+            Assert.Equal((expected[0][i] + expected[1][i] + expected[2][i]) / 3, actual[i], 6);
+        Assert.Equal(members.Sum(m => m.ParameterCount), ensemble.ParameterCount);
+        Assert.Contains(ensemble.Layers, l => l.Name == "member2_conv2d");
+        Assert.IsType<Average>(ensemble.Layers[^1]);
+    }
+
+    [Fact]
+    public void LeavesItsMembersAsTheyWere()
+    {
+        Model[] members = [Trained(1), Trained(2)];
+        var before = members.Select(m => m.Weights.ToArray()).ToArray();
+        var ensemble = Ensemble.Combine(members);
+        ensemble.Weights.Fill(0f);
+        Assert.Equal(before[0], members[0].Weights.ToArray());
+        Assert.Equal(before[1], members[1].Weights.ToArray());
+    }
+
+    [Fact]
+    public void SavesAndLoadsAsAnyModel()
+    {
+        var ensemble = Ensemble.Combine([Trained(1), Trained(2)]);
+        string path = _temp["ensemble.safetensors"];
+        ensemble.Save(path, ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j"]);
+        var loaded = Model.Load(path);
+        var (x, _) = PersistenceTests.RandomImages(10, 4);
+        Assert.Equal(ensemble.Predict(x).Data, loaded.Model.Predict(x).Data);
+        Assert.Equal("j", loaded.ClassNames![9]);
+    }
+
+    [Fact]
+    public void RefusesFewerThanTwoMembersAndMembersOfDifferentShapes()
+    {
+        var e = Assert.Throws<ArgumentException>(() => Ensemble.Combine([Trained(1)]));
+        Assert.StartsWith("an ensemble needs at least two members; got 1", e.Message);
+        var other = new Sequential(new Flatten(inputShape: new Shape(32, 32, 3)), new Dense(5, Activation.Softmax));
+        e = Assert.Throws<ArgumentException>(() => Ensemble.Combine([Trained(1), other]));
+        Assert.Matches(@"member 1 maps \(32, 32, 3\) to \(10,?\), member 2 \(32, 32, 3\) to \(5,?\)", e.Message);
+    }
+}
