@@ -244,6 +244,25 @@ public sealed partial class Convolution
                                       ReadOnlyMemory<float> bias, bool relu, int batch) =>
         ForwardImplicit(output, input, kernel, bias, relu, batch, _packedKernel.Span, gelu: false, accumulate: false, threads: 1);
 
+    /// <summary>
+    /// Output rows [<paramref name="firstRow"/>, + <paramref name="rows"/>) of one image, on the calling thread, after
+    /// <see cref="PrepareForwardOnThreads"/> said yes: the band of the input those rows read is itself an unpadded
+    /// image, convolved as one. Each output is the same dot product as in <see cref="Forward"/>, so the same bits.
+    /// </summary>
+    internal unsafe void ForwardRowsOnThisThread(Span<float> output, ReadOnlySpan<float> image, int firstRow, int rows,
+                                                 ReadOnlyMemory<float> kernel, ReadOnlyMemory<float> bias, bool relu)
+    {
+        var band = ConvGeometry.Valid((rows - 1) * _g.StrideHeight + _g.KernelHeight, _g.Width, _g.InChannels,
+            _g.KernelHeight, _g.KernelWidth, _g.StrideHeight, _g.StrideWidth);
+        int k = _g.PatchSize, f = Filters;
+        fixed (float* source = image[(firstRow * _g.StrideHeight * _g.Width * _g.InChannels)..])
+        {
+            var patches = new PatchSource(source, band);
+            Sgemm.MultiplyPatches(in patches, rows * _g.OutWidth, f, k, kernel.Span, f, output[..(rows * _g.OutWidth * f)], f,
+                bias.Span, relu, threads: 1, _packedKernel.Span, gelu: false, Sgemm.InferenceKc(in patches, k));
+        }
+    }
+
     /// <summary>Floats that start on a 64-byte line (a pinned array that never moves), so that the micro-kernel's
     /// vector loads of the packed kernel never straddle two lines.</summary>
     private static unsafe Memory<float> AlignedFloats(int length)

@@ -82,6 +82,25 @@ internal sealed unsafe class MaxPoolPass : IParallelWork
         }
     }
 
+    /// <summary>Rows of output per image, the window's and the stride's height, and whether an implicit border is pooled.</summary>
+    public (int OutHeight, int PoolHeight, int StrideHeight, bool Padded) Rows => (_oh, _ph, _sh, _padded);
+
+    /// <summary>
+    /// Output rows [<paramref name="y0"/>, <paramref name="y1"/>) of image <paramref name="image"/> of
+    /// <paramref name="output"/> on the calling thread, from <paramref name="input"/>, which holds the input's rows
+    /// from y0·stride on (a band of a convolution's output), then GELU on them when <paramref name="gelu"/>. Unpadded
+    /// pools only; the same comparisons, so the same values, as <see cref="Infer"/>.
+    /// </summary>
+    public void InferRowsOnThisThread(float[] output, int image, ReadOnlySpan<float> input, int y0, int y1, bool gelu)
+    {
+        NotPadded();
+        int rowFloats = _ow * _c;
+        var pooled = output.AsSpan(image * OutputSize + y0 * rowFloats, (y1 - y0) * rowFloats);
+        MaxPool.PoolImageMax(pooled, input, _w, _c, _ph, _pw, _sh, _sw, y1 - y0, _ow);
+        if (gelu)
+            fixed (float* p = pooled) Gelu.ForwardInPlace(p, pooled.Length);
+    }
+
     /// <summary>dinput[B, h, w, c] from doutput[B, oh, ow, c] through the argmax of the forward pass.</summary>
     public void Backward(float[] inputGrad, float[] outputGrad, int[] argmax, int batch)
     {

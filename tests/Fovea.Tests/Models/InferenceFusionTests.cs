@@ -47,6 +47,34 @@ public sealed class InferenceFusionTests : IDisposable
             Assert.NotEqual(unfolded.Select(BitConverter.SingleToInt32Bits), folded.Select(BitConverter.SingleToInt32Bits));
     }
 
+    /// <summary>
+    /// On fewer images than two chunks a thread, each thread convolves the rows of a band of pooled rows and pools them:
+    /// the layers' bits, for windows that tile the map (2×2 at 2) and windows that overlap (3×3 at 2, a row convolved
+    /// by two bands), with GELU after the pool, on one to three threads.
+    /// </summary>
+    [Theory]
+    [InlineData(1, 2, 2)]
+    [InlineData(1, 3, 2)]
+    [InlineData(3, 3, 2)]
+    [InlineData(2, 2, 3)]
+    public void Convolution_then_pool_by_bands_gives_the_layers_bits(int batch, int window, int threads)
+    {
+        using var engine = new EngineThreads(threads);
+        var model = new Sequential(
+            new Conv2D(35, (3, 3), Activation.Relu, inputShape: new Shape(23, 19, 5)),
+            new MaxPool2D((window, window), strides: (2, 2)),
+            new Gelu(),
+            new Flatten(),
+            new Dense(4, Activation.Softmax)) { Seed = 14 };
+        model.Build();
+        var rng = new Rng(15);
+        var x = new float[batch * 23 * 19 * 5];
+        for (int i = 0; i < x.Length; i++) x[i] = rng.NextSingle() * 2 - 1;
+        var images = new Tensor(new Shape(batch, 23, 19, 5), x);
+        float[] predicted = model.Predict(images, batchSize: batch).Data;
+        Assert.Equal(LayerByLayer(model, x, batch).Select(BitConverter.SingleToInt32Bits), predicted.Select(BitConverter.SingleToInt32Bits));
+    }
+
     /// <summary>GELU after a convolution (or after its max-pool) runs in the convolution's epilogue; a ReLU
     /// convolution keeps its GELU layer. Element-wise either way, so the same bits as the layers one by one.</summary>
     [Theory]
