@@ -25,13 +25,22 @@ internal sealed class LayerTranslation(OnnxGraph graph)
     /// <summary>
     /// The layer's output for <paramref name="inputs"/>, adding its nodes to the graph. With a
     /// <paramref name="temperature"/> (the model's last layer), the logits are divided by it: the input of a Softmax
-    /// layer, the Gemm's output of a Dense with a softmax, else the layer's output.
+    /// layer, the Gemm's output of a Dense with a softmax, the logarithm of a mean of probabilities
+    /// (<paramref name="meanOfProbabilities"/>: an ensemble's, softmaxed again after the division), else the layer's output.
     /// </summary>
-    public ExportedValue Translate(Layer layer, IReadOnlyList<ExportedValue> inputs, Shape output, double? temperature = null)
+    public ExportedValue Translate(Layer layer, IReadOnlyList<ExportedValue> inputs, Shape output, double? temperature = null,
+        bool meanOfProbabilities = false)
     {
         string name = layer.Name ?? layer.NameStem;
         if (temperature is not { } t) return Translate(layer, name, inputs, output, null);
         string divisor = graph.Scalar($"{name}/temperature", (float)t);
+        if (meanOfProbabilities)
+        {
+            var mean = Translate(layer, name, inputs, output, null);
+            string log = graph.Node("Log", $"{name}/log", [ChannelsLast(mean)]);
+            string scaled = graph.Node("Div", $"{name}/scaled", [log, divisor]);
+            return new ExportedValue($"{name}/tempered", output, graph.Node("Softmax", $"{name}/tempered", [scaled], Int("axis", -1)), null);
+        }
         if (layer is Softmax)
         {
             var logits = inputs[0];

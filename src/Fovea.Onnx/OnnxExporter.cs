@@ -87,7 +87,8 @@ public static class OnnxExporter
             var inputs = node.Inputs.Select(v => values[v]!).ToArray();
             // The model's temperature divides the logits of its last layer, as Predict does.
             double? temperature = node == model.Nodes[^1] ? model.Temperature : null;
-            values[node.Output] = translation.Translate(node.Layer, inputs, model.ValueShapes[node.Output], temperature);
+            values[node.Output] = translation.Translate(node.Layer, inputs, model.ValueShapes[node.Output], temperature,
+                meanOfProbabilities: node == model.Nodes[^1] && model.AveragesProbabilities);
         }
         string output = translation.ChannelsLast(values[model.Nodes[^1].Output]!);
         graph.Publish(output, OutputName);

@@ -9,8 +9,8 @@ namespace Fovea.Cli.Commands;
 /// <summary>
 /// <c>fovea train --ensemble N</c>: N networks of the recipe, trained one after another in the run folder from seeds
 /// SEED … SEED + N − 1 (member k's weights, shuffles and augmentation are those of a single run with seed SEED + k),
-/// each kept in members/ with its history; then one model that averages their probabilities is evaluated, reported and
-/// saved as the run's model. The checkpoint is the current member's and records which it is, so that
+/// each kept in members/ with its history; then one model that averages their probabilities is calibrated (where a run
+/// of one network would be: the temperature divides the mean's logarithm), evaluated, reported and saved as the run's model. The checkpoint is the current member's and records which it is, so that
 /// <c>--resume</c> continues with that member and trains the rest.
 /// </summary>
 internal static partial class TrainCommand
@@ -19,7 +19,7 @@ internal static partial class TrainCommand
     internal static string MemberPath(RunFolder run, int index) =>
         Path.Combine(run.Path, "members", $"member-{index + 1}.safetensors");
 
-    private static int TrainEnsemble(RunFolder run, TrainSettings settings, LoadedData data, ZooModel zoo, Model first, bool resumed,
+    private static int TrainEnsemble(RunFolder run, TrainSettings settings, LoadedData data, CalibrationSet? calibration, ZooModel zoo, Model first, bool resumed,
         bool explicitBudget, CancellationToken ct)
     {
         var recipe = zoo.Recipe;
@@ -38,7 +38,7 @@ internal static partial class TrainCommand
             bool resumesThis = resumed && k == start;
             Console.WriteLine();
             Console.WriteLine($"network {k + 1} of {members} (seed {seed})");
-            var budgetSplit = Prepare(zoo, model, data, settings, newRun: !resumesThis, () => CheckMemoryBudget(run, model, settings.BatchSize, RunMemory.ReservedBytes(data, null), explicitBudget),
+            var budgetSplit = Prepare(zoo, model, data, settings, newRun: !resumesThis, () => CheckMemoryBudget(run, model, settings.BatchSize, RunMemory.ReservedBytes(data, calibration), explicitBudget),
                 quiet: k > start);
             split ??= budgetSplit;
             var trainer = new Trainer(model);
@@ -69,6 +69,8 @@ internal static partial class TrainCommand
             model.Save(MemberPath(run, k), data.ClassNames);
             File.Copy(run.HistoryPath, Path.ChangeExtension(MemberPath(run, k), null) + "-history.csv", overwrite: true);
             last = trainer;
+            // A network's training plan (about a gigabyte for ResNet-18 at 128 px) goes before the next one plans its own.
+            model.ReleaseMemory();
         }
         double trainSeconds = clock.Elapsed.TotalSeconds;
 
@@ -82,7 +84,7 @@ internal static partial class TrainCommand
         [
             new("Ensemble", $"{members} networks from seeds {settings.Seed} to {settings.Seed + members - 1}, probabilities averaged; the charts show network {members}'s training"),
         ];
-        Finish(run, new Trainer(combined), plan!, data, calibration: null, settings, recipe, trainSeconds, split, rows, checkpointOwner: last);
+        Finish(run, new Trainer(combined), plan!, data, calibration, settings, recipe, trainSeconds, split, rows, checkpointOwner: last);
         return ExitCodes.Success;
     }
 }

@@ -101,8 +101,7 @@ internal static partial class TrainCommand
                 $"{data.Title}: {data.Train.Count:N0} training and {data.Test!.Count:N0} test images in {data.ClassNames.Count} classes, from {data.Source}."));
             if (data.ValidationOrTest is null)
                 throw new InvalidDataFileException($"{settings.Data}: nothing to validate on: no test/ or val/ folder, and no class has the two pictures a validation split needs");
-            // An ensemble is not calibrated: averaging its members already tempers their confidence.
-            if (settings.Ensemble == 1 && (settings.Calibrate ?? CalibrationSet.ByDefault(data)))
+            if (settings.Calibrate ?? CalibrationSet.ByDefault(data))
             {
                 (calibration, data) = CalibrationSet.Choose(data, settings.Seed);
                 Console.WriteLine($"calibration: the temperature is fitted on {calibration.Description} after training"
@@ -120,7 +119,7 @@ internal static partial class TrainCommand
         if (resume is null) settings = settings.WithData(data.Resolved);
         var (train, validation, test) = (data.Train, data.ValidationOrTest!, data.Evaluation!);
         PrintShapes(data);
-        if (settings.Ensemble > 1) return TrainEnsemble(run, settings, data, zoo, model, resume is not null, explicitBudget, ct);
+        if (settings.Ensemble > 1) return TrainEnsemble(run, settings, data, calibration, zoo, model, resume is not null, explicitBudget, ct);
 
         var recipe = zoo.Recipe;
         // Refused before the summary: a run that cannot fit says so in one line.
@@ -362,7 +361,6 @@ internal static partial class TrainCommand
         int ensemble = parse.GetValue(EnsembleSize) ?? 1;
         if (ensemble is < 1 or > TrainSettings.MaxEnsemble) throw new FoveaUsageException($"--ensemble must be between 1 and {TrainSettings.MaxEnsemble}; got {ensemble}");
         if (ensemble > 1 && group is not null) throw new FoveaUsageException("--ensemble trains its networks one after another in one process; drop --distributed");
-        if (ensemble > 1 && parse.GetValue(Calibrate)) throw new FoveaUsageException("--calibrate fits one network's temperature; an ensemble is not calibrated (drop --calibrate or --ensemble)");
         var data = DataOptions.Read(parse);
         return new TrainSettings
         {

@@ -58,6 +58,13 @@ public partial class Model
         if (!training)
         {
             if (!TryForwardReplicated(batch)) Plan.Infer(new StepContext(batch, training: false) { SliceOf = wholeBatch });
+            if (AveragesProbabilities)
+            {
+                // ln of the mean, a probability of 0 floored to the smallest float (ln: −103) rather than −∞.
+                var log = LogProbabilities(batch);
+                TensorPrimitives.Max(OutputBuffer.AsSpan(0, log.Length), float.Epsilon, log);
+                TensorPrimitives.Log(log, log);
+            }
             return;
         }
         // A training pass updates state such as BatchNorm's moving statistics.
@@ -82,13 +89,29 @@ public partial class Model
     private void BackwardPass(int batch, IStepObserver? observer = null) =>
         Plan.Backward(new StepContext(batch, training: true), observer);
 
-    /// <summary>The logits of the last forward pass when the output is a softmax, else empty.</summary>
+    /// <summary>The logits of the last forward pass when the output is a softmax, else empty. For a mean of
+    /// softmaxes (an ensemble), the logarithm of the mean: its softmax is the mean, so temperature scaling,
+    /// test-time augmentation and the report treat it as one network's logits.</summary>
     private protected Span<float> Logits(int batch) => _nodes[^1].Layer switch
     {
         Fovea.Layers.Softmax => Values[_nodes[^1].Inputs[0]].AsSpan(0, batch * Classes),
         Dense { Activation: Activation.Softmax } d when d.KeepsLogits => d.Logits(batch),
+        Average when AveragesProbabilities => LogProbabilities(batch),
         _ => [],
     };
+
+    private float[] _logProbabilities = [];
+
+    private Span<float> LogProbabilities(int batch)
+    {
+        int n = batch * Classes;
+        if (_logProbabilities.Length < n) _logProbabilities = new float[Math.Max(n, _capacity * Classes)];
+        return _logProbabilities.AsSpan(0, n);
+    }
+
+    /// <summary>Whether the output averages class probabilities: an <see cref="Average"/> of softmax outputs.</summary>
+    internal bool AveragesProbabilities => _nodes.Count > 0 && _nodes[^1].Layer is Average
+        && _nodes[^1].Inputs.All(v => v >= _inputs.Count && _nodes[v - _inputs.Count].Layer is Fovea.Layers.Softmax or Dense { Activation: Activation.Softmax });
 
     /// <summary>Loss summed over the batch and, when training, dL/d(output) of the reduced loss into the output's
     /// gradient buffer. <paramref name="reducedOver"/>: the batch the loss is reduced over, when this one is a slice of it.</summary>

@@ -71,6 +71,13 @@ public partial class Model
     }
 
     /// <summary>
+    /// Frees the arrays of the model's step plan (activations, gradients, the replicas' loans of them); the weights and
+    /// the optimiser's state stay, and the next pass plans again. For a program that keeps a trained model while it
+    /// trains or runs others (an ensemble's networks, trained one after another).
+    /// </summary>
+    public void ReleaseMemory() => ReleasePlans();
+
+    /// <summary>
     /// Lets go of this model's plan and of the inference replicas' plans, which borrow its arrays, before a new plan is
     /// allocated (for a larger batch, or new trainability flags): holding both would double the step's memory, since
     /// the replicas kept their loans until they needed a larger batch. The old arrays are collected at once, so that

@@ -79,10 +79,12 @@ public class EnsembleTrainTests : IDisposable
     }
 
     [Fact]
-    public void Calibrate_is_refused_for_an_ensemble()
+    public void An_ensemble_is_calibrated_on_its_mean()
     {
-        var (code, _, stderr) = Train(_temp["calibrated"], ["--ensemble", "2", "--calibrate"]);
-        Assert.Equal(2, code);
-        Assert.Contains("an ensemble is not calibrated", stderr);
+        string run = _temp["calibrated"];
+        var (code, stdout, stderr) = Train(run, ["--ensemble", "2", "--calibrate"]);
+        Assert.True(code == 0, stderr);
+        Assert.Contains("temperature: ", stdout);
+        Assert.NotNull(Model.Load(Path.Combine(run, "model.safetensors")).Model.Temperature);
     }
 }

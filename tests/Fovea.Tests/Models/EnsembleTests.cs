@@ -39,6 +39,26 @@ public class EnsembleTests : IDisposable
         Assert.IsType<Average>(ensemble.Layers[^1]);
     }
 
+    /// <summary>The logits of a mean of probabilities are its logarithm: their softmax is the mean again, so a
+    /// temperature tempers the ensemble as it does one network.</summary>
+    [Fact]
+    public void ItsLogitsAreTheLogarithmOfTheMean()
+    {
+        var ensemble = Ensemble.Combine([Trained(1), Trained(2)]);
+        var (x, _) = PersistenceTests.RandomImages(12, 5);
+        var probabilities = ensemble.Predict(x).Data;
+        var logits = ensemble.PredictLogits(x).Data;
+        for (int i = 0; i < logits.Length; i++) Assert.Equal(MathF.Log(probabilities[i]), logits[i], 5);
+        ensemble.Temperature = 2;
+        var tempered = ensemble.Predict(x).Data;
+        for (int n = 0; n < 12; n++)
+        {
+            var row = probabilities.AsSpan(n * 10, 10).ToArray().Select(p => Math.Sqrt(p)).ToArray();
+            double sum = row.Sum();
+            for (int c = 0; c < 10; c++) Assert.Equal(row[c] / sum, tempered[n * 10 + c], 5);
+        }
+    }
+
     [Fact]
     public void LeavesItsMembersAsTheyWere()
     {

@@ -53,7 +53,7 @@ public class OnnxExportTests(ITestOutputHelper output)
         Report(OnnxModels.AssertSameAsFovea(model, pixels));
     }
 
-    /// <summary>An ensemble's Average is ONNX's Mean of its members' probabilities.</summary>
+    /// <summary>An ensemble's Average is ONNX's Mean of its members' probabilities; with a temperature, Log, Div and Softmax after it.</summary>
     [Fact]
     public void EnsembleGivesFoveasPredictions()
     {
@@ -67,6 +67,9 @@ public class OnnxExportTests(ITestOutputHelper output)
         var ensemble = Ensemble.Combine(members);
         var proto = global::Onnx.ModelProto.Parser.ParseFrom(OnnxExporter.ToBytes(ensemble));
         Assert.Single(proto.Graph.Node, n => n.OpType == "Mean");
+        Report(OnnxModels.AssertSameAsFovea(ensemble, pixels));
+        // A temperature divides the mean's logarithm, softmaxed again.
+        ensemble.Temperature = 1.7;
         Report(OnnxModels.AssertSameAsFovea(ensemble, pixels));
     }
 
