@@ -201,8 +201,8 @@ public static class ModelFile
         return FunctionalArchitecture.Parse(obj, layers, source);
     }
 
-    /// <summary>Most layers a model file may declare.</summary>
-    internal const int MaxLayers = 256;
+    /// <summary>Most layers a model file may declare: an ensemble of sixteen ResNet-18s has about 1,100.</summary>
+    internal const int MaxLayers = 4096;
 
     /// <summary>
     /// The name and shape of every weight the model would create for <paramref name="input"/>, found by walking the

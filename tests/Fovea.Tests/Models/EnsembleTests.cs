@@ -82,6 +82,19 @@ public class EnsembleTests : IDisposable
         Assert.Equal("j", loaded.ClassNames![9]);
     }
 
+    /// <summary>Ensembles of deep networks have hundreds of layers (five ResNet-18s: 350): their files load.</summary>
+    [Fact]
+    public void AnEnsembleOfManyLayersLoads()
+    {
+        Model Deep(long seed) => new Sequential([new Flatten(inputShape: new Shape(2, 2, 1)), .. Enumerable.Range(0, 99).Select(_ => new Dense(4, Activation.Relu)), new Dense(3, Activation.Softmax)]) { Seed = seed };
+        var ensemble = Ensemble.Combine([Deep(1), Deep(2), Deep(3)]);
+        Assert.True(ensemble.Layers.Count > 300);
+        string path = _temp["deep.safetensors"];
+        ensemble.Save(path);
+        var x = new Tensor(new Shape(2, 2, 2, 1), [0.1f, 0.2f, 0.3f, 0.4f, 0.5f, 0.6f, 0.7f, 0.8f]);
+        Assert.Equal(ensemble.Predict(x).Data, Model.Load(path).Model.Predict(x).Data);
+    }
+
     [Fact]
     public void RefusesFewerThanTwoMembersAndMembersOfDifferentShapes()
     {
