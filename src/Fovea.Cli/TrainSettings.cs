@@ -47,8 +47,12 @@ internal sealed record TrainSettings
     public float? MixUp { get; init; }
 
     /// <summary>Networks trained from seeds <see cref="Seed"/>, <see cref="Seed"/> + 1, … whose predictions the run's
-    /// model averages (<c>--ensemble</c>); 1 trains one network.</summary>
-    public int Ensemble { get; init; } = 1;
+    /// model averages (<c>--ensemble</c>); 1 trains one network; null, before the data are loaded, the recipe's
+    /// (<see cref="Training.Recipe.Ensemble"/>), and in a checkpoint written before ensembles, 1.</summary>
+    public int? Ensemble { get; init; }
+
+    /// <summary>The number of networks, once resolved.</summary>
+    public int Networks => Ensemble ?? 1;
 
     /// <summary>The ensemble member (from 0) that the checkpoint these settings are saved in belongs to.</summary>
     public int Member { get; init; }
@@ -90,7 +94,7 @@ internal sealed record TrainSettings
             // Checked by the same strict parser as the rest of the checkpoint's metadata before it is bound.
             var s = json is null ? null : MetadataJson.Parse(json).Deserialize<TrainSettings>(Json);
             if (s is null || s.Epochs < 1 || s.BatchSize < 1 || !(s.LearningRate > 0) || s.Threads < 1 || s.Limit is < 1 || s.EarlyStopping is < 1
-                || !(s.MixUp is null or (>= 0 and <= 4)) || s.Ensemble is < 1 or > MaxEnsemble || s.Member < 0 || s.Member >= s.Ensemble || s.ImageHeight is < 1 || s.ImageWidth is < 1 || !(s.ValidationSplit is null or (>= 0 and < 1)) || (s.Dataset is not null && !BuiltInDatasets.Names.Contains(s.Dataset)))
+                || !(s.MixUp is null or (>= 0 and <= 4)) || s.Ensemble is < 1 or > MaxEnsemble || s.Member < 0 || s.Member >= s.Networks || s.ImageHeight is < 1 || s.ImageWidth is < 1 || !(s.ValidationSplit is null or (>= 0 and < 1)) || (s.Dataset is not null && !BuiltInDatasets.Names.Contains(s.Dataset)))
                 throw new FoveaException($"{source}: the checkpoint holds no valid run settings");
             return s;
         }

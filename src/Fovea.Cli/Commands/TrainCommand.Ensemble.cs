@@ -20,12 +20,13 @@ internal static partial class TrainCommand
         Path.Combine(run.Path, "members", $"member-{index + 1}.safetensors");
 
     private static int TrainEnsemble(RunFolder run, TrainSettings settings, LoadedData data, CalibrationSet? calibration, ZooModel zoo, Model first, bool resumed,
-        bool explicitBudget, CancellationToken ct)
+        bool explicitBudget, bool recipeEnsemble, CancellationToken ct)
     {
         var recipe = zoo.Recipe;
-        int members = settings.Ensemble, start = settings.Member;
+        int members = settings.Networks, start = settings.Member;
         Directory.CreateDirectory(Path.Combine(run.Path, "members"));
         Console.WriteLine($"ensemble: {members} networks from seeds {settings.Seed} to {settings.Seed + members - 1}, their probabilities averaged"
+            + (recipeEnsemble ? string.Create(CultureInfo.InvariantCulture, $" (the recipe's for {data.Train.Count:N0} training pictures; --ensemble 1 trains one)") : "")
             + (resumed ? $"; resuming network {start + 1}" : ""));
         var clock = Stopwatch.StartNew();
         Trainer? last = null;

@@ -46,7 +46,7 @@ internal static partial class TrainCommand
     private static readonly Option<string?> MaxMemory = new("--max-memory") { Description = "Memory budget, e.g. 1.5G or 800M (default: the container's memory limit, if any); a budget too small for one picture is refused before the run starts" };
     private static readonly Option<int?> EnsembleSize = new("--ensemble")
     {
-        Description = "Train N networks from seeds SEED, SEED+1, … and average their predictions (a deep ensemble): more accurate and better calibrated than one, at N times the training and prediction time (default: 1)",
+        Description = "Train N networks from seeds SEED, SEED+1, … and average their predictions (a deep ensemble): more accurate and better calibrated than one, at N times the training and prediction time (default: the recipe's: 1, or for resnet18 on few pictures up to 5)",
     };
     private static readonly Option<bool> Distributed = new("--distributed") { Description = "Train data-parallel with the other processes of an MPI job (mpirun -np P fovea train --distributed …); the same weights as one process, bit for bit" };
 
@@ -119,7 +119,11 @@ internal static partial class TrainCommand
         if (resume is null) settings = settings.WithData(data.Resolved);
         var (train, validation, test) = (data.Train, data.ValidationOrTest!, data.Evaluation!);
         PrintShapes(data);
-        if (settings.Ensemble > 1) return TrainEnsemble(run, settings, data, calibration, zoo, model, resume is not null, explicitBudget, ct);
+        // A new run takes the recipe's ensemble for its data, unless --ensemble chose; a distributed run trains one network.
+        bool recipeEnsemble = resume is null && settings.Ensemble is null && group is null;
+        settings = settings with { Ensemble = recipeEnsemble ? zoo.Recipe.Ensemble(data.Train.Count, data.Train.Images.ImageShape) : settings.Networks };
+        if (settings.Networks > 1)
+            return TrainEnsemble(run, settings, data, calibration, zoo, model, resume is not null, explicitBudget, recipeEnsemble, ct);
 
         var recipe = zoo.Recipe;
         // Refused before the summary: a run that cannot fit says so in one line.
@@ -358,7 +362,7 @@ internal static partial class TrainCommand
         float? mixUp = parse.GetValue(MixUpAlpha);
         if (mixUp is { } alpha && !(alpha >= 0 && alpha <= 4))
             throw new FoveaUsageException($"--mixup must be between 0 (off) and 4; got {alpha.ToString(CultureInfo.InvariantCulture)}");
-        int ensemble = parse.GetValue(EnsembleSize) ?? 1;
+        int? ensemble = parse.GetValue(EnsembleSize);
         if (ensemble is < 1 or > TrainSettings.MaxEnsemble) throw new FoveaUsageException($"--ensemble must be between 1 and {TrainSettings.MaxEnsemble}; got {ensemble}");
         if (ensemble > 1 && group is not null) throw new FoveaUsageException("--ensemble trains its networks one after another in one process; drop --distributed");
         var data = DataOptions.Read(parse);

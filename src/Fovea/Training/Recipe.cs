@@ -51,6 +51,12 @@ public sealed record Recipe
             Engine.Winograd = TrainingWinograd;
     }
 
+    /// <summary>
+    /// How many networks a run averages (a deep ensemble; <c>fovea train --ensemble</c> overrides it), from the number of
+    /// training pictures and their shape: 1 unless the recipe says otherwise. The same data give the same number.
+    /// </summary>
+    public Func<int, Shape, int> Ensemble { get; init; } = (_, _) => 1;
+
     /// <summary>One line for <c>fovea models</c> and the run report.</summary>
     public required string Description { get; init; }
 }

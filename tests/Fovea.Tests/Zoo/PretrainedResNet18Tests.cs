@@ -66,6 +66,22 @@ public class PretrainedResNet18Tests
     public void TheBaseSeesSidesThatAreMultiplesOf32(int height, int width, int baseHeight, int baseWidth) =>
         Assert.Equal((baseHeight, baseWidth), PretrainedResNet18.BaseImageSize(new Shape(height, width, 3)));
 
+    /// <summary>As many networks as five networks' work on 1,000 pictures of 128 px allows, from 1 to 5.</summary>
+    [Theory]
+    [InlineData(1_000, 32, 5)]
+    [InlineData(300, 32, 5)]
+    [InlineData(1_700, 32, 2)]
+    [InlineData(2_500, 128, 2)]
+    [InlineData(5_000, 32, 1)]
+    [InlineData(50_000, 32, 1)]
+    [InlineData(1_000, 224, 1)]
+    [InlineData(1_000, 160, 3)]
+    public void TheRecipesEnsembleFillsItsBudget(int pictures, int side, int networks)
+    {
+        Assert.Equal(networks, PretrainedResNet18.EnsembleFor(pictures, new Shape(side, side, 3)));
+        Assert.Equal(networks, PretrainedResNet18.Recipe.Ensemble(pictures, new Shape(side, side, 3)));
+    }
+
     [Fact]
     public void ThePhaseFollowsTheEpoch()
     {
