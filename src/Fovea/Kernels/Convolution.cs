@@ -200,6 +200,16 @@ public sealed partial class Convolution
     private Memory<float> _packedKernel;
     private bool _packedKernelValid;
 
+    /// <summary>Frees what the plan derived from the kernel (packed panels, Winograd transforms) and its scratch; the
+    /// next pass derives and allocates them again. A trained model kept beside others that run.</summary>
+    internal void ReleaseMemory()
+    {
+        (_packedKernel, _packedKernelValid) = (default, false);
+        _winograd?.ReleaseMemory();
+        (_winogradF4, _winogradF4Training) = (null, null);
+        (_padded, _cols, _partials, _inputGradient) = ([], [], [], null);
+    }
+
     /// <summary>The kernel packed into register-tile panels, packed again only when a call said it changed.</summary>
     private Memory<float> PackedKernel(ReadOnlyMemory<float> kernel)
     {

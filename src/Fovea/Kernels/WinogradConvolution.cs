@@ -182,6 +182,9 @@ public sealed partial class WinogradConvolution
     /// <summary>The kernel changed: the next forward pass transforms it whatever its caller promises.</summary>
     internal void KernelChanged() => _forwardKernelReady = false;
 
+    /// <summary>Frees the transformed kernel and the scratch; the next pass transforms and allocates them again.</summary>
+    internal void ReleaseMemory() => (_u, _v, _m, _forwardKernelReady) = ([], [], [], false);
+
     private void EnsureU()
     {
         if (_u.Length == 0) _u = new float[_xi * _g.InChannels * Filters];

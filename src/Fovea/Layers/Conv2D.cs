@@ -15,6 +15,9 @@ public sealed class Conv2D : UnaryLayer, ILayerFactory
     private Parameter _bias = null!;
     private ConvGeometry _g;
     private Convolution _conv = null!;
+
+    /// <inheritdoc/>
+    internal override void ReleaseMemory() => _conv?.ReleaseMemory();
     private readonly BiasBackward _biasBackward = new();
 
     /// <summary>A convolution with <paramref name="filters"/> output channels and a <paramref name="kernelSize"/> window,

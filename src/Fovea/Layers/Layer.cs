@@ -117,6 +117,10 @@ public abstract class Layer
     internal virtual void UpdateFromShardStatistics(ReadOnlySpan<float> statistics, int shards) { }
 
     /// <summary>Whether backward reads the inputs of the forward pass; if not, the model may reuse their buffers.</summary>
+    /// <summary>Frees what the layer derived from its weights to run faster (packed or transformed kernels) and its
+    /// scratch; they come back on the next pass. The weights stay.</summary>
+    internal virtual void ReleaseMemory() { }
+
     internal virtual bool BackwardNeedsInputs => true;
 
     /// <summary>Whether backward reads the output of the forward pass.</summary>

@@ -71,11 +71,19 @@ public partial class Model
     }
 
     /// <summary>
-    /// Frees the arrays of the model's step plan (activations, gradients, the replicas' loans of them); the weights and
-    /// the optimiser's state stay, and the next pass plans again. For a program that keeps a trained model while it
+    /// Frees the arrays of the model's step plan (activations, gradients), its inference replicas and what the layers
+    /// derived from the weights (packed and transformed kernels); the weights and the optimiser's state stay, and the
+    /// next pass plans and derives again. For a program that keeps a trained model while it
     /// trains or runs others (an ensemble's networks, trained one after another).
     /// </summary>
-    public void ReleaseMemory() => ReleasePlans();
+    public void ReleaseMemory()
+    {
+        // The replicas' layers keep their own derived kernels: they go, and are made again on the next replicated pass.
+        (_replicas, _replicaWork) = ([], null);
+        foreach (var layer in Layers) layer.ReleaseMemory();
+        (_plan, _capacity) = (null, 0);
+        if (!_isReplica) GC.Collect();
+    }
 
     /// <summary>
     /// Lets go of this model's plan and of the inference replicas' plans, which borrow its arrays, before a new plan is

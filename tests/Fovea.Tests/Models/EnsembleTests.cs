@@ -59,6 +59,29 @@ public class EnsembleTests : IDisposable
         }
     }
 
+    /// <summary>ReleaseMemory frees the plan, the replicas and the derived kernels: what comes after is unchanged,
+    /// predictions and further training alike.</summary>
+    [Fact]
+    public void ReleasingMemoryChangesNothingThatFollows()
+    {
+        var (model, twin) = (ResNet9(), ResNet9());
+        var (x, y) = PersistenceTests.RandomImages(64, 7);
+        foreach (var m in new[] { model, twin }) m.Fit(x, y, batchSize: 32, epochs: 1, verbose: 0);
+        var before = model.Predict(x, batchSize: 16).Data;
+        model.ReleaseMemory();
+        Assert.Equal(before, model.Predict(x, batchSize: 16).Data);
+        model.ReleaseMemory();
+        foreach (var m in new[] { model, twin }) m.Fit(x, y, batchSize: 32, epochs: 1, verbose: 0);
+        Assert.Equal(twin.Weights.ToArray(), model.Weights.ToArray());
+    }
+
+    private static Model ResNet9()
+    {
+        var model = ModelZoo.Get("resnet9").Create(new Shape(32, 32, 3), 10, 3);
+        model.Compile(new Sgd(0.01f, momentum: 0.9f), new SparseCategoricalCrossentropy(), ["accuracy"]);
+        return model;
+    }
+
     [Fact]
     public void LeavesItsMembersAsTheyWere()
     {
