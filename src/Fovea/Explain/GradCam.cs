@@ -33,24 +33,36 @@ public static class GradCam
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(images);
         model.Build();
-        layer ??= DefaultLayer(model);
-        CheckLayer(model, layer);
+        IReadOnlyList<string> layers = layer is null ? DefaultLayers(model) : [layer];
+        foreach (var l in layers) CheckLayer(model, l);
         int classes = model.OutputShape[^1];
         if (classIndex is { } c && (uint)c >= (uint)classes)
             throw new FoveaUsageException($"class index must be in [0, {classes}); got {c}");
-        var g = model.GradientOfScore(images, layer, classIndex, batchSize);
-        var shape = g.Activations.Shape;
-        int n = shape[0], h = shape[1], w = shape[2];
-        var maps = new Tensor(new Shape(n, h, w));
-        for (int i = 0; i < n; i++) Weigh(g, i, maps.Data.AsSpan(i * h * w, h * w));
+        // An ensemble's map is the sum of its networks' weighted maps, each at its own last feature map, before the
+        // ReLU: where the networks together find the class.
+        ScoreGradient? first = null;
+        float[]? sum = null;
+        int n = images.Shape[0], h = 0, w = 0;
+        foreach (var l in layers)
+        {
+            var g = model.GradientOfScore(images, l, classIndex, batchSize);
+            var shape = g.Activations.Shape;
+            if (first is null) (first, h, w, sum) = (g, shape[1], shape[2], new float[n * shape[1] * shape[2]]);
+            else if (shape[1] != h || shape[2] != w)
+                throw new FoveaUsageException($"the networks' feature maps differ in size ({h}x{w} and {shape[1]}x{shape[2]} at '{l}'); name one layer to explain");
+            for (int i = 0; i < n; i++) Weigh(g, i, sum!.AsSpan(i * h * w, h * w));
+        }
+        var maps = new Tensor(new Shape(n, h, w), sum!);
+        for (int i = 0; i < n; i++) ScaleToUnit(maps.Data.AsSpan(i * h * w, h * w));
         int height = model.InputShape[0], width = model.InputShape[1];
         var upsampled = new Tensor(new Shape(n, height, width));
         for (int i = 0; i < n; i++)
             Resize(maps.Data.AsSpan(i * h * w, h * w), h, w, upsampled.Data.AsSpan(i * height * width, height * width), height, width);
         // The backward pass's forward gives the network's own output; a calibrated model reports its tempered one, as
         // Predict does (the predicted class is the same either way).
-        var probabilities = model.Temperature is null ? g.Outputs : model.Predict(images, batchSize);
-        return new GradCamResult(layer, maps, upsampled, g.Classes, probabilities);
+        var probabilities = model.Temperature is null ? first!.Outputs : model.Predict(images, batchSize);
+        string name = layers.Count == 1 ? layers[0] : $"{Unprefixed(layers[0])} of each of {layers.Count} networks";
+        return new GradCamResult(name, maps, upsampled, first!.Classes, probabilities);
     }
 
     /// <summary>The maps of pictures as bytes, scaled to [0, 1] as <see cref="Model.Predict(Fovea.Data.ImageSet, int, TestTimeAugmentation)"/> feeds them.</summary>
@@ -101,7 +113,7 @@ public static class GradCam
             throw new FoveaUsageException($"layer '{layer}' is not convolutional (its output is {found.OutputShape}); Grad-CAM needs a height × width × channels map: {string.Join(", ", ConvolutionalLayers(model))}");
     }
 
-    /// <summary>Image <paramref name="i"/>'s map: α_k = mean over pixels of dS/dA_k; ReLU(Σ α_k·A_k) / max.</summary>
+    /// <summary>Adds image <paramref name="i"/>'s Σ_k α_k·A_k to <paramref name="map"/>, α_k = mean over pixels of dS/dA_k.</summary>
     private static void Weigh(ScoreGradient g, int i, Span<float> map)
     {
         var shape = g.Activations.Shape;
@@ -112,17 +124,47 @@ public static class GradCam
         for (int p = 0; p < pixels; p++)
             for (int k = 0; k < channels; k++) alpha[k] += grad[p * channels + k];
         for (int k = 0; k < channels; k++) alpha[k] /= pixels;
-        float max = 0;
         for (int p = 0; p < pixels; p++)
         {
             double sum = 0;
             for (int k = 0; k < channels; k++) sum += alpha[k] * a[p * channels + k];
-            map[p] = (float)Math.Max(sum, 0);
-            max = Math.Max(max, map[p]);
+            map[p] += (float)sum;
         }
-        if (max > 0)
-            for (int p = 0; p < pixels; p++) map[p] /= max;
     }
+
+    /// <summary>ReLU, then divided by the maximum (all zero when nothing is positive).</summary>
+    private static void ScaleToUnit(Span<float> map)
+    {
+        float max = 0;
+        for (int p = 0; p < map.Length; p++) max = Math.Max(max, map[p] = Math.Max(map[p], 0));
+        if (max > 0)
+            for (int p = 0; p < map.Length; p++) map[p] /= max;
+    }
+
+    /// <summary>
+    /// The layers Grad-CAM weighs by default: <see cref="DefaultLayer"/>, or for an ensemble
+    /// (<see cref="Ensemble.Combine"/>) each network's last feature map, so that the map explains the ensemble rather
+    /// than its last network.
+    /// </summary>
+    public static IReadOnlyList<string> DefaultLayers(Model model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        model.Build();
+        var layers = model.Layers;
+        if (layers[^1] is not Layers.Average) return [DefaultLayer(model)];
+        var found = new List<string>();
+        for (int k = 1; ; k++)
+        {
+            string prefix = Ensemble.MemberPrefix(k);
+            var last = layers.Take(layers.Count - 1).LastOrDefault(l => l.Name!.StartsWith(prefix, StringComparison.Ordinal) && IsSpatial(l.OutputShape));
+            if (last is null) break;
+            found.Add(last.Name!);
+        }
+        return found.Count >= 2 ? found : [DefaultLayer(model)];
+    }
+
+    private static string Unprefixed(string layer) =>
+        layer.StartsWith("member", StringComparison.Ordinal) && layer.IndexOf('_') is > 0 and var cut ? layer[(cut + 1)..] : layer;
 
     /// <summary>Bilinear resize with pixel centres aligned (half-pixel offsets, edges clamped), as image libraries resize.</summary>
     public static void Resize(ReadOnlySpan<float> source, int h, int w, Span<float> target, int height, int width)
