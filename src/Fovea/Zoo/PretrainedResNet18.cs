@@ -76,9 +76,11 @@ public static class PretrainedResNet18
             };
         },
         Augmentation = () => new AugmentationPipeline(new RandomTranslate(4), new RandomFlip()),
-        TestTimeAugmentation = TestTimeAugmentation.Mirror,
+        // Mirror + translate: on 100 CIFAR-10 pictures a class, +0.8 to +1.0 points over mirror alone for one network
+        // and +0.15 to +1.05 for five, on three splits.
+        TestTimeAugmentation = TestTimeAugmentation.MirrorTranslate,
         Ensemble = EnsembleFor,
-        Description = "fine-tune: head alone 1 epoch (AdamW one-cycle to lr 2e-3), then all layers (one-cycle to 1e-3; base halves at 1/10 and 1/100), translate 4 + flip, batch 32, 7 epochs, TTA mirror; "
+        Description = "fine-tune: head alone 1 epoch (AdamW one-cycle to lr 2e-3), then all layers (one-cycle to 1e-3; base halves at 1/10 and 1/100), translate 4 + flip, batch 32, 7 epochs, TTA mirror + translate; "
             + $"few pictures: an ensemble of up to {MaxEnsemble} networks",
     };
 
