@@ -7,9 +7,11 @@ namespace Fovea.Benchmarks;
 /// <summary>
 /// ResNet-18's implicit-GEMM convolutions at batch 1, inference, with their kernels packed once and kept, as a pass
 /// runs them: <c>dotnet run -c Release --project bench/Fovea.Benchmarks -- --conv1 [--threads 2] [--copies 6]
-/// [--passes 200] [--prefetch 0|1]</c>. <c>--copies</c> layers of each shape run in turn, each with its own kernel,
+/// [--passes 200] [--panel-major 0|1] [--alternate 1]</c>. <c>--copies</c> layers of each shape run in turn, each with its own kernel,
 /// so that (as in a whole pass) a kernel comes back from memory rather than from a cache that the same call filled;
-/// median and fastest µs per call, and GFLOPS of the median (2·MACs of the direct method).
+/// median and fastest µs per call, and GFLOPS of the median (2·MACs of the direct method). <c>--alternate 1</c> times
+/// the kernel read k block by k block (pm0) and panel by panel (pm1) pass after pass in one process, for a fair A/B
+/// on a noisy machine.
 /// </summary>
 internal static class BatchOneConvTiming
 {
@@ -34,11 +36,12 @@ internal static class BatchOneConvTiming
                 case "--threads": Engine.Threads = int.Parse(v, CultureInfo.InvariantCulture); break;
                 case "--copies": copies = int.Parse(v, CultureInfo.InvariantCulture); break;
                 case "--passes": passes = int.Parse(v, CultureInfo.InvariantCulture); break;
-                case "--prefetch": Engine.KernelOptions = Engine.KernelOptions with { PrefetchPackedKernel = v != "0" }; break;
-                default: throw new ArgumentException($"unknown option {args[i]}; expected --threads, --copies, --passes or --prefetch");
+                case "--panel-major": Engine.KernelOptions = Engine.KernelOptions with { PanelMajorPackedKernel = v != "0" }; break;
+                case "--alternate": _alternate = v != "0"; break;
+                default: throw new ArgumentException($"unknown option {args[i]}; expected --threads, --copies, --passes, --panel-major or --alternate");
             }
         }
-        Console.WriteLine($"path={Sgemm.ActivePath} threads={Engine.Threads} copies={copies} passes={passes} prefetch={Engine.KernelOptions.PrefetchPackedKernel}");
+        Console.WriteLine($"path={Sgemm.ActivePath} threads={Engine.Threads} copies={copies} passes={passes} panel_major={Engine.KernelOptions.PanelMajorPackedKernel}");
         foreach (var (name, g, filters) in Shapes) Measure(name, g, filters, copies, passes);
     }
 
@@ -56,19 +59,34 @@ internal static class BatchOneConvTiming
             kernels[c] = Random(rng, g.PatchSize * filters);
             plans[c].Forward(y, x, kernels[c], bias, true, 1, kernelUnchanged: false, training: false);
         }
-        var times = new List<double>();
+        var options = Engine.KernelOptions;
+        var variants = _alternate
+            ? new[] { options with { PanelMajorPackedKernel = false }, options with { PanelMajorPackedKernel = true } }
+            : [options];
+        var times = variants.Select(_ => new List<double>()).ToArray();
         for (int p = 0; p < passes; p++)
-            for (int c = 0; c < copies; c++)
+            for (int v = 0; v < variants.Length; v++)
             {
-                long t0 = Stopwatch.GetTimestamp();
-                plans[c].Forward(y, x, kernels[c], bias, true, 1, kernelUnchanged: true, training: false);
-                times.Add(Stopwatch.GetElapsedTime(t0).TotalMicroseconds);
+                Engine.KernelOptions = variants[v];
+                for (int c = 0; c < copies; c++)
+                {
+                    long t0 = Stopwatch.GetTimestamp();
+                    plans[c].Forward(y, x, kernels[c], bias, true, 1, kernelUnchanged: true, training: false);
+                    times[v].Add(Stopwatch.GetElapsedTime(t0).TotalMicroseconds);
+                }
             }
-        times.Sort();
-        double median = times[times.Count / 2];
+        Engine.KernelOptions = options;
         double flops = 2.0 * g.OutPixels * filters * g.PatchSize;
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name,-10} median_us={median,7:F1} fastest_us={times[0],7:F1} gflops={flops / median / 1e3,6:F0}"));
+        for (int v = 0; v < variants.Length; v++)
+        {
+            times[v].Sort();
+            double median = times[v][times[v].Count / 2];
+            string label = _alternate ? $"{name}/pm{v}" : name;
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{label,-12} median_us={median,7:F1} fastest_us={times[v][0],7:F1} gflops={flops / median / 1e3,6:F0}"));
+        }
     }
+
+    private static bool _alternate;
 
     private static float[] Random(Rng rng, int count)
     {

@@ -67,7 +67,13 @@ internal static class InferenceProfile
 
     /// <summary>The same per-node view of ONNX Runtime running the exported model (its own profiler's kernel times,
     /// fastest per node), for the layer-by-layer comparison.</summary>
-    private static void OnnxRuntimeProfile(Fovea.Models.Model model, float[] x, int batch, int threads, int trials)
+    private static void OnnxRuntimeProfile(Fovea.Models.Model model, float[] x, int batch, int threads, int trials) =>
+        OnnxRuntimeProfile(Fovea.Onnx.OnnxExporter.ToBytes(model), Fovea.Onnx.OnnxExporter.InputName, Fovea.Onnx.OnnxExporter.OutputName,
+            x, [batch, .. model.InputShape.Select(d => (long)d)], threads, trials);
+
+    /// <summary>ONNX Runtime's profile of any model: the fastest kernel time of each node over the trials, in graph
+    /// order, then their sum and the fastest whole pass.</summary>
+    internal static void OnnxRuntimeProfile(byte[] onnx, string inputName, string outputName, float[] x, long[] shape, int threads, int trials)
     {
         string prefix = Path.Combine(Path.GetTempPath(), $"fovea-ort-profile-{Environment.ProcessId}");
         using var options = new Microsoft.ML.OnnxRuntime.SessionOptions
@@ -79,14 +85,14 @@ internal static class InferenceProfile
             EnableProfiling = true,
             ProfileOutputPathPrefix = prefix,
         };
-        using var session = new Microsoft.ML.OnnxRuntime.InferenceSession(Fovea.Onnx.OnnxExporter.ToBytes(model), options);
-        using var input = Microsoft.ML.OnnxRuntime.OrtValue.CreateTensorValueFromMemory(x, [batch, .. model.InputShape.Select(d => (long)d)]);
+        using var session = new Microsoft.ML.OnnxRuntime.InferenceSession(onnx, options);
+        using var input = Microsoft.ML.OnnxRuntime.OrtValue.CreateTensorValueFromMemory(x, shape);
         using var run = new Microsoft.ML.OnnxRuntime.RunOptions();
         double whole = double.MaxValue;
         for (int t = 0; t < trials; t++)
         {
             long start = Stopwatch.GetTimestamp();
-            using var outputs = session.Run(run, [Fovea.Onnx.OnnxExporter.InputName], [input], [Fovea.Onnx.OnnxExporter.OutputName]);
+            using var outputs = session.Run(run, [inputName], [input], [outputName]);
             whole = Math.Min(whole, Stopwatch.GetElapsedTime(start).TotalMilliseconds);
         }
         string file = session.EndProfiling();

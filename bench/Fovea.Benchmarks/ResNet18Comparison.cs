@@ -13,13 +13,13 @@ namespace Fovea.Benchmarks;
 /// <summary>
 /// The ImageNet ResNet-18 of ML.NET's DnnImageFeaturizer package, imported by <see cref="OnnxImporter"/>, against ONNX
 /// Runtime on the original file: <c>dotnet run -c Release --project bench/Fovea.Benchmarks -- --resnet18
-/// [--images 100] [--batches 1,16] [--threads 2] [--rounds 5] [--seconds 3] [--layers] [--cifar PATH] [--prefetch 0|1] [--winograd-f4 0|1]</c>.
+/// [--images 100] [--batches 1,16] [--threads 2] [--rounds 5] [--seconds 3] [--layers] [--cifar PATH] [--panel-major 0|1] [--winograd-f4 0|1]</c>.
 /// Accuracy: CIFAR-10 test pictures upscaled bilinearly to 224 px; ONNX Runtime chains the package's preprocessing
 /// model (RGB → BGR less a mean image) and ResNet-18 as ML.NET does; Fovea reorders and subtracts the same mean image
 /// and runs the imported model. Speed: the same input on both sides, ONNX Runtime on the original file at batch 1 and
 /// on a copy with a free batch axis for larger batches; rounds alternate which side goes first, each side runs about
 /// <c>--seconds</c> a round, and the median pass of each round gives the round's ratio; the median ratio is printed.
-/// <c>--layers</c> adds Fovea's per-layer times at batch 1; <c>--cpu</c> takes process CPU time per pass instead of
+/// <c>--layers</c> adds Fovea's per-layer times at batch 1 and ONNX Runtime's per-node profile beside them; <c>--cpu</c> takes process CPU time per pass instead of
 /// wall time (for a busy machine, with <c>--threads 1</c>).
 /// </summary>
 internal static class ResNet18Comparison
@@ -49,9 +49,9 @@ internal static class ResNet18Comparison
                 case "--winograd-min-batch": Engine.KernelOptions = Engine.KernelOptions with { WinogradMinBatch = int.Parse(Next(), CultureInfo.InvariantCulture) }; break;
                 case "--winograd-min-pixels": Engine.KernelOptions = Engine.KernelOptions with { WinogradMinPixels = int.Parse(Next(), CultureInfo.InvariantCulture) }; break;
                 case "--winograd-parallel-min-floats": Engine.KernelOptions = Engine.KernelOptions with { WinogradParallelMinFloats = long.Parse(Next(), CultureInfo.InvariantCulture) }; break;
-                case "--prefetch": Engine.KernelOptions = Engine.KernelOptions with { PrefetchPackedKernel = Next() != "0" }; break;
+                case "--panel-major": Engine.KernelOptions = Engine.KernelOptions with { PanelMajorPackedKernel = Next() != "0" }; break;
                 case "--winograd-f4": Engine.KernelOptions = Engine.KernelOptions with { WinogradF4 = Next() != "0" }; break;
-                default: throw new ArgumentException($"unknown option {args[i]}; expected --images, --batches, --threads, --rounds, --seconds, --cifar, --layers, --cpu, --winograd-min-batch, --winograd-min-pixels, --winograd-parallel-min-floats, --prefetch or --winograd-f4");
+                default: throw new ArgumentException($"unknown option {args[i]}; expected --images, --batches, --threads, --rounds, --seconds, --cifar, --layers, --cpu, --winograd-min-batch, --winograd-min-pixels, --winograd-parallel-min-floats, --panel-major or --winograd-f4");
             }
         }
         Engine.Threads = threads;
@@ -65,7 +65,11 @@ internal static class ResNet18Comparison
         Console.WriteLine($"import_s={Stopwatch.GetElapsedTime(start).TotalSeconds:F2}");
         Accuracy(model, resnet, prep, cifar, images, threads);
         foreach (int batch in batches) Speed(model, resnet, batch, threads, rounds, seconds);
-        if (layers) Layers(model);
+        if (!layers) return;
+        Layers(model);
+        using (var session = new InferenceSession(resnet))
+            InferenceProfile.OnnxRuntimeProfile(File.ReadAllBytes(resnet), session.InputNames[0], session.OutputNames[0],
+                new float[3 * Side * Side], [1, 3, Side, Side], threads, 20);
     }
 
     private static SessionOptions Options(int threads) => new()

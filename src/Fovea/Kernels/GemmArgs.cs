@@ -63,7 +63,7 @@ internal struct GemmBlocking
     /// all read the zero border of a tile's output row is skipped (<see cref="SgemmDriver{TOps, TVec}.RowTile"/>).
     /// 0: MR-row tiles.</summary>
     public int RowTile;
-    /// <summary>With row tiles and a packed B: prefetch into L2 the packed chunk each panel's tiles read next
-    /// (<see cref="KernelOptions.PrefetchPackedKernel"/>).</summary>
-    public bool PrefetchB;
+    /// <summary>With row tiles, a packed B and one A block: panels outside, k blocks inside
+    /// (<see cref="KernelOptions.PanelMajorPackedKernel"/>).</summary>
+    public bool PanelMajor;
 }

@@ -99,7 +99,7 @@ public static unsafe partial class Sgemm
                 Patches = patches,
             };
             g.Blocking.RowTile = RowTileFor(in patches, options);
-            g.Blocking.PrefetchB = options.PrefetchPackedKernel;
+            g.Blocking.PanelMajor = options.PanelMajorPackedKernel;
             if (g.Blocking.RowTile > 0) g.Blocking.Mc = Math.Max(1, options.Mc / g.Blocking.RowTile) * g.Blocking.RowTile;
             Execute(in g, threads, options);
         }

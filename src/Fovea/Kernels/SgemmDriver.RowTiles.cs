@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Runtime.Intrinsics.X86;
 
 namespace Fovea.Kernels;
 
@@ -8,43 +7,18 @@ namespace Fovea.Kernels;
 internal static unsafe partial class SgemmDriver<TOps, TVec>
 {
     /// <summary>Rows [ic, ic + mb) (whole output rows) of one panel: each output row in tiles of at most 8 pixels,
-    /// as even as they come (15: 8 + 7). Before each tile, a share of the packed kernel chunk read next
-    /// (<paramref name="next"/>, or null) is prefetched: at batch 1 a 7×7 or 14×14 map reuses each chunk for only a
-    /// few tiles, and the first of them otherwise waits on a kernel too large for L2 (ResNet-18's 7×7×512 layers: 9.4
-    /// MB each, about 810 → 720 µs on 2 threads).</summary>
+    /// as even as they come (15: 8 + 7).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void RowTiles(in GemmArgs g, PackBuffers buffers, in KBlock block, int ic, int mb, int j, int ncur,
-                                 float* b, nint bStride, in TileEpilogue tile, float* next)
+                                 float* b, nint bStride, in TileEpilogue tile)
     {
         int width = g.Blocking.RowTile, tiles = (width + 7) / 8;
-        int count = (mb + width - 1) / width * tiles, done = 0;
-        nint lines = (nint)block.Kb * NR * sizeof(float) / 64;
         for (int ir = 0; ir < mb; ir += width)
-            for (int t = 0; t < tiles; t++, done++)
+            for (int t = 0; t < tiles; t++)
             {
-                if (next != null) Prefetch(next, lines * done / count, lines * (done + 1) / count);
                 int lo = width * t / tiles, hi = width * (t + 1) / tiles, i = ic + ir + lo;
                 RowTile(in g, buffers, i, hi - lo, ncur, block.Pc, block.Kb, b, bStride, g.Operands.C + i * g.Operands.Ldc + j, in tile);
             }
-    }
-
-    /// <summary>Cache lines [first, end) from <paramref name="p"/> on their way into L2 (x86 only; elsewhere a no-op).</summary>
-    private static void Prefetch(float* p, nint first, nint end)
-    {
-        if (!Sse.IsSupported) return;
-        byte* q = (byte*)p;
-        for (nint l = first; l < end; l++) Sse.Prefetch1(q + l * 64);
-    }
-
-    /// <summary>The packed kernel chunk (kb × NR floats) the part reads after this panel: the next panel of this k
-    /// block, or else its first panel in the next k block; null when B is not packed or this is the last.</summary>
-    private static float* NextPackedChunk(in GemmArgs g, in KBlock block, int j)
-    {
-        ref readonly var op = ref g.Operands;
-        if (op.PackedB == null || !g.Blocking.PrefetchB) return null;
-        if (j + NR < block.ColumnsEnd) return op.PackedB + (nint)(j / NR + 1) * op.K * NR + (nint)block.Pc * NR;
-        if (block.Last) return null;
-        return op.PackedB + (nint)(block.ColumnsStart / NR) * op.K * NR + (nint)(block.Pc + block.Kb) * NR;
     }
 
     /// <summary>

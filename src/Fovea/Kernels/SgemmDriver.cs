@@ -75,6 +75,11 @@ internal static unsafe partial class SgemmDriver<TOps, TVec>
             EdgeA = buffers.Edge((nint)kcMax * MR),
             Corners = g.Patches.Images != null && op.TransA ? buffers.Corners(kcMax) : null,
         };
+        if (op.PackedB != null && g.Blocking.RowTile > 0 && i1 - i0 <= mcMax && g.Blocking.PanelMajor)
+        {
+            RunPanelsWholeDepth(in g, buffers, ref block, i0, i1, j0, j1, kcMax);
+            return;
+        }
         for (int jc = j0; jc < j1; jc += ncMax)
         {
             int nb = Math.Min(ncMax, j1 - jc);
@@ -101,6 +106,30 @@ internal static unsafe partial class SgemmDriver<TOps, TVec>
         }
     }
 
+    /// <summary>
+    /// A packed kernel read once, panel after panel over its whole depth, by rows few enough for one A block (a
+    /// batch-1 forward pass over patches): the kernel then streams from memory in the order it is stored, which the
+    /// hardware prefetcher follows, instead of one k block of every panel before the next k block. Each C element
+    /// still sums its k blocks in order, so the bits are those of <see cref="RunBlocks"/>'s order.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void RunPanelsWholeDepth(in GemmArgs g, PackBuffers buffers, ref KBlock block, int i0, int i1, int j0, int j1, int kcMax)
+    {
+        ref readonly var op = ref g.Operands;
+        int nr = NR;
+        block.ColumnsStart = j0;
+        block.ColumnsEnd = j1;
+        for (int j = j0; j < j1; j += nr)
+            for (int pc = 0; pc < op.K; pc += kcMax)
+            {
+                block.Pc = pc;
+                block.Kb = Math.Min(kcMax, op.K - pc);
+                block.Load = g.Epilogue.Accumulate || pc > 0;
+                block.Last = pc + block.Kb == op.K;
+                RunPanel(in g, buffers, in block, i0, i1 - i0, j, Math.Min(nr, j1 - j), j - j0);
+            }
+    }
+
     /// <summary>Rows [ic, ic + mb) × one NR-column panel (columns [j, j + ncur)) of C, for one k block; jr is the
     /// panel's place in the packed B block.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -120,7 +149,7 @@ internal static unsafe partial class SgemmDriver<TOps, TVec>
         };
         if (g.Blocking.RowTile > 0)
         {
-            RowTiles(in g, buffers, in block, ic, mb, j, ncur, bPanel, bStride, in tile, NextPackedChunk(in g, in block, j));
+            RowTiles(in g, buffers, in block, ic, mb, j, ncur, bPanel, bStride, in tile);
             return;
         }
         for (int ir = 0; ir < mb; ir += MR)

@@ -4,17 +4,18 @@ using Fovea.Tests.Models;
 namespace Fovea.Tests.Kernels;
 
 /// <summary>
-/// Inference's row tiles prefetch the packed kernel chunk their panel reads next: a hint that must never change a
-/// bit, on one thread or two, with several k blocks and a padded last panel.
+/// A batch-1 forward pass reads its packed kernel panel after panel over the whole depth instead of k block by k
+/// block: each output still sums its k blocks in order, so not a bit may change, on one thread or two, with several
+/// k blocks, blocks that start inside kernel rows and a padded last panel.
 /// </summary>
 [Collection(EngineSettingsCollection.Name)]
-public class PackedKernelPrefetchTests
+public class PackedKernelOrderTests
 {
     [Theory]
     [InlineData(7, 7, 96, 80, 1)]     // k = 864: three k blocks of one kernel row; 80 filters: a padded third panel
     [InlineData(14, 14, 40, 72, 1)]   // two tiles of 7 per output row
     [InlineData(5, 9, 130, 33, 2)]    // k = 1170 in four blocks that start inside kernel rows
-    public void Prefetching_changes_no_bit(int h, int w, int channels, int filters, int batch)
+    public void Reading_the_kernel_panel_by_panel_changes_no_bit(int h, int w, int channels, int filters, int batch)
     {
         var g = ConvGeometry.Same(h, w, channels, 3, 3);
         var rng = new Rng(11);
@@ -24,18 +25,18 @@ public class PackedKernelPrefetchTests
         foreach (int threads in new[] { 1, 2 })
         {
             using var _ = new EngineThreads(threads);
-            var plain = Infer(g, filters, x, kernel, bias, batch, prefetch: false);
-            var prefetched = Infer(g, filters, x, kernel, bias, batch, prefetch: true);
-            Assert.Equal(plain.Select(BitConverter.SingleToInt32Bits), prefetched.Select(BitConverter.SingleToInt32Bits));
-            var reference = new float[plain.Length];
+            var blockMajor = Infer(g, filters, x, kernel, bias, batch, panelMajor: false);
+            var panelMajor = Infer(g, filters, x, kernel, bias, batch, panelMajor: true);
+            Assert.Equal(blockMajor.Select(BitConverter.SingleToInt32Bits), panelMajor.Select(BitConverter.SingleToInt32Bits));
+            var reference = new float[blockMajor.Length];
             ConvolutionReference.Forward(reference, x, kernel, bias, true, batch, g, filters);
-            for (int i = 0; i < reference.Length; i++) Assert.Equal(reference[i], prefetched[i], 1e-3f);
+            for (int i = 0; i < reference.Length; i++) Assert.Equal(reference[i], panelMajor[i], 1e-3f);
         }
     }
 
-    private static float[] Infer(ConvGeometry g, int filters, float[] x, float[] kernel, float[] bias, int batch, bool prefetch)
+    private static float[] Infer(ConvGeometry g, int filters, float[] x, float[] kernel, float[] bias, int batch, bool panelMajor)
     {
-        using var _ = new KernelOptionsScope(o => o with { PrefetchPackedKernel = prefetch });
+        using var _ = new KernelOptionsScope(o => o with { PanelMajorPackedKernel = panelMajor });
         var plan = new Convolution(g, filters, Convolution.DefaultTileFloats, ConvolutionAlgorithm.Im2Col);
         var y = new float[batch * g.OutPixels * filters];
         plan.Forward(y, x, kernel, bias, true, batch, kernelUnchanged: false, training: false);
