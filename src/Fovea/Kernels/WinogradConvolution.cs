@@ -124,9 +124,13 @@ public sealed partial class WinogradConvolution
         if (!bias.IsEmpty && bias.Length != Filters)
             throw new ArgumentException($"bias must be empty or hold filters = {Filters} values; got {bias.Length}", nameof(bias));
         if (batch == 0) return;
-        // A caller running one batch in slices (inference's pooled chunks) transforms the kernel once, not per slice.
-        if (!kernelUnchanged || !_forwardKernelReady) TransformKernel(kernel);
-        _forwardKernelReady = true;
+        if (Shared is { } shared) UseSharedTransform(shared, kernel);
+        else
+        {
+            // A caller running one batch in slices (inference's pooled chunks) transforms the kernel once, not per slice.
+            if (!kernelUnchanged || !_forwardKernelReady) TransformKernel(kernel);
+            _forwardKernelReady = true;
+        }
         Run(_forward, output, input, bias, relu, batch, residual);
     }
 
@@ -177,6 +181,28 @@ public sealed partial class WinogradConvolution
             first += tiles;
         }
         _work.KernelGradient(kernelGrad);
+    }
+
+    /// <summary>Inference's transformed kernel held with other plans of the same layer (a model's replicas), or null for
+    /// the plan's own. Such a plan runs forward passes only: the gradients use U's storage as scratch.</summary>
+    internal DerivedKernels? Shared { get; init; }
+
+    /// <summary>U = the shared transform of the kernel, made here (under the holder's lock) when it is older than the
+    /// holder's stamp.</summary>
+    private void UseSharedTransform(DerivedKernels shared, ReadOnlyMemory<float> kernel)
+    {
+        int length = _xi * _g.InChannels * Filters;
+        bool four = OutputTile == 4;
+        lock (shared)
+        {
+            ref float[] u = ref four ? ref shared.Transformed4 : ref shared.Transformed2;
+            ref long stamp = ref four ? ref shared.Transformed4Stamp : ref shared.Transformed2Stamp;
+            if (u.Length != length) (u, stamp) = (new float[length], -1);
+            _u = u;
+            if (stamp == shared.Stamp) return;
+            _work.Kernel(kernel, turned: false);
+            stamp = shared.Stamp;
+        }
     }
 
     /// <summary>The kernel changed: the next forward pass transforms it whatever its caller promises.</summary>
@@ -238,6 +264,7 @@ public sealed partial class WinogradConvolution
 
     private void CheckTrainable()
     {
+        if (Shared is not null) throw new InvalidOperationException("a Winograd plan sharing its transformed kernel runs forward passes only");
         if (!Trainable) throw new InvalidOperationException("this F(4×4, 3×3) plan computes the forward pass only: gradients need a plan made for training");
     }
 

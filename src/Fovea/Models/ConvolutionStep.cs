@@ -37,6 +37,7 @@ internal sealed class ConvolutionStep : PlanStep
     private readonly ConvGeometry _g;
 
     private readonly bool _paddedInput;
+    private readonly DerivedKernels _shared;   // the folded, packed and transformed kernels, held with the model's replicas
 
     /// <summary>The step of node <paramref name="node"/>'s convolution and what <paramref name="fusion"/> fuses into it;
     /// <paramref name="padding"/>: a ZeroPadding2D before it that it takes as its own padding, run from that node
@@ -57,7 +58,8 @@ internal sealed class ConvolutionStep : PlanStep
             _g = PaddedGeometry(_layer, padding) ?? throw new ArgumentException($"{padding.Name} does not fold into {_layer.Name}", nameof(padding));
             (_input, _paddedInput) = (buffers.NodeInputs[node - 1][0], true);
         }
-        _convolution = new Convolution(_g, _layer.Filters);
+        _shared = graph.DerivedKernelsFor(node, _g);
+        _convolution = new Convolution(_g, _layer.Filters, Convolution.DefaultTileFloats, ConvolutionAlgorithm.Auto, shared: _shared);
         if (fusion.Pool > 0) _pooled = new PooledConvolution(_convolution, ((MaxPool2D)nodes[fusion.Pool].Layer).Pass());
     }
 
@@ -116,21 +118,21 @@ internal sealed class ConvolutionStep : PlanStep
         // An input normalisation folds only where no zero padding would be normalised too.
         if (inputNorm is not null && _g.PadTop + _g.PadBottom + _g.PadLeft + _g.PadRight != 0) return false;
         ReadOnlyMemory<float> kernel, bias;
-        bool unchanged;
+        // The stamp of what the convolution derives from: the weights' generation and what is folded into them.
+        long stamp = Parameter.Generation * 4 + (norm is null ? 0 : 1) + (inputNorm is null ? 0 : 2);
         if (norm is not null || inputNorm is not null)
         {
-            long now = Parameter.Generation;
-            bool refold = now != _foldedGeneration || !ReferenceEquals(norm, _foldedFrom) || !ReferenceEquals(inputNorm, _foldedInput);
-            if (refold) Fold(inputNorm, norm, now);
-            if (_pooled is not null && norm is not null && !_foldScalesPositive) return false;
-            unchanged = KernelUnchanged(folded: true) && !refold;
-            (kernel, bias) = (_foldedKernel, _foldedBias);
+            bool positive;
+            lock (_shared)
+            {
+                if (_shared.FoldedStamp != stamp) Fold(inputNorm, norm, stamp);
+                (kernel, bias, positive) = (_shared.FoldedKernel, _shared.FoldedBias, _shared.FoldScalesPositive);
+            }
+            if (_pooled is not null && norm is not null && !positive) return false;
         }
-        else
-        {
-            unchanged = KernelUnchanged(folded: false);
-            (kernel, bias) = _layer.WeightValues();
-        }
+        else (kernel, bias) = _layer.WeightValues();
+        lock (_shared) _shared.Stamp = stamp;
+        bool unchanged = KernelUnchanged(stamp);
         bool relu = _layer.Activation == Activation.Relu || reluAfter;
         if (_pooled is null)
             _convolution.Forward(output, input, kernel, bias, relu, step.Batch, kernelUnchanged: unchanged, training: false,
@@ -140,19 +142,14 @@ internal sealed class ConvolutionStep : PlanStep
         return true;
     }
 
-    private float[] _foldedKernel = [], _foldedBias = [];
-    private long _foldedGeneration = -1;
-    private BatchNormalization? _foldedFrom;
-    private Normalization? _foldedInput;
-    private bool _foldScalesPositive;
-
-    /// <summary>The kernel and bias with <paramref name="inputNorm"/> before and <paramref name="norm"/> after folded in.</summary>
-    private void Fold(Normalization? inputNorm, BatchNormalization? norm, long generation)
+    /// <summary>The kernel and bias with <paramref name="inputNorm"/> before and <paramref name="norm"/> after folded in,
+    /// into the shared holder (its lock held).</summary>
+    private void Fold(Normalization? inputNorm, BatchNormalization? norm, long stamp)
     {
         int f = _layer.Filters, c = _g.InChannels;
         var (kernel, bias) = _layer.WeightValues();
-        if (_foldedBias.Length != f) _foldedBias = new float[f];
-        if (_foldedKernel.Length != kernel.Length) _foldedKernel = new float[kernel.Length];
+        if (_shared.FoldedBias.Length != f) _shared.FoldedBias = new float[f];
+        if (_shared.FoldedKernel.Length != kernel.Length) _shared.FoldedKernel = new float[kernel.Length];
         float[] a = [], b = [], scale = [], shift = [];
         if (inputNorm is not null)
         {
@@ -163,28 +160,23 @@ internal sealed class ConvolutionStep : PlanStep
         {
             (scale, shift) = (new float[f], new float[f]);
             norm.InferenceAffine(scale, shift);
-            _foldScalesPositive = scale.All(v => v > 0);
         }
-        ConvolutionFold.Fold(_foldedKernel, _foldedBias, kernel.Span, bias.Span, _g.PatchSize, c, f, a, b, scale, shift);
-        _foldedGeneration = generation;
-        _foldedFrom = norm;
-        _foldedInput = inputNorm;
+        _shared.FoldScalesPositive = scale.All(v => v > 0);
+        ConvolutionFold.Fold(_shared.FoldedKernel, _shared.FoldedBias, kernel.Span, bias.Span, _g.PatchSize, c, f, a, b, scale, shift);
+        _shared.FoldedStamp = stamp;
     }
 
-    private long _inferenceGeneration = -1;
-    private bool _inferenceFolded;
+    private long _lastStamp = -1;
 
     /// <summary>
-    /// Whether no weight has changed since this step's last pass (<see cref="Parameter.Generation"/>) and that pass
-    /// used the same kind of kernel, so that the convolution may reuse what it derived from it then (Winograd's
-    /// transform: at batch 1 it cost more than the convolution itself).
+    /// Whether this step's last pass convolved with the same kernel (<paramref name="stamp"/>: no weight changed, the
+    /// same folding), so that the convolution's own state may be reused; what it derives is kept in the shared holder
+    /// by the stamp itself.
     /// </summary>
-    private bool KernelUnchanged(bool folded)
+    private bool KernelUnchanged(long stamp)
     {
-        long now = Parameter.Generation;
-        bool unchanged = now == _inferenceGeneration && folded == _inferenceFolded;
-        _inferenceGeneration = now;
-        _inferenceFolded = folded;
+        bool unchanged = stamp == _lastStamp;
+        _lastStamp = stamp;
         return unchanged;
     }
 }

@@ -56,6 +56,37 @@ public class ReplicatedInferenceTests
     }
 
     [Fact]
+    public void Replicas_derive_each_kernel_once_for_all_of_them()
+    {
+        // Kernels of 2.4 MB on maps of 4×4 pixels: one thread's first pass allocates little besides what it derives
+        // from them (the first folded with its BatchNormalization, both transformed by Winograd: about 21 MB). Two
+        // threads add two replicas, whose layers draw their own initial weights before pointing at the model's (about
+        // 19 MB): with the derived kernels shared, 1.7× one thread's bytes; each replica deriving its own, 2.6×.
+        var (x, _) = RandomBatch(8, new Shape(4, 4, 256), 10);
+        Sequential Build() => new(
+            new Conv2D(256, 3, padding: Padding.Same, useBias: false, inputShape: new Shape(4, 4, 256)),
+            new BatchNormalization(), new ReLU(),
+            new Conv2D(256, 3, activation: Activation.Relu, padding: Padding.Same),
+            new GlobalAveragePooling2D(), new Dense(10, activation: Activation.Softmax)) { Seed = 5 };
+        (long Bytes, float[] Output) FirstPass(int threads)
+        {
+            var model = Build();
+            model.Build();
+            using var _ = new EngineThreads(threads);
+            long before = GC.GetTotalAllocatedBytes(precise: true);
+            var output = model.Predict(x, batchSize: 8).Data;
+            return (GC.GetTotalAllocatedBytes(precise: true) - before, output);
+        }
+        FirstPass(1);
+        FirstPass(2);   // compiled: what follows counts the passes' own arrays
+        var (one, oneOutput) = FirstPass(1);
+        var (two, twoOutput) = FirstPass(2);
+        Assert.Equal(Bits(oneOutput), Bits(twoOutput));
+        Assert.True(one > 4_000_000, $"one thread's first pass allocated {one} bytes: the kernels were expected to dominate");
+        Assert.True(two < 2 * one, $"two threads' first pass allocated {two} bytes against one thread's {one}");
+    }
+
+    [Fact]
     public void A_functional_model_ending_in_a_softmax_layer_keeps_its_logits_per_slice()
     {
         var inputs = new Input((8, 8, 3));
