@@ -45,15 +45,20 @@ public sealed partial class Convolution
     }
 
     /// <summary>
-    /// Readies <see cref="ForwardOnThisThread"/> for an inference pass over slices of one batch and says whether it can
-    /// run: the implicit GEMM on a packed kernel (packed here, once), with no padding to copy and no Winograd plan
-    /// (their scratch is the plan's own). Otherwise the caller runs <see cref="Forward"/>.
+    /// Readies <see cref="ForwardOnThisThread"/> (or, with <paramref name="rows"/>, <see cref="ForwardRowsOnThisThread"/>)
+    /// for an inference pass over slices of one batch and says whether it can run: the implicit GEMM on a packed kernel
+    /// (packed here, once), and no Winograd plan, whose scratch is the plan's own; whole images only without padding
+    /// (the padded copy is the plan's own too), while rows pad their band in a scratch of the thread's. Otherwise the
+    /// caller runs <see cref="Forward"/>.
     /// </summary>
-    internal bool PrepareForwardOnThreads(ReadOnlyMemory<float> kernel, bool kernelUnchanged, bool allowWinograd)
+    internal bool PrepareForwardOnThreads(ReadOnlyMemory<float> kernel, bool kernelUnchanged, bool allowWinograd, bool rows = false)
     {
         var options = Engine.KernelOptions;
         bool anyPadding = _g.PadTop + _g.PadBottom + _g.PadLeft + _g.PadRight > 0;
-        if ((allowWinograd && WinogradFor(training: false)) || !options.ImplicitForward || !options.PackKernels || _g.IsPointwise || anyPadding)
+        // A band of rows reads at least one row of the image when the first and last output rows do.
+        bool bandsRead = _g.PadTop < _g.KernelHeight && _g.PadBottom < _g.KernelHeight;
+        if ((allowWinograd && WinogradFor(training: false)) || !options.ImplicitForward || !options.PackKernels || _g.IsPointwise
+            || (anyPadding && !(rows && bandsRead)))
             return false;
         if (!kernelUnchanged)
         {
@@ -77,21 +82,43 @@ public sealed partial class Convolution
 
     /// <summary>
     /// Output rows [<paramref name="firstRow"/>, + <paramref name="rows"/>) of one image, on the calling thread, after
-    /// <see cref="PrepareForwardOnThreads"/> said yes: the band of the input those rows read is itself an unpadded
-    /// image, convolved as one. Each output is the same dot product as in <see cref="Forward"/>, so the same bits.
+    /// <see cref="PrepareForwardOnThreads"/> said yes: the band of the input those rows read is convolved as an image
+    /// of its own, with the top or bottom padding only where the band meets the image's edge. A padded geometry's band
+    /// is first copied into a zero-bordered scratch of the thread's, as the whole image would be. Each output is the
+    /// same dot product as in <see cref="Forward"/>, so the same bits.
     /// </summary>
     internal unsafe void ForwardRowsOnThisThread(Span<float> output, ReadOnlySpan<float> image, int firstRow, int rows,
                                                  ReadOnlyMemory<float> kernel, ReadOnlyMemory<float> bias, bool relu)
     {
-        var band = ConvGeometry.Valid((rows - 1) * _g.StrideHeight + _g.KernelHeight, _g.Width, _g.InChannels,
-            _g.KernelHeight, _g.KernelWidth, _g.StrideHeight, _g.StrideWidth);
-        int k = _g.PatchSize, f = Filters;
-        fixed (float* source = image[(firstRow * _g.StrideHeight * _g.Width * _g.InChannels)..])
+        int k = _g.PatchSize, f = Filters, c = _g.InChannels;
+        int top = firstRow * _g.StrideHeight - _g.PadTop, end = (firstRow + rows - 1) * _g.StrideHeight - _g.PadTop + _g.KernelHeight;
+        int padTop = Math.Max(0, -top), padBottom = Math.Max(0, end - _g.Height);
+        int inFirst = Math.Max(0, top), inRows = Math.Min(end, _g.Height) - inFirst;
+        var band = ConvGeometry.Padded(inRows, _g.Width, c, _g.KernelHeight, _g.KernelWidth, _g.StrideHeight, _g.StrideWidth,
+            padTop, _g.PadLeft, padBottom, _g.PadRight);
+        var source = image.Slice(inFirst * _g.Width * c, inRows * _g.Width * c);
+        if (_g.PadTop + _g.PadBottom + _g.PadLeft + _g.PadRight > 0) source = PadBand(source, band);
+        fixed (float* images = source)
         {
-            var patches = new PatchSource(source, band);
+            var patches = new PatchSource(images, band);
             Sgemm.MultiplyPatches(in patches, rows * _g.OutWidth, f, k, kernel.Span, f, output[..(rows * _g.OutWidth * f)], f,
                 bias.Span, relu, threads: 1, _packedKernel.Span, gelu: false, Sgemm.InferenceKc(in patches, k));
         }
+    }
+
+    [ThreadStatic] private static float[]? t_paddedBand;
+
+    /// <summary>The band's rows inside a zero border of <paramref name="band"/>'s padding, in this thread's scratch.</summary>
+    private static Span<float> PadBand(ReadOnlySpan<float> rows, ConvGeometry band)
+    {
+        int c = band.InChannels, width = band.Width + band.PadLeft + band.PadRight;
+        int size = (band.Height + band.PadTop + band.PadBottom) * width * c;
+        var scratch = t_paddedBand is { } mine && mine.Length >= size ? mine : t_paddedBand = new float[size];
+        var padded = scratch.AsSpan(0, size);
+        padded.Clear();
+        for (int y = 0; y < band.Height; y++)
+            rows.Slice(y * band.Width * c, band.Width * c).CopyTo(padded[(((band.PadTop + y) * width + band.PadLeft) * c)..]);
+        return padded;
     }
 
     /// <summary>Floats that start on a 64-byte line (a pinned array that never moves), so that the micro-kernel's

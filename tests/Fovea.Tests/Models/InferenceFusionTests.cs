@@ -50,18 +50,23 @@ public sealed class InferenceFusionTests : IDisposable
     /// <summary>
     /// On fewer images than two chunks a thread, each thread convolves the rows of a band of pooled rows and pools them:
     /// the layers' bits, for windows that tile the map (2×2 at 2) and windows that overlap (3×3 at 2, a row convolved
-    /// by two bands), with GELU after the pool, on one to three threads.
+    /// by two bands), with GELU after the pool, on one to three threads; 'same' padding pads each band where it meets
+    /// the image's edge (a 4×4 kernel: one row above, two below).
     /// </summary>
     [Theory]
-    [InlineData(1, 2, 2)]
-    [InlineData(1, 3, 2)]
-    [InlineData(3, 3, 2)]
-    [InlineData(2, 2, 3)]
-    public void Convolution_then_pool_by_bands_gives_the_layers_bits(int batch, int window, int threads)
+    [InlineData(1, 2, 2, 3, Padding.Valid)]
+    [InlineData(1, 3, 2, 3, Padding.Valid)]
+    [InlineData(3, 3, 2, 3, Padding.Valid)]
+    [InlineData(2, 2, 3, 3, Padding.Valid)]
+    [InlineData(1, 2, 2, 3, Padding.Same)]
+    [InlineData(1, 3, 3, 3, Padding.Same)]
+    [InlineData(1, 3, 2, 4, Padding.Same)]
+    [InlineData(2, 2, 2, 4, Padding.Same)]
+    public void Convolution_then_pool_by_bands_gives_the_layers_bits(int batch, int window, int threads, int kernel, Padding padding)
     {
         using var engine = new EngineThreads(threads);
         var model = new Sequential(
-            new Conv2D(35, (3, 3), Activation.Relu, inputShape: new Shape(23, 19, 5)),
+            new Conv2D(35, (kernel, kernel), Activation.Relu, padding, inputShape: new Shape(23, 19, 5)),
             new MaxPool2D((window, window), strides: (2, 2)),
             new Gelu(),
             new Flatten(),
