@@ -45,20 +45,17 @@ public sealed partial class Convolution
     }
 
     /// <summary>
-    /// Readies <see cref="ForwardOnThisThread"/> (or, with <paramref name="rows"/>, <see cref="ForwardRowsOnThisThread"/>)
-    /// for an inference pass over slices of one batch and says whether it can run: the implicit GEMM on a packed kernel
-    /// (packed here, once), and no Winograd plan, whose scratch is the plan's own; whole images only without padding
-    /// (the padded copy is the plan's own too), while rows pad their band in a scratch of the thread's. Otherwise the
-    /// caller runs <see cref="Forward"/>.
+    /// Readies <see cref="ForwardOnThisThread"/> and <see cref="ForwardRowsOnThisThread"/> for an inference pass over
+    /// slices of one batch and says whether they can run: the implicit GEMM on a packed kernel (packed here, once), and
+    /// no Winograd plan (its scratch is the plan's own). A padded geometry pads each image or band in a scratch of the
+    /// thread's. Otherwise the caller runs <see cref="Forward"/>.
     /// </summary>
-    internal bool PrepareForwardOnThreads(ReadOnlyMemory<float> kernel, bool kernelUnchanged, bool allowWinograd, bool rows = false)
+    internal bool PrepareForwardOnThreads(ReadOnlyMemory<float> kernel, bool kernelUnchanged, bool allowWinograd)
     {
         var options = Engine.KernelOptions;
-        bool anyPadding = _g.PadTop + _g.PadBottom + _g.PadLeft + _g.PadRight > 0;
         // A band of rows reads at least one row of the image when the first and last output rows do.
         bool bandsRead = _g.PadTop < _g.KernelHeight && _g.PadBottom < _g.KernelHeight;
-        if ((allowWinograd && WinogradFor(training: false)) || !options.ImplicitForward || !options.PackKernels || _g.IsPointwise
-            || (anyPadding && !(rows && bandsRead)))
+        if ((allowWinograd && WinogradFor(training: false)) || !options.ImplicitForward || !options.PackKernels || _g.IsPointwise || !bandsRead)
             return false;
         if (!kernelUnchanged)
         {
@@ -74,11 +71,21 @@ public sealed partial class Convolution
     /// <summary>
     /// Inference's forward pass of <paramref name="batch"/> images on the calling thread alone, after
     /// <see cref="PrepareForwardOnThreads"/> said yes: touches no state of the plan, so several threads may each run
-    /// their own images at once. The same dot products, hence the same bits, as <see cref="Forward"/>.
+    /// their own images at once (a padded geometry image by image, each padded in the thread's scratch). The same dot
+    /// products, hence the same bits, as <see cref="Forward"/>.
     /// </summary>
     internal void ForwardOnThisThread(Memory<float> output, ReadOnlyMemory<float> input, ReadOnlyMemory<float> kernel,
-                                      ReadOnlyMemory<float> bias, bool relu, int batch) =>
-        ForwardImplicit(output, input, kernel, bias, relu, batch, _packedKernel.Span, gelu: false, accumulate: false, threads: 1);
+                                      ReadOnlyMemory<float> bias, bool relu, int batch)
+    {
+        if (_g.PadTop + _g.PadBottom + _g.PadLeft + _g.PadRight == 0)
+        {
+            ForwardImplicit(output, input, kernel, bias, relu, batch, _packedKernel.Span, gelu: false, accumulate: false, threads: 1);
+            return;
+        }
+        for (int n = 0; n < batch; n++)
+            ForwardRowsOnThisThread(output.Span.Slice(n * OutputSize, OutputSize), input.Span.Slice(n * _g.InputSize, _g.InputSize),
+                0, _g.OutHeight, kernel, bias, relu);
+    }
 
     /// <summary>
     /// Output rows [<paramref name="firstRow"/>, + <paramref name="rows"/>) of one image, on the calling thread, after

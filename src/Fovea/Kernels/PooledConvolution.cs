@@ -46,7 +46,7 @@ internal sealed class PooledConvolution(Convolution convolution, MaxPoolPass poo
             return;
         }
         var (poolRows, _, _, padded) = pool.Rows;
-        if (threads > 1 && !padded && convolution.PrepareForwardOnThreads(kernel, kernelUnchanged, allowWinograd, rows: true))
+        if (threads > 1 && !padded && convolution.PrepareForwardOnThreads(kernel, kernelUnchanged, allowWinograd))
         {
             // Fewer images than two chunks a thread (batch 1): each part convolves the rows of one band of pooled rows
             // and pools them while they are in its core's cache; one hand-over instead of two.

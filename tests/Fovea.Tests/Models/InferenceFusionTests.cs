@@ -51,7 +51,8 @@ public sealed class InferenceFusionTests : IDisposable
     /// On fewer images than two chunks a thread, each thread convolves the rows of a band of pooled rows and pools them:
     /// the layers' bits, for windows that tile the map (2×2 at 2) and windows that overlap (3×3 at 2, a row convolved
     /// by two bands), with GELU after the pool, on one to three threads; 'same' padding pads each band where it meets
-    /// the image's edge (a 4×4 kernel: one row above, two below).
+    /// the image's edge (a 4×4 kernel: one row above, two below). With two chunks a thread or more (33 and 40 images),
+    /// each thread convolves and pools whole chunks, a padded geometry image by image.
     /// </summary>
     [Theory]
     [InlineData(1, 2, 2, 3, Padding.Valid)]
@@ -62,6 +63,9 @@ public sealed class InferenceFusionTests : IDisposable
     [InlineData(1, 3, 3, 3, Padding.Same)]
     [InlineData(1, 3, 2, 4, Padding.Same)]
     [InlineData(2, 2, 2, 4, Padding.Same)]
+    [InlineData(33, 2, 2, 3, Padding.Same)]
+    [InlineData(40, 3, 2, 4, Padding.Same)]
+    [InlineData(33, 2, 2, 3, Padding.Valid)]
     public void Convolution_then_pool_by_bands_gives_the_layers_bits(int batch, int window, int threads, int kernel, Padding padding)
     {
         using var engine = new EngineThreads(threads);
