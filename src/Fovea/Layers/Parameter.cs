@@ -14,9 +14,38 @@ public sealed class Parameter
         Shape = shape;
         Trainable = trainable;
         Length = checked((int)shape.Size);
+        if (t_intoScratch)
+        {
+            _values = Scratch(ref t_scratchValues, Length);
+            _grads = trainable ? Scratch(ref t_scratchGradients, Length) : [];
+            return;
+        }
         _values = new float[Length];
         _grads = trainable ? new float[Length] : [];
     }
+
+    [ThreadStatic] private static bool t_intoScratch;
+    [ThreadStatic] private static float[]? t_scratchValues, t_scratchGradients;
+
+    /// <summary>
+    /// Until the scope ends, the parameters this thread creates start in one shared scratch instead of arrays of their
+    /// own: for layers built only to be pointed at another model's storage (<see cref="ShareStorageOf"/>), whose
+    /// initial values are drawn and dropped. Such a parameter must be re-pointed before it is read.
+    /// </summary>
+    internal static ScratchScope DrawIntoScratch()
+    {
+        t_intoScratch = true;
+        return default;
+    }
+
+    /// <summary>Ends <see cref="DrawIntoScratch"/>.</summary>
+    internal readonly struct ScratchScope : IDisposable
+    {
+        public void Dispose() => t_intoScratch = false;
+    }
+
+    private static float[] Scratch(ref float[]? scratch, int length) =>
+        scratch is { } s && s.Length >= length ? s : scratch = new float[length];
 
     private float[] _values;
     private float[] _grads;

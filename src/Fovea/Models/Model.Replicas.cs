@@ -1,3 +1,4 @@
+using Fovea.Layers;
 using Fovea.Kernels;
 
 namespace Fovea.Models;
@@ -134,16 +135,18 @@ public partial class Model
     }
 
     /// <summary>A built copy of this model's graph whose parameters are this model's own storage: its layers are
-    /// built (their parameters drawn) and then pointed at this model's weight and gradient blocks, so that it holds no
-    /// block of its own (an ensemble of five ResNet-18s: 470 MB a replica that <see cref="Build"/> would allocate).</summary>
+    /// built (their initial values drawn into one scratch) and then pointed at this model's weight and gradient
+    /// blocks, so that it holds no weights of its own (five ResNet-18s: 940 MB a replica that <see cref="Build"/>
+    /// allocated, in layers' arrays and the model's blocks, to be dropped at once).</summary>
     private Model Replicate()
     {
         var copy = CopyArchitecture();
         copy.PrepareGraph(IsFunctional ? null : InputShape);
         copy.AssignNames();
         var rng = Rng.For(copy.Seed, "init");
-        foreach (var node in copy._nodes)
-            node.Layer.Build(node.Inputs.Select(v => copy._valueShapes[v]).ToArray(), rng);
+        using (Parameter.DrawIntoScratch())
+            foreach (var node in copy._nodes)
+                node.Layer.Build(node.Inputs.Select(v => copy._valueShapes[v]).ToArray(), rng);
         var mine = AllWeights.ToList();
         var theirs = copy.AllWeights.ToList();
         if (mine.Count != theirs.Count) throw new InvalidOperationException("the copied architecture has different weights");

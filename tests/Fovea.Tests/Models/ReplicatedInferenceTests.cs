@@ -60,8 +60,8 @@ public class ReplicatedInferenceTests
     {
         // Kernels of 2.4 MB on maps of 4×4 pixels: one thread's first pass allocates little besides what it derives
         // from them (the first folded with its BatchNormalization, both transformed by Winograd: about 21 MB). Two
-        // threads add two replicas, whose layers draw their own initial weights before pointing at the model's (about
-        // 19 MB): with the derived kernels shared, 1.7× one thread's bytes; each replica deriving its own, 2.6×.
+        // threads add two replicas, which hold no weights of their own and share the derived kernels: about as much.
+        // Each replica deriving its own, and building weight blocks of its own, made it 3.6× as much.
         var (x, _) = RandomBatch(8, new Shape(4, 4, 256), 10);
         Sequential Build() => new(
             new Conv2D(256, 3, padding: Padding.Same, useBias: false, inputShape: new Shape(4, 4, 256)),
@@ -83,7 +83,7 @@ public class ReplicatedInferenceTests
         var (two, twoOutput) = FirstPass(2);
         Assert.Equal(Bits(oneOutput), Bits(twoOutput));
         Assert.True(one > 4_000_000, $"one thread's first pass allocated {one} bytes: the kernels were expected to dominate");
-        Assert.True(two < 2 * one, $"two threads' first pass allocated {two} bytes against one thread's {one}");
+        Assert.True(two < 1.3 * one, $"two threads' first pass allocated {two} bytes against one thread's {one}");
     }
 
     [Fact]
