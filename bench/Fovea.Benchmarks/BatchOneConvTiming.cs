@@ -7,11 +7,11 @@ namespace Fovea.Benchmarks;
 /// <summary>
 /// ResNet-18's implicit-GEMM convolutions at batch 1, inference, with their kernels packed once and kept, as a pass
 /// runs them: <c>dotnet run -c Release --project bench/Fovea.Benchmarks -- --conv1 [--threads 2] [--copies 6]
-/// [--passes 200] [--panel-major 0|1] [--alternate 1]</c>. <c>--copies</c> layers of each shape run in turn, each with its own kernel,
+/// [--passes 200] [--panel-major 0|1] [--alternate panel-major|prefetch]</c>. <c>--copies</c> layers of each shape run in turn, each with its own kernel,
 /// so that (as in a whole pass) a kernel comes back from memory rather than from a cache that the same call filled;
-/// median and fastest µs per call, and GFLOPS of the median (2·MACs of the direct method). <c>--alternate 1</c> times
-/// the kernel read k block by k block (pm0) and panel by panel (pm1) pass after pass in one process, for a fair A/B
-/// on a noisy machine.
+/// median and fastest µs per call, and GFLOPS of the median (2·MACs of the direct method). <c>--alternate</c> times
+/// an option off and on pass after pass in one process (the kernel read k block by k block or panel by panel; the
+/// next chunk prefetched or not), for a fair A/B on a noisy machine.
 /// </summary>
 internal static class BatchOneConvTiming
 {
@@ -37,7 +37,7 @@ internal static class BatchOneConvTiming
                 case "--copies": copies = int.Parse(v, CultureInfo.InvariantCulture); break;
                 case "--passes": passes = int.Parse(v, CultureInfo.InvariantCulture); break;
                 case "--panel-major": Engine.KernelOptions = Engine.KernelOptions with { PanelMajorPackedKernel = v != "0" }; break;
-                case "--alternate": _alternate = v != "0"; break;
+                case "--alternate": _alternate = v; break;
                 default: throw new ArgumentException($"unknown option {args[i]}; expected --threads, --copies, --passes, --panel-major or --alternate");
             }
         }
@@ -60,9 +60,12 @@ internal static class BatchOneConvTiming
             plans[c].Forward(y, x, kernels[c], bias, true, 1, kernelUnchanged: false, training: false);
         }
         var options = Engine.KernelOptions;
-        var variants = _alternate
-            ? new[] { options with { PanelMajorPackedKernel = false }, options with { PanelMajorPackedKernel = true } }
-            : [options];
+        var variants = _alternate switch
+        {
+            "panel-major" => new[] { options with { PanelMajorPackedKernel = false }, options with { PanelMajorPackedKernel = true } },
+            "prefetch" => [options with { PrefetchNextKernelChunk = false }, options with { PrefetchNextKernelChunk = true }],
+            _ => [options],
+        };
         var times = variants.Select(_ => new List<double>()).ToArray();
         for (int p = 0; p < passes; p++)
             for (int v = 0; v < variants.Length; v++)
@@ -81,12 +84,12 @@ internal static class BatchOneConvTiming
         {
             times[v].Sort();
             double median = times[v][times[v].Count / 2];
-            string label = _alternate ? $"{name}/pm{v}" : name;
+            string label = _alternate is null ? name : $"{name}/{(v == 0 ? "off" : "on")}";
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{label,-12} median_us={median,7:F1} fastest_us={times[v][0],7:F1} gflops={flops / median / 1e3,6:F0}"));
         }
     }
 
-    private static bool _alternate;
+    private static string? _alternate;
 
     private static float[] Random(Rng rng, int count)
     {

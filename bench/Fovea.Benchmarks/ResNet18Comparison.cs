@@ -13,7 +13,7 @@ namespace Fovea.Benchmarks;
 /// <summary>
 /// The ImageNet ResNet-18 of ML.NET's DnnImageFeaturizer package, imported by <see cref="OnnxImporter"/>, against ONNX
 /// Runtime on the original file: <c>dotnet run -c Release --project bench/Fovea.Benchmarks -- --resnet18
-/// [--images 100] [--batches 1,16] [--threads 2] [--rounds 5] [--seconds 3] [--layers] [--cifar PATH] [--panel-major 0|1] [--winograd-f4 0|1]</c>.
+/// [--images 100] [--batches 1,16] [--threads 2] [--rounds 5] [--seconds 3] [--layers] [--cifar PATH] [--panel-major 0|1] [--prefetch 0|1] [--winograd-f4 0|1]</c>.
 /// Accuracy: CIFAR-10 test pictures upscaled bilinearly to 224 px; ONNX Runtime chains the package's preprocessing
 /// model (RGB → BGR less a mean image) and ResNet-18 as ML.NET does; Fovea reorders and subtracts the same mean image
 /// and runs the imported model. Speed: the same input on both sides, ONNX Runtime on the original file at batch 1 and
@@ -50,8 +50,9 @@ internal static class ResNet18Comparison
                 case "--winograd-min-pixels": Engine.KernelOptions = Engine.KernelOptions with { WinogradMinPixels = int.Parse(Next(), CultureInfo.InvariantCulture) }; break;
                 case "--winograd-parallel-min-floats": Engine.KernelOptions = Engine.KernelOptions with { WinogradParallelMinFloats = long.Parse(Next(), CultureInfo.InvariantCulture) }; break;
                 case "--panel-major": Engine.KernelOptions = Engine.KernelOptions with { PanelMajorPackedKernel = Next() != "0" }; break;
+                case "--prefetch": Engine.KernelOptions = Engine.KernelOptions with { PrefetchNextKernelChunk = Next() != "0" }; break;
                 case "--winograd-f4": Engine.KernelOptions = Engine.KernelOptions with { WinogradF4 = Next() != "0" }; break;
-                default: throw new ArgumentException($"unknown option {args[i]}; expected --images, --batches, --threads, --rounds, --seconds, --cifar, --layers, --cpu, --winograd-min-batch, --winograd-min-pixels, --winograd-parallel-min-floats, --panel-major or --winograd-f4");
+                default: throw new ArgumentException($"unknown option {args[i]}; expected --images, --batches, --threads, --rounds, --seconds, --cifar, --layers, --cpu, --winograd-min-batch, --winograd-min-pixels, --winograd-parallel-min-floats, --panel-major, --prefetch or --winograd-f4");
             }
         }
         Engine.Threads = threads;

@@ -66,4 +66,6 @@ internal struct GemmBlocking
     /// <summary>With row tiles, a packed B and one A block: panels outside, k blocks inside
     /// (<see cref="KernelOptions.PanelMajorPackedKernel"/>).</summary>
     public bool PanelMajor;
+    /// <summary>Read panel by panel, the row tiles prefetch the chunk stored next (<see cref="KernelOptions.PrefetchNextKernelChunk"/>).</summary>
+    public bool PrefetchNext;
 }

@@ -100,6 +100,7 @@ public static unsafe partial class Sgemm
             };
             g.Blocking.RowTile = RowTileFor(in patches, options);
             g.Blocking.PanelMajor = options.PanelMajorPackedKernel;
+            g.Blocking.PrefetchNext = options.PrefetchNextKernelChunk;
             if (g.Blocking.RowTile > 0) g.Blocking.Mc = Math.Max(1, options.Mc / g.Blocking.RowTile) * g.Blocking.RowTile;
             Execute(in g, threads, options);
         }

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics.X86;
 
 namespace Fovea.Kernels;
 
@@ -35,12 +36,13 @@ internal static unsafe partial class SgemmDriver<TOps, TVec>
     /// The register tile over depths [pc, pc + kc) of <typeparamref name="TRows"/> patch rows (a0…): the depth walks
     /// each kernel row's contiguous run (<paramref name="segment"/> floats) and jumps <paramref name="rowFloats"/> to
     /// the next. One FMA chain per output over the depths in order, as the micro-kernel runs on the unfolded matrix,
-    /// so the result is the same to the bit. NoInlining, as the micro-kernel.
+    /// so the result is the same to the bit. <paramref name="pf"/>, unless null: a line to prefetch into L2 at every
+    /// step, <paramref name="pfStep"/> bytes after the last. NoInlining, as the micro-kernel.
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static void SegmentKernel<TRows>(int kc, int pc, float* a0, float* a1, float* a2, float* a3, float* a4, float* a5,
                                              float* a6, float* a7, int segment, nint rowFloats, float* b, nint bStride,
-                                             float* c, nint ldc, bool load, float* bias, bool relu)
+                                             float* c, nint ldc, bool load, float* bias, bool relu, byte* pf = null, nint pfStep = 0)
         where TRows : struct, IRowCount
     {
         var t = RegisterTile<TOps, TVec, TRows>.Zero;
@@ -50,7 +52,14 @@ internal static unsafe partial class SgemmDriver<TOps, TVec>
             int run = Math.Min(segment - j, left);
             nint off = s * rowFloats + j;
             for (int q = 0; q < run; q++, off++, b += bStride)
+            {
+                if (pf != null)
+                {
+                    Sse.Prefetch1(pf);   // a no-op off x86
+                    pf += pfStep;
+                }
                 t.MultiplyAdd(b, off, a0, a1, a2, a3, a4, a5, a6, a7);
+            }
             left -= run;
             s++;
             j = 0;

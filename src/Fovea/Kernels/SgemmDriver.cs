@@ -54,6 +54,7 @@ internal static unsafe partial class SgemmDriver<TOps, TVec>
         public int ColumnsStart, ColumnsEnd;   // the column block [jc, jc + nb)
         public bool Load;           // add what C holds (the caller's C or earlier k blocks)
         public bool Last;           // the last k block: bias and ReLU follow
+        public bool Streaming;      // panels read one after another over the whole depth (RunPanelsWholeDepth): the next chunk follows
         public float* BPack, APack, EdgeA;
         public nint* Corners;       // a kernel gradient over patches: each pixel's corner, found once for all tiles
     }
@@ -119,6 +120,7 @@ internal static unsafe partial class SgemmDriver<TOps, TVec>
         int nr = NR;
         block.ColumnsStart = j0;
         block.ColumnsEnd = j1;
+        block.Streaming = true;
         for (int j = j0; j < j1; j += nr)
             for (int pc = 0; pc < op.K; pc += kcMax)
             {

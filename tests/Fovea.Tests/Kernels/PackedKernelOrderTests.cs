@@ -34,9 +34,34 @@ public class PackedKernelOrderTests
         }
     }
 
-    private static float[] Infer(ConvGeometry g, int filters, float[] x, float[] kernel, float[] bias, int batch, bool panelMajor)
+    /// <summary>Read panel by panel, the row tiles prefetch the chunk stored next inside their loops (four tiles or
+    /// more a chunk): a hint, the same bits, also where the last chunk's prefetch reaches past the kernel.</summary>
+    [Theory]
+    [InlineData(7, 7, 96, 80, 1)]
+    [InlineData(14, 14, 40, 72, 1)]
+    [InlineData(5, 9, 130, 33, 1)]
+    public void Prefetching_the_next_chunk_changes_no_bit(int h, int w, int channels, int filters, int batch)
     {
-        using var _ = new KernelOptionsScope(o => o with { PanelMajorPackedKernel = panelMajor });
+        var g = ConvGeometry.Same(h, w, channels, 3, 3);
+        var rng = new Rng(13);
+        var x = Random(rng, batch * g.InputSize);
+        var kernel = Random(rng, g.PatchSize * filters);
+        var bias = Random(rng, filters);
+        foreach (int threads in new[] { 1, 2 })
+        {
+            using var _ = new EngineThreads(threads);
+            var plain = Infer(g, filters, x, kernel, bias, batch, o => o with { PrefetchNextKernelChunk = false });
+            var prefetched = Infer(g, filters, x, kernel, bias, batch, o => o with { PrefetchNextKernelChunk = true });
+            Assert.Equal(plain.Select(BitConverter.SingleToInt32Bits), prefetched.Select(BitConverter.SingleToInt32Bits));
+        }
+    }
+
+    private static float[] Infer(ConvGeometry g, int filters, float[] x, float[] kernel, float[] bias, int batch, bool panelMajor) =>
+        Infer(g, filters, x, kernel, bias, batch, o => o with { PanelMajorPackedKernel = panelMajor });
+
+    private static float[] Infer(ConvGeometry g, int filters, float[] x, float[] kernel, float[] bias, int batch, Func<KernelOptions, KernelOptions> options)
+    {
+        using var _ = new KernelOptionsScope(options);
         var plan = new Convolution(g, filters, Convolution.DefaultTileFloats, ConvolutionAlgorithm.Im2Col);
         var y = new float[batch * g.OutPixels * filters];
         plan.Forward(y, x, kernel, bias, true, batch, kernelUnchanged: false, training: false);
