@@ -47,9 +47,13 @@ internal static unsafe class InputGradientKernel<TOps, TVec>
     {
         int nr = 2 * TOps.Count, f = a.Filters, kc = a.Kc;
         var sum = RegisterTile<TOps, TVec, Rows6>.Zero;
+        float* zeros = a.Zeros;
         for (int tap = 0; tap < a.Taps; tap++, rows += MR, b += (nint)f * nr)
         {
             float* a0 = rows[0], a1 = rows[1], a2 = rows[2], a3 = rows[3], a4 = rows[4], a5 = rows[5];
+            // A tap outside the output for all six pixels (the border rows of a 'valid' layer's input) adds +0 to
+            // sums that started at +0 and so are never −0: skipped, the same bits (for a finite kernel).
+            if (a0 == zeros && a1 == zeros && a2 == zeros && a3 == zeros && a4 == zeros && a5 == zeros) continue;
             var tapSum = RegisterTile<TOps, TVec, Rows6>.Zero;
             for (int pc = 0; pc < f; pc += kc)
             {
