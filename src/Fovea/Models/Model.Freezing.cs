@@ -49,7 +49,8 @@ public partial class Model
             Optimizer.LaySpans(AllWeights.Where(p => p.Trainable).ToList());
             _spansTrainability = now;
         }
-        if (_planTrainability == now) return;
+        bool settledMoved = SettleWeights(force: _planTrainability != now);
+        if (_planTrainability == now && !settledMoved) return;
         if (_plan is not null)
         {
             ReleasePlans();
@@ -60,5 +61,48 @@ public partial class Model
         _shardGradients = [];
         _shardWork = null;
         _planTrainability = now;
+    }
+
+    /// <summary>Nodes whose trainable weights the optimiser will not update again (their group stopped, as
+    /// airbench's whitening layer after its first epochs): they run backward only to pass a gradient on to an
+    /// earlier layer that still trains, so neither their weights' gradients nor what only those needed are computed.
+    /// Training replicas share the array; it is replaced, never changed in place.</summary>
+    private bool[] _weightsSettled = [];
+    private int _groupsEnded;
+
+    internal bool WeightsSettled(int node) => (uint)node < (uint)_weightsSettled.Length && _weightsSettled[node];
+
+    /// <summary>False computes settled weights' gradients all the same (the tests' reference for the bits).</summary>
+    internal bool SkipsSettledBackward { get; set; } = true;
+
+    /// <summary>Whether the current plan runs <paramref name="layer"/>'s backward.</summary>
+    internal bool RunsBackward(Layer layer)
+    {
+        int node = _nodes.FindIndex(n => n.Layer == layer);
+        if (node < 0) throw new ArgumentException($"layer '{layer.Name}' is not a node of the model", nameof(layer));
+        var runs = Plan.Buffers.RunsBackward;
+        if (runs.Length != _nodes.Count) throw new InvalidOperationException($"the plan has {runs.Length} backward flags for {_nodes.Count} nodes");
+        return runs[node];
+    }
+
+    /// <summary>Forgets the marks of an earlier optimiser (a new Compile): the plan is made again if any were set.</summary>
+    private void ResetSettledWeights()
+    {
+        _groupsEnded = 0;
+        if (!_weightsSettled.Contains(true)) return;
+        _weightsSettled = [];
+        _planTrainability = -1;
+    }
+
+    /// <summary>Marks the nodes whose weights no longer train when the optimiser's count of stopped groups moved;
+    /// true when the marks changed, so the plan and the training replicas must be made again.</summary>
+    private bool SettleWeights(bool force)
+    {
+        if (!SkipsSettledBackward || Optimizer is not { } optimizer || (!force && optimizer.GroupsEnded == _groupsEnded)) return false;
+        _groupsEnded = optimizer.GroupsEnded;
+        var settled = _nodes.Select(n => n.Layer.TrainableParameterCount > 0 && n.Layer.TrainableWeights.All(optimizer.UpdatesEnded)).ToArray();
+        if (settled.AsSpan().SequenceEqual(_weightsSettled.Length == settled.Length ? _weightsSettled : new bool[settled.Length])) return false;
+        _weightsSettled = settled;
+        return true;
     }
 }

@@ -30,6 +30,7 @@ public partial class Model
         optimizer.Bind(AllWeights.Where(p => p.Trainable).ToList(), _weights.Length);
         _spansTrainability = Layer.TrainabilityGeneration;
         Optimizer = optimizer;
+        ResetSettledWeights();
         Loss = loss;
         PlanLossFusion(loss);
     }

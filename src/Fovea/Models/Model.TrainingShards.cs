@@ -190,6 +190,7 @@ public partial class Model
                 for (int i = 0; i < mine.Count; i++) theirs[i].ShareValuesOf(mine[i]);
                 foreach (var node in copy._nodes) node.Layer.InShardReplica = true;
                 copy._weights = _weights;
+                copy._weightsSettled = _weightsSettled;
                 copy.Loss = Loss;
                 copy.Seed = Seed;
                 copy._isReplica = true;

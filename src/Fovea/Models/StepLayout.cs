@@ -50,7 +50,7 @@ internal sealed class StepLayout
         for (int j = 0; j < n; j++)
         {
             var node = nodes[j];
-            runsBackward[j] = !inferenceOnly && (node.Layer.TrainableParameterCount > 0 || node.Inputs.Any(v => needsGrad[v]));
+            runsBackward[j] = !inferenceOnly && ((node.Layer.TrainableParameterCount > 0 && !graph.WeightsSettled(j)) || node.Inputs.Any(v => needsGrad[v]));
             needsGrad[node.Output] = runsBackward[j];
         }
         int Back(int j) => 2 * n - j;

@@ -44,6 +44,10 @@ public sealed class ExponentialMovingAverage : Optimizer
 
     internal override void LaySpans(IReadOnlyList<Parameter> trainable) => Inner.LaySpans(trainable);
 
+    internal override bool UpdatesEnded(Parameter p) => Inner.UpdatesEnded(p);
+
+    internal override int GroupsEnded => Inner.GroupsEnded;
+
     /// <inheritdoc/>
     public override void Initialize(int parameterCount)
     {

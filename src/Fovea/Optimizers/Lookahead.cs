@@ -47,6 +47,10 @@ public sealed class Lookahead : Optimizer
 
     internal override void LaySpans(IReadOnlyList<Parameter> trainable) => Inner.LaySpans(trainable);
 
+    internal override bool UpdatesEnded(Parameter p) => Inner.UpdatesEnded(p);
+
+    internal override int GroupsEnded => Inner.GroupsEnded;
+
     // The slow weights start as the model's weights; those are only known at the first step.
     private bool _pendingCopy;
 

@@ -123,6 +123,26 @@ public abstract class Optimizer
         }
     }
 
+    /// <summary>
+    /// Whether no later step will update <paramref name="p"/>: its group stops after a step this optimiser has
+    /// reached. Its gradient is then never read, so the model stops computing it (and whatever only it needed).
+    /// </summary>
+    internal virtual bool UpdatesEnded(Parameter p) =>
+        Groups.FirstOrDefault(g => g.Selector(p)) is { StopAfterStep: { } stop } && Iterations >= stop;
+
+    /// <summary>How many groups have stopped (see <see cref="UpdatesEnded"/>): a count that moves only when some
+    /// weights stop, read before every step without allocating.</summary>
+    internal virtual int GroupsEnded
+    {
+        get
+        {
+            int ended = 0;
+            for (int i = 0; i < Groups.Count; i++)
+                if (Groups[i].StopAfterStep is { } stop && Iterations >= stop) ended++;
+            return ended;
+        }
+    }
+
     /// <summary>Per-step preparation (bias corrections) after <see cref="Iterations"/> has counted this step.</summary>
     protected virtual void BeginStep() { }
 
