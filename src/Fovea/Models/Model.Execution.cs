@@ -43,10 +43,17 @@ public partial class Model
         if (batchSize > maxBatch)
             throw new ArgumentOutOfRangeException(nameof(batchSize), $"batch size must be at most {maxBatch} for this model (its largest per-batch buffer holds {largest:N0} values per sample); got {batchSize}");
         ReleasePlans();
-        _plan = ExecutionPlan.Build(this, batchSize, _inferenceOnly, _lender);
+        BuildPlan(batchSize, _lender);
         _planTrainability = Layer.TrainabilityGeneration;
         _capacity = batchSize;
         if (_batchLabels.Length < batchSize) (_batchLabels, _batchIndices) = (new int[batchSize], new int[batchSize]);
+    }
+
+    /// <summary>Makes the plan for <paramref name="batchSize"/> samples, with the weights settled now.</summary>
+    private void BuildPlan(int batchSize, BufferArena? arena = null)
+    {
+        _planSettled = _weightsSettled;
+        _plan = ExecutionPlan.Build(this, batchSize, _inferenceOnly, arena);
     }
 
     /// <summary>Runs the model on the batch in <see cref="InputBuffer"/>. <paramref name="wholeBatch"/>: in inference,
@@ -169,6 +176,6 @@ public partial class Model
     private void PlanLossFusion(Loss loss)
     {
         if (_plan is not null && _plan.LossFused != (!_inferenceOnly && ExecutionPlan.FusesLoss(_nodes[^1].Layer, loss)))
-            _plan = ExecutionPlan.Build(this, _capacity, _inferenceOnly);
+            BuildPlan(_capacity);
     }
 }

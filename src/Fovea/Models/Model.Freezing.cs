@@ -49,18 +49,40 @@ public partial class Model
             Optimizer.LaySpans(AllWeights.Where(p => p.Trainable).ToList());
             _spansTrainability = now;
         }
-        bool settledMoved = SettleWeights(force: _planTrainability != now);
-        if (_planTrainability == now && !settledMoved) return;
+        bool trainabilityMoved = _planTrainability != now;
+        bool settledMoved = SettleWeights(force: trainabilityMoved);
+        if (!trainabilityMoved)
+        {
+            if (!settledMoved) return;
+            // Only the shards' replicas run backward in a sharded step: make them again (collected first, so that
+            // their successors reuse memory already resident). The model's own plan follows when a whole-batch step
+            // needs it (EnsureSettledPlan): a batch-sized plan made again would touch every page of its new arrays.
+            _trainingReplicas = [];
+            _shardWork = null;
+            if (!_isReplica) GC.Collect();
+            return;
+        }
         if (_plan is not null)
         {
             ReleasePlans();
-            _plan = ExecutionPlan.Build(this, _capacity, _inferenceOnly);
+            BuildPlan(_capacity);
         }
         // Training replicas copy the flags when they are made: make them again.
         _trainingReplicas = [];
         _shardGradients = [];
         _shardWork = null;
         _planTrainability = now;
+    }
+
+    /// <summary>The settled nodes the current plan was made with.</summary>
+    private bool[] _planSettled = [];
+
+    /// <summary>Makes the plan again if weights settled since it was made: before a whole-batch training step gathers its batch.</summary>
+    internal void EnsureSettledPlan()
+    {
+        if (_plan is null || ReferenceEquals(_planSettled, _weightsSettled)) return;
+        ReleasePlans();
+        BuildPlan(_capacity);
     }
 
     /// <summary>Nodes whose trainable weights the optimiser will not update again (their group stopped, as
@@ -75,12 +97,13 @@ public partial class Model
     /// <summary>False computes settled weights' gradients all the same (the tests' reference for the bits).</summary>
     internal bool SkipsSettledBackward { get; set; } = true;
 
-    /// <summary>Whether the current plan runs <paramref name="layer"/>'s backward.</summary>
+    /// <summary>Whether training steps run <paramref name="layer"/>'s backward: in the shards' replicas' plans when the
+    /// last step was sharded, else in the model's own.</summary>
     internal bool RunsBackward(Layer layer)
     {
         int node = _nodes.FindIndex(n => n.Layer == layer);
         if (node < 0) throw new ArgumentException($"layer '{layer.Name}' is not a node of the model", nameof(layer));
-        var runs = Plan.Buffers.RunsBackward;
+        var runs = (_trainingReplicas.Length > 0 ? _trainingReplicas[0] : this).Plan.Buffers.RunsBackward;
         if (runs.Length != _nodes.Count) throw new InvalidOperationException($"the plan has {runs.Length} backward flags for {_nodes.Count} nodes");
         return runs[node];
     }

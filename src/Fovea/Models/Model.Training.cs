@@ -83,6 +83,7 @@ public partial class Model
     {
         int batch = indices.Length;
         SyncTrainability();
+        if (TrainingShards(batch) < 2) EnsureSettledPlan();
         if (MicroBatches(batch) is > 1 and int parts) return TrainInMicroBatches(x, y, indices, epoch, parts);
         // A process that shares the step with others gathers only its shards' samples.
         var (first, end) = LocalSamples(batch);
