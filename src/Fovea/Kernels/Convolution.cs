@@ -285,12 +285,14 @@ public sealed partial class Convolution
         }
     }
 
-    /// <summary>inputGrad = the transposed convolution of dz with the kernel (overwritten, not accumulated).</summary>
+    /// <summary>inputGrad = the transposed convolution of dz with the kernel (overwritten, not accumulated).
+    /// <paramref name="kernelUnchanged"/>: the kernel is the one of the last forward call (a training pass's own), so
+    /// Winograd may reuse its transform.</summary>
     public void BackwardInput(
         Memory<float> inputGrad,        // [N, H, W, C]
         ReadOnlyMemory<float> outputGrad, // [N, OH, OW, F]: dz, after the activation's derivative
         ReadOnlyMemory<float> kernel,   // [KH, KW, C, F]
-        int batch)
+        int batch, bool kernelUnchanged = false)
     {
         CheckBatch(batch);
         Check(inputGrad.Length, (long)batch * _g.InputSize, nameof(inputGrad), "batch·H·W·C");
@@ -298,7 +300,7 @@ public sealed partial class Convolution
         Check(kernel.Length, KernelSize, nameof(kernel), "KH·KW·C·filters");
         if (WinogradFor(training: true))
         {
-            PlanFor(training: true).BackwardInput(inputGrad, outputGrad, kernel, batch);
+            PlanFor(training: true).BackwardInput(inputGrad, outputGrad, kernel, batch, kernelUnchanged);
             return;
         }
         int k = _g.PatchSize, f = Filters;

@@ -17,16 +17,18 @@ public sealed partial class WinogradConvolution
         private Stage _stage;
         private Pass? _pass;
         private ReadOnlyMemory<float> _source, _bias, _residual;
+        private float[] _kernelTarget = [];
         private Memory<float> _target;
         private bool _relu, _turned;
         private long _first;
         private int _count, _parts;
 
-        public void Kernel(ReadOnlyMemory<float> kernel, bool turned)
+        /// <summary><paramref name="target"/> [ξ, C, F] = the transform of <paramref name="kernel"/> (turned 180° when <paramref name="turned"/>).</summary>
+        public void Kernel(ReadOnlyMemory<float> kernel, bool turned, float[] target)
         {
-            (_stage, _source, _count, _turned) = (Stage.Kernel, kernel, plan._g.InChannels, turned);
+            (_stage, _source, _count, _turned, _kernelTarget) = (Stage.Kernel, kernel, plan._g.InChannels, turned, target);
             try { Go(plan._xi * plan.Filters); }
-            finally { _source = default; }
+            finally { (_source, _kernelTarget) = (default, []); }
         }
 
         public void Input(Pass p, ReadOnlyMemory<float> input, long first, int tiles)
@@ -85,7 +87,7 @@ public sealed partial class WinogradConvolution
         private void KernelPart(int start, int end)
         {
             int c = plan._g.InChannels, f = plan.Filters;
-            fixed (float* kernel = _source.Span, u = plan._u)
+            fixed (float* kernel = _source.Span, u = _kernelTarget)
             {
                 if (plan.OutputTile == 4 && !plan.Trainable)
                 {
@@ -162,7 +164,7 @@ public sealed partial class WinogradConvolution
         private void KernelGradientPart(int start, int end)
         {
             int c = plan._g.InChannels, f = plan.Filters;
-            fixed (float* grad = _target.Span, du = plan._u)
+            fixed (float* grad = _target.Span, du = plan._du)
             {
                 if (plan.OutputTile == 4)
                 {

@@ -50,6 +50,9 @@ public sealed partial class WinogradConvolution
     private readonly TransformWork _work;
     private readonly GemmWork _gemms;
     private float[] _u = [];        // [16, C, F]: the transformed kernel
+    private float[] _uTurned = [];  // F(4×4) training: the transform of the kernel turned 180° (its input gradient's)
+    private float[] _du = [];       // the kernel gradient's dU [16, C, F], summed chunk by chunk
+    private float[] _gemmU = [];    // which of the three the GEMMs of the running stage read or write
     private float[] _v = [];        // [ChunkTiles, 16·Cin + RowPad]: the transformed input tiles
     private float[] _m = [];        // [ChunkTiles, 16·Cout + RowPad]: their products with U
     private readonly float[] _zeros; // one pixel of zero channels: the padding every input tile reads
@@ -127,19 +130,24 @@ public sealed partial class WinogradConvolution
         if (Shared is { } shared) UseSharedTransform(shared, kernel);
         else
         {
-            // A caller running one batch in slices (inference's pooled chunks) transforms the kernel once, not per slice.
+            // A caller running one batch in slices (inference's pooled chunks, a training step's shards) transforms
+            // the kernel once, not per slice.
+            if (!kernelUnchanged) _turnedKernelReady = false;
             if (!kernelUnchanged || !_forwardKernelReady) TransformKernel(kernel);
             _forwardKernelReady = true;
         }
+        _gemmU = _u;
         Run(_forward, output, input, bias, relu, batch, residual);
     }
 
-    /// <summary>inputGrad = the transposed convolution of dz with the kernel (overwritten, not accumulated).</summary>
+    /// <summary>inputGrad = the transposed convolution of dz with the kernel (overwritten, not accumulated).
+    /// <paramref name="kernelUnchanged"/>: the kernel is the one of the last forward call (a training pass's own), so
+    /// its transform is reused where this plan still holds it (from that pass, or an earlier shard of the same step).</summary>
     public void BackwardInput(
         Memory<float> inputGrad,        // [N, H, W, C]
         ReadOnlyMemory<float> outputGrad, // [N, OH, OW, F]: dz, after the activation's derivative
         ReadOnlyMemory<float> kernel,   // [3, 3, C, F]
-        int batch)
+        int batch, bool kernelUnchanged = false)
     {
         CheckBatch(batch);
         CheckTrainable();
@@ -147,7 +155,27 @@ public sealed partial class WinogradConvolution
         Check(outputGrad.Length, (long)batch * OutputSize, nameof(outputGrad), "batch·OH·OW·filters");
         Check(kernel.Length, KernelSize, nameof(kernel), "3·3·C·filters");
         if (batch == 0) return;
-        TransformKernel(kernel, turned: OutputTile == 4);
+        if (OutputTile == 4)
+        {
+            // F(4×4)'s points do not map the turned kernel onto U: it has a transform of its own.
+            if (!kernelUnchanged || !_turnedKernelReady)
+            {
+                if (_uTurned.Length == 0) _uTurned = new float[_xi * _g.InChannels * Filters];
+                _work.Kernel(kernel, turned: true, _uTurned);
+                _turnedKernelReady = kernelUnchanged;
+            }
+            _gemmU = _uTurned;
+        }
+        else
+        {
+            // F(2×2) reads the forward transform, transposed; the readiness speaks for the last forward pass's kernel.
+            if (!kernelUnchanged || !_forwardKernelReady)
+            {
+                TransformKernel(kernel);
+                _forwardKernelReady = kernelUnchanged;
+            }
+            _gemmU = _u;
+        }
         Run(_backward, inputGrad, outputGrad, ReadOnlyMemory<float>.Empty, relu: false, batch);
     }
 
@@ -169,9 +197,9 @@ public sealed partial class WinogradConvolution
         Check(outputGrad.Length, (long)batch * OutputSize, nameof(outputGrad), "batch·OH·OW·filters");
         Check(input.Length, (long)batch * _g.InputSize, nameof(input), "batch·H·W·C");
         if (batch == 0) return;
-        EnsureU();
-        _forwardKernelReady = false;
-        Array.Clear(_u);   // dU: the transformed kernel's place, recomputed by every other pass
+        if (_du.Length == 0) _du = new float[_xi * _g.InChannels * Filters];
+        else Array.Clear(_du);
+        _gemmU = _du;
         var p = _forward;
         foreach (int tiles in Chunks(p, batch, out long first))
         {
@@ -200,33 +228,33 @@ public sealed partial class WinogradConvolution
             if (u.Length != length) (u, stamp) = (new float[length], -1);
             _u = u;
             if (stamp == shared.Stamp) return;
-            _work.Kernel(kernel, turned: false);
+            _work.Kernel(kernel, turned: false, _u);
             stamp = shared.Stamp;
         }
     }
 
-    /// <summary>The kernel changed: the next forward pass transforms it whatever its caller promises.</summary>
-    internal void KernelChanged() => _forwardKernelReady = false;
+    /// <summary>The kernel changed: the next pass transforms it whatever its caller promises.</summary>
+    internal void KernelChanged() => (_forwardKernelReady, _turnedKernelReady) = (false, false);
 
-    /// <summary>Frees the transformed kernel and the scratch; the next pass transforms and allocates them again.</summary>
-    internal void ReleaseMemory() => (_u, _v, _m, _forwardKernelReady) = ([], [], [], false);
+    /// <summary>Frees the transformed kernels and the scratch; the next pass transforms and allocates them again.</summary>
+    internal void ReleaseMemory() =>
+        (_u, _uTurned, _du, _gemmU, _v, _m, _forwardKernelReady, _turnedKernelReady) = ([], [], [], [], [], [], false, false);
 
     private void EnsureU()
     {
         if (_u.Length == 0) _u = new float[_xi * _g.InChannels * Filters];
     }
 
-    /// <summary>U holds the transform of the kernel the last forward pass used (cleared by the passes that reuse U's
-    /// storage for something else).</summary>
-    private bool _forwardKernelReady;
+    /// <summary>U holds the transform of the kernel the last forward pass used; <see cref="_uTurned"/> likewise for
+    /// F(4×4)'s input gradient (the backward passes' kernelUnchanged means that kernel, too).</summary>
+    private bool _forwardKernelReady, _turnedKernelReady;
 
-    /// <summary>U = the kernel's transform; <paramref name="turned"/> (F(4×4)'s input gradient): of the kernel
-    /// turned 180°, which F(2×2) reads from U itself.</summary>
-    private void TransformKernel(ReadOnlyMemory<float> kernel, bool turned = false)
+    /// <summary>U = the kernel's transform.</summary>
+    private void TransformKernel(ReadOnlyMemory<float> kernel)
     {
         _forwardKernelReady = false;
         EnsureU();
-        _work.Kernel(kernel, turned);
+        _work.Kernel(kernel, turned: false, _u);
     }
 
     private void Run(Pass p, Memory<float> output, ReadOnlyMemory<float> input, ReadOnlyMemory<float> bias, bool relu, int batch,
@@ -339,19 +367,19 @@ public sealed partial class WinogradConvolution
             if (_kernelGradient)
             {
                 // dU_ξ [C, F] += V_ξ [t, C]ᵀ · dM_ξ [t, F]
-                var du = plan._u.AsSpan(xi * kernelFloats, kernelFloats);
+                var du = plan._gemmU.AsSpan(xi * kernelFloats, kernelFloats);
                 Sgemm.Multiply(cin, cout, t, v, ldv, true, m, ldm, false, du, cout, accumulate: true);
             }
             else if (p.TransposedU)
             {
                 // M_ξ [t, C] = V_ξ [t, F] · U_σ(ξ)ᵀ, with U_σ(ξ) stored [C, F] (σ the identity at F(4×4)).
                 // F(4×4)'s U holds the turned kernel's own transform.
-                var u = plan._u.AsSpan((plan.OutputTile == 2 ? Turned[xi] : xi) * kernelFloats, kernelFloats);
+                var u = plan._gemmU.AsSpan((plan.OutputTile == 2 ? Turned[xi] : xi) * kernelFloats, kernelFloats);
                 Sgemm.Multiply(t, cout, cin, v, ldv, false, u, cin, true, m, ldm);
             }
             else
             {
-                var u = plan._u.AsSpan(xi * kernelFloats, kernelFloats);
+                var u = plan._gemmU.AsSpan(xi * kernelFloats, kernelFloats);
                 Sgemm.Multiply(t, cout, cin, v, ldv, false, u, cout, false, m, ldm);
             }
         }

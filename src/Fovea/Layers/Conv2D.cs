@@ -124,9 +124,19 @@ public sealed class Conv2D : UnaryLayer, ILayerFactory
         CheckCapacity(step.Batch);
         // out[B, OH, OW, filters] = conv(input[B, H, W, cin], kernel[kh, kw, cin, filters]) + bias (+ relu)
         var (kernel, bias) = WeightValues();
+        // A later shard of the training step this replica ran its last pass in (the weights move only between steps)
+        // reuses what its convolution derived from the kernel, as the backward pass of the same shard does. The first
+        // shard, and any pass outside a sharded step, derives it again: a caller may have written the weights through
+        // a span taken earlier.
+        long generation = Parameter.UpdateGeneration;
+        bool unchanged = step.Training && step.Shard > 0 && _trainedGeneration == generation && _trainedSeed == step.Seed;
+        (_trainedGeneration, _trainedSeed) = step.Training ? (generation, step.Seed) : (-1, 0);
         _conv.Forward(output, input, kernel, bias, Activation == Activation.Relu, step.Batch,
-            kernelUnchanged: false, training: step.Training, allowWinograd: step.AllowsWinogradOn(InputGeometry.OutPixels));
+            kernelUnchanged: unchanged, training: step.Training, allowWinograd: step.AllowsWinogradOn(InputGeometry.OutPixels));
     }
+
+    /// <summary><see cref="Parameter.UpdateGeneration"/> and the step's seed at this layer's last training forward pass (−1: none).</summary>
+    private long _trainedGeneration = -1, _trainedSeed;
 
     /// <inheritdoc/>
     public override void Backward(float[]? inputGrad, float[] outputGrad, float[] input, float[] output, in StepContext step)
@@ -142,7 +152,7 @@ public sealed class Conv2D : UnaryLayer, ILayerFactory
         _conv.BackwardKernel(grads.AsMemory(offset, _kernel.Length), outputGrad, input, batch);
         if (inputGrad is null) return;
         // dinput = col2im(dz · kernelᵀ)
-        _conv.BackwardInput(inputGrad, outputGrad, Values(_kernel), batch);
+        _conv.BackwardInput(inputGrad, outputGrad, Values(_kernel), batch, kernelUnchanged: _trainedGeneration == Parameter.UpdateGeneration);
     }
 
     private static ReadOnlyMemory<float> Values(Parameter p) => p.Storage.Values.AsMemory(p.Storage.Offset, p.Length);

@@ -89,7 +89,21 @@ public sealed class Parameter
     /// <c>Weights</c>, a load): a layer may keep something computed from its weights while this stays the same.</summary>
     internal static long Generation => Volatile.Read(ref s_generation);
 
-    internal static void MarkChanged() => Interlocked.Increment(ref s_generation);
+    internal static void MarkChanged()
+    {
+        Interlocked.Increment(ref s_updateGeneration);
+        Interlocked.Increment(ref s_generation);
+    }
+
+    private static long s_updateGeneration;
+
+    /// <summary>Like <see cref="Generation"/>, but not moved by a training pass's own state (BatchNorm's moving
+    /// statistics, <see cref="MarkStateChanged"/>): a training step's shards see the same value, so a convolution may
+    /// keep what it derived from its kernel from one shard to the next.</summary>
+    internal static long UpdateGeneration => Volatile.Read(ref s_updateGeneration);
+
+    /// <summary>Non-trainable state changed (a training pass's moving statistics), the weights the optimiser updates did not.</summary>
+    internal static void MarkStateChanged() => Interlocked.Increment(ref s_generation);
 
     /// <summary>dL/d(weight); empty for a non-trainable weight.</summary>
     public Span<float> Gradient => Trainable ? _grads.AsSpan(_offset, Length) : Span<float>.Empty;

@@ -75,7 +75,7 @@ public partial class Model
             return;
         }
         // A training pass updates state such as BatchNorm's moving statistics.
-        Parameter.MarkChanged();
+        Parameter.MarkStateChanged();
         Plan.Forward(new StepContext(batch, training: true) { Seed = stepSeed ?? StepSeed, Shard = shard }, observer);
     }
 
