@@ -12,7 +12,8 @@ namespace Fovea.Benchmarks;
 /// as inference runs it: the packed kernel and Winograd's transformed kernel kept between calls, and adds F(4×4, 3×3)
 /// against F(2×2, 3×3). <c>--training-f4 1</c> times instead F(2×2, 3×3) against F(4×4, 3×3) as training runs them
 /// (the kernel transformed in every pass; <c>--chunk4 floats</c>: F(4×4)'s budget), ratio = F(2×2) / F(4×4).
-/// The two algorithms alternate trial by trial, so a neighbour's load hits both alike.
+/// The two algorithms alternate trial by trial, so a neighbour's load hits both alike. <c>--direct-b-max-m N</c> and
+/// <c>--pack-a-min-n N</c> set the SGEMM's <see cref="KernelOptions.DirectBMaxM"/> and <see cref="KernelOptions.PackAMinN"/>.
 /// </summary>
 internal static class WinogradTiming
 {
@@ -63,6 +64,8 @@ internal static class WinogradTiming
                 case "--inference": _inference = v == "1"; break;
                 case "--training-f4": _trainingF4 = v == "1"; break;
                 case "--chunk4": _chunk4 = int.Parse(v); break;
+                case "--direct-b-max-m": Engine.KernelOptions = Engine.KernelOptions with { DirectBMaxM = int.Parse(v) }; break;
+                case "--pack-a-min-n": Engine.KernelOptions = Engine.KernelOptions with { PackAMinN = int.Parse(v) }; break;
             }
         }
         Console.WriteLine($"path={Sgemm.ActivePath} threads={Engine.Threads} batch={batch} chunk={chunk} floats; best of {trials}, ms; ratio = {(_trainingF4 ? "F(2×2) / F(4×4)" : "im2col / winograd")}");
