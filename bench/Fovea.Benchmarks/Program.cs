@@ -51,6 +51,11 @@ if (args.Length > 0 && args[0] == "--winograd")
     WinogradTiming.Run(args[1..]);
     return 0;
 }
+if (args.Length > 0 && args[0] == "--train-alternate")
+{
+    TrainingAlternation.Run(args[1..]);
+    return 0;
+}
 if (args.Length > 0 && args[0] == "--memory")
 {
     MemoryBenchmark.Run(args[1..]);

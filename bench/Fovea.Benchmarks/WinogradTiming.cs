@@ -6,7 +6,7 @@ namespace Fovea.Benchmarks;
 /// <summary>
 /// im2col + SGEMM against Winograd F(2×2, 3×3), side by side, on the 3×3 stride-1 convolutions of the zoo models,
 /// forward (ReLU and bias fused), input gradient and kernel gradient: best-of-N milliseconds of each and their ratio (im2col time over
-/// Winograd time: above 1, Winograd is faster), plus the choice <see cref="Convolution.PrefersWinograd"/> makes:
+/// Winograd time: above 1, Winograd is faster), plus the choice <see cref="Convolution.PrefersWinograd"/> makes (wino-train: <see cref="Convolution.PrefersWinogradTraining"/> alone):
 /// <c>dotnet run -c Release --project bench/Fovea.Benchmarks -- --winograd [--batch 256] [--threads 1]
 /// [--trials 5] [--shapes name,name] [--chunk floats] [--inference 1]</c>. <c>--inference 1</c> times the forward pass
 /// as inference runs it: the packed kernel and Winograd's transformed kernel kept between calls, and adds F(4×4, 3×3)
@@ -117,7 +117,7 @@ internal static class WinogradTiming
         }
         string input = $"{g.Height}x{g.Width}x{g.InChannels}";
         string pad = g.PadTop + g.PadBottom > 0 ? "same" : "vald";
-        string rule = Convolution.PrefersWinograd(g, f) ? "winograd" : "im2col";
+        string rule = Convolution.PrefersWinograd(g, f) ? "winograd" : Convolution.PrefersWinogradTraining(g, f) ? "wino-train" : "im2col";
         Console.WriteLine($"{s.Name,-10} {input,-10} {pad,-4} {f,4} | {fwdI,8:F3} {fwdW,8:F3} {fwdI / fwdW,6:F2} | {dxI,8:F3} {dxW,8:F3} {dxI / dxW,6:F2} | {dwI,8:F3} {dwW,8:F3} {dwI / dwW,6:F2} | {rule}{f4}");
     }
 

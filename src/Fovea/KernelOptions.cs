@@ -85,6 +85,10 @@ public sealed record KernelOptions
     /// says so (36 multiplies per 16 outputs against F(2×2)'s 64); false keeps F(2×2, 3×3), whose results training
     /// shares (tests and benchmarks compare the two).</summary>
     public bool WinogradF4 { get; init; } = true;
+    /// <summary>Fewest input channels for which a training step's forward pass and input gradient take Winograd
+    /// (<see cref="Kernels.Convolution.PrefersWinogradTraining"/>, read when a layer plans its convolution); 64 keeps
+    /// inference's rule (benchmarks compare the two).</summary>
+    public int WinogradTrainingMinChannels { get; init; } = 24;
 
     // Read by the layers and the model.
 
@@ -112,6 +116,7 @@ public sealed record KernelOptions
         Positive(MinPanelsPerPackedMPart, nameof(MinPanelsPerPackedMPart));
         if (PackAMinN < 0) throw new ArgumentOutOfRangeException(nameof(PackAMinN), PackAMinN, $"{nameof(PackAMinN)} must be non-negative; got {PackAMinN}");
         if (WinogradMinPixels < 0) throw new ArgumentOutOfRangeException(nameof(WinogradMinPixels), WinogradMinPixels, $"{nameof(WinogradMinPixels)} must be non-negative; got {WinogradMinPixels}");
+        Positive(WinogradTrainingMinChannels, nameof(WinogradTrainingMinChannels));
         if (WinogradMinBatch < 0) throw new ArgumentOutOfRangeException(nameof(WinogradMinBatch), WinogradMinBatch, $"{nameof(WinogradMinBatch)} must be non-negative; got {WinogradMinBatch}");
     }
 

@@ -12,10 +12,22 @@ public sealed partial class Convolution
     /// image gets the same bits in any batch. Measured at batch 256 (bench --winograd): 1.5–2× faster on the
     /// airbench and resnet9 layers with 64–256 channels, 1.1× on 3×3 images; 0.15–0.6× with 3 channels, 1.0–1.2×
     /// with 24 and 0.5–0.75× with 32 (the tutorial's second layer and resnet9's first block: its 16 GEMMs have a
-    /// depth of 32), which therefore stay on im2col.
+    /// depth of 32), which therefore stay on im2col in inference (training: <see cref="PrefersWinogradTraining"/>).
     /// </summary>
     public static bool PrefersWinograd(in ConvGeometry geometry, int filters) =>
         WinogradConvolution.Supports(geometry) && geometry.InChannels >= 64 && filters >= 32 && MultiplySaving(geometry) >= 1.25;
+
+    /// <summary>
+    /// Training's rule for the forward pass and the input gradient: as <see cref="PrefersWinograd"/>, from 24 input
+    /// channels (<see cref="KernelOptions.WinogradTrainingMinChannels"/>). A training step runs each shard's convolutions on one thread, where Winograd's 16 GEMMs of depth 24
+    /// or 32 are not the handicap they are across threads: one thread, 32 images (bench --winograd --batch 32
+    /// --threads 1, Zen 5), forward 1.18–1.24× and input gradient 1.21–1.34× faster than im2col on airbench94's
+    /// 31×31×24 layer and the tutorial's 15×15×32 one, 1.27× and 1.54× on resnet9's 32×32×32; at 128 images 1.04–1.15×
+    /// and 1.16–1.28×. Their kernel gradients measured 0.86–1.05×, so <see cref="PrefersWinogradKernelGradient"/>
+    /// keeps 64 channels; inference across two threads keeps <see cref="PrefersWinograd"/>'s (0.56–0.74× there).
+    /// </summary>
+    public static bool PrefersWinogradTraining(in ConvGeometry geometry, int filters) =>
+        WinogradConvolution.Supports(geometry) && geometry.InChannels >= Engine.KernelOptions.WinogradTrainingMinChannels && filters >= 32 && MultiplySaving(geometry) >= 1.25;
 
     /// <summary>
     /// The kernel gradient's rule: as <see cref="PrefersWinograd"/>, with at least 1.5× fewer multiplies. It

@@ -16,9 +16,10 @@ namespace Fovea.Kernels;
 /// by tile, so its rounding follows the budget.
 /// </para>
 /// 1×1 stride-1 convolutions skip im2col: the NHWC input already is the patch matrix. 3×3 stride-1 convolutions
-/// with enough channels run by Winograd F(2×2, 3×3) instead (<see cref="WinogradConvolution"/>): the forward pass and
-/// input gradient where <see cref="PrefersWinograd"/> says so, the kernel gradient where
-/// <see cref="PrefersWinogradKernelGradient"/> does. Both are fixed rules on the geometry, so the choice, and hence
+/// with enough channels run by Winograd F(2×2, 3×3) instead (<see cref="WinogradConvolution"/>): inference's forward
+/// pass where <see cref="PrefersWinograd"/> says so, a training step's forward pass and input gradient where
+/// <see cref="PrefersWinogradTraining"/> does, the kernel gradient where <see cref="PrefersWinogradKernelGradient"/>
+/// does. All are fixed rules on the geometry, so the choice, and hence
 /// the bits, never depend on timing or the batch; Winograd's results are bit-identical for any thread count too (its
 /// forward pass and input gradient for any batch and budget as well), but round differently from im2col.
 /// Not thread-safe: one plan per layer, one pass at a time.
@@ -44,6 +45,7 @@ public sealed partial class Convolution
     private WinogradConvolution? _winogradF4Training;  // training's passes under WinogradUse.AlwaysF4, likewise
     private readonly int _winogradTileFloats;
     private readonly bool _inferenceF4;
+    private readonly bool _winogradInference;          // and inference's forward pass (PrefersWinograd)
     private readonly bool _winogradKernelGradient;     // and the kernel gradient too
     private readonly bool _winogradForced;             // by the caller (tests, benchmarks): every pass, whatever Engine.Winograd says
     private readonly DerivedKernels? _shared;          // inference's packed and transformed kernels, held with other plans
@@ -90,13 +92,14 @@ public sealed partial class Convolution
         {
             ConvolutionAlgorithm.Winograd => true,
             ConvolutionAlgorithm.Im2Col => false,
-            _ => PrefersWinograd(geometry, filters),
+            _ => PrefersWinogradTraining(geometry, filters),
         };
         if (winograd)
         {
             _winograd = new WinogradConvolution(geometry, filters, winogradTileFloats) { Shared = shared };
-            _winogradKernelGradient = algorithm == ConvolutionAlgorithm.Winograd || PrefersWinogradKernelGradient(geometry, filters);
             _winogradForced = algorithm == ConvolutionAlgorithm.Winograd;
+            _winogradInference = _winogradForced || PrefersWinograd(geometry, filters);
+            _winogradKernelGradient = _winogradForced || PrefersWinogradKernelGradient(geometry, filters);
         }
     }
 
@@ -114,7 +117,7 @@ public sealed partial class Convolution
     }
 
     private bool WinogradFor(bool training) => _winograd is not null
-        && (_winogradForced || Engine.Winograd >= WinogradUse.Always || (!training && Engine.Winograd == WinogradUse.Inference));
+        && (_winogradForced || (training ? Engine.Winograd >= WinogradUse.Always : _winogradInference && Engine.Winograd != WinogradUse.Never));
 
     /// <summary>Input, kernel, strides and padding of one image.</summary>
     public ConvGeometry Geometry => _g;
@@ -122,8 +125,11 @@ public sealed partial class Convolution
     public int Filters { get; }
     /// <summary>Images per tile (int.MaxValue for pointwise convolutions, which need no patch matrix).</summary>
     public int TileImages { get; }
-    /// <summary>Whether the forward pass and the input gradient run by Winograd F(2×2, 3×3) where <see cref="Engine.Winograd"/> allows.</summary>
-    public bool UsesWinograd => _winograd is not null;
+    /// <summary>Whether inference's forward pass runs by Winograd where <see cref="Engine.Winograd"/> allows (<see cref="PrefersWinograd"/>).</summary>
+    public bool UsesWinograd => _winogradInference;
+    /// <summary>Whether a training step's forward pass and input gradient run by Winograd F(2×2, 3×3) where
+    /// <see cref="Engine.Winograd"/> allows (<see cref="PrefersWinogradTraining"/>).</summary>
+    public bool UsesWinogradTraining => _winograd is not null;
     /// <summary>Whether the kernel gradient runs by Winograd too.</summary>
     public bool UsesWinogradKernelGradient => _winogradKernelGradient;
     /// <summary>Floats of one output image: OH·OW·F.</summary>

@@ -197,16 +197,19 @@ public sealed partial class WinogradConvolution
         Check(outputGrad.Length, (long)batch * OutputSize, nameof(outputGrad), "batch·OH·OW·filters");
         Check(input.Length, (long)batch * _g.InputSize, nameof(input), "batch·H·W·C");
         if (batch == 0) return;
+        // The first chunk's GEMMs write dU, the later ones add to it: no pass clearing it (4 MB a 256×256 layer, once a
+        // shard) and the same sums as adding to zeros.
         if (_du.Length == 0) _du = new float[_xi * _g.InChannels * Filters];
-        else Array.Clear(_du);
         _gemmU = _du;
         var p = _forward;
+        bool accumulate = false;
         foreach (int tiles in Chunks(p, batch, out long first))
         {
             _work.Input(p, input, first, tiles);
             _work.OutputGradient(p, outputGrad, first, tiles);
-            _gemms.RunKernelGradient(p, tiles);
+            _gemms.RunKernelGradient(p, tiles, accumulate);
             first += tiles;
+            accumulate = true;
         }
         _work.KernelGradient(kernelGrad);
     }
@@ -333,12 +336,13 @@ public sealed partial class WinogradConvolution
 
         private Pass? _pass;
         private int _tiles;
-        private bool _kernelGradient;
+        private bool _kernelGradient, _accumulate;
 
-        /// <summary>dU_ξ [C, F] += V_ξᵀ · dM_ξ over the chunk's tiles, with the forward pass <paramref name="p"/>.</summary>
-        public void RunKernelGradient(Pass p, int tiles)
+        /// <summary>dU_ξ [C, F] (+)= V_ξᵀ · dM_ξ over the chunk's tiles, with the forward pass <paramref name="p"/>:
+        /// added to dU when <paramref name="accumulate"/>, else written over it.</summary>
+        public void RunKernelGradient(Pass p, int tiles, bool accumulate)
         {
-            _kernelGradient = true;
+            (_kernelGradient, _accumulate) = (true, accumulate);
             try { Run(p, tiles); }
             finally { _kernelGradient = false; }
         }
@@ -366,9 +370,9 @@ public sealed partial class WinogradConvolution
             var m = plan._m.AsSpan(xi * cout, (t - 1) * ldm + cout);
             if (_kernelGradient)
             {
-                // dU_ξ [C, F] += V_ξ [t, C]ᵀ · dM_ξ [t, F]
+                // dU_ξ [C, F] (+)= V_ξ [t, C]ᵀ · dM_ξ [t, F]
                 var du = plan._gemmU.AsSpan(xi * kernelFloats, kernelFloats);
-                Sgemm.Multiply(cin, cout, t, v, ldv, true, m, ldm, false, du, cout, accumulate: true);
+                Sgemm.Multiply(cin, cout, t, v, ldv, true, m, ldm, false, du, cout, accumulate: _accumulate);
             }
             else if (p.TransposedU)
             {

@@ -158,6 +158,14 @@ public class WinogradTests
         Assert.False(new Convolution(ConvGeometry.Same(1, 9, 64, 3, 3), 64).UsesWinograd);
         Assert.False(new Convolution(ConvGeometry.Valid(15, 15, 32, 3, 3), 64).UsesWinograd);
         Assert.False(new Convolution(ConvGeometry.Valid(32, 32, 3, 3, 3), 32).UsesWinograd);
+        Assert.False(new Convolution(ConvGeometry.Valid(32, 32, 3, 3, 3), 32).UsesWinogradTraining);
+        // Training from 24 channels (its passes run one shard to a thread), the kernel gradient still from 64.
+        Assert.True(new Convolution(ConvGeometry.Valid(15, 15, 32, 3, 3), 64).UsesWinogradTraining);
+        Assert.True(new Convolution(ConvGeometry.Same(31, 31, 24, 3, 3), 64).UsesWinogradTraining);
+        Assert.False(new Convolution(ConvGeometry.Same(31, 31, 24, 3, 3), 64).UsesWinograd);
+        Assert.False(new Convolution(ConvGeometry.Same(31, 31, 24, 3, 3), 64).UsesWinogradKernelGradient);
+        Assert.False(new Convolution(ConvGeometry.Same(31, 31, 16, 3, 3), 64).UsesWinogradTraining);
+        Assert.True(new Convolution(ConvGeometry.Same(15, 15, 64, 3, 3), 64).UsesWinogradTraining);
         Assert.False(new Convolution(ConvGeometry.Same(15, 15, 64, 3, 3, 2, 2), 64).UsesWinograd);
         Assert.False(new Convolution(ConvGeometry.Same(15, 15, 64, 5, 5), 64).UsesWinograd);
         Assert.False(new Convolution(ConvGeometry.Same(15, 15, 64, 3, 3), 64, Convolution.DefaultTileFloats, ConvolutionAlgorithm.Im2Col).UsesWinograd);
@@ -178,6 +186,34 @@ public class WinogradTests
         Assert.True(Convolution.PrefersWinograd(g, 32));
         using var _ = new EngineWinograd(WinogradUse.Always);
         Layers.GradientCheck.Layer(new Conv2D(32, (3, 3), Activation.Linear, padding), shape, batch: 2);
+    }
+
+    /// <summary>A 3×3 layer of 24–63 input channels takes Winograd in a training step's forward pass and input
+    /// gradient only (under <see cref="WinogradUse.Always"/>): those match the forced Winograd plan bit for bit, while
+    /// its kernel gradient and inference's forward pass match im2col's.</summary>
+    [Fact]
+    public void Narrow_layers_take_winograd_in_training_passes_only()
+    {
+        var g = ConvGeometry.Valid(9, 8, 32, 3, 3);
+        const int f = 40, batch = 3;
+        var rng = new Rng(12);
+        float[] Fill(int n) { var a = new float[n]; for (int i = 0; i < n; i++) a[i] = rng.NextSingle() - 0.5f; return a; }
+        float[] x = Fill(batch * g.InputSize), w = Fill(g.PatchSize * f), bias = Fill(f), dz = Fill(batch * g.OutPixels * f);
+        var auto = new Convolution(g, f);
+        var wino = new Convolution(g, f, Convolution.DefaultTileFloats, ConvolutionAlgorithm.Winograd);
+        var im2col = new Convolution(g, f, Convolution.DefaultTileFloats, ConvolutionAlgorithm.Im2Col);
+        Assert.True(auto.UsesWinogradTraining);
+        Assert.False(auto.UsesWinograd);
+        using var _ = new EngineWinograd(WinogradUse.Always);
+        float[] Forward(Convolution c, bool training) { var y = new float[dz.Length]; c.Forward(y, x, w, bias, relu: false, batch, training: training); return y; }
+        float[] InputGradient(Convolution c) { var dx = new float[x.Length]; c.BackwardInput(dx, dz, w, batch); return dx; }
+        float[] KernelGradient(Convolution c) { var dw = new float[w.Length]; c.BackwardKernel(dw, dz, x, batch); return dw; }
+        static int[] Bits(float[] a) => a.Select(BitConverter.SingleToInt32Bits).ToArray();
+        Assert.Equal(Bits(Forward(wino, true)), Bits(Forward(auto, true)));
+        Assert.NotEqual(Bits(Forward(im2col, true)), Bits(Forward(auto, true)));
+        Assert.Equal(Bits(InputGradient(wino)), Bits(InputGradient(auto)));
+        Assert.Equal(Bits(KernelGradient(im2col)), Bits(KernelGradient(auto)));
+        Assert.Equal(Bits(Forward(im2col, false)), Bits(Forward(auto, false)));
     }
 
     /// <summary>By default Winograd runs only outside training: a training run keeps im2col's bits exactly, while
