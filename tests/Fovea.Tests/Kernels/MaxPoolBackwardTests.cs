@@ -16,6 +16,8 @@ public class MaxPoolBackwardTests
     [InlineData(9, 9, 20, 3)]
     [InlineData(6, 10, 3, 2)]
     [InlineData(30, 30, 32, 2)]
+    [InlineData(31, 31, 64, 2)]
+    [InlineData(15, 14, 40, 2)]
     public void The_gather_gives_the_scatters_bits(int h, int w, int c, int pool)
     {
         int oh = (h - pool) / pool + 1, ow = (w - pool) / pool + 1;
