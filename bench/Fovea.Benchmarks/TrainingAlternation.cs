@@ -5,6 +5,8 @@ using Fovea.Models;
 using Fovea.Training;
 using Fovea.Zoo;
 
+namespace Fovea.Benchmarks;
+
 /// <summary>
 /// Whole training steps of a zoo model with one arithmetic against another, alternating in rounds within one process,
 /// so that what a busy host does to one side it does to the other: <c>--train-alternate [--model tutorial]

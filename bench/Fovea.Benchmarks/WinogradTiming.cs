@@ -14,8 +14,9 @@ namespace Fovea.Benchmarks;
 /// (the kernel transformed in every pass; <c>--chunk4 floats</c>: F(4×4)'s budget), ratio = F(2×2) / F(4×4).
 /// The two algorithms alternate trial by trial, so a neighbour's load hits both alike. <c>--direct-b-max-m N</c> and
 /// <c>--pack-a-min-n N</c> set the SGEMM's <see cref="KernelOptions.DirectBMaxM"/> and <see cref="KernelOptions.PackAMinN"/>.
+/// <c>--error 1</c> measures rounding instead of time (WinogradTrainingError.cs).
 /// </summary>
-internal static class WinogradTiming
+internal static partial class WinogradTiming
 {
     private sealed record Shape(string Name, ConvGeometry G, int Filters);
 
@@ -44,7 +45,7 @@ internal static class WinogradTiming
         new("r18.l4", ConvGeometry.Same(7, 7, 512, 3, 3), 512),
     ];
 
-    private static bool _inference, _trainingF4;
+    private static bool _inference, _trainingF4, _error;
     private static int _chunk4 = WinogradConvolution.DefaultTileFloats;
 
     public static void Run(string[] args)
@@ -64,9 +65,15 @@ internal static class WinogradTiming
                 case "--inference": _inference = v == "1"; break;
                 case "--training-f4": _trainingF4 = v == "1"; break;
                 case "--chunk4": _chunk4 = int.Parse(v); break;
+                case "--error": _error = v == "1"; break;
                 case "--direct-b-max-m": Engine.KernelOptions = Engine.KernelOptions with { DirectBMaxM = int.Parse(v) }; break;
                 case "--pack-a-min-n": Engine.KernelOptions = Engine.KernelOptions with { PackAMinN = int.Parse(v) }; break;
             }
+        }
+        if (_error)
+        {
+            MeasureErrors(only, batch);
+            return;
         }
         Console.WriteLine($"path={Sgemm.ActivePath} threads={Engine.Threads} batch={batch} chunk={chunk} floats; best of {trials}, ms; ratio = {(_trainingF4 ? "F(2×2) / F(4×4)" : "im2col / winograd")}");
         if (!_trainingF4) Console.WriteLine($"{"shape",-10} {"in",-10} {"pad",-4} {"F",4} | {"fwd i2c",8} {"wino",8} {"ratio",6} | {"dX i2c",8} {"wino",8} {"ratio",6} | {"dW i2c",8} {"wino",8} {"ratio",6} | rule");
