@@ -133,6 +133,16 @@ public sealed class Parameter
         MarkChanged();
     }
 
+    /// <summary>Points a trainable parameter's gradient at <paramref name="grads"/>, a block of its model's layout: a
+    /// training replica writes each shard's gradient straight into that shard's block. Its values are untouched, so
+    /// nothing derived from them goes stale.</summary>
+    internal void PointGradientAt(float[] grads)
+    {
+        if (!Trainable) return;
+        if (grads.Length < _offset + Length) throw new InvalidOperationException($"{this}: the gradient block does not match the model's layout");
+        _grads = grads;
+    }
+
     /// <summary>Points this parameter's values at <paramref name="source"/>'s, keeping its own gradient: a training
     /// replica reads the model's weights and writes its own share of the gradient.</summary>
     internal void ShareValuesOf(Parameter source)

@@ -174,6 +174,17 @@ public partial class Model
         exchange.CheckSameWeights(hash, Optimizer.Iterations);
     }
 
+    /// <summary>A training replica's gradients go to <paramref name="block"/> (the model's layout) from now on.</summary>
+    private void PointGradientsAt(float[] block)
+    {
+        if (ReferenceEquals(_gradients, block)) return;
+        _replicaWeights ??= [.. AllWeights];   // a replica's layers never change: listed once, not once a shard
+        foreach (var p in _replicaWeights) p.PointGradientAt(block);
+        _gradients = block;
+    }
+
+    private Parameter[]? _replicaWeights;
+
     private bool CreateTrainingReplicas(int count)
     {
         var replicas = new Model[count];
@@ -256,14 +267,16 @@ public partial class Model
             model._batchLabels.AsSpan(first, count).CopyTo(replica._batchLabels);
             model.CopyMixTo(replica, first, count);
             var observer = part == 0 ? _observer : null;
-            Array.Clear(replica._gradients);
+            // The replica's backward pass sums into the shard's own block (no copy of it afterwards).
+            var gradients = model._shardGradients[part];
+            replica.PointGradientsAt(gradients);
+            Array.Clear(gradients);
             observer?.PartEnded(StepPart.ZeroGradients);
             replica.ForwardPass(count, training: true, observer: observer, stepSeed: model.StepSeed, shard: shard);
             Loss[part] = replica.LossAndGradient(count, withGradient: true, reducedOver: _batch);
             Correct[part] = replica.CountCorrect(count);
             observer?.PartEnded(StepPart.Loss);
             replica.BackwardPass(count, observer);
-            replica._gradients.CopyTo(model._shardGradients[part], 0);
             model.CaptureShardStatistics(replica, shard);
         }
     }
