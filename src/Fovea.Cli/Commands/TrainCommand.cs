@@ -193,7 +193,8 @@ internal static partial class TrainCommand
         if (Engine.Winograd >= WinogradUse.Always)
         {
             string tiles = Engine.Winograd == WinogradUse.AlwaysF4 ? "F(4×4, 3×3) where it pays, else F(2×2, 3×3)," : "F(2×2, 3×3)";
-            Console.WriteLine($"training arithmetic: Winograd {tiles} on 3×3 layers of {Engine.KernelOptions.WinogradTrainingMinChannels}+ input channels, kernel gradients from 64 ({Engine.WinogradVariable}=never: im2col's exact sums)");
+            Console.WriteLine($"training arithmetic: Winograd {tiles} on 3×3 layers of {Layers(Engine.KernelOptions.WinogradTrainingMinChannels)} ({Engine.WinogradVariable}=never: im2col's exact sums)");
+            static string Layers(int channels) => channels >= 64 ? "64+ input channels" : $"{channels}+ input channels (kernel gradients from 64)";
         }
         if (settings.MixUp is not null) Console.WriteLine(model.MixUp is { } m ? $"mixup: {m.Describe()} (--mixup)" : "mixup: off (--mixup 0)");
         return split;

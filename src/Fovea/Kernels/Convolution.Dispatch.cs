@@ -18,13 +18,15 @@ public sealed partial class Convolution
         WinogradConvolution.Supports(geometry) && geometry.InChannels >= 64 && filters >= 32 && MultiplySaving(geometry) >= 1.25;
 
     /// <summary>
-    /// Training's rule for the forward pass and the input gradient: as <see cref="PrefersWinograd"/>, from 24 input
-    /// channels (<see cref="KernelOptions.WinogradTrainingMinChannels"/>). A training step runs each shard's convolutions on one thread, where Winograd's 16 GEMMs of depth 24
-    /// or 32 are not the handicap they are across threads: one thread, 32 images (bench --winograd --batch 32
-    /// --threads 1, Zen 5), forward 1.18–1.24× and input gradient 1.21–1.34× faster than im2col on airbench94's
-    /// 31×31×24 layer and the tutorial's 15×15×32 one, 1.27× and 1.54× on resnet9's 32×32×32; at 128 images 1.04–1.15×
-    /// and 1.16–1.28×. Their kernel gradients measured 0.86–1.05×, so <see cref="PrefersWinogradKernelGradient"/>
-    /// keeps 64 channels; inference across two threads keeps <see cref="PrefersWinograd"/>'s (0.56–0.74× there).
+    /// Training's rule for the forward pass and the input gradient: as <see cref="PrefersWinograd"/>, from
+    /// <see cref="KernelOptions.WinogradTrainingMinChannels"/> input channels (64 by default; 24 on request). A training
+    /// step runs each shard's convolutions on one thread, where Winograd's 16 GEMMs of depth 24 or 32 are not the
+    /// handicap they are across threads: one thread, 32 images (bench --winograd --batch 32 --threads 1, Zen 5),
+    /// forward 1.18–1.24× and input gradient 1.21–1.34× faster than im2col on airbench94's 31×31×24 layer and the
+    /// tutorial's 15×15×32 one, 1.27× and 1.54× on resnet9's 32×32×32; at 128 images 1.04–1.15× and 1.16–1.28×. In
+    /// whole steps: airbench94 1.02–1.03× at batch 256, 1.01× at 1024; the tutorial 1.00×. Their kernel gradients
+    /// measured 0.86–1.05×, so <see cref="PrefersWinogradKernelGradient"/> keeps 64 channels; inference across two
+    /// threads keeps <see cref="PrefersWinograd"/>'s (0.56–0.74× there).
     /// </summary>
     public static bool PrefersWinogradTraining(in ConvGeometry geometry, int filters) =>
         WinogradConvolution.Supports(geometry) && geometry.InChannels >= Engine.KernelOptions.WinogradTrainingMinChannels && filters >= 32 && MultiplySaving(geometry) >= 1.25;

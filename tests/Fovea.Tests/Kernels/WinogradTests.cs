@@ -159,13 +159,15 @@ public class WinogradTests
         Assert.False(new Convolution(ConvGeometry.Valid(15, 15, 32, 3, 3), 64).UsesWinograd);
         Assert.False(new Convolution(ConvGeometry.Valid(32, 32, 3, 3, 3), 32).UsesWinograd);
         Assert.False(new Convolution(ConvGeometry.Valid(32, 32, 3, 3, 3), 32).UsesWinogradTraining);
-        // Training from 24 channels (its passes run one shard to a thread), the kernel gradient still from 64.
+        Assert.False(new Convolution(ConvGeometry.Valid(15, 15, 32, 3, 3), 64).UsesWinogradTraining);
+        Assert.True(new Convolution(ConvGeometry.Same(15, 15, 64, 3, 3), 64).UsesWinogradTraining);
+        // Training from 24 channels on request (its passes run one shard to a thread), the kernel gradient still from 64.
+        using var _ = new KernelOptionsScope(o => o with { WinogradTrainingMinChannels = 24 });
         Assert.True(new Convolution(ConvGeometry.Valid(15, 15, 32, 3, 3), 64).UsesWinogradTraining);
         Assert.True(new Convolution(ConvGeometry.Same(31, 31, 24, 3, 3), 64).UsesWinogradTraining);
         Assert.False(new Convolution(ConvGeometry.Same(31, 31, 24, 3, 3), 64).UsesWinograd);
         Assert.False(new Convolution(ConvGeometry.Same(31, 31, 24, 3, 3), 64).UsesWinogradKernelGradient);
         Assert.False(new Convolution(ConvGeometry.Same(31, 31, 16, 3, 3), 64).UsesWinogradTraining);
-        Assert.True(new Convolution(ConvGeometry.Same(15, 15, 64, 3, 3), 64).UsesWinogradTraining);
         Assert.False(new Convolution(ConvGeometry.Same(15, 15, 64, 3, 3, 2, 2), 64).UsesWinograd);
         Assert.False(new Convolution(ConvGeometry.Same(15, 15, 64, 5, 5), 64).UsesWinograd);
         Assert.False(new Convolution(ConvGeometry.Same(15, 15, 64, 3, 3), 64, Convolution.DefaultTileFloats, ConvolutionAlgorithm.Im2Col).UsesWinograd);
@@ -188,12 +190,14 @@ public class WinogradTests
         Layers.GradientCheck.Layer(new Conv2D(32, (3, 3), Activation.Linear, padding), shape, batch: 2);
     }
 
-    /// <summary>A 3×3 layer of 24–63 input channels takes Winograd in a training step's forward pass and input
-    /// gradient only (under <see cref="WinogradUse.Always"/>): those match the forced Winograd plan bit for bit, while
-    /// its kernel gradient and inference's forward pass match im2col's.</summary>
+    /// <summary>With <see cref="KernelOptions.WinogradTrainingMinChannels"/> at 24, a 3×3 layer of 24–63 input
+    /// channels takes Winograd in a training step's forward pass and input gradient only (under
+    /// <see cref="WinogradUse.Always"/>): those match the forced Winograd plan bit for bit, while its kernel gradient
+    /// and inference's forward pass match im2col's.</summary>
     [Fact]
     public void Narrow_layers_take_winograd_in_training_passes_only()
     {
+        using var options = new KernelOptionsScope(o => o with { WinogradTrainingMinChannels = 24 });
         var g = ConvGeometry.Valid(9, 8, 32, 3, 3);
         const int f = 40, batch = 3;
         var rng = new Rng(12);
