@@ -88,7 +88,7 @@ public sealed record KernelOptions
     /// <summary>Fewest input channels for which a training step's forward pass and input gradient take Winograd
     /// (<see cref="Kernels.Convolution.PrefersWinogradTraining"/>, read when a layer plans its convolution). 64, as
     /// inference: from 24, airbench94's 31×31×24 layer trains 1–3% faster a step, but its whole recipe scored 0.9027,
-    /// 0.9051 and SEED2 (seeds 0–2) against 0.9089, 0.9080 and 0.9056 with 64, so the recipe waits for more evidence.</summary>
+    /// 0.9051 and 0.9035 (seeds 0–2, mean 0.9038) against 0.9089, 0.9080 and 0.9056 with 64, so the recipe waits for more evidence.</summary>
     public int WinogradTrainingMinChannels { get; init; } = 64;
 
     // Read by the layers and the model.
