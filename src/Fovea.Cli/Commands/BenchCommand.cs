@@ -24,6 +24,7 @@ internal static class BenchCommand
     private static readonly Option<int?> Threads = new("--threads") { Description = "Worker threads (default: all cores)" };
     private static readonly Option<long> Seed = new("--seed") { Description = "Seed of the weights and the random batch", DefaultValueFactory = _ => 0 };
     private static readonly Option<bool> Layers = new("--layers") { Description = "Then time each layer's forward and backward pass for as long again" };
+    private static readonly Option<int> Rounds = new("--rounds") { Description = "Cut the timed training into this many rounds, each between two measurements of the peak, and print the median of the rounds' shares of the peak (on a shared machine, the figure its other work moves least)", DefaultValueFactory = _ => 1 };
     private static readonly Option<bool> Distributed = new("--distributed") { Description = "Share each step with the other processes of an MPI job (mpirun -np P fovea bench --distributed): images/s per process and the share of a step spent communicating" };
 
     // Tiered JIT promotes hot methods after 30 calls and a 100 ms quiet period; 20 steps and 2 s are well past both.
@@ -33,12 +34,15 @@ internal static class BenchCommand
     private const int DistributedWarmupSteps = 3;
     private const double WarmupSeconds = 2;
     private const int InferBatch = 256, InferWarmups = 5, InferReps = 40;
+    // A round's probe: three trials of 0.1 s, the best kept (as the main probe keeps the best of five of 0.2 s).
+    private const double RoundProbeSeconds = 0.1;
+    private const int RoundProbeTrials = 3;
 
     public static Command Create()
     {
         var command = new Command("bench", "Measure training and inference throughput on random input")
         {
-            Model, BatchSize, Seconds, Threads, Seed, Layers, Distributed,
+            Model, BatchSize, Seconds, Threads, Seed, Layers, Rounds, Distributed,
         };
         command.SetAction(parse => FoveaCli.Guard(parse, ct => Run(parse, ct)));
         return command;
@@ -51,7 +55,10 @@ internal static class BenchCommand
         long seed = parse.GetValue(Seed);
         if (batch < 1) throw new FoveaUsageException($"--batch-size must be at least 1; got {batch}");
         if (!(seconds > 0) || !double.IsFinite(seconds)) throw new FoveaUsageException($"--seconds must be positive; got {seconds.ToString(CultureInfo.InvariantCulture)}");
+        int rounds = parse.GetValue(Rounds);
+        if (rounds < 1) throw new FoveaUsageException($"--rounds must be at least 1; got {rounds}");
         if (parse.GetValue(Distributed) && parse.GetValue(Layers)) throw new FoveaUsageException("--layers profiles one process's steps; drop --distributed");
+        if (parse.GetValue(Distributed) && rounds > 1) throw new FoveaUsageException("--rounds measures one process's peak between its rounds; drop --distributed");
         using var group = parse.GetValue(Distributed) ? ProcessGroup.Join() : null;
         if (group is { IsLeader: false }) Console.SetOut(TextWriter.Null);
         CommonOptions.ApplyThreads(parse.GetValue(Threads) ?? (group is null ? null : Math.Max(1, Environment.ProcessorCount / group.Size)));
@@ -86,20 +93,33 @@ internal static class BenchCommand
             ct.ThrowIfCancellationRequested();
             model.TrainOnBatch(x, y);
         }
-        int steps = 0;
         double loss = 0;
-        var cpuBefore = ProcessorTime();
         var exchangedBefore = group is null ? default : (group.CommunicationTime, group.WaitTime, group.BytesSent);
-        clock.Restart();
-        do
+        // With rounds, the peak is measured before the first and after every round, outside the timed training: each
+        // round's share is against the mean of the two probes beside it, which saw the same neighbours on the machine.
+        var roundSteps = new int[rounds];
+        var roundSeconds = new double[rounds];
+        var probes = new double[rounds > 1 ? rounds + 1 : 0];
+        if (rounds > 1) probes[0] = FmaPeak.Measure(Engine.Threads, RoundProbeSeconds, RoundProbeTrials);
+        TimeSpan cpuSpent = TimeSpan.Zero;
+        for (int round = 0; round < rounds; round++)
         {
-            ct.ThrowIfCancellationRequested();
-            loss = model.TrainOnBatch(x, y);
-            steps++;
-        } while (Together(group, clock.Elapsed.TotalSeconds < seconds));
-        double trainSeconds = clock.Elapsed.TotalSeconds;
+            var cpuBefore = ProcessorTime();
+            clock.Restart();
+            do
+            {
+                ct.ThrowIfCancellationRequested();
+                loss = model.TrainOnBatch(x, y);
+                roundSteps[round]++;
+            } while (Together(group, clock.Elapsed.TotalSeconds < seconds / rounds));
+            roundSeconds[round] = clock.Elapsed.TotalSeconds;
+            cpuSpent += ProcessorTime() - cpuBefore;
+            if (rounds > 1) probes[round + 1] = FmaPeak.Measure(Engine.Threads, RoundProbeSeconds, RoundProbeTrials);
+        }
+        int steps = roundSteps.Sum();
+        double trainSeconds = roundSeconds.Sum();
         if (group is not null) PrintDistributed(w, group, steps, trainSeconds, batch, exchangedBefore);
-        double cpuSeconds = (ProcessorTime() - cpuBefore).TotalSeconds;
+        double cpuSeconds = cpuSpent.TotalSeconds;
         double trainRate = (double)steps * batch / trainSeconds;
 
         for (int i = 0; i < InferWarmups; i++) model.PredictBatch(output, infer, InferBatch);
@@ -132,6 +152,14 @@ internal static class BenchCommand
         if (group is not null) w.WriteLine($"job_peak_gflops={F(trainPeak, 1)}");
         w.WriteLine($"share_of_peak_train={F(trainFlops * trainRate / 1e9 / trainPeak, 3)}");
         w.WriteLine($"share_of_peak_infer={F(inferFlops * inferRate / 1e9 / peak, 3)}");
+        if (rounds > 1)
+        {
+            var shares = Enumerable.Range(0, rounds)
+                .Select(r => trainFlops * (roundSteps[r] * (double)batch / roundSeconds[r]) / 1e9 / ((probes[r] + probes[r + 1]) / 2)).ToArray();
+            w.WriteLine($"rounds={rounds}");
+            w.WriteLine($"peak_gflops_rounds={Spread(probes, 1)}");
+            w.WriteLine($"share_of_peak_train_rounds={Spread(shares, 3)}");
+        }
         w.WriteLine($"peak_working_set_mb={F(PeakWorkingSetMegabytes(), 0)}");
         // What the plans ask for, beside what the process held: the rest is the runtime, the pool and the batches here.
         var trainPlan = model.PlanMemory(batch, training: true);
@@ -218,6 +246,15 @@ internal static class BenchCommand
     private static double PeakWorkingSetMegabytes() => ProcessMemory.PeakResidentBytes() / Megabyte;
 
     private const double Megabyte = 1024 * 1024;
+
+    /// <summary>"median (min..max)" of <paramref name="values"/>.</summary>
+    private static string Spread(double[] values, int decimals)
+    {
+        var sorted = values.Order().ToArray();
+        int n = sorted.Length;
+        double median = n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+        return $"{F(median, decimals)} ({F(sorted[0], decimals)}..{F(sorted[^1], decimals)})";
+    }
 
     private static string F(double value, int decimals) => value.ToString("F" + decimals, CultureInfo.InvariantCulture);
 }

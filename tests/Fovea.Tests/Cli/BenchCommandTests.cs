@@ -28,7 +28,25 @@ public class BenchCommandTests
         Assert.Matches(@"GFLOPS$", values["profile.conv2d_1.backward"]);
     }
 
+    [Fact]
+    public async Task RoundsPairTheTrainingWithProbesOfThePeak()
+    {
+        var run = await FoveaProcess.RunAsync("bench", "--seconds", "0.3", "--batch-size", "4", "--threads", "1", "--rounds", "3");
+        Assert.True(run.ExitCode == 0, run.Stderr);
+        var values = run.Values();
+        Assert.Equal("3", values["rounds"]);
+        // "median (min..max)", the median between the two, for the probes and the rounds' shares alike.
+        foreach (string key in new[] { "peak_gflops_rounds", "share_of_peak_train_rounds" })
+        {
+            var match = System.Text.RegularExpressions.Regex.Match(values[key], @"^([0-9.]+) \(([0-9.]+)\.\.([0-9.]+)\)$");
+            Assert.True(match.Success, $"{key}={values[key]}");
+            double[] v = [.. match.Groups.Values.Skip(1).Select(g => double.Parse(g.Value, CultureInfo.InvariantCulture))];
+            Assert.True(v[1] > 0 && v[1] <= v[0] && v[0] <= v[2], $"{key}={values[key]}");
+        }
+    }
+
     [Theory]
+    [InlineData("--rounds", "0", "--rounds must be at least 1; got 0")]
     [InlineData("--seconds", "0", "--seconds must be positive; got 0")]
     [InlineData("--batch-size", "0", "--batch-size must be at least 1; got 0")]
     [InlineData("--threads", "0", "--threads must be at least 1; got 0")]
