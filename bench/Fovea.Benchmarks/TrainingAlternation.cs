@@ -13,7 +13,7 @@ namespace Fovea.Benchmarks;
 /// [--batch 64] [--threads 2] [--rounds 20] [--steps 40] [--a inference] [--b always] [--a-min-channels N]
 /// [--b-min-channels N]</c>, where <c>--a</c> and <c>--b</c> are <see cref="WinogradUse"/> values and
 /// <c>--X-min-channels</c> sets <see cref="KernelOptions.WinogradTrainingMinChannels"/> for that side's model and
-/// <c>--X-batch</c> its batch size. Prints each side's median and fastest round as milliseconds per
+/// <c>--X-batch</c> its batch size, <c>--X-packed-kernel 0|1</c> its <see cref="KernelOptions.WinogradPackedKernel"/>. Prints each side's median and fastest round as milliseconds per
 /// image (wall and process CPU) and the median of the rounds' ratios a/b (above 1: b is faster).
 /// </summary>
 internal static class TrainingAlternation
@@ -44,6 +44,9 @@ internal static class TrainingAlternation
         var modelA = Build("a");
         var modelB = Build("b");
         Engine.KernelOptions = defaults;
+        // Options read while a step runs, set for each side's rounds.
+        KernelOptions Running(string side) => defaults with { WinogradPackedKernel = Int($"--{side}-packed-kernel", defaults.WinogradPackedKernel ? 1 : 0) != 0 };
+        KernelOptions runningA = Running("a"), runningB = Running("b");
         int batchA = Int("--a-batch", batch), batchB = Int("--b-batch", batch);
         var rng = new Random(0);
         var x = new float[Math.Max(batchA, batchB) * modelA.InputShape.Size];
@@ -57,6 +60,7 @@ internal static class TrainingAlternation
         (double Wall, double Cpu) Round(bool sideA)
         {
             Engine.Winograd = sideA ? a : b;
+            Engine.KernelOptions = sideA ? runningA : runningB;
             var (model, xs, ys) = sideA ? (modelA, xA, yA) : (modelB, xB, yB);
             model.TrainOnBatch(xs, ys); // the first step after a switch derives what the other arithmetic kept
             process.Refresh();

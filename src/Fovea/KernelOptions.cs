@@ -93,6 +93,10 @@ public sealed record KernelOptions
 
     // Read by the layers and the model.
 
+    /// <summary>A Winograd plan packs its transformed kernel into the GEMM's panels once per kernel (per training step),
+    /// for its forward pass and for its input gradient, instead of in every product of every chunk. Never changes a bit;
+    /// tests and benchmarks turn it off to compare.</summary>
+    public bool WinogradPackedKernel { get; init; } = true;
     /// <summary>Inference runs Winograd only from this many images per call: below, the transforms cost more than the
     /// 16 small GEMMs save.</summary>
     public int WinogradMinBatch { get; init; } = 8;

@@ -99,9 +99,10 @@ public static unsafe partial class Sgemm
         public float* B, Dst;
         public int K, N;
         public nint Ldb;
+        public bool TransB;
 
         public readonly void Run<TOps, TVec>() where TOps : struct, IVectorOps<TVec> where TVec : unmanaged =>
-            SgemmDriver<TOps, TVec>.PackPanels(B, K, N, Ldb, Dst);
+            SgemmDriver<TOps, TVec>.PackPanels(B, K, N, Ldb, TransB, Dst);
     }
 
     private readonly ref struct InputGradientWork(in InputGradientArgs a, int t0, int t1, float** rows, float* tile) : IVectorWork

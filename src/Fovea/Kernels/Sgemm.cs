@@ -174,18 +174,47 @@ public static unsafe partial class Sgemm
     /// depth, for <see cref="MultiplyPatches"/> to read contiguously call after call (a convolution's kernel at
     /// inference). In place, the micro-kernel reads each depth's 32 floats a whole row of B apart: at n = 256 every
     /// such read maps to the same few L1 sets, and a panel no longer stays in L1 between row tiles. Same values, so
-    /// the same bits.
+    /// the same bits. <paramref name="transB"/>: op(B) is the transpose of the stored n × k matrix.
     /// </summary>
-    internal static void PackPanels(ReadOnlySpan<float> b, int k, int n, int ldb, Span<float> dst)
+    internal static void PackPanels(ReadOnlySpan<float> b, int k, int n, int ldb, Span<float> dst, bool transB = false)
     {
-        CheckMatrix(b, nameof(b), ldb, nameof(ldb), k, n, "row-major");
+        CheckMatrix(b, nameof(b), ldb, nameof(ldb), transB ? n : k, transB ? k : n, transB ? "n×k (transB)" : "row-major");
         if (dst.Length < PackedPanelsLength(k, n))
             throw new ArgumentException($"dst must hold {PackedPanelsLength(k, n)} floats; got {dst.Length}", nameof(dst));
         if (k == 0 || n == 0) return;
         fixed (float* pb = b, pd = dst)
         {
-            var work = new PackPanelsWork { B = pb, K = k, N = n, Ldb = ldb, Dst = pd };
+            var work = new PackPanelsWork { B = pb, K = k, N = n, Ldb = ldb, TransB = transB, Dst = pd };
             CpuPath.Run(ref work);
+        }
+    }
+
+    /// <summary>
+    /// C[m×n] = (accumulate ? C : 0) + A[m×k] · op(B), op(B) packed by <see cref="PackPanels"/>: the arithmetic of
+    /// <see cref="Multiply"/> (the same k blocks, micro-kernel and order of sums), so the same bits, without packing B
+    /// again in every call (Winograd's 16 products of a chunk, chunk after chunk, with the same transformed kernel).
+    /// On the calling thread.
+    /// </summary>
+    internal static void MultiplyPacked(int m, int n, int k, ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> packedB,
+                                        Span<float> c, int ldc, bool accumulate = false)
+    {
+        if (m == 0 || n == 0) return;
+        CheckMatrix(a, nameof(a), lda, nameof(lda), m, k, "m×k");
+        CheckMatrix(c, nameof(c), ldc, nameof(ldc), m, n, "m×n");
+        if (packedB.Length < PackedPanelsLength(k, n))
+            throw new ArgumentException($"packedB must hold {PackedPanelsLength(k, n)} floats for a {k}×{n} B on this CPU path; got {packedB.Length}", nameof(packedB));
+        if (k == 0) throw new ArgumentOutOfRangeException(nameof(k), "k must be positive with a packed B");
+        var options = Engine.KernelOptions;
+        fixed (float* pa = a, pb = packedB, pc = c)
+        {
+            var g = new GemmArgs
+            {
+                Operands = new GemmOperands { M = m, N = n, K = k, A = pa, Lda = lda, PackedB = pb, C = pc, Ldc = ldc },
+                Epilogue = new GemmEpilogue { Accumulate = accumulate },
+                Blocking = Blocking(options, m, n, k, n, transB: false, kc: 0),
+            };
+            g.Blocking.PackA = n >= options.PackAMinN;
+            Execute(in g, 1, options);
         }
     }
 

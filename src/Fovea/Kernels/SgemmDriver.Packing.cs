@@ -66,12 +66,13 @@ internal static unsafe partial class SgemmDriver<TOps, TVec>
         }
     }
 
-    /// <summary>Packs a non-transposed B (k × n, row stride ldb) as NR-column panels over the whole depth: panel q at
-    /// dst + q·k·NR, row p of it at + p·NR, zero-padded past n (<see cref="GemmOperands.PackedB"/>).</summary>
+    /// <summary>Packs op(B) (k × n; stored with row stride ldb, transposed when <paramref name="transB"/>) as NR-column
+    /// panels over the whole depth: panel q at dst + q·k·NR, row p of it at + p·NR, zero-padded past n
+    /// (<see cref="GemmOperands.PackedB"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void PackPanels(float* b, int k, int n, nint ldb, float* dst)
+    public static void PackPanels(float* b, int k, int n, nint ldb, bool transB, float* dst)
     {
-        var op = new GemmOperands { B = b, Ldb = ldb, K = k, N = n };
+        var op = new GemmOperands { B = b, Ldb = ldb, TransB = transB, K = k, N = n };
         PackB(in op, 0, k, 0, n, dst);
     }
 

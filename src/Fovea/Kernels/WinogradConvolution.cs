@@ -55,6 +55,10 @@ public sealed partial class WinogradConvolution
     private float[] _gemmU = [];    // which of the three the GEMMs of the running stage read or write
     private float[] _v = [];        // [ChunkTiles, 16·Cin + RowPad]: the transformed input tiles
     private float[] _m = [];        // [ChunkTiles, 16·Cout + RowPad]: their products with U
+    // The GEMMs' B packed into panels, per ξ, on a pass's first chunk: U for the forward pass, its transpose (of the
+    // turned transform at F(4×4)) for the input gradient. Each is stamped with the transform it was packed from.
+    private float[] _packedForward = [], _packedInputGradient = [];
+    private long _uStamp, _uTurnedStamp, _packedForwardStamp = -1, _packedInputGradientStamp = -1;
     private readonly float[] _zeros; // one pixel of zero channels: the padding every input tile reads
 
     /// <summary>Whether this plan handles the geometry: a 3×3 kernel at stride 1 with at most 2 pixels of padding
@@ -162,6 +166,7 @@ public sealed partial class WinogradConvolution
             {
                 if (_uTurned.Length == 0) _uTurned = new float[_xi * _g.InChannels * Filters];
                 _work.Kernel(kernel, turned: true, _uTurned);
+                _uTurnedStamp++;
                 _turnedKernelReady = kernelUnchanged;
             }
             _gemmU = _uTurned;
@@ -240,8 +245,11 @@ public sealed partial class WinogradConvolution
     internal void KernelChanged() => (_forwardKernelReady, _turnedKernelReady) = (false, false);
 
     /// <summary>Frees the transformed kernels and the scratch; the next pass transforms and allocates them again.</summary>
-    internal void ReleaseMemory() =>
+    internal void ReleaseMemory()
+    {
         (_u, _uTurned, _du, _gemmU, _v, _m, _forwardKernelReady, _turnedKernelReady) = ([], [], [], [], [], [], false, false);
+        (_packedForward, _packedInputGradient, _packedForwardStamp, _packedInputGradientStamp) = ([], [], -1, -1);
+    }
 
     private void EnsureU()
     {
@@ -258,19 +266,50 @@ public sealed partial class WinogradConvolution
         _forwardKernelReady = false;
         EnsureU();
         _work.Kernel(kernel, turned: false, _u);
+        _uStamp++;
     }
 
     private void Run(Pass p, Memory<float> output, ReadOnlyMemory<float> input, ReadOnlyMemory<float> bias, bool relu, int batch,
                      ReadOnlyMemory<float> residual = default)
     {
-        foreach (int tiles in Chunks(p, batch, out long first))
+        bool pack = PackedKernelFor(p, out var packed);
+        try
         {
-            _work.Input(p, input, first, tiles);
-            _gemms.Run(p, tiles);
-            _work.Output(p, output, bias, relu, first, tiles, residual);
-            first += tiles;
+            foreach (int tiles in Chunks(p, batch, out long first))
+            {
+                _work.Input(p, input, first, tiles);
+                (_gemms.Packed, _gemms.Pack) = (packed, pack);
+                _gemms.Run(p, tiles);
+                pack = false;   // the first chunk's products packed every ξ
+                _work.Output(p, output, bias, relu, first, tiles, residual);
+                first += tiles;
+            }
         }
+        finally { _gemms.Packed = null; }
     }
+
+    /// <summary>
+    /// The pass's packed B (null: each product packs its own, as a plan sharing its transform does), and whether the
+    /// first chunk's products must pack it: when it was packed from an older transform than the one the pass reads.
+    /// </summary>
+    private bool PackedKernelFor(Pass p, out float[]? packed)
+    {
+        packed = null;
+        if (Shared is not null || !Engine.KernelOptions.WinogradPackedKernel) return false;
+        int length = _xi * PackedLength(p);
+        bool forward = ReferenceEquals(p, _forward);
+        ref float[] array = ref forward ? ref _packedForward : ref _packedInputGradient;
+        ref long stamp = ref forward ? ref _packedForwardStamp : ref _packedInputGradientStamp;
+        long current = forward || OutputTile == 2 ? _uStamp : _uTurnedStamp;
+        if (array.Length != length) (array, stamp) = (new float[length], -1);
+        packed = array;
+        if (stamp == current) return false;
+        stamp = current;
+        return true;
+    }
+
+    /// <summary>Floats of one ξ's packed B in pass <paramref name="p"/>: its product's depth is the pass's input channels.</summary>
+    private static int PackedLength(Pass p) => (int)Sgemm.PackedPanelsLength(p.InChannels, p.OutChannels);
 
     /// <summary>Sizes the scratch for the batch and returns the tile count of each chunk in turn; the caller
     /// advances <paramref name="first"/> by each.</summary>
@@ -338,6 +377,11 @@ public sealed partial class WinogradConvolution
         private int _tiles;
         private bool _kernelGradient, _accumulate;
 
+        /// <summary>The forward or input-gradient products' B packed per ξ (null: packed by each product), and whether
+        /// this run packs it first.</summary>
+        public float[]? Packed;
+        public bool Pack;
+
         /// <summary>dU_ξ [C, F] (+)= V_ξᵀ · dM_ξ over the chunk's tiles, with the forward pass <paramref name="p"/>:
         /// added to dU when <paramref name="accumulate"/>, else written over it.</summary>
         public void RunKernelGradient(Pass p, int tiles, bool accumulate)
@@ -374,17 +418,23 @@ public sealed partial class WinogradConvolution
                 var du = plan._gemmU.AsSpan(xi * kernelFloats, kernelFloats);
                 Sgemm.Multiply(cin, cout, t, v, ldv, true, m, ldm, false, du, cout, accumulate: _accumulate);
             }
-            else if (p.TransposedU)
-            {
-                // M_ξ [t, C] = V_ξ [t, F] · U_σ(ξ)ᵀ, with U_σ(ξ) stored [C, F] (σ the identity at F(4×4)).
-                // F(4×4)'s U holds the turned kernel's own transform.
-                var u = plan._gemmU.AsSpan((plan.OutputTile == 2 ? Turned[xi] : xi) * kernelFloats, kernelFloats);
-                Sgemm.Multiply(t, cout, cin, v, ldv, false, u, cin, true, m, ldm);
-            }
             else
             {
-                var u = plan._gemmU.AsSpan(xi * kernelFloats, kernelFloats);
-                Sgemm.Multiply(t, cout, cin, v, ldv, false, u, cout, false, m, ldm);
+                // Forward: M_ξ [t, F] = V_ξ [t, C] · U_ξ. Input gradient: M_ξ [t, C] = V_ξ [t, F] · U_σ(ξ)ᵀ, with U_σ(ξ)
+                // stored [C, F] (σ the identity at F(4×4), whose U holds the turned kernel's own transform).
+                bool transposed = p.TransposedU;
+                int position = transposed && plan.OutputTile == 2 ? Turned[xi] : xi;
+                var u = plan._gemmU.AsSpan(position * kernelFloats, kernelFloats);
+                int ldu = transposed ? cin : cout;
+                if (Packed is { } packed)
+                {
+                    // Packed once per transform, ξ by ξ on the first chunk: the same values, so the same bits.
+                    int length = PackedLength(p);
+                    var panels = packed.AsSpan(xi * length, length);
+                    if (Pack) Sgemm.PackPanels(u, cin, cout, ldu, panels, transB: transposed);
+                    Sgemm.MultiplyPacked(t, cout, cin, v, ldv, panels, m, ldm);
+                }
+                else Sgemm.Multiply(t, cout, cin, v, ldv, false, u, ldu, transposed, m, ldm);
             }
         }
     }

@@ -144,6 +144,61 @@ public class WinogradTests
         for (int i = 3; i < dws.Count; i++) Assert.Equal(dws[i % 3], dws[i]);
     }
 
+    /// <summary>The transformed kernel packed into the GEMM's panels once per transform gives the bits of packing it in
+    /// every product, at F(2×2) and F(4×4) training, over several chunks and edge panels, through kernels that change
+    /// between calls and passes that reuse a transform (stale panels would show as a difference).</summary>
+    [Theory]
+    [InlineData(2, 1)]
+    [InlineData(2, 2)]
+    [InlineData(4, 1)]
+    [InlineData(4, 2)]
+    public void Packed_kernel_gives_the_same_bits_as_packing_in_every_product(int outputTile, int threads)
+    {
+        var g = ConvGeometry.Same(9, 7, 40, 3, 3);
+        const int filters = 36, batch = 3;
+        var rng = new Random(11);
+        var x = ConvolutionTests.Random(rng, batch * g.InputSize);
+        var w1 = ConvolutionTests.Random(rng, g.PatchSize * filters);
+        var w2 = ConvolutionTests.Random(rng, g.PatchSize * filters);
+        var bias = ConvolutionTests.Random(rng, filters);
+        var dz = ConvolutionTests.Random(rng, batch * g.OutPixels * filters);
+        using var _ = new EngineThreads(threads);
+        List<float[]> Run(bool packed)
+        {
+            using var scope = new KernelOptionsScope(o => o with { WinogradPackedKernel = packed });
+            int xi = (outputTile + 2) * (outputTile + 2);
+            var plan = new WinogradConvolution(g, filters, 4 * xi * (g.InChannels + filters), outputTile, training: true);
+            var results = new List<float[]>();
+            void Forward(float[] w, bool unchanged)
+            {
+                var y = new float[dz.Length];
+                plan.Forward(y, x, w, bias, relu: false, batch, kernelUnchanged: unchanged);
+                results.Add(y);
+            }
+            void Input(float[] w, bool unchanged)
+            {
+                var dx = new float[x.Length];
+                plan.BackwardInput(dx, dz, w, batch, kernelUnchanged: unchanged);
+                results.Add(dx);
+            }
+            Forward(w1, false);
+            Input(w1, true);
+            Forward(w2, false);
+            Forward(w2, true);
+            Input(w2, true);
+            Input(w1, false);
+            Forward(w1, false);
+            Input(w1, true);
+            return results;
+        }
+        var each = Run(packed: false);
+        var once = Run(packed: true);
+        Assert.Equal(each.Count, once.Count);
+        for (int i = 0; i < each.Count; i++) Assert.True(each[i].AsSpan().SequenceEqual(once[i]), $"call {i} differs");
+        // The two kernels' results differ, so a stale packed kernel could not pass unseen.
+        Assert.False(each[0].AsSpan().SequenceEqual(each[2]));
+    }
+
     /// <summary>A 3×3 'same' convolution with 64 channels and filters goes through Winograd; narrow ones, strided
     /// ones, one-pixel-high images and other kernels stay on im2col.</summary>
     [Fact]
