@@ -34,7 +34,11 @@ internal static class TrainingAlternation
         Model Build(string side)
         {
             // A layer's convolution reads the rule when the model is built.
-            Engine.KernelOptions = defaults with { WinogradTrainingMinChannels = Int($"--{side}-min-channels", defaults.WinogradTrainingMinChannels) };
+            Engine.KernelOptions = defaults with
+            {
+                WinogradTrainingMinChannels = Int($"--{side}-min-channels", defaults.WinogradTrainingMinChannels),
+                WinogradPackedKernel = Int($"--{side}-packed-kernel", defaults.WinogradPackedKernel ? 1 : 0) != 0,
+            };
             var built = zoo.Create(new Shape(32, 32, 3), 10, seed: 0);
             var recipe = zoo.Recipe;
             int size = Int($"--{side}-batch", batch);
@@ -44,7 +48,7 @@ internal static class TrainingAlternation
         var modelA = Build("a");
         var modelB = Build("b");
         Engine.KernelOptions = defaults;
-        // Options read while a step runs, set for each side's rounds.
+        // Options read while a step runs (or when a plan made on first use is made), set for each side's rounds.
         KernelOptions Running(string side) => defaults with { WinogradPackedKernel = Int($"--{side}-packed-kernel", defaults.WinogradPackedKernel ? 1 : 0) != 0 };
         KernelOptions runningA = Running("a"), runningB = Running("b");
         int batchA = Int("--a-batch", batch), batchB = Int("--b-batch", batch);

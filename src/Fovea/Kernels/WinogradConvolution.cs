@@ -49,9 +49,9 @@ public sealed partial class WinogradConvolution
     private readonly Pass _forward, _backward;
     private readonly TransformWork _work;
     private readonly GemmWork _gemms;
-    private float[] _u = [];        // [16, C, F]: the transformed kernel
-    private float[] _uTurned = [];  // F(4×4) training: the transform of the kernel turned 180° (its input gradient's)
-    private float[] _du = [];       // the kernel gradient's dU [16, C, F], summed chunk by chunk
+    private float[] _u = [];        // [16, C, F]: the transformed kernel (F(4×4) training with packed kernels: the thread's scratch)
+    private float[] _uTurned = [];  // F(4×4) training: the transform of the kernel turned 180° (its input gradient's), likewise
+    private float[] _du = [];       // the kernel gradient's dU [16, C, F], summed chunk by chunk: the thread's scratch
     private float[] _gemmU = [];    // which of the three the GEMMs of the running stage read or write
     private float[] _v = [];        // [ChunkTiles, 16·Cin + RowPad]: the transformed input tiles
     private float[] _m = [];        // [ChunkTiles, 16·Cout + RowPad]: their products with U
@@ -59,6 +59,28 @@ public sealed partial class WinogradConvolution
     // turned transform at F(4×4)) for the input gradient. Each is stamped with the transform it was packed from.
     private float[] _packedForward = [], _packedInputGradient = [];
     private long _uStamp, _uTurnedStamp, _packedForwardStamp = -1, _packedInputGradientStamp = -1;
+    private readonly bool _packedOption = Engine.KernelOptions.WinogradPackedKernel;   // read once: a plan is one or the other
+
+    /// <summary>
+    /// Transforms that live only while a pass uses them, one array per thread (each training replica's): dU, and at
+    /// F(4×4) training with packed kernels the transforms themselves, which the packed panels replace between passes.
+    /// A plan keeping them would hold three times its packed panels.
+    /// </summary>
+    [ThreadStatic] private static float[]? t_scratch;
+
+    private static float[] Scratch(int length)
+    {
+        var scratch = t_scratch;
+        if (scratch is null || scratch.Length < length) t_scratch = scratch = new float[length];
+        return scratch;
+    }
+
+    /// <summary>Whether the GEMMs read packed panels (<see cref="KernelOptions.WinogradPackedKernel"/>); a plan sharing
+    /// its transform with other plans packs in every product.</summary>
+    private bool PacksKernel => _packedOption && Shared is null;
+
+    /// <summary>F(4×4) training with packed kernels keeps no transform between passes: the packed panels stand for it.</summary>
+    private bool TransformsInScratch => PacksKernel && OutputTile == 4 && Trainable;
     private readonly float[] _zeros; // one pixel of zero channels: the padding every input tile reads
 
     /// <summary>Whether this plan handles the geometry: a 3×3 kernel at stride 1 with at most 2 pixels of padding
@@ -164,7 +186,9 @@ public sealed partial class WinogradConvolution
             // F(4×4)'s points do not map the turned kernel onto U: it has a transform of its own.
             if (!kernelUnchanged || !_turnedKernelReady)
             {
-                if (_uTurned.Length == 0) _uTurned = new float[_xi * _g.InChannels * Filters];
+                int length = _xi * _g.InChannels * Filters;
+                if (TransformsInScratch) _uTurned = Scratch(length);
+                else if (_uTurned.Length == 0) _uTurned = new float[length];
                 _work.Kernel(kernel, turned: true, _uTurned);
                 _uTurnedStamp++;
                 _turnedKernelReady = kernelUnchanged;
@@ -204,8 +228,7 @@ public sealed partial class WinogradConvolution
         if (batch == 0) return;
         // The first chunk's GEMMs write dU, the later ones add to it: no pass clearing it (4 MB a 256×256 layer, once a
         // shard) and the same sums as adding to zeros.
-        if (_du.Length == 0) _du = new float[_xi * _g.InChannels * Filters];
-        _gemmU = _du;
+        _gemmU = _du = Scratch(_xi * _g.InChannels * Filters);
         var p = _forward;
         bool accumulate = false;
         foreach (int tiles in Chunks(p, batch, out long first))
@@ -253,7 +276,9 @@ public sealed partial class WinogradConvolution
 
     private void EnsureU()
     {
-        if (_u.Length == 0) _u = new float[_xi * _g.InChannels * Filters];
+        int length = _xi * _g.InChannels * Filters;
+        if (TransformsInScratch) _u = Scratch(length);
+        else if (_u.Length == 0) _u = new float[length];
     }
 
     /// <summary>U holds the transform of the kernel the last forward pass used; <see cref="_uTurned"/> likewise for
@@ -295,7 +320,7 @@ public sealed partial class WinogradConvolution
     private bool PackedKernelFor(Pass p, out float[]? packed)
     {
         packed = null;
-        if (Shared is not null || !Engine.KernelOptions.WinogradPackedKernel) return false;
+        if (!PacksKernel) return false;
         int length = _xi * PackedLength(p);
         bool forward = ReferenceEquals(p, _forward);
         ref float[] array = ref forward ? ref _packedForward : ref _packedInputGradient;

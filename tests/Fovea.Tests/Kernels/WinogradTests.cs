@@ -168,18 +168,36 @@ public class WinogradTests
             using var scope = new KernelOptionsScope(o => o with { WinogradPackedKernel = packed });
             int xi = (outputTile + 2) * (outputTile + 2);
             var plan = new WinogradConvolution(g, filters, 4 * xi * (g.InChannels + filters), outputTile, training: true);
+            // Another layer's plan on the same thread between calls: it overwrites the thread's scratch (dU, and at
+            // F(4×4) the transforms), which must never be read across calls.
+            var og = ConvGeometry.Same(5, 6, 24, 3, 3);
+            var other = new WinogradConvolution(og, 20, 1 << 16, outputTile, training: true);
+            var ox = ConvolutionTests.Random(new Random(3), 2 * og.InputSize);
+            var ow = ConvolutionTests.Random(new Random(4), og.PatchSize * 20);
+            var oz = ConvolutionTests.Random(new Random(6), 2 * og.OutPixels * 20);
+            void Clobber()
+            {
+                other.Forward(new float[oz.Length], ox, ow, ReadOnlyMemory<float>.Empty, relu: false, 2);
+                other.BackwardInput(new float[ox.Length], oz, ow, 2, kernelUnchanged: true);
+                other.BackwardKernel(new float[ow.Length], oz, ox, 2);
+            }
             var results = new List<float[]>();
             void Forward(float[] w, bool unchanged)
             {
                 var y = new float[dz.Length];
                 plan.Forward(y, x, w, bias, relu: false, batch, kernelUnchanged: unchanged);
                 results.Add(y);
+                Clobber();
             }
             void Input(float[] w, bool unchanged)
             {
                 var dx = new float[x.Length];
                 plan.BackwardInput(dx, dz, w, batch, kernelUnchanged: unchanged);
                 results.Add(dx);
+                var dw = new float[w.Length];
+                plan.BackwardKernel(dw, dz, x, batch);
+                results.Add(dw);
+                Clobber();
             }
             Forward(w1, false);
             Input(w1, true);
