@@ -79,8 +79,9 @@ public sealed partial class WinogradConvolution
     /// its transform with other plans packs in every product.</summary>
     private bool PacksKernel => _packedOption && Shared is null;
 
-    /// <summary>F(4×4) training with packed kernels keeps no transform between passes: the packed panels stand for it.</summary>
-    private bool TransformsInScratch => PacksKernel && OutputTile == 4 && Trainable;
+    /// <summary>With packed kernels a plan keeps no transform between passes: each is packed as soon as it is made (at
+    /// F(2×2) for the input gradient too, which reads the same U), and the panels stand for it.</summary>
+    private bool TransformsInScratch => PacksKernel;
     private readonly float[] _zeros; // one pixel of zero channels: the padding every input tile reads
 
     /// <summary>Whether this plan handles the geometry: a 3×3 kernel at stride 1 with at most 2 pixels of padding
@@ -191,6 +192,7 @@ public sealed partial class WinogradConvolution
                 else if (_uTurned.Length == 0) _uTurned = new float[length];
                 _work.Kernel(kernel, turned: true, _uTurned);
                 _uTurnedStamp++;
+                if (TransformsInScratch) PackNow(_backward, _uTurned);
                 _turnedKernelReady = kernelUnchanged;
             }
             _gemmU = _uTurned;
@@ -292,6 +294,34 @@ public sealed partial class WinogradConvolution
         EnsureU();
         _work.Kernel(kernel, turned: false, _u);
         _uStamp++;
+        if (!TransformsInScratch) return;
+        PackNow(_forward, _u);
+        if (Trainable && OutputTile == 2) PackNow(_backward, _u);
+    }
+
+    /// <summary>Packs pass <paramref name="p"/>'s B from the transform <paramref name="u"/> now, every ξ across the pool,
+    /// and stamps the panels with the transform's stamp.</summary>
+    private void PackNow(Pass p, float[] u)
+    {
+        if (PackedKernelFor(p, out var packed) && packed is not null)
+        {
+            _packing.Set(p, u, packed);
+            try { WorkerPool.Shared.Run(_packing, _xi); }
+            finally { _packing.Clear(); }
+        }
+    }
+
+    private readonly PackWork _packing = new();
+
+    /// <summary>One ξ's panels per part, as the products of <see cref="GemmWork"/> read them.</summary>
+    private sealed class PackWork : IParallelWork
+    {
+        private Pass? _pass;
+        private float[] _u = [], _packed = [];
+
+        public void Set(Pass p, float[] u, float[] packed) => (_pass, _u, _packed) = (p, u, packed);
+        public void Clear() => (_pass, _u, _packed) = (null, [], []);
+        public void Execute(int xi) => GemmWork.PackPanel(_pass!, _u, _packed, xi);
     }
 
     private void Run(Pass p, Memory<float> output, ReadOnlyMemory<float> input, ReadOnlyMemory<float> bias, bool relu, int batch,
@@ -430,6 +460,24 @@ public sealed partial class WinogradConvolution
             finally { _pass = null; }
         }
 
+        /// <summary>The B of ξ's product in pass <paramref name="p"/>, as stored in the transform <paramref name="u"/>
+        /// [ξ, C, F], and its row stride: U_ξ (forward), or U_σ(ξ) read transposed (input gradient; σ the identity at
+        /// F(4×4), whose U there is the turned kernel's own transform).</summary>
+        private static (ReadOnlyMemory<float> U, int Ldu) Source(Pass p, float[] u, int xi)
+        {
+            int cin = p.InChannels, cout = p.OutChannels, kernelFloats = cin * cout;
+            int position = p.TransposedU && p.Tile == 2 ? Turned[xi] : xi;
+            return (u.AsMemory(position * kernelFloats, kernelFloats), p.TransposedU ? cin : cout);
+        }
+
+        /// <summary>ξ's panels of pass <paramref name="p"/>'s B into <paramref name="packed"/>.</summary>
+        public static void PackPanel(Pass p, float[] u, float[] packed, int xi)
+        {
+            var (source, ldu) = Source(p, u, xi);
+            int length = PackedLength(p);
+            Sgemm.PackPanels(source.Span, p.InChannels, p.OutChannels, ldu, packed.AsSpan(xi * length, length), transB: p.TransposedU);
+        }
+
         public void Execute(int xi)
         {
             var p = _pass!;
@@ -447,19 +495,19 @@ public sealed partial class WinogradConvolution
             {
                 // Forward: M_ξ [t, F] = V_ξ [t, C] · U_ξ. Input gradient: M_ξ [t, C] = V_ξ [t, F] · U_σ(ξ)ᵀ, with U_σ(ξ)
                 // stored [C, F] (σ the identity at F(4×4), whose U holds the turned kernel's own transform).
-                bool transposed = p.TransposedU;
-                int position = transposed && plan.OutputTile == 2 ? Turned[xi] : xi;
-                var u = plan._gemmU.AsSpan(position * kernelFloats, kernelFloats);
-                int ldu = transposed ? cin : cout;
                 if (Packed is { } packed)
                 {
-                    // Packed once per transform, ξ by ξ on the first chunk: the same values, so the same bits.
+                    // Packed once per transform (when it was made, or ξ by ξ on the first chunk): the same values, so
+                    // the same bits.
+                    if (Pack) PackPanel(p, plan._gemmU, packed, xi);
                     int length = PackedLength(p);
-                    var panels = packed.AsSpan(xi * length, length);
-                    if (Pack) Sgemm.PackPanels(u, cin, cout, ldu, panels, transB: transposed);
-                    Sgemm.MultiplyPacked(t, cout, cin, v, ldv, panels, m, ldm);
+                    Sgemm.MultiplyPacked(t, cout, cin, v, ldv, packed.AsSpan(xi * length, length), m, ldm);
                 }
-                else Sgemm.Multiply(t, cout, cin, v, ldv, false, u, ldu, transposed, m, ldm);
+                else
+                {
+                    var (u, ldu) = Source(p, plan._gemmU, xi);
+                    Sgemm.Multiply(t, cout, cin, v, ldv, false, u.Span, ldu, p.TransposedU, m, ldm);
+                }
             }
         }
     }
