@@ -94,8 +94,9 @@ public sealed record KernelOptions
     // Read by the layers and the model.
 
     /// <summary>A Winograd plan packs its transformed kernel into the GEMM's panels once per kernel (per training step),
-    /// for its forward pass and for its input gradient, instead of in every product of every chunk; at F(4×4) training
-    /// the panels then stand for the transforms, which live in a scratch of the thread's. Read when a plan is made.
+    /// for its forward pass and for its input gradient, instead of in every product of every chunk; the panels then
+    /// stand for the transforms, which live in a scratch of the thread's only while they are made (a plan sharing its
+    /// transform with a model's replicas keeps it and packs in every product). Read when a plan is made.
     /// Never changes a bit; tests and benchmarks turn it off to compare.</summary>
     public bool WinogradPackedKernel { get; init; } = true;
     /// <summary>Inference runs Winograd only from this many images per call: below, the transforms cost more than the

@@ -11,7 +11,8 @@ namespace Fovea.Kernels;
 /// and computes the forward pass only, a training plan transforms it in float in every pass and computes the
 /// gradients too (<see cref="WinogradF4KernelRow"/>).
 /// <para>
-/// Each pass transforms the kernel into U [16, C, F], then walks the output's 2×2 tiles (over the whole batch,
+/// Each pass transforms the kernel into U [16, C, F] (where the kernel changed; a plan of its own packs U into the
+/// GEMM's panels at once and keeps only those, see <see cref="KernelOptions.WinogradPackedKernel"/>), then walks the output's 2×2 tiles (over the whole batch,
 /// image by image, row by row) in chunks of <see cref="ChunkTiles"/>: the input tiles become V [tiles, 16, C], 16
 /// SGEMMs give M_ξ = V_ξ · U_ξ [tiles, F] (stored as M [tiles, 16, F]), and the output transform writes the valid
 /// outputs. Tile-major V and M let each transform read or write one contiguous block per tile (a third of the
@@ -49,7 +50,7 @@ public sealed partial class WinogradConvolution
     private readonly Pass _forward, _backward;
     private readonly TransformWork _work;
     private readonly GemmWork _gemms;
-    private float[] _u = [];        // [16, C, F]: the transformed kernel (F(4×4) training with packed kernels: the thread's scratch)
+    private float[] _u = [];        // [16, C, F]: the transformed kernel (with packed kernels: the thread's scratch)
     private float[] _uTurned = [];  // F(4×4) training: the transform of the kernel turned 180° (its input gradient's), likewise
     private float[] _du = [];       // the kernel gradient's dU [16, C, F], summed chunk by chunk: the thread's scratch
     private float[] _gemmU = [];    // which of the three the GEMMs of the running stage read or write
@@ -62,9 +63,8 @@ public sealed partial class WinogradConvolution
     private readonly bool _packedOption = Engine.KernelOptions.WinogradPackedKernel;   // read once: a plan is one or the other
 
     /// <summary>
-    /// Transforms that live only while a pass uses them, one array per thread (each training replica's): dU, and at
-    /// F(4×4) training with packed kernels the transforms themselves, which the packed panels replace between passes.
-    /// A plan keeping them would hold three times its packed panels.
+    /// Transforms that live only while a pass makes or uses them, one array per thread (each training replica's): dU,
+    /// and with packed kernels the transforms themselves, which the packed panels replace between passes.
     /// </summary>
     [ThreadStatic] private static float[]? t_scratch;
 
