@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using Fovea;
+using Fovea.Data;
 using Fovea.Models;
 using Fovea.Training;
 using Fovea.Zoo;
@@ -13,7 +14,8 @@ namespace Fovea.Benchmarks;
 /// [--batch 64] [--threads 2] [--rounds 20] [--steps 40] [--a inference] [--b always] [--a-min-channels N]
 /// [--b-min-channels N]</c>, where <c>--a</c> and <c>--b</c> are <see cref="WinogradUse"/> values and
 /// <c>--X-min-channels</c> sets <see cref="KernelOptions.WinogradTrainingMinChannels"/> for that side's model and
-/// <c>--X-batch</c> its batch size, <c>--X-packed-kernel 0|1</c> its <see cref="KernelOptions.WinogradPackedKernel"/>. Prints each side's median and fastest round as milliseconds per
+/// <c>--X-batch</c> its batch size, <c>--X-packed-kernel 0|1</c> its <see cref="KernelOptions.WinogradPackedKernel"/>, <c>--X-weights MODEL.safetensors</c> a trained model's weights (same
+/// architecture); <c>--X-cifar PATH</c> trains that side on CIFAR-10's first pictures instead of noise. Prints each side's median and fastest round as milliseconds per
 /// image (wall and process CPU) and the median of the rounds' ratios a/b (above 1: b is faster).
 /// </summary>
 internal static class TrainingAlternation
@@ -47,6 +49,9 @@ internal static class TrainingAlternation
         }
         var modelA = Build("a");
         var modelB = Build("b");
+        // A trained model's weights on one side: whether a step's cost depends on what the network has learned.
+        foreach (var (side, model) in new[] { ("a", modelA), ("b", modelB) })
+            if (Arg($"--{side}-weights", "") is { Length: > 0 } path) Model.Load(path).Model.Weights.CopyTo(model.Weights);
         Engine.KernelOptions = defaults;
         // Options read while a step runs (or when a plan made on first use is made), set for each side's rounds.
         KernelOptions Running(string side) => defaults with { WinogradPackedKernel = Int($"--{side}-packed-kernel", defaults.WinogradPackedKernel ? 1 : 0) != 0 };
@@ -59,6 +64,15 @@ internal static class TrainingAlternation
         int pixels = (int)modelA.InputShape.Size;
         float[] xA = x[..(batchA * pixels)], xB = x[..(batchB * pixels)];
         int[] yA = y[..batchA], yB = y[..batchB];
+        // Real pictures instead of noise on a side: whether a step's cost depends on its data.
+        foreach (var side in new[] { "a", "b" })
+        {
+            if (Arg($"--{side}-cifar", "") is not { Length: > 0 } cifar) continue;
+            var (xs, ys) = side == "a" ? (xA, yA) : (xB, yB);
+            var train = Cifar10.Load(cifar, trainLimit: ys.Length).Train;
+            for (int i = 0; i < xs.Length; i++) xs[i] = train.Images.Pixels[i] / 255f;
+            train.Labels.AsSpan(0, ys.Length).CopyTo(ys);
+        }
 
         var process = Process.GetCurrentProcess();
         (double Wall, double Cpu) Round(bool sideA)

@@ -15,4 +15,7 @@ public enum WinogradUse
     /// (1.78× fewer multiplies than F(2×2, 3×3) on 7×7 and 15×15 maps), F(2×2, 3×3) elsewhere: forward, input gradient
     /// and kernel gradient. Its sums sit a few times further from the exact ones than F(2×2)'s.</summary>
     AlwaysF4,
+    /// <summary>As <see cref="AlwaysF4"/> in the forward pass and the input gradient; the kernel gradient by
+    /// F(2×2, 3×3), whose sums of many images' products sit nearer the exact ones.</summary>
+    AlwaysF4Forward,
 }

@@ -192,7 +192,12 @@ internal static partial class TrainCommand
         Console.WriteLine(FoveaCli.Tuning);
         if (Engine.Winograd >= WinogradUse.Always)
         {
-            string tiles = Engine.Winograd == WinogradUse.AlwaysF4 ? "F(4×4, 3×3) where it pays, else F(2×2, 3×3)," : "F(2×2, 3×3)";
+            string tiles = Engine.Winograd switch
+            {
+                WinogradUse.AlwaysF4 => "F(4×4, 3×3) where it pays, else F(2×2, 3×3),",
+                WinogradUse.AlwaysF4Forward => "F(4×4, 3×3) where it pays (kernel gradients by F(2×2, 3×3)), else F(2×2, 3×3),",
+                _ => "F(2×2, 3×3)",
+            };
             Console.WriteLine($"training arithmetic: Winograd {tiles} on 3×3 layers of {Layers(Engine.KernelOptions.WinogradTrainingMinChannels)} ({Engine.WinogradVariable}=never: im2col's exact sums)");
             static string Layers(int channels) => channels >= 64 ? "64+ input channels" : $"{channels}+ input channels (kernel gradients from 64)";
         }

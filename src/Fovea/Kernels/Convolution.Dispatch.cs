@@ -56,11 +56,14 @@ public sealed partial class Convolution
         && 16.0 * ((g.OutHeight + 1) / 2) * ((g.OutWidth + 1) / 2) / (36.0 * ((g.OutHeight + 3) / 4) * ((g.OutWidth + 3) / 4)) >= 1.5;
 
     /// <summary>
-    /// Training's rule for F(4×4, 3×3) (under <see cref="WinogradUse.AlwaysF4"/>): <see cref="PrefersWinogradF4"/>'s.
+    /// Training's rule for F(4×4, 3×3) (under <see cref="WinogradUse.AlwaysF4"/> and <see cref="WinogradUse.AlwaysF4Forward"/>):
+    /// <see cref="PrefersWinogradF4"/>'s.
     /// A training pass transforms the kernel (36·C·F floats) again every time, so the saving grows with the images
     /// per pass: a pass over 128 images on one thread (a shard of airbench94's batch of 1,024; bench --winograd
     /// --training-f4 1, Zen 5) measured 1.17–1.55× faster than F(2×2) on airbench94's 15×15 layers and 1.11–1.41×
-    /// on its 7×7×256 ones; over 32 images, 1.3–1.6× and 0.93–1.13×.
+    /// on its 7×7×256 ones; over 32 images, 1.3–1.6× and 0.93–1.13×. Not on maps smaller than one 4×4 tile: on
+    /// airbench94's 3×3×256 layer a pass ran 0.94× F(2×2)'s over 128 images and 0.57× over 32.
     /// </summary>
-    public static bool PrefersWinogradF4Training(in ConvGeometry g, int filters) => PrefersWinogradF4(g, filters);
+    public static bool PrefersWinogradF4Training(in ConvGeometry g, int filters) =>
+        PrefersWinogradF4(g, filters) && g.OutHeight >= 4 && g.OutWidth >= 4;
 }

@@ -104,12 +104,14 @@ public sealed partial class Convolution
     }
 
     /// <summary>The Winograd plan of a pass: F(4×4, 3×3) where preferred and allowed (in training only under
-    /// <see cref="WinogradUse.AlwaysF4"/>, by <see cref="PrefersWinogradF4Training"/>), else F(2×2, 3×3).</summary>
-    private WinogradConvolution PlanFor(bool training)
+    /// <see cref="WinogradUse.AlwaysF4"/>, by <see cref="PrefersWinogradF4Training"/>; under
+    /// <see cref="WinogradUse.AlwaysF4Forward"/> not for the <paramref name="kernelGradient"/>), else F(2×2, 3×3).</summary>
+    private WinogradConvolution PlanFor(bool training, bool kernelGradient = false)
     {
         if (_winogradForced || !Engine.KernelOptions.WinogradF4 || !PrefersWinogradF4(_g, Filters)) return _winograd!;
         if (training)
-            return Engine.Winograd == WinogradUse.AlwaysF4 && PrefersWinogradF4Training(_g, Filters)
+            return (Engine.Winograd == WinogradUse.AlwaysF4 || (Engine.Winograd == WinogradUse.AlwaysF4Forward && !kernelGradient))
+                   && PrefersWinogradF4Training(_g, Filters)
                 ? _winogradF4Training ??= new WinogradConvolution(_g, Filters, _winogradTileFloats, outputTile: 4, training: true)
                 : _winograd!;
         if (!_inferenceF4) return _winograd!;
@@ -347,7 +349,7 @@ public sealed partial class Convolution
         Check(input.Length, (long)batch * _g.InputSize, nameof(input), "batch·H·W·C");
         if (_winogradKernelGradient && WinogradFor(training: true))
         {
-            PlanFor(training: true).BackwardKernel(kernelGrad, outputGrad, input, batch);
+            PlanFor(training: true, kernelGradient: true).BackwardKernel(kernelGrad, outputGrad, input, batch);
             return;
         }
         int k = _g.PatchSize, f = Filters;

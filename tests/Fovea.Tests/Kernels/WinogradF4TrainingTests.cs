@@ -120,7 +120,8 @@ public class WinogradF4TrainingTests
         Assert.NotEqual(f2, y);
     }
 
-    /// <summary>Inference's rule: airbench94's 15×15 and 7×7 layers, not 14×14 maps nor 512-wide layers.</summary>
+    /// <summary>Inference's rule: airbench94's 15×15 and 7×7 layers, not 14×14 maps nor 512-wide layers; training's
+    /// not its 3×3 maps either.</summary>
     [Fact]
     public void Training_rule()
     {
@@ -129,6 +130,8 @@ public class WinogradF4TrainingTests
         Assert.True(Convolution.PrefersWinogradF4Training(ConvGeometry.Same(7, 7, 256, 3, 3), 256));
         Assert.False(Convolution.PrefersWinogradF4Training(ConvGeometry.Same(7, 7, 512, 3, 3), 512));
         Assert.False(Convolution.PrefersWinogradF4Training(ConvGeometry.Same(14, 14, 256, 3, 3), 256));
+        Assert.True(Convolution.PrefersWinogradF4(ConvGeometry.Same(3, 3, 256, 3, 3), 256));
+        Assert.False(Convolution.PrefersWinogradF4Training(ConvGeometry.Same(3, 3, 256, 3, 3), 256));
     }
 
     /// <summary>A model trained under <see cref="WinogradUse.AlwaysF4"/> (in shards of 32, a 12×12×64 layer by F(4×4))
