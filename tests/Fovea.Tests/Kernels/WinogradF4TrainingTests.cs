@@ -120,6 +120,42 @@ public class WinogradF4TrainingTests
         Assert.NotEqual(f2, y);
     }
 
+    /// <summary>Under <see cref="WinogradUse.AlwaysF4Forward"/> a layer the rule picks runs its forward pass and input
+    /// gradient by F(4×4) and its kernel gradient by F(2×2): each the bits of that plan's own pass.</summary>
+    [Fact]
+    public void Forward_only_takes_the_kernel_gradient_from_F2()
+    {
+        var g = ConvGeometry.Same(12, 12, 64, 3, 3);
+        const int filters = 32, batch = 2;
+        var rng = new Random(4);
+        var x = ConvolutionTests.Random(rng, batch * g.InputSize);
+        var w = ConvolutionTests.Random(rng, g.PatchSize * filters);
+        var dz = ConvolutionTests.Random(rng, batch * g.OutPixels * filters);
+        (float[] Y, float[] Dx, float[] Dw) Passes(Func<float[], float[], float[], int> run)
+        {
+            var (y, dx, dw) = (new float[dz.Length], new float[x.Length], new float[w.Length]);
+            run(y, dx, dw);
+            return (y, dx, dw);
+        }
+        var f4 = new WinogradConvolution(g, filters, outputTile: 4, training: true);
+        var f2 = new WinogradConvolution(g, filters);
+        var four = Passes((y, dx, dw) => { f4.Forward(y, x, w, ReadOnlyMemory<float>.Empty, false, batch); f4.BackwardInput(dx, dz, w, batch); f4.BackwardKernel(dw, dz, x, batch); return 0; });
+        var two = Passes((y, dx, dw) => { f2.Forward(y, x, w, ReadOnlyMemory<float>.Empty, false, batch); f2.BackwardInput(dx, dz, w, batch); f2.BackwardKernel(dw, dz, x, batch); return 0; });
+        using var _ = new EngineWinograd(WinogradUse.AlwaysF4Forward);
+        var conv = new Convolution(g, filters);
+        var mixed = Passes((y, dx, dw) =>
+        {
+            conv.Forward(y, x, w, ReadOnlyMemory<float>.Empty, relu: false, batch, training: true);
+            conv.BackwardInput(dx, dz, w, batch, kernelUnchanged: true);
+            conv.BackwardKernel(dw, dz, x, batch);
+            return 0;
+        });
+        Assert.Equal(four.Y, mixed.Y);
+        Assert.Equal(four.Dx, mixed.Dx);
+        Assert.Equal(two.Dw, mixed.Dw);
+        Assert.NotEqual(four.Dw, two.Dw);
+    }
+
     /// <summary>Inference's rule: airbench94's 15×15 and 7×7 layers, not 14×14 maps nor 512-wide layers; training's
     /// not its 3×3 maps either.</summary>
     [Fact]
