@@ -17,7 +17,12 @@ internal sealed record RunMetrics
     public required double TestLoss { get; init; }
     public required double TestAccuracy { get; init; }
     public required long Params { get; init; }
+    /// <summary>The fit's wall time, its validation passes included.</summary>
     public required double TrainSeconds { get; init; }
+    /// <summary>Of <see cref="TrainSeconds"/>, the validation passes'.</summary>
+    public double? ValidationSeconds { get; init; }
+    /// <summary>The final evaluation's (with test-time augmentation when the recipe has it).</summary>
+    public double? TestSeconds { get; init; }
     public required int Epochs { get; init; }
     public int? BatchSize { get; init; }
     public float? LearningRate { get; init; }

@@ -249,9 +249,12 @@ internal static partial class TrainCommand
                 $"temperature: {fit.Temperature:0.000} fitted on {calibration.Description} (loss {fit.LossBefore:F4} → {fit.LossAfter:F4}, ece {fit.EceBefore * 100:0.00}% → {fit.EceAfter * 100:0.00}%)"));
         }
         var tta = settings.Tta ?? recipe.TestTimeAugmentation;
+        var testClock = Stopwatch.StartNew();
         var result = trainer.Evaluate(test.Images, test.Labels, settings.BatchSize, tta);
+        double testSeconds = testClock.Elapsed.TotalSeconds, validationSeconds = history.Epochs.Sum(e => e.ValidationSeconds);
         string on = data.Test is null ? " (on the validation split: there is no test set)" : "";
         Console.WriteLine($"test_loss: {result.Loss:F4} - test_accuracy: {result.Accuracy:F4}" + (tta == TestTimeAugmentation.None ? "" : $" (test-time augmentation: {tta})") + on);
+        Console.WriteLine(TimeLine(history.Epochs.Sum(e => e.Seconds), validationSeconds, testSeconds));
         model.Save(run.ModelPath, data.ClassNames);
         IReadOnlyList<KeyValuePair<string, string>> calibrationRows = calibration is null ? [new("Temperature", "none")] :
         [
@@ -267,6 +270,8 @@ internal static partial class TrainCommand
             TestAccuracy = result.Accuracy,
             Params = model.ParameterCount,
             TrainSeconds = trainSeconds,
+            ValidationSeconds = validationSeconds,
+            TestSeconds = testSeconds,
             Epochs = history.Epochs.Count,
             BatchSize = settings.BatchSize,
             LearningRate = settings.LearningRate,
@@ -283,6 +288,16 @@ internal static partial class TrainCommand
         Console.WriteLine($"report: {run.ReportPath}");
         (checkpointOwner ?? trainer).MarkFinished(run, plan);
         Console.WriteLine(memory.Line());
+    }
+
+    /// <summary>Where a run's time went, from its history (epochs of a resumed run's earlier processes too): the steps
+    /// (the epochs less their validation passes), the validation passes, the final evaluation.</summary>
+    internal static string TimeLine(double fitSeconds, double validationSeconds, double testSeconds)
+    {
+        static string Clock(double seconds) => seconds >= 60
+            ? string.Create(CultureInfo.InvariantCulture, $"{(int)(seconds / 60)} min {seconds % 60:00} s")
+            : string.Create(CultureInfo.InvariantCulture, $"{seconds:0.0} s");
+        return $"time: training {Clock(fitSeconds - validationSeconds)}, validation {Clock(validationSeconds)}, test {Clock(testSeconds)}";
     }
 
     /// <summary>Sets <see cref="Engine.MaxMemory"/> from --max-memory, if given; returns whether it was.</summary>

@@ -118,8 +118,12 @@ public sealed partial class Trainer
             (_completedEpochs, _stepInEpoch) = (epoch, 0);
             // The recipe's last step (e.g. Lookahead's slow weights) happens before the last validation, so that it is what is measured.
             if (epoch == epochs) Model.EndTraining();
+            var validating = clock.Elapsed;
             EvaluationResult? v = validation is { } vd ? Evaluate(vd.X, vd.Y, batchSize, TestTimeAugmentation.None) : null;
-            var log = new EpochLog(epoch, _lossSum / _seen, (double)_correct / _seen, v?.Loss, v?.Accuracy, clock.Elapsed.TotalSeconds);
+            var log = new EpochLog(epoch, _lossSum / _seen, (double)_correct / _seen, v?.Loss, v?.Accuracy, clock.Elapsed.TotalSeconds)
+            {
+                ValidationSeconds = v is null ? 0 : (clock.Elapsed - validating).TotalSeconds,
+            };
             _history.Add(log);
             foreach (var c in all) c.OnEpochEnd(log);
         }

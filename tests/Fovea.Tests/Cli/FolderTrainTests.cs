@@ -42,8 +42,16 @@ public class FolderTrainTests : IDisposable
         Assert.Matches(@"test_loss: \d\.\d{4} - test_accuracy: \d\.\d{4} \(on the validation split: there is no test set\)", stdout);
         foreach (var f in new[] { "model.safetensors", "report.html", "confusion.png", "samples.png", "predictions.png" })
             Assert.True(File.Exists(Path.Combine(run, f)), $"{f} is missing");
+        Assert.Matches(@"(?m)^time: training [\d.]+ s, validation [\d.]+ s, test [\d.]+ s$", stdout);
         using (var metrics = JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "metrics.json"))))
-            Assert.Equal(PictureDataset.Classes, metrics.RootElement.GetProperty("per_class_accuracy").EnumerateObject().Select(p => p.Name).Order());
+        {
+            var root = metrics.RootElement;
+            Assert.Equal(PictureDataset.Classes, root.GetProperty("per_class_accuracy").EnumerateObject().Select(p => p.Name).Order());
+            // Two validation passes over 6 pictures, inside the fit's time; the test pass after it.
+            double fit = root.GetProperty("train_seconds").GetDouble(), validation = root.GetProperty("validation_seconds").GetDouble();
+            Assert.InRange(validation, double.Epsilon, fit);
+            Assert.True(root.GetProperty("test_seconds").GetDouble() > 0);
+        }
 
         string[] some = [pictures[0], pictures[12], pictures[^1], pictures[^3]];
         var predict = Fovea(["predict", "--model", Path.Combine(run, "model.safetensors"), "--top", "3", .. some]);
