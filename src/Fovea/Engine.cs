@@ -24,8 +24,8 @@ public static class Engine
     /// channels): F(2×2, 3×3), and for inference F(4×4, 3×3) where <see cref="Kernels.Convolution.PrefersWinogradF4"/>
     /// says so. Default <see cref="WinogradUse.Inference"/>: its rounding differs from im2col's by a few
     /// ulps, and in training that moves a run onto another trajectory, so training keeps im2col until Winograd's
-    /// accuracy over several seeds is known. The environment variable FOVEA_WINOGRAD (never, inference or always)
-    /// sets it for a whole process, e.g. a benchmark or a training run.
+    /// accuracy over several seeds is known. The environment variable FOVEA_WINOGRAD (never, inference, always, alwaysf4
+    /// or alwaysf4forward) sets it for a whole process, e.g. a benchmark or a training run.
     /// </summary>
     public static WinogradUse Winograd { get; set; } =
         Enum.TryParse<WinogradUse>(Environment.GetEnvironmentVariable(WinogradVariable), ignoreCase: true, out var use) && Enum.IsDefined(use)
