@@ -148,6 +148,12 @@ internal static class RunReport
             new("Recipe", recipe.Description),
             new("Learning rate", s.LearningRate.ToString("R", CultureInfo.InvariantCulture)),
             new("Early stopping", s.EarlyStopping is { } patience ? $"patience {patience} epochs, best weights kept" : "off"),
+            new("Validation", s.ValidationFrequencyFor(recipe) switch
+            {
+                1 => "every epoch",
+                var every when every >= s.Epochs => "after the last epoch",
+                var every => $"every {every} epochs and after the last",
+            }),
             new("Seed", s.Seed.ToString(CultureInfo.InvariantCulture)),
             new("Threads", s.Threads.ToString(CultureInfo.InvariantCulture)),
         ]);

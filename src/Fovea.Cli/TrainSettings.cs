@@ -43,6 +43,13 @@ internal sealed record TrainSettings
     public int Threads { get; init; }
     public int? EarlyStopping { get; init; }
 
+    /// <summary><c>--validation-freq</c>; null is the recipe's (every epoch with early stopping).</summary>
+    public int? ValidationFrequency { get; init; }
+
+    /// <summary>Validate every this many epochs and after the last: <c>--validation-freq</c>, else every epoch when
+    /// early stopping watches val_loss, else the recipe's.</summary>
+    public int ValidationFrequencyFor(Training.Recipe recipe) => ValidationFrequency ?? (EarlyStopping is null ? recipe.ValidationFrequency : 1);
+
     /// <summary>MixUp's α from <c>--mixup</c> (0 turns off a recipe's); null is the recipe's.</summary>
     public float? MixUp { get; init; }
 
@@ -93,7 +100,7 @@ internal sealed record TrainSettings
         {
             // Checked by the same strict parser as the rest of the checkpoint's metadata before it is bound.
             var s = json is null ? null : MetadataJson.Parse(json).Deserialize<TrainSettings>(Json);
-            if (s is null || s.Epochs < 1 || s.BatchSize < 1 || !(s.LearningRate > 0) || s.Threads < 1 || s.Limit is < 1 || s.EarlyStopping is < 1
+            if (s is null || s.Epochs < 1 || s.BatchSize < 1 || !(s.LearningRate > 0) || s.Threads < 1 || s.Limit is < 1 || s.EarlyStopping is < 1 || s.ValidationFrequency is < 1
                 || !(s.MixUp is null or (>= 0 and <= 4)) || s.Ensemble is < 1 or > MaxEnsemble || s.Member < 0 || s.Member >= s.Networks || s.ImageHeight is < 1 || s.ImageWidth is < 1 || !(s.ValidationSplit is null or (>= 0 and < 1)) || (s.Dataset is not null && !BuiltInDatasets.Names.Contains(s.Dataset)))
                 throw new FoveaException($"{source}: the checkpoint holds no valid run settings");
             return s;

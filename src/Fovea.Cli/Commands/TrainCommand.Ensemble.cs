@@ -55,6 +55,7 @@ internal static partial class TrainCommand
                 BatchSize = settings.BatchSize,
                 DropRemainder = recipe.DropRemainder,
                 EarlyStoppingPatience = settings.EarlyStopping,
+                ValidationFrequency = settings.ValidationFrequencyFor(recipe),
                 ClassNames = data.ClassNames,
                 Settings = (settings with { Member = k }).ToJson(),
             };

@@ -37,6 +37,10 @@ internal static partial class TrainCommand
     private static readonly Option<bool> Overwrite = new("--overwrite") { Description = "Replace a run already in the --out folder" };
     private static readonly Option<float?> MixUpAlpha = new("--mixup") { Description = "MixUp the training batches with this alpha (fast.ai's 0.4 is a good start; 0 turns off a recipe's) (default: the recipe's; none for the zoo's recipes)" };
     private static readonly Option<int?> EarlyStop = new("--early-stopping") { Description = "Stop when val_loss has not improved for this many epochs and restore the best weights (also kept as best.safetensors)" };
+    private static readonly Option<int?> ValidationFreq = new("--validation-freq")
+    {
+        Description = "Validate every N epochs and after the last (default: every epoch; airbench94's recipe validates once, after its last epoch, as its definition does)",
+    };
     private static readonly Option<bool> Calibrate = new("--calibrate")
     {
         Description = "After training, fit a temperature on validation images and keep it in the model (predict, serve, evaluate and export use it); "
@@ -59,7 +63,7 @@ internal static partial class TrainCommand
         };
         // The data first after the model: they are what a user sets most.
         foreach (var option in DataOptions.All) command.Options.Add(option);
-        foreach (var option in new Option[] { Epochs, BatchSize, LearningRate, MixUpAlpha, Tta, Seed, EnsembleSize, Limit, Threads, Out, Resume, Overwrite, EarlyStop, Calibrate, NoCalibrate, MaxMemory, Distributed }) command.Options.Add(option);
+        foreach (var option in new Option[] { Epochs, BatchSize, LearningRate, MixUpAlpha, Tta, Seed, EnsembleSize, Limit, Threads, Out, Resume, Overwrite, EarlyStop, ValidationFreq, Calibrate, NoCalibrate, MaxMemory, Distributed }) command.Options.Add(option);
         command.SetAction(parse => FoveaCli.Guard(parse, ct => Run(parse, ct)));
         return command;
     }
@@ -149,6 +153,7 @@ internal static partial class TrainCommand
             BatchSize = settings.BatchSize,
             DropRemainder = recipe.DropRemainder,
             EarlyStoppingPatience = settings.EarlyStopping,
+            ValidationFrequency = settings.ValidationFrequencyFor(recipe),
             ClassNames = data.ClassNames,
             Settings = settings.ToJson(),
         };
@@ -201,6 +206,9 @@ internal static partial class TrainCommand
             Console.WriteLine($"training arithmetic: Winograd {tiles} on 3×3 layers of {Layers(Engine.KernelOptions.WinogradTrainingMinChannels)} ({Engine.WinogradVariable}=never: im2col's exact sums)");
             static string Layers(int channels) => channels >= 64 ? "64+ input channels" : $"{channels}+ input channels (kernel gradients from 64)";
         }
+        if (settings.ValidationFrequencyFor(recipe) is var every and > 1)
+            Console.WriteLine(every >= settings.Epochs ? "validation: after the last epoch only" + (settings.ValidationFrequency is null ? " (the recipe's; --validation-freq 1 validates every epoch)" : "")
+                : $"validation: every {every} epochs and after the last");
         if (settings.MixUp is not null) Console.WriteLine(model.MixUp is { } m ? $"mixup: {m.Describe()} (--mixup)" : "mixup: off (--mixup 0)");
         return split;
     }
@@ -214,7 +222,7 @@ internal static partial class TrainCommand
         {
             if (parse.GetValue(Out) is not null) throw new FoveaUsageException("--resume continues the run in its own folder; drop --out");
             // The run continues exactly as it began; an option that would change it is refused, not silently dropped.
-            Option[] fixedOptions = [ModelName, Pretrained, Epochs, BatchSize, LearningRate, MixUpAlpha, Tta, Seed, EnsembleSize, Limit, Threads, Overwrite, EarlyStop, Calibrate, NoCalibrate, .. DataOptions.All.Where(o => o != DataOptions.Data)];
+            Option[] fixedOptions = [ModelName, Pretrained, Epochs, BatchSize, LearningRate, MixUpAlpha, Tta, Seed, EnsembleSize, Limit, Threads, Overwrite, EarlyStop, ValidationFreq, Calibrate, NoCalibrate, .. DataOptions.All.Where(o => o != DataOptions.Data)];
             foreach (var option in fixedOptions)
                 if (parse.GetResult(option) is { Implicit: false })
                     throw new FoveaUsageException($"--resume continues with the run's saved settings; drop {option.Name}");
@@ -373,13 +381,14 @@ internal static partial class TrainCommand
         var recipe = zoo.Recipe;
         int epochs = parse.GetValue(Epochs) ?? recipe.Epochs, batchSize = parse.GetValue(BatchSize) ?? recipe.BatchSize;
         float learningRate = parse.GetValue(LearningRate) ?? recipe.LearningRate;
-        int? limit = parse.GetValue(Limit), threads = parse.GetValue(Threads), patience = parse.GetValue(EarlyStop);
+        int? limit = parse.GetValue(Limit), threads = parse.GetValue(Threads), patience = parse.GetValue(EarlyStop), validationFrequency = parse.GetValue(ValidationFreq);
         if (epochs < 1) throw new FoveaUsageException($"--epochs must be at least 1; got {epochs}");
         if (batchSize < 1) throw new FoveaUsageException($"--batch-size must be at least 1; got {batchSize}");
         if (!(learningRate > 0) || !float.IsFinite(learningRate)) throw new FoveaUsageException($"--learning-rate must be positive; got {learningRate}");
         if (limit is < 1) throw new FoveaUsageException($"--limit must be at least 1; got {limit}");
         if (threads is < 1) throw new FoveaUsageException($"--threads must be at least 1; got {threads}");
         if (patience is < 1) throw new FoveaUsageException($"--early-stopping must be at least 1; got {patience}");
+        if (validationFrequency is < 1) throw new FoveaUsageException($"--validation-freq must be at least 1; got {validationFrequency}");
         float? mixUp = parse.GetValue(MixUpAlpha);
         if (mixUp is { } alpha && !(alpha >= 0 && alpha <= 4))
             throw new FoveaUsageException($"--mixup must be between 0 (off) and 4; got {alpha.ToString(CultureInfo.InvariantCulture)}");
@@ -399,6 +408,7 @@ internal static partial class TrainCommand
             Limit = limit,
             Threads = threads ?? (group is null ? Environment.ProcessorCount : DefaultThreads()),
             EarlyStopping = patience,
+            ValidationFrequency = validationFrequency,
             MixUp = mixUp,
             Ensemble = ensemble,
             Calibrate = (parse.GetValue(Calibrate), parse.GetValue(NoCalibrate)) switch

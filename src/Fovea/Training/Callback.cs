@@ -21,4 +21,9 @@ public abstract class Callback
 }
 
 /// <summary>What a callback knows about the run it watches.</summary>
-public sealed record TrainingRun(Models.Model Model, int Epochs, int StepsPerEpoch, int Samples, int BatchSize, int InitialEpoch);
+public sealed record TrainingRun(Models.Model Model, int Epochs, int StepsPerEpoch, int Samples, int BatchSize, int InitialEpoch)
+{
+    /// <summary>Validation runs every this many epochs and after the last (Keras's <c>validation_freq</c>); 0: the run
+    /// has no validation data. An epoch between validations ends with no val_loss.</summary>
+    public int ValidationFrequency { get; init; } = 1;
+}

@@ -7,6 +7,7 @@ namespace Fovea.Training;
 public sealed class EarlyStopping : Callback
 {
     private Models.Model? _model;
+    private int _validationFrequency = 1;
     private float[]? _bestWeights;
     private int _wait;
 
@@ -57,6 +58,7 @@ public sealed class EarlyStopping : Callback
     public override void OnTrainBegin(TrainingRun run)
     {
         _model = run.Model;
+        _validationFrequency = run.ValidationFrequency;
         if (!_resumed) Reset();
         _resumed = false;
     }
@@ -69,7 +71,12 @@ public sealed class EarlyStopping : Callback
     /// <inheritdoc/>
     public override void OnEpochEnd(EpochLog log)
     {
-        if (log.ValLoss is null) throw new InvalidOperationException("EarlyStopping monitors val_loss: pass validationData to Fit");
+        if (log.ValLoss is null)
+        {
+            // Between validations (Fit's validationFrequency) there is nothing to judge: patience counts validations, as in Keras.
+            if (_validationFrequency > 0) return;
+            throw new InvalidOperationException("EarlyStopping monitors val_loss: pass validationData to Fit");
+        }
         if (Track(log))
         {
             _bestWeights ??= new float[_model!.Weights.Length];
@@ -86,7 +93,8 @@ public sealed class EarlyStopping : Callback
 
     private bool Track(EpochLog log)
     {
-        if (log.ValLoss is { } loss && loss < BestValLoss - MinDelta)
+        if (log.ValLoss is not { } loss) return false;
+        if (loss < BestValLoss - MinDelta)
         {
             (BestValLoss, BestEpoch, _wait) = (loss, log.Epoch, 0);
             return true;

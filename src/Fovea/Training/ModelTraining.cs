@@ -17,14 +17,14 @@ public static class ModelTraining
         /// <summary>Trains the compiled model (Keras's <c>model.fit</c>); see <see cref="Trainer"/>.</summary>
         public History Fit(ImageSet x, int[] y, int batchSize = 32, int epochs = 1, (ImageSet X, int[] Y)? validationData = null,
             bool shuffle = true, int verbose = 1, IEnumerable<Callback>? callbacks = null, TrainingState? resumeFrom = null,
-            bool dropRemainder = false) =>
-            Trainer.Of(model).Fit(x, y, batchSize, epochs, validationData, shuffle, verbose, callbacks, resumeFrom, dropRemainder);
+            bool dropRemainder = false, int validationFrequency = 1) =>
+            Trainer.Of(model).Fit(x, y, batchSize, epochs, validationData, shuffle, verbose, callbacks, resumeFrom, dropRemainder, validationFrequency);
 
         /// <summary>Trains the compiled model on images already in a float tensor (Keras's <c>model.fit</c>); see <see cref="Trainer"/>.</summary>
         public History Fit(Tensor x, int[] y, int batchSize = 32, int epochs = 1, (Tensor X, int[] Y)? validationData = null,
             bool shuffle = true, int verbose = 1, IEnumerable<Callback>? callbacks = null, TrainingState? resumeFrom = null,
-            bool dropRemainder = false) =>
-            Trainer.Of(model).Fit(x, y, batchSize, epochs, validationData, shuffle, verbose, callbacks, resumeFrom, dropRemainder);
+            bool dropRemainder = false, int validationFrequency = 1) =>
+            Trainer.Of(model).Fit(x, y, batchSize, epochs, validationData, shuffle, verbose, callbacks, resumeFrom, dropRemainder, validationFrequency);
 
         /// <summary>Loss and accuracy of the compiled model on <paramref name="x"/> and labels <paramref name="y"/>, optionally with
         /// test-time augmentation (Keras's <c>model.evaluate</c>).</summary>

@@ -34,6 +34,14 @@ public sealed record Recipe
     /// <summary>Skip each epoch's last partial batch (BatchNorm recipes do).</summary>
     public bool DropRemainder { get; init; }
 
+    /// <summary><see cref="ValidationFrequency"/> of a recipe that validates once, after its last epoch.</summary>
+    public const int LastEpochOnly = int.MaxValue;
+
+    /// <summary>Validate every this many epochs and after the last (Keras's <c>validation_freq</c>): 1, every epoch,
+    /// unless the recipe says otherwise (<see cref="LastEpochOnly"/>: a speed recipe whose own definition evaluates
+    /// once). Early stopping validates every epoch.</summary>
+    public int ValidationFrequency { get; init; } = 1;
+
     /// <summary>
     /// How the recipe trains its 3×3 layers: <see cref="WinogradUse.Inference"/> (the default) keeps im2col's exact
     /// sums in training; <see cref="WinogradUse.Always"/> trains by Winograd F(2×2, 3×3) and

@@ -21,6 +21,10 @@ public sealed record RunPlan
     /// the folder's best model; null trains every epoch.</summary>
     public int? EarlyStoppingPatience { get; init; }
 
+    /// <summary>Validate every this many epochs and after the last (<c>Fit</c>'s <c>validationFrequency</c>). Not part
+    /// of what a resumed run must match: validation changes no weights.</summary>
+    public int ValidationFrequency { get; init; } = 1;
+
     /// <summary>Saved with every checkpoint and model of the run.</summary>
     public IReadOnlyList<string>? ClassNames { get; init; }
 

@@ -64,7 +64,8 @@ public sealed partial class Trainer
         History history;
         try
         {
-            history = Fit(x, y, plan.BatchSize, epochs, validationData, verbose: verbose, callbacks: all, resumeFrom: state, dropRemainder: plan.DropRemainder);
+            history = Fit(x, y, plan.BatchSize, epochs, validationData, verbose: verbose, callbacks: all, resumeFrom: state, dropRemainder: plan.DropRemainder,
+                validationFrequency: plan.ValidationFrequency);
         }
         catch (NonFiniteLossException e)
         {

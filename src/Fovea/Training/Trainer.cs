@@ -45,34 +45,38 @@ public sealed partial class Trainer
     /// <summary>Trains the compiled model (Keras's <c>model.fit</c>) for up to <paramref name="epochs"/> in total on images
     /// <paramref name="x"/> and labels <paramref name="y"/>, shuffled each epoch unless <paramref name="shuffle"/> is false.
     /// Continues from <paramref name="resumeFrom"/> if given (even mid-epoch), bit for bit, given the same thread count;
-    /// <paramref name="dropRemainder"/> skips each epoch's last partial batch (PyTorch's <c>drop_last</c>).</summary>
+    /// <paramref name="dropRemainder"/> skips each epoch's last partial batch (PyTorch's <c>drop_last</c>);
+    /// <paramref name="validationFrequency"/> validates every that many epochs and after the last (Keras's
+    /// <c>validation_freq</c>; <see cref="Recipe.LastEpochOnly"/> validates once, at the end).</summary>
     /// <returns>The history of every epoch, earlier ones of a resumed run included.</returns>
     public History Fit(ImageSet x, int[] y, int batchSize = 32, int epochs = 1, (ImageSet X, int[] Y)? validationData = null,
         bool shuffle = true, int verbose = 1, IEnumerable<Callback>? callbacks = null, TrainingState? resumeFrom = null,
-        bool dropRemainder = false) =>
-        Fit(DataSource.From(x), y, batchSize, epochs, validationData is { } v ? (DataSource.From(v.X), v.Y) : null, shuffle, verbose, callbacks, resumeFrom, dropRemainder);
+        bool dropRemainder = false, int validationFrequency = 1) =>
+        Fit(DataSource.From(x), y, batchSize, epochs, validationData is { } v ? (DataSource.From(v.X), v.Y) : null, shuffle, verbose, callbacks, resumeFrom, dropRemainder, validationFrequency);
 
     /// <summary>Trains the compiled model on images already in a float tensor (Keras's <c>model.fit</c>), as the
     /// <see cref="ImageSet"/> overload does.</summary>
     public History Fit(Tensor x, int[] y, int batchSize = 32, int epochs = 1, (Tensor X, int[] Y)? validationData = null,
         bool shuffle = true, int verbose = 1, IEnumerable<Callback>? callbacks = null, TrainingState? resumeFrom = null,
-        bool dropRemainder = false) =>
-        Fit(DataSource.From(x), y, batchSize, epochs, validationData is { } v ? (DataSource.From(v.X), v.Y) : null, shuffle, verbose, callbacks, resumeFrom, dropRemainder);
+        bool dropRemainder = false, int validationFrequency = 1) =>
+        Fit(DataSource.From(x), y, batchSize, epochs, validationData is { } v ? (DataSource.From(v.X), v.Y) : null, shuffle, verbose, callbacks, resumeFrom, dropRemainder, validationFrequency);
 
     /// <summary>
     /// Trains up to <paramref name="epochs"/> in total, continuing from <paramref name="resumeFrom"/> if given (even
     /// mid-epoch). Each epoch's shuffle is drawn from (<see cref="Model.Seed"/>, epoch) alone, so a resumed run matches an
     /// uninterrupted one bit for bit, given the same thread count. <paramref name="dropRemainder"/> skips the last
-    /// partial batch of each epoch (PyTorch's <c>drop_last</c>), which BatchNorm recipes use.
+    /// partial batch of each epoch (PyTorch's <c>drop_last</c>), which BatchNorm recipes use. Validation changes
+    /// nothing in the model, so <paramref name="validationFrequency"/> leaves the weights as they are.
     /// </summary>
     private History Fit(DataSource x, int[] y, int batchSize, int epochs, (DataSource X, int[] Y)? validation,
-        bool shuffle, int verbose, IEnumerable<Callback>? callbacks, TrainingState? resumeFrom, bool dropRemainder)
+        bool shuffle, int verbose, IEnumerable<Callback>? callbacks, TrainingState? resumeFrom, bool dropRemainder, int validationFrequency)
     {
         Model.RequireCompiled();
         Model.CheckData(x, y, "x");
         if (validation is { } val) Model.CheckData(val.X, val.Y, "validationData");
         if (batchSize <= 0) throw new ArgumentOutOfRangeException(nameof(batchSize), $"batchSize must be positive; got {batchSize}");
         if (epochs < 0) throw new ArgumentOutOfRangeException(nameof(epochs), $"epochs must be non-negative; got {epochs}");
+        if (validationFrequency < 1) throw new ArgumentOutOfRangeException(nameof(validationFrequency), $"validationFrequency must be at least 1; got {validationFrequency}");
         if (x.Count == 0) throw new ArgumentException("x has no samples", nameof(x));
         int n = x.Count;
         if (dropRemainder && n < batchSize)
@@ -89,7 +93,7 @@ public sealed partial class Trainer
             (state.CompletedEpochs, state.StepsIntoEpoch, state.LossSum, state.Correct, state.Seen, state.History);
         Model.PrepareBatches(batchSize, n);
         var order = new int[n];
-        var run = new TrainingRun(Model, epochs, steps, n, batchSize, state.CompletedEpochs);
+        var run = new TrainingRun(Model, epochs, steps, n, batchSize, state.CompletedEpochs) { ValidationFrequency = validation is null ? 0 : validationFrequency };
         Model.StopTraining = false;
         foreach (var c in all) c.OnTrainBegin(run);
 
@@ -119,7 +123,8 @@ public sealed partial class Trainer
             // The recipe's last step (e.g. Lookahead's slow weights) happens before the last validation, so that it is what is measured.
             if (epoch == epochs) Model.EndTraining();
             var validating = clock.Elapsed;
-            EvaluationResult? v = validation is { } vd ? Evaluate(vd.X, vd.Y, batchSize, TestTimeAugmentation.None) : null;
+            bool validates = epoch % validationFrequency == 0 || epoch == epochs;
+            EvaluationResult? v = validation is { } vd && validates ? Evaluate(vd.X, vd.Y, batchSize, TestTimeAugmentation.None) : null;
             var log = new EpochLog(epoch, _lossSum / _seen, (double)_correct / _seen, v?.Loss, v?.Accuracy, clock.Elapsed.TotalSeconds)
             {
                 ValidationSeconds = v is null ? 0 : (clock.Elapsed - validating).TotalSeconds,

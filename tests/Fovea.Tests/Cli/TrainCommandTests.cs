@@ -79,6 +79,7 @@ public class TrainCommandTests : IDisposable
     [InlineData("--no-such-option", "1", "no-such-option")]
     [InlineData("--mixup", "-0.5", "--mixup must be between 0 (off) and 4; got -0.5")]
     [InlineData("--mixup", "5", "--mixup must be between 0 (off) and 4; got 5")]
+    [InlineData("--validation-freq", "0", "--validation-freq must be at least 1; got 0")]
     public void BadUsageIsExitCode2(string option, string value, string message)
     {
         var (code, _, stderr) = Fovea("train", "--data", _data, option, value, "--out", _temp["run"]);
@@ -98,6 +99,20 @@ public class TrainCommandTests : IDisposable
         var changed = Fovea("train", "--resume", run, "--mixup", "0");
         Assert.Equal(2, changed.ExitCode);
         Assert.Contains("drop --mixup", changed.Stderr);
+    }
+
+    [Fact]
+    public void ValidationFreqValidatesEveryNthEpochAndTheLast()
+    {
+        string run = _temp["run"];
+        var (code, stdout, stderr) = Fovea("train", "--data", _data, "--epochs", "3", "--batch-size", "32", "--validation-freq", "2", "--out", run, "--threads", "2");
+        Assert.True(code == 0, stderr);
+        Assert.Contains("validation: every 2 epochs and after the last", stdout);
+        var rows = File.ReadAllLines(Path.Combine(run, "history.csv")).Skip(1).Select(l => l.Split(',')).ToArray();
+        Assert.Equal(["", "x", "x"], rows.Select(r => r[3] == "" ? "" : "x"));
+        Assert.Contains("every 2 epochs and after the last", File.ReadAllText(Path.Combine(run, "report.html")));
+        var changed = Fovea("train", "--resume", run, "--validation-freq", "1");
+        Assert.Equal(2, changed.ExitCode);
     }
 
     [Fact]
