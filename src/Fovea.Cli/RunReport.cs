@@ -27,16 +27,17 @@ internal static class RunReport
     /// (classes with no test image are left out: their accuracy is undefined). With <paramref name="errorAnalysis"/>,
     /// also reliability.png and top_losses.png, and the report's calibration section (<see cref="WriteErrorAnalysis"/>),
     /// which it returns too. The probabilities shown are the model's, its temperature applied when it has one. The charts
-    /// show <paramref name="history"/>, else the model's own.
+    /// show <paramref name="history"/>, else the model's own. <paramref name="plainLogits"/>, the test set's scores kept
+    /// by the final evaluation, spare the pass.
     /// </summary>
     public static (IReadOnlyDictionary<string, double> PerClassAccuracy, ErrorAnalysis? ErrorAnalysis) Write(RunFolder run, Model model, LoadedData data,
         EvaluationResult test, TrainSettings settings, Recipe recipe, bool errorAnalysis = false, IReadOnlyList<KeyValuePair<string, string>>? extraSettings = null,
-        RunMemory? memory = null, History? history = null)
+        RunMemory? memory = null, History? history = null, Tensor? plainLogits = null)
     {
         var (train, testSet, classNames) = (data.Train, data.Evaluation!, data.ClassNames);
         string testName = data.EvaluationName;
         history ??= model.State.History;
-        var (raw, probabilities) = Probabilities(model, testSet.Images, settings.BatchSize, TestTimeAugmentation.None);
+        var (raw, probabilities) = Probabilities(model, plainLogits ?? model.PredictLogits(testSet.Images, settings.BatchSize));
         var confusion = ConfusionMatrix.FromProbabilities(testSet.Labels, probabilities, classNames.Count);
 
         ReportFigure[] figures =
@@ -74,9 +75,12 @@ internal static class RunReport
     /// (<c>Raw</c>, temperature 1) and as the model reports them (<c>Calibrated</c>: divided by its temperature when it
     /// has one, else the same array). Both are softmaxes of the same logits, in double precision.
     /// </summary>
-    public static (float[] Raw, float[] Calibrated) Probabilities(Model model, ImageSet images, int batchSize, TestTimeAugmentation tta)
+    public static (float[] Raw, float[] Calibrated) Probabilities(Model model, ImageSet images, int batchSize, TestTimeAugmentation tta) =>
+        Probabilities(model, model.PredictLogits(images, batchSize, tta));
+
+    /// <summary>The probabilities of <paramref name="logits"/> the model computed, raw and as the model reports them.</summary>
+    private static (float[] Raw, float[] Calibrated) Probabilities(Model model, Tensor logits)
     {
-        Tensor logits = model.PredictLogits(images, batchSize, tta);
         float[] raw = TemperatureScaling.Apply(logits.Data, logits.Shape[1], 1);
         return (raw, model.Temperature is { } t ? TemperatureScaling.Apply(logits.Data, logits.Shape[1], t) : raw);
     }

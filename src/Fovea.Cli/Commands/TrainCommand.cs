@@ -258,7 +258,7 @@ internal static partial class TrainCommand
         }
         var tta = settings.Tta ?? recipe.TestTimeAugmentation;
         var testClock = Stopwatch.StartNew();
-        var result = trainer.Evaluate(test.Images, test.Labels, settings.BatchSize, tta);
+        var (result, plainLogits) = trainer.EvaluateKeepingLogits(test.Images, test.Labels, settings.BatchSize, tta);
         double testSeconds = testClock.Elapsed.TotalSeconds, validationSeconds = history.Epochs.Sum(e => e.ValidationSeconds);
         string on = data.Test is null ? " (on the validation split: there is no test set)" : "";
         Console.WriteLine($"test_loss: {result.Loss:F4} - test_accuracy: {result.Accuracy:F4}" + (tta == TestTimeAugmentation.None ? "" : $" (test-time augmentation: {tta})") + on);
@@ -270,7 +270,7 @@ internal static partial class TrainCommand
         ];
         var memory = RunMemory.Measure(model, settings.BatchSize, Engine.MaxMemory, split);
         var (perClassAccuracy, analysis) = RunReport.Write(run, model, data, result, settings, recipe, errorAnalysis: true,
-            extraSettings: [.. calibrationRows, .. extraRows ?? []], memory: memory, history: history);
+            extraSettings: [.. calibrationRows, .. extraRows ?? []], memory: memory, history: history, plainLogits: plainLogits);
         Console.WriteLine(RunErrorMetrics.EceLine(analysis!, model.Temperature));
         RunMetrics.Write(run.MetricsPath, RunErrorMetrics.AddTo(new RunMetrics
         {

@@ -14,8 +14,9 @@ public partial class Model
     /// Gathers the batch <see cref="_batchIndices"/> of <paramref name="x"/>, runs each view of <paramref name="tta"/>
     /// (<see cref="TestTimeViews"/>) and leaves the weighted mean in the output buffer. When the model ends in a
     /// softmax, logits are averaged and the mean is also left where the loss reads the logits, as the recipe does.
+    /// The plain view's scores go to <paramref name="plain"/> unless it is empty.
     /// </summary>
-    private void ForwardWithTta(DataSource x, int batch, TestTimeAugmentation tta)
+    private void ForwardWithTta(DataSource x, int batch, TestTimeAugmentation tta, Span<float> plain = default)
     {
         if (InputShape.Rank != 3) throw new NotSupportedException($"test-time augmentation needs image inputs (height, width, channels); the model takes {InputShape}");
         int h = InputShape[0], w = InputShape[1], c = InputShape[2], size = h * w * c, classes = Classes, n = batch * classes;
@@ -30,6 +31,7 @@ public partial class Model
             TestTimeViews.Render(InputBuffer, _ttaImages, batch, h, w, c, view);
             ForwardPass(batch, training: false);
             TestTimeViews.Accumulate(sum, logits ? Logits(batch) : OutputBuffer.AsSpan(0, n), view.Weight);
+            if (!plain.IsEmpty && view is { Dy: 0, Dx: 0, Flip: false }) Scores(batch).CopyTo(plain);
         }
         var output = OutputBuffer.AsSpan(0, n);
         if (logits)

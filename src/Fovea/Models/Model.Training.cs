@@ -103,27 +103,34 @@ public partial class Model
     }
 
     /// <summary>Loss summed and correct predictions counted over samples [start, start + batch) of <paramref name="x"/>, in inference.</summary>
-    internal (double LossSum, int Correct) EvaluateBatch(DataSource x, int[] y, int start, int batch, TestTimeAugmentation tta)
+    /// <remarks>With <paramref name="plain"/>, the batch's scores from the image as it is (what <see cref="PredictLogits(ImageSet, int, TestTimeAugmentation)"/>
+    /// gives without test-time augmentation) are copied there: one of the views when there are several.</remarks>
+    internal (double LossSum, int Correct) EvaluateBatch(DataSource x, int[] y, int start, int batch, TestTimeAugmentation tta, Span<float> plain = default)
     {
         for (int j = 0; j < batch; j++) _batchIndices[j] = start + j;
         y.AsSpan(start, batch).CopyTo(_batchLabels);
-        ForwardBatch(x, batch, tta);
+        ForwardBatch(x, batch, tta, plain);
         return (LossAndGradient(batch, withGradient: false), CountCorrect(batch));
     }
 
-    /// <summary>Runs the batch <see cref="_batchIndices"/> of <paramref name="x"/> forward, through the views of <paramref name="tta"/> if any.</summary>
-    private void ForwardBatch(DataSource x, int batch, TestTimeAugmentation tta)
+    /// <summary>Runs the batch <see cref="_batchIndices"/> of <paramref name="x"/> forward, through the views of <paramref name="tta"/> if any;
+    /// copies the plain view's scores into <paramref name="plain"/> unless it is empty.</summary>
+    private void ForwardBatch(DataSource x, int batch, TestTimeAugmentation tta, Span<float> plain = default)
     {
         if (tta == TestTimeAugmentation.None)
         {
             x.Gather(InputBuffer, _batchIndices.AsSpan(0, batch));
             ForwardPass(batch, training: false);
+            if (!plain.IsEmpty) Scores(batch).CopyTo(plain);
         }
         else
         {
-            ForwardWithTta(x, batch, tta);
+            ForwardWithTta(x, batch, tta, plain);
         }
     }
+
+    /// <summary>The batch's scores before the final softmax: its logits, or the output of a model without one.</summary>
+    private Span<float> Scores(int batch) => Logits(batch) is { IsEmpty: false } logits ? logits : OutputBuffer.AsSpan(0, batch * (int)OutputShape.Size);
 
     /// <summary>The model's output for every sample: class probabilities, shape (N, classes), with the logits divided
     /// by <see cref="Temperature"/> when the model has one.</summary>

@@ -144,8 +144,21 @@ public sealed partial class Trainer
     public EvaluationResult Evaluate(Tensor x, int[] y, int batchSize = 32, TestTimeAugmentation tta = TestTimeAugmentation.None) =>
         Evaluate(DataSource.From(x), y, batchSize, tta);
 
-    /// <summary>The mean loss and the accuracy over all of <paramref name="x"/>, in batches of <paramref name="batchSize"/>.</summary>
-    private EvaluationResult Evaluate(DataSource x, int[] y, int batchSize, TestTimeAugmentation tta)
+    /// <summary>
+    /// <see cref="Evaluate(ImageSet, int[], int, TestTimeAugmentation)"/>, also returning each image's scores from its
+    /// plain view (what <c>PredictLogits</c> gives without test-time augmentation, bit for bit): a run's report reads
+    /// them instead of making a pass of its own.
+    /// </summary>
+    internal (EvaluationResult Result, Tensor PlainLogits) EvaluateKeepingLogits(ImageSet x, int[] y, int batchSize, TestTimeAugmentation tta)
+    {
+        Model.Build();
+        var plain = new Tensor(Model.OutputShape.WithBatch(x.Count));
+        return (Evaluate(DataSource.From(x), y, batchSize, tta, plain), plain);
+    }
+
+    /// <summary>The mean loss and the accuracy over all of <paramref name="x"/>, in batches of <paramref name="batchSize"/>;
+    /// the plain view's scores into <paramref name="plain"/> when given.</summary>
+    private EvaluationResult Evaluate(DataSource x, int[] y, int batchSize, TestTimeAugmentation tta, Tensor? plain = null)
     {
         Model.RequireCompiled();
         Model.CheckData(x, y, "x");
@@ -156,7 +169,8 @@ public sealed partial class Trainer
         long correct = 0;
         for (int start = 0; start < x.Count; start += cap)
         {
-            var (l, c) = Model.EvaluateBatch(x, y, start, Math.Min(cap, x.Count - start), tta);
+            int batch = Math.Min(cap, x.Count - start), size = (int)Model.OutputShape.Size;
+            var (l, c) = Model.EvaluateBatch(x, y, start, batch, tta, plain is null ? default : plain.Data.AsSpan(start * size, batch * size));
             lossSum += l;
             correct += c;
         }
