@@ -15,7 +15,7 @@ namespace Fovea.Benchmarks;
 /// [--b-min-channels N]</c>, where <c>--a</c> and <c>--b</c> are <see cref="WinogradUse"/> values and
 /// <c>--X-min-channels</c> sets <see cref="KernelOptions.WinogradTrainingMinChannels"/> for that side's model and
 /// <c>--X-batch</c> its batch size, <c>--X-packed-kernel 0|1</c> its <see cref="KernelOptions.WinogradPackedKernel"/>, <c>--X-weights MODEL.safetensors</c> a trained model's weights (same
-/// architecture); <c>--X-cifar PATH</c> trains that side on CIFAR-10's first pictures instead of noise. Prints each side's median and fastest round as milliseconds per
+/// architecture); <c>--X-shard-images N</c> the fewest images of a training shard; <c>--X-cifar PATH</c> trains that side on CIFAR-10's first pictures instead of noise. Prints each side's median and fastest round as milliseconds per
 /// image (wall and process CPU) and the median of the rounds' ratios a/b (above 1: b is faster).
 /// </summary>
 internal static class TrainingAlternation
@@ -45,6 +45,7 @@ internal static class TrainingAlternation
             var recipe = zoo.Recipe;
             int size = Int($"--{side}-batch", batch);
             built.Compile(recipe.Optimizer(new RecipePlan(50_000 / size, recipe.Epochs, size, recipe.LearningRate)), recipe.Loss());
+            built.ShardImagesAtLeast = Int($"--{side}-shard-images", built.ShardImagesAtLeast);
             return built;
         }
         var modelA = Build("a");

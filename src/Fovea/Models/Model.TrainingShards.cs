@@ -6,7 +6,7 @@ using Fovea.Layers;
 namespace Fovea.Models;
 
 /// <summary>
-/// Data-parallel training steps: a batch is trained as shards of <see cref="ShardImages"/> or more samples, each
+/// Data-parallel training steps: a batch is trained as shards of <see cref="ShardImagesAtLeast"/> or more samples, each
 /// through its own replica of the model on one worker thread with every kernel inline, and the replicas' gradients
 /// are summed in shard order before the optimiser's step. The shards depend on the batch size only, so the weights
 /// are the same bit for bit on one thread or two, and on one process or several (<see cref="ShardExchange"/>: each
@@ -19,6 +19,9 @@ public partial class Model
 {
     /// <summary>Fewest samples in a training shard, and the most shards.</summary>
     internal const int ShardImages = 32, MaxShards = 8;
+
+    /// <summary>Rows a shard gives the GEMMs of its smallest convolution output, at least (see <see cref="ShardImagesAtLeast"/>).</summary>
+    internal const int ShardRows = 1024;
 
     /// <summary>Steps between the comparisons of the weights' checksum across processes.</summary>
     internal const int ChecksumInterval = 10;
@@ -53,12 +56,37 @@ public partial class Model
     /// <summary>The replicas that train the shards: one per worker thread, not one per shard.</summary>
     internal int TrainingReplicaCount => _trainingReplicas.Length;
 
+    /// <summary>
+    /// The fewest images a shard holds: <see cref="ShardImages"/>, doubled until the smallest convolution output
+    /// gives <see cref="ShardRows"/> rows (airbench94's 3×3 maps: 128 images; resnet9's 4×4: 64; the tutorial's
+    /// 13×13: 32). Shards of few rows pay their per-shard costs (packing, transforms, a thread's hand-over) on little
+    /// work: airbench94 at batch 256 trained 1.03× faster in shards of 64 than of 32, and 1.03× again in shards of
+    /// 128. From the architecture alone, as the bits require (a shard is also BatchNorm's ghost batch); benchmarks
+    /// set others to compare.
+    /// </summary>
+    internal int ShardImagesAtLeast
+    {
+        get => _shardImagesAtLeast ??= ShardImagesFor(_nodes.Where(n => n.Layer is Conv2D).Select(n => _valueShapes[n.Output]));
+        set => _shardImagesAtLeast = value >= 1 ? value : throw new ArgumentOutOfRangeException(nameof(value), $"ShardImagesAtLeast must be at least 1; got {value}");
+    }
+
+    private int? _shardImagesAtLeast;
+
+    /// <summary><see cref="ShardImagesAtLeast"/> for convolutions with output shapes <paramref name="outputs"/> (height, width, channels).</summary>
+    internal static int ShardImagesFor(IEnumerable<Shape> outputs)
+    {
+        long pixels = outputs.Select(s => (long)s[0] * s[1]).DefaultIfEmpty(ShardRows).Min();
+        int images = ShardImages;
+        while (images * Math.Max(pixels, 1) < ShardRows) images *= 2;
+        return images;
+    }
+
     /// <summary>How many shards a training batch is cut into: 1 means a whole-batch step.</summary>
     internal int TrainingShards(int batch)
     {
         if (_nodes.Count == 0) return 1; // not built yet: nothing to decide from, and nothing cached
         _shardsPossible ??= !_isReplica && _inputs.Count == 1 && _nodes.All(n => n.Layer.TrainsInShards);
-        return TrainInShards && _shardsPossible.Value ? Math.Clamp(batch / ShardImages, 1, MaxShards) : 1;
+        return TrainInShards && _shardsPossible.Value ? Math.Clamp(batch / ShardImagesAtLeast, 1, MaxShards) : 1;
     }
 
     /// <summary>The samples of a batch of <paramref name="batch"/> this process trains: all of them unless the step is

@@ -37,13 +37,27 @@ public class TrainingShardsTests
     [InlineData("tutorial", 63, 1)]
     [InlineData("tutorial", 1000, 8)]
     [InlineData("airbench94", 1024, 8)]
-    [InlineData("resnet9", 128, 4)]
+    [InlineData("airbench94", 256, 2)]
+    [InlineData("airbench94", 255, 1)]
+    [InlineData("resnet9", 128, 2)]
+    [InlineData("resnet9", 512, 8)]
     [InlineData("resnet9", 32, 1)]
     public void Shards_follow_the_batch_only(string name, int batch, int shards)
     {
         var model = ModelZoo.Create(name, 1);
         model.Build();
         Assert.Equal(shards, model.TrainingShards(batch));
+    }
+
+    [Theory]
+    [InlineData(new int[0], 32)]
+    [InlineData(new[] { 13 }, 32)]
+    [InlineData(new[] { 31, 5 }, 64)]
+    [InlineData(new[] { 15, 3, 7 }, 128)]
+    [InlineData(new[] { 1 }, 1024)]
+    public void A_shard_gives_the_smallest_convolution_output_a_thousand_rows(int[] sides, int images)
+    {
+        Assert.Equal(images, Model.ShardImagesFor(sides.Select(s => new Shape(s, s, 8))));
     }
 
     [Fact]
