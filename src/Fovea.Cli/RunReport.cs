@@ -71,15 +71,11 @@ internal static class RunReport
     }
 
     /// <summary>
-    /// The model's probabilities over <paramref name="images"/> from one pass: as the network computes them
-    /// (<c>Raw</c>, temperature 1) and as the model reports them (<c>Calibrated</c>: divided by its temperature when it
-    /// has one, else the same array). Both are softmaxes of the same logits, in double precision.
+    /// The probabilities of <paramref name="logits"/> the model computed: as the network gives them (<c>Raw</c>,
+    /// temperature 1) and as the model reports them (<c>Calibrated</c>: divided by its temperature when it has one,
+    /// else the same array). Both are softmaxes of the same logits, in double precision.
     /// </summary>
-    public static (float[] Raw, float[] Calibrated) Probabilities(Model model, ImageSet images, int batchSize, TestTimeAugmentation tta) =>
-        Probabilities(model, model.PredictLogits(images, batchSize, tta));
-
-    /// <summary>The probabilities of <paramref name="logits"/> the model computed, raw and as the model reports them.</summary>
-    private static (float[] Raw, float[] Calibrated) Probabilities(Model model, Tensor logits)
+    public static (float[] Raw, float[] Calibrated) Probabilities(Model model, Tensor logits)
     {
         float[] raw = TemperatureScaling.Apply(logits.Data, logits.Shape[1], 1);
         return (raw, model.Temperature is { } t ? TemperatureScaling.Apply(logits.Data, logits.Shape[1], t) : raw);

@@ -83,10 +83,10 @@ internal static class EvaluateCommand
         // The loss the model was trained with (a recipe's label smoothing), as the training run's test line reported it.
         saved.Model.Compile(new Adam(), saved.Loss ?? new SparseCategoricalCrossentropy(), ["accuracy"]);
         var tta = parse.GetValue(Tta);
-        var result = saved.Model.Evaluate(set.Images, set.Labels, batchSize, tta);
+        // One pass gives the loss training reported and the scores the probabilities come from.
+        var (result, _, logits) = Trainer.Of(saved.Model).EvaluateKeepingLogits(set.Images, set.Labels, batchSize, tta);
         Console.WriteLine($"{set.Count:N0} {name}{(name.Length > 0 ? " " : "")}images of {data.Title}" + (tta == TestTimeAugmentation.None ? "" : $", test-time augmentation {tta}"));
-        // A second pass for the probabilities: Evaluate keeps none, and its loss must stay the one training reported.
-        var (raw, probabilities) = RunReport.Probabilities(saved.Model, set.Images, batchSize, tta);
+        var (raw, probabilities) = RunReport.Probabilities(saved.Model, logits);
         double ece = Calibration.ExpectedCalibrationError(raw, saved.ClassNames.Count, set.Labels);
         // Before the test line, which stays last: it reads as the training run's own test line.
         Console.WriteLine(saved.Model.Temperature is { } t

@@ -258,7 +258,7 @@ internal static partial class TrainCommand
         }
         var tta = settings.Tta ?? recipe.TestTimeAugmentation;
         var testClock = Stopwatch.StartNew();
-        var (result, plainLogits) = trainer.EvaluateKeepingLogits(test.Images, test.Labels, settings.BatchSize, tta);
+        var (result, plainLogits, _) = trainer.EvaluateKeepingLogits(test.Images, test.Labels, settings.BatchSize, tta);
         double testSeconds = testClock.Elapsed.TotalSeconds, validationSeconds = history.Epochs.Sum(e => e.ValidationSeconds);
         string on = data.Test is null ? " (on the validation split: there is no test set)" : "";
         Console.WriteLine($"test_loss: {result.Loss:F4} - test_accuracy: {result.Accuracy:F4}" + (tta == TestTimeAugmentation.None ? "" : $" (test-time augmentation: {tta})") + on);

@@ -104,12 +104,16 @@ public partial class Model
 
     /// <summary>Loss summed and correct predictions counted over samples [start, start + batch) of <paramref name="x"/>, in inference.</summary>
     /// <remarks>With <paramref name="plain"/>, the batch's scores from the image as it is (what <see cref="PredictLogits(ImageSet, int, TestTimeAugmentation)"/>
-    /// gives without test-time augmentation) are copied there: one of the views when there are several.</remarks>
-    internal (double LossSum, int Correct) EvaluateBatch(DataSource x, int[] y, int start, int batch, TestTimeAugmentation tta, Span<float> plain = default)
+    /// gives without test-time augmentation) are copied there: one of the views when there are several. With
+    /// <paramref name="scores"/>, the scores the loss was computed from (with <paramref name="tta"/>, the views' weighted
+    /// mean: what <c>PredictLogits</c> gives with it).</remarks>
+    internal (double LossSum, int Correct) EvaluateBatch(DataSource x, int[] y, int start, int batch, TestTimeAugmentation tta,
+        Span<float> plain = default, Span<float> scores = default)
     {
         for (int j = 0; j < batch; j++) _batchIndices[j] = start + j;
         y.AsSpan(start, batch).CopyTo(_batchLabels);
         ForwardBatch(x, batch, tta, plain);
+        if (!scores.IsEmpty) Scores(batch).CopyTo(scores);
         return (LossAndGradient(batch, withGradient: false), CountCorrect(batch));
     }
 

@@ -145,20 +145,20 @@ public sealed partial class Trainer
         Evaluate(DataSource.From(x), y, batchSize, tta);
 
     /// <summary>
-    /// <see cref="Evaluate(ImageSet, int[], int, TestTimeAugmentation)"/>, also returning each image's scores from its
-    /// plain view (what <c>PredictLogits</c> gives without test-time augmentation, bit for bit): a run's report reads
-    /// them instead of making a pass of its own.
+    /// <see cref="Evaluate(ImageSet, int[], int, TestTimeAugmentation)"/>, also returning each image's scores, bit for
+    /// bit what <c>PredictLogits</c> gives: from its plain view (without test-time augmentation) and as evaluated
+    /// (with <paramref name="tta"/>). A run's report and <c>fovea evaluate</c> read them instead of passes of their own.
     /// </summary>
-    internal (EvaluationResult Result, Tensor PlainLogits) EvaluateKeepingLogits(ImageSet x, int[] y, int batchSize, TestTimeAugmentation tta)
+    internal (EvaluationResult Result, Tensor PlainLogits, Tensor Logits) EvaluateKeepingLogits(ImageSet x, int[] y, int batchSize, TestTimeAugmentation tta)
     {
         Model.Build();
-        var plain = new Tensor(Model.OutputShape.WithBatch(x.Count));
-        return (Evaluate(DataSource.From(x), y, batchSize, tta, plain), plain);
+        Tensor plain = new(Model.OutputShape.WithBatch(x.Count)), scores = new(Model.OutputShape.WithBatch(x.Count));
+        return (Evaluate(DataSource.From(x), y, batchSize, tta, plain, scores), plain, scores);
     }
 
     /// <summary>The mean loss and the accuracy over all of <paramref name="x"/>, in batches of <paramref name="batchSize"/>;
-    /// the plain view's scores into <paramref name="plain"/> when given.</summary>
-    private EvaluationResult Evaluate(DataSource x, int[] y, int batchSize, TestTimeAugmentation tta, Tensor? plain = null)
+    /// the plain view's scores into <paramref name="plain"/> and the evaluated ones into <paramref name="scores"/> when given.</summary>
+    private EvaluationResult Evaluate(DataSource x, int[] y, int batchSize, TestTimeAugmentation tta, Tensor? plain = null, Tensor? scores = null)
     {
         Model.RequireCompiled();
         Model.CheckData(x, y, "x");
@@ -170,7 +170,8 @@ public sealed partial class Trainer
         for (int start = 0; start < x.Count; start += cap)
         {
             int batch = Math.Min(cap, x.Count - start), size = (int)Model.OutputShape.Size;
-            var (l, c) = Model.EvaluateBatch(x, y, start, batch, tta, plain is null ? default : plain.Data.AsSpan(start * size, batch * size));
+            var (l, c) = Model.EvaluateBatch(x, y, start, batch, tta, plain is null ? default : plain.Data.AsSpan(start * size, batch * size),
+                scores is null ? default : scores.Data.AsSpan(start * size, batch * size));
             lossSum += l;
             correct += c;
         }

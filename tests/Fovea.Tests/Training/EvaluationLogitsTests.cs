@@ -7,8 +7,8 @@ using Fovea.Training;
 
 namespace Fovea.Tests.Training;
 
-/// <summary>The final evaluation keeps the plain view's scores for the run's report: they must be exactly what a pass
-/// of PredictLogits without test-time augmentation gives, whatever augmentation the evaluation used.</summary>
+/// <summary>The final evaluation keeps the scores for the run's report and <c>fovea evaluate</c>: they must be exactly
+/// what passes of PredictLogits give, without test-time augmentation and with the evaluation's.</summary>
 public class EvaluationLogitsTests
 {
     [Theory]
@@ -30,10 +30,11 @@ public class EvaluationLogitsTests
         int[] labels = Enumerable.Range(0, 37).Select(_ => random.Next(4)).ToArray();
 
         var trainer = new Trainer(model);
-        var (result, plain) = trainer.EvaluateKeepingLogits(images, labels, batchSize: 16, tta);
+        var (result, plain, scores) = trainer.EvaluateKeepingLogits(images, labels, batchSize: 16, tta);
 
         Assert.Equal(trainer.Evaluate(images, labels, 16, tta), result);
         Assert.Equal(model.PredictLogits(images, batchSize: 10).Data, plain.Data);
+        Assert.Equal(model.PredictLogits(images, batchSize: 7, tta).Data, scores.Data);
         Assert.Equal([37, 4], plain.Shape.ToArray());
     }
 }
