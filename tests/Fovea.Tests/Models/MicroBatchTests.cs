@@ -89,6 +89,18 @@ public class MicroBatchTests
         }
     }
 
+    [Fact]
+    public void Evaluation_passes_take_at_most_the_fastest_batch_and_predict_the_same()
+    {
+        var model = ModelZoo.SeedCnn(seed: 3);
+        model.Compile(new Sgd(0.01f), new SparseCategoricalCrossentropy());
+        Assert.Equal(Model.MaxEvaluationBatch, model.EvaluationBatch(1024, 5000));
+        Assert.Equal(100, model.EvaluationBatch(1024, 100));
+        var (x, _) = Batch(Model.MaxEvaluationBatch + 7);
+        Assert.Equal(model.Predict(x, batchSize: 1).Data, model.Predict(x, batchSize: 4096).Data);
+        Assert.Equal(Model.MaxEvaluationBatch, model.PlannedBatch);
+    }
+
     /// <summary>The gradients of one SGD step of the tutorial CNN on a random batch of 20 (one shard).</summary>
     private static float[] StepGradients(int? limit)
     {
